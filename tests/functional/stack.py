@@ -1,0 +1,354 @@
+"""A whole trove-lite deployment for functional tests, on the real
+RabbitMQ and MariaDB of this machine.
+
+Each Stack is isolated from anything else running here (the quickstart,
+another test run): its own RabbitMQ vhost, control-plane database, API
+port, state directory and loopback address pool. Services are real
+processes started from the installed console entry points.
+"""
+
+import concurrent.futures
+import configparser
+import contextlib
+import ipaddress
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pymysql
+import requests
+
+RABBIT_URL = os.environ.get('TROVE_LITE_TEST_RABBIT',
+                            'rabbit://guest:guest@127.0.0.1:5672')
+DB_HOST = os.environ.get('TROVE_LITE_TEST_DB_HOST', '127.0.0.1')
+DB_USER = os.environ.get('TROVE_LITE_TEST_DB_USER', 'root')
+SERVICES = ('conductor', 'taskmanager', 'api')
+
+FLAVORS = [('1', 'tiny', 256, 1, 1), ('2', 'small', 512, 1, 2),
+           ('3', 'medium', 1024, 2, 4)]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def free_address_pool():
+    """A loopback /24 whose hosts nobody listens on (port 3306)."""
+    for _ in range(200):
+        second, third = os.urandom(2)
+        network = ipaddress.ip_network(f'127.{100 + second % 100}.'
+                                       f'{third}.0/24')
+        sample = [str(host) for host in list(network.hosts())[:3]]
+        if not any(_listening(address, 3306) for address in sample):
+            return str(network)
+    raise RuntimeError('no free loopback /24 found')
+
+
+def _listening(address, port):
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((address, port)) == 0
+
+
+def mariadb_version():
+    """(name like "10.11", full number like "10.11.19") of the machine's
+    mariadbd."""
+    out = subprocess.run(['/usr/sbin/mariadbd', '--version'],
+                         capture_output=True, text=True, check=True).stdout
+    number = out.split('Ver ', 1)[1].split('-', 1)[0]
+    return '.'.join(number.split('.')[:2]), number
+
+
+def rabbitmqctl(*args):
+    subprocess.run(['rabbitmqctl', '-q', *args], check=True,
+                   capture_output=True, timeout=60)
+
+
+class Stack:
+    """A running deployment: config, services, and helpers to drive it."""
+
+    def __init__(self, base_dir, overrides=None):
+        self.run_id = f'tl{uuid.uuid4().hex[:10]}'
+        self.base_dir = base_dir
+        self.state_path = os.path.join(base_dir, 'state')
+        self.log_dir = os.path.join(base_dir, 'log')
+        self.config_file = os.path.join(base_dir, 'trove-lite.conf')
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
+        self.database = f'{self.run_id}_db'
+        self.vhost = self.run_id
+        self.address_pool = free_address_pool()
+        self.overrides = overrides or {}
+        self.processes = {}
+        self.version_name, self.version_number = mariadb_version()
+
+    # --- config ---------------------------------------------------------
+
+    def config(self):
+        sections = {
+            'DEFAULT': {
+                'transport_url': f'{RABBIT_URL}/{self.vhost}',
+                'bind_host': '127.0.0.1',
+                'bind_port': str(self.port),
+                'trove_api_workers': '2',
+                'report_interval': '2',
+                'agent_heartbeat_expiry': '90',
+                'usage_timeout': '120',
+                'usage_sleep_time': '2',
+                'server_delete_time_out': '10',
+                'debug': 'true',
+            },
+            'database': {
+                'connection': f'mysql+pymysql://{DB_USER}@{DB_HOST}/'
+                              f'{self.database}',
+            },
+            'local_compute': {
+                'state_path': self.state_path,
+                'address_pools': self.address_pool,
+                # An image whose "agent" boots but never answers.
+                'guest_images': 'silent:sleep 3600',
+            },
+            'mysql': {'usage_timeout': '6'},
+            'oslo_messaging_notifications': {'driver': 'messagingv2'},
+        }
+        for section, values in self.overrides.items():
+            sections.setdefault(section, {}).update(values)
+        return sections
+
+    def write_config(self):
+        parser = configparser.ConfigParser(interpolation=None)
+        for section, values in self.config().items():
+            if section != 'DEFAULT':
+                parser.add_section(section)
+            for key, value in values.items():
+                parser.set(section, key, value)
+        with open(self.config_file, 'w') as out:
+            parser.write(out)
+
+    # --- lifecycle ------------------------------------------------------
+
+    def setup(self):
+        os.makedirs(self.state_path, exist_ok=True)
+        os.makedirs(self.log_dir, exist_ok=True)
+        rabbitmqctl('add_vhost', self.vhost)
+        rabbitmqctl('set_permissions', '-p', self.vhost, 'guest', '.*', '.*',
+                    '.*')
+        with self.db_connection() as connection:
+            connection.cursor().execute(
+                f'CREATE DATABASE `{self.database}`')
+        self.write_config()
+        self.manage('db-sync')
+        self.register_catalogue()
+        for service in SERVICES:
+            self.start_service(service)
+        self.wait_for_api()
+
+    def catalogue(self):
+        name, number = self.version_name, self.version_number
+        return {
+            'datastores': [
+                {'name': 'mariadb', 'default_version': name, 'versions': [
+                    {'name': name, 'manager': 'mariadb',
+                     'version_number': number}]},
+                {'name': 'mysql', 'default_version': name, 'versions': [
+                    {'name': name, 'manager': 'mysql',
+                     'version_number': number},
+                    {'name': 'silent', 'manager': 'mysql', 'image': 'silent',
+                     'version_number': number}]},
+            ],
+            'flavors': [{'id': flavor_id, 'name': flavor_name, 'ram': ram,
+                         'vcpus': vcpus, 'disk': disk}
+                        for flavor_id, flavor_name, ram, vcpus, disk
+                        in FLAVORS],
+        }
+
+    def register_catalogue(self):
+        path = os.path.join(self.base_dir, 'catalogue.json')
+        with open(path, 'w') as out:
+            json.dump(self.catalogue(), out)
+        self.manage('catalogue-load', path)
+
+    def manage(self, *args):
+        result = subprocess.run(
+            [sys.executable, '-m', 'trove_lite.cmd.manage',
+             '--config-file', self.config_file, *args],
+            capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f'trove-lite-manage {args} failed: '
+                               f'{result.stdout}{result.stderr}')
+        return result.stdout
+
+    def start_service(self, service):
+        log = open(os.path.join(self.log_dir, f'{service}.log'), 'ab')
+        self.processes[service] = subprocess.Popen(
+            [sys.executable, '-m', f'trove_lite.cmd.{service}',
+             '--config-file', self.config_file],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        log.close()
+
+    def stop_service(self, service, sig=signal.SIGTERM, timeout=15):
+        process = self.processes.pop(service, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def wait_for_api(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes['api']
+            if process.poll() is not None:
+                raise RuntimeError('the API exited; see '
+                                   f'{self.log_dir}/api.log')
+            try:
+                if requests.get(self.url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError('the API did not start')
+
+    def teardown(self):
+        with concurrent.futures.ThreadPoolExecutor(len(SERVICES)) as pool:
+            list(pool.map(self.stop_service, SERVICES))
+        self.kill_guests()
+        with contextlib.suppress(Exception):
+            with self.db_connection() as connection:
+                connection.cursor().execute(
+                    f'DROP DATABASE IF EXISTS `{self.database}`')
+        with contextlib.suppress(Exception):
+            rabbitmqctl('delete_vhost', self.vhost)
+
+    def kill_guests(self):
+        for server in self.servers():
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.killpg(server['pid'], signal.SIGKILL)
+
+    # --- inspection -------------------------------------------------------
+
+    def db_connection(self, database=None):
+        return pymysql.connect(host=DB_HOST, user=DB_USER,
+                               database=database, autocommit=True)
+
+    def query(self, sql, *params):
+        with self.db_connection(self.database) as connection:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def servers(self):
+        """Local driver server records still on disk."""
+        servers = os.path.join(self.state_path, 'servers')
+        records = []
+        for server_id in sorted(os.listdir(servers)) \
+                if os.path.isdir(servers) else []:
+            path = os.path.join(servers, server_id, 'server.json')
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                with open(path) as record:
+                    records.append(json.load(record))
+        return records
+
+    def volumes(self):
+        volumes = os.path.join(self.state_path, 'volumes')
+        return sorted(name for name in os.listdir(volumes)
+                      if not name.endswith('.json')) \
+            if os.path.isdir(volumes) else []
+
+    def queues(self):
+        out = subprocess.run(['rabbitmqctl', '-q', 'list_queues', '-p',
+                              self.vhost, 'name', 'messages'],
+                             capture_output=True, text=True, check=True,
+                             timeout=60).stdout
+        rows = [line.split('\t') for line in out.splitlines()[1:]
+                if line.strip()]
+        return {name: int(count) for name, count in rows}
+
+    def log(self, service):
+        with open(os.path.join(self.log_dir, f'{service}.log'),
+                  errors='replace') as log:
+            return log.read()
+
+    # --- API helpers ------------------------------------------------------
+
+    def project_url(self, project):
+        return f'{self.url}/v1.0/{project}'
+
+    def api(self, project='demo'):
+        return APIClient(self.project_url(project))
+
+
+class APIClient:
+    """requests against one project's endpoint, plus waiting helpers."""
+
+    def __init__(self, base):
+        self.base = base
+        self.session = requests.Session()
+
+    def request(self, method, path, **kwargs):
+        return self.session.request(method, self.base + path, timeout=30,
+                                    **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request('GET', path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request('POST', path, json=body, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request('DELETE', path, **kwargs)
+
+    def create_instance(self, name='test', flavor='1', size=1,
+                        datastore='mariadb', version=None, **extra):
+        body = {'name': name, 'flavorRef': flavor,
+                'volume': {'size': size},
+                'datastore': {'type': datastore}}
+        if version:
+            body['datastore']['version'] = version
+        body.update(extra)
+        response = self.post('/instances', {'instance': body})
+        assert response.status_code == 200, response.text
+        return response.json()['instance']
+
+    def instance(self, instance_id):
+        response = self.get(f'/instances/{instance_id}')
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        return response.json()['instance']
+
+    def wait_for(self, instance_id, predicate, timeout=60, interval=0.05):
+        """Poll until ``predicate(instance or None)``; the last instance."""
+        deadline = time.monotonic() + timeout
+        while True:
+            instance = self.instance(instance_id)
+            if predicate(instance):
+                return instance
+            if time.monotonic() > deadline:
+                raise AssertionError(f'timed out; last seen: {instance}')
+            time.sleep(interval)
+
+    def wait_active(self, instance_id, timeout=60):
+        """Wait for ACTIVE/HEALTHY; fails fast on ERROR or deletion."""
+        instance = self.wait_for(
+            instance_id, lambda i: i is None or i['status'] == 'ERROR' or (
+                i['status'], i['operating_status']) == ('ACTIVE', 'HEALTHY'),
+            timeout)
+        assert instance is not None, 'the instance disappeared'
+        assert (instance['status'], instance['operating_status']) == (
+            'ACTIVE', 'HEALTHY'), instance
+        return instance
+
+    def wait_gone(self, instance_id, timeout=60):
+        self.wait_for(instance_id, lambda i: i is None, timeout)

@@ -1,0 +1,45 @@
+"""The root: version documents; ``/v1.0/{project_id}/...`` goes to v1."""
+
+import pecan
+from pecan import rest
+
+from trove_lite.api.controllers import v1
+from trove_lite.conf import CONF
+
+VERSION_ID = 'v1.0'
+VERSION_UPDATED = '2012-08-01T00:00:00Z'
+
+
+def _base_url():
+    return (CONF.public_endpoint or pecan.request.application_url).rstrip(
+        '/')
+
+
+def version_document(href):
+    return {'id': VERSION_ID, 'status': 'CURRENT',
+            'updated': VERSION_UPDATED,
+            'links': [{'rel': 'self', 'href': href}]}
+
+
+class V1Controller(rest.RestController):
+    """``/v1.0``: its version document, and the projects under it."""
+
+    @pecan.expose('json')
+    def get_all(self):
+        return {'version': version_document(f'{_base_url()}/')}
+
+    @pecan.expose()
+    def _lookup(self, project_id, *remainder):
+        return v1.ProjectController(project_id), remainder
+
+
+class RootController(rest.RestController):
+    """``/``: the list of API versions."""
+
+    @pecan.expose('json')
+    def get_all(self):
+        return {'versions': [
+            version_document(f'{_base_url()}/{VERSION_ID}/')]}
+
+
+pecan.route(RootController, VERSION_ID, V1Controller())

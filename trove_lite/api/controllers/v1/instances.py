@@ -1,0 +1,90 @@
+"""``/instances``: create, list, show, delete."""
+
+import pecan
+from pecan import rest
+
+from trove_lite.api import validation
+from trove_lite.api.controllers import base
+from trove_lite.api.views import common as common_views
+from trove_lite.api.views import instances as views
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+from trove_lite.instance import api as instance_api
+
+
+def parse_create(body):
+    """The create body as a CreateRequest, or ValidationError."""
+    instance = validation.body_object(body, 'instance')
+    name = validation.non_empty_name(instance.get('name'),
+                                     "instance['name']")
+    flavor_ref = validation.reference(instance.get('flavorRef'),
+                                      "instance['flavorRef']")
+    request = instance_api.CreateRequest(name=name, flavor_ref=flavor_ref)
+    if instance.get('volume') is not None:
+        request.volume_size, request.volume_type = validation.volume_size(
+            instance['volume'], "instance['volume']")
+    if instance.get('datastore') is not None:
+        request.datastore = validation.datastore_ref(
+            instance['datastore'], "instance['datastore']")
+    request.databases = validation.databases(
+        instance.get('databases') or [], "instance['databases']")
+    request.users = validation.users(
+        instance.get('users') or [], "instance['users']",
+        known_databases={d.name for d in request.databases})
+    for key in ('availability_zone', 'region_name'):
+        if instance.get(key) is not None:
+            setattr(request, key, validation.non_empty_name(
+                instance[key], f"instance['{key}']"))
+    return request
+
+
+class InstancesController(rest.RestController):
+
+    _custom_actions = {'detail': ['GET']}
+
+    def _view(self, record, detail):
+        view = views.instance(record, detail)
+        if base.context().is_admin:
+            views.admin_keys(view, record)
+        return view
+
+    def _list(self, detail):
+        limit = base.page_limit(CONF.instances_page_size)
+        records, more = db_api.instance_list(
+            base.context().project_id, limit,
+            pecan.request.GET.get('marker'))
+        result = {'instances': [self._view(record, detail)
+                                for record in sorted(
+                                    records, key=lambda r: r.created,
+                                    reverse=True)]}
+        if more:
+            result['links'] = common_views.next_page_links(records[-1].id)
+        return result
+
+    @pecan.expose('json')
+    def get_all(self):
+        return self._list(detail=False)
+
+    @pecan.expose('json')
+    def detail(self):
+        return self._list(detail=True)
+
+    @pecan.expose('json')
+    def get_one(self, instance_id):
+        record = db_api.instance_get(instance_id, base.context().project_id)
+        return {'instance': self._view(record, detail=True)}
+
+    @pecan.expose('json')
+    def post(self):
+        request = parse_create(base.json_body())
+        record = instance_api.create(base.context(), request)
+        view = self._view(record, detail=True)
+        # Trove's create response: no addresses yet, only the size.
+        for key in ('ip', 'addresses'):
+            view.pop(key, None)
+        return {'instance': view}
+
+    @pecan.expose()
+    def delete(self, instance_id):
+        instance_api.delete(base.context(), instance_id)
+        return base.empty_response(202)

@@ -1,0 +1,116 @@
+"""Trove's fault body, and the WSGI middleware that guarantees every error
+leaves the API in that shape: ``{"<faultName>": {"code", "message"}}``."""
+
+import io
+import json
+import logging
+
+import sqlalchemy.exc
+import webob
+import webob.exc
+
+from trove_lite.common import exceptions
+
+LOG = logging.getLogger(__name__)
+
+JSON = 'application/json'
+
+# Names for HTTP errors raised outside our exceptions (routing, webob).
+_FAULT_NAMES = {
+    400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
+    404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
+    409: 'conflict', 413: 'overLimit', 415: 'badMediaType',
+    422: 'unprocessableEntity', 500: 'instanceFault',
+    501: 'notImplemented', 503: 'serviceUnavailable',
+}
+
+_DEFAULT_MESSAGES = {
+    404: 'The resource could not be found.',
+    405: 'The method is not allowed for this resource.',
+}
+
+
+def fault_response(code, message, fault_name=None, headers=None):
+    name = fault_name or _FAULT_NAMES.get(code) or 'computeFault'
+    body = json.dumps({name: {'code': code, 'message': message}})
+    response = webob.Response(body=body.encode(), status=code,
+                              content_type=JSON, charset=None)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def from_exception(error, request_id=None):
+    """The fault response for any exception raised while serving."""
+    if isinstance(error, exceptions.TroveLiteError):
+        return fault_response(error.code, str(error), error.fault_name)
+    if isinstance(error, webob.exc.HTTPException) and error.code < 500:
+        return fault_response(error.code, _webob_message(error))
+    if isinstance(error, (sqlalchemy.exc.OperationalError,
+                          sqlalchemy.exc.InterfaceError,
+                          sqlalchemy.exc.TimeoutError)):
+        LOG.error('Database unavailable (request %s): %s', request_id,
+                  error)
+        return fault_response(503, exceptions.ServiceUnavailable.message,
+                              'serviceUnavailable')
+    LOG.exception('Unexpected error (request %s)', request_id)
+    return fault_response(
+        500, 'Internal Server Error. Please keep this ID to help us figure '
+             f'out what went wrong: ({request_id}).', 'instanceFault')
+
+
+def _webob_message(error):
+    detail = error.detail or _DEFAULT_MESSAGES.get(error.code)
+    return detail or error.explanation or error.title
+
+
+class FaultWrapper:
+    """Outermost layer around the app: turns exceptions and non-JSON error
+    responses (router 404/405, webob errors) into Trove fault bodies."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        try:
+            response = request.get_response(self.application)
+        except Exception as error:
+            response = from_exception(
+                error, environ.get('openstack.request_id'))
+        if response.status_code >= 400 and \
+                response.content_type != JSON:
+            response = fault_response(
+                response.status_code,
+                _DEFAULT_MESSAGES.get(response.status_code,
+                                      response.status.split(' ', 1)[-1]))
+        return response(environ, start_response)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``max_request_body_size`` with 413."""
+
+    def __init__(self, application, max_size):
+        self.application = application
+        self.max_size = max_size
+
+    def __call__(self, environ, start_response):
+        length = environ.get('CONTENT_LENGTH')
+        too_large = False
+        if length:
+            try:
+                too_large = int(length) > self.max_size
+            except ValueError:
+                return fault_response(400, 'Invalid Content-Length.')(
+                    environ, start_response)
+        elif environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
+            body = environ['wsgi.input'].read(self.max_size + 1)
+            too_large = len(body) > self.max_size
+            if not too_large:
+                environ['wsgi.input'] = io.BytesIO(body)
+                environ['CONTENT_LENGTH'] = str(len(body))
+        if too_large:
+            return fault_response(
+                413, f'Request is too large (more than {self.max_size} '
+                     f'bytes).')(environ, start_response)
+        return self.application(environ, start_response)

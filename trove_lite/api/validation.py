@@ -1,0 +1,181 @@
+"""Request body validation: every rule the guest would enforce later is
+checked here first, so a bad request writes nothing and sends nothing.
+
+Failures raise ValidationError, which the API renders as Trove's
+``{"badRequest": {"code": 400, "message": "Validation error: ..."}}``.
+"""
+
+import re
+
+from trove_lite.common import exceptions
+from trove_lite.common import objects
+from trove_lite.datastore import mysql_rules
+
+MAX_NAME = 255
+_HAS_ALNUM = re.compile(r'[0-9a-zA-Z]')
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+_VOLUME_SIZE = re.compile(r'^0*[1-9][0-9]*$')
+
+
+def fail(path, problem):
+    raise exceptions.ValidationError(detail=f'{path} {problem}')
+
+
+def require_object(value, path):
+    if not isinstance(value, dict):
+        fail(path, f'{_describe(value)} is not of type \'object\'')
+    return value
+
+
+def require_list(value, path):
+    if not isinstance(value, list):
+        fail(path, f'{_describe(value)} is not of type \'array\'')
+    return value
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + '...'
+
+
+def body_object(body, key):
+    """``body[key]`` as a dict; Trove's message when missing."""
+    require_object(body, 'body')
+    if key not in body:
+        fail('body', f"'{key}' is a required property")
+    return require_object(body[key], key)
+
+
+def non_empty_name(value, path, max_length=MAX_NAME):
+    """A display name: 1-255 characters with a letter or digit and no
+    control characters (Trove's rule, plus the control characters)."""
+    if not isinstance(value, str):
+        fail(path, f'{_describe(value)} is not of type \'string\'')
+    if not value.strip():
+        fail(path, f'{_describe(value)} is too short')
+    if len(value) > max_length:
+        fail(path, f'is longer than {max_length} characters')
+    if _CONTROL.search(value):
+        fail(path, 'must not contain control characters')
+    if not _HAS_ALNUM.search(value):
+        fail(path, f'{_describe(value)} does not match '
+                   f"'^.*[0-9a-zA-Z]+.*$'")
+    return value
+
+
+def reference(value, path):
+    """A flavor or other reference: an id, an integer or an href (the last
+    path segment is the id)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        fail(path, f'{_describe(value)} is not of type \'string\', '
+                   f'\'integer\'')
+    value = str(value).rstrip('/').rsplit('/', 1)[-1]
+    if not value or len(value) > MAX_NAME or _CONTROL.search(value):
+        fail(path, 'is not a valid reference')
+    return value
+
+
+def volume_size(volume, path):
+    require_object(volume, path)
+    if 'size' not in volume:
+        raise exceptions.VolumeSizeNotSpecified()
+    size = volume['size']
+    if isinstance(size, bool):
+        fail(f"{path}['size']", f'{size!r} is not valid under any of the '
+                                f'given schemas')
+    if isinstance(size, str) and _VOLUME_SIZE.match(size) and \
+            len(size) <= 40:
+        size = int(size)
+    if not isinstance(size, int) or size < 1:
+        fail(f"{path}['size']", f'{_describe(size)} is not valid under any '
+                                f'of the given schemas')
+    volume_type = volume.get('type')
+    if volume_type is not None:
+        non_empty_name(volume_type, f"{path}['type']")
+    return size, volume_type
+
+
+def datastore_ref(value, path):
+    """``{"type", "version", "version_number"}``, each optional."""
+    require_object(value, path)
+    result = {}
+    for key in ('type', 'version', 'version_number'):
+        if value.get(key) is not None:
+            result[key] = non_empty_name(value[key], f"{path}['{key}']")
+    return result
+
+
+def databases(values, path):
+    """A list of ``{name, character_set?, collate?}`` with unique names."""
+    require_list(values, path)
+    result, seen = [], set()
+    for index, value in enumerate(values):
+        item_path = f'{path}[{index}]'
+        require_object(value, item_path)
+        name = value.get('name')
+        problem = mysql_rules.check_database_name(name)
+        if problem:
+            fail(f"{item_path}['name']", problem)
+        if name in seen:
+            fail(item_path, f'database {name!r} is listed twice')
+        seen.add(name)
+        character_set = value.get('character_set')
+        collate = value.get('collate')
+        problem = mysql_rules.check_character_set(character_set, collate)
+        if problem:
+            fail(item_path, problem)
+        result.append(objects.DatabaseSpec(name=name,
+                                           character_set=character_set,
+                                           collate=collate))
+    return result
+
+
+def user(value, path, require_password=True):
+    """One ``{name, password, host?, databases?}``."""
+    require_object(value, path)
+    name = value.get('name')
+    problem = mysql_rules.check_user_name(name)
+    if problem:
+        fail(f"{path}['name']", problem)
+    password = value.get('password')
+    if require_password or password is not None:
+        problem = mysql_rules.check_password(password)
+        if problem:
+            fail(f"{path}['password']", problem)
+    host = value.get('host')
+    if host is None:
+        host = '%'
+    problem = mysql_rules.check_host(host)
+    if problem:
+        fail(f"{path}['host']", problem)
+    granted = []
+    for index, database in enumerate(require_list(
+            value.get('databases', []), f"{path}['databases']")):
+        db_path = f"{path}['databases'][{index}]"
+        require_object(database, db_path)
+        problem = mysql_rules.check_database_name(database.get('name'))
+        if problem:
+            fail(f"{db_path}['name']", problem)
+        granted.append(database['name'])
+    return objects.UserSpec(name=name, password=password, host=host,
+                            databases=granted)
+
+
+def users(values, path, known_databases=None):
+    """A list of users, unique by (name, host); with ``known_databases``,
+    every granted database must be among them."""
+    require_list(values, path)
+    result, seen = [], set()
+    for index, value in enumerate(values):
+        spec = user(value, f'{path}[{index}]')
+        if (spec.name, spec.host) in seen:
+            fail(f'{path}[{index}]', f'user {spec.name!r}@{spec.host!r} is '
+                                     f'listed twice')
+        seen.add((spec.name, spec.host))
+        if known_databases is not None:
+            for database in spec.databases:
+                if database not in known_databases:
+                    fail(f'{path}[{index}]', f'database {database!r} is '
+                                             f'not in the databases list')
+        result.append(spec)
+    return result

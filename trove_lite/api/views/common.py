@@ -1,0 +1,35 @@
+"""Pieces every view shares: links, timestamps, pagination links."""
+
+import urllib.parse
+
+import pecan
+
+
+def timestamp(value):
+    """Trove's time format: ISO 8601, no microseconds, no zone."""
+    return value.strftime('%Y-%m-%dT%H:%M:%S') if value else None
+
+
+def resource_links(path, resource_id):
+    """Trove's self/bookmark links of a resource (``path`` like
+    ``instances``), built from the request's host and the caller's
+    project."""
+    request = pecan.request
+    base = request.host_url
+    project = request.context.project_id
+    return [
+        {'rel': 'self',
+         'href': f'{base}/v1.0/{project}/{path}/{resource_id}'},
+        {'rel': 'bookmark', 'href': f'{base}/{path}/{resource_id}'},
+    ]
+
+
+def next_page_links(marker):
+    """``links`` for a paginated list with a next page: the request URL
+    with ``marker`` replaced."""
+    request = pecan.request
+    query = [(key, value) for key, value in request.GET.items()
+             if key != 'marker']
+    query.append(('marker', marker))
+    href = f'{request.path_url}?{urllib.parse.urlencode(query)}'
+    return [{'rel': 'next', 'href': href}]

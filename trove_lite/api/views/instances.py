@@ -1,0 +1,73 @@
+"""JSON shapes of instances (Trove's InstanceView / InstanceDetailView)."""
+
+import datetime
+
+from trove_lite.api.views import common
+from trove_lite.conf import CONF
+from trove_lite.instance import status as instance_status
+
+
+def _statuses(record, now):
+    task = record.task
+    service = instance_status.effective_service_status(
+        task, record.service_status, record.service_status_updated, now,
+        CONF.agent_heartbeat_expiry)
+    return (instance_status.api_status(task, record.server_status),
+            instance_status.operating_status(task, record.server_status,
+                                             service))
+
+
+def _volume_support(manager):
+    group = getattr(CONF, manager or 'mysql', None)
+    return True if group is None else group.volume_support
+
+
+def instance(record, detail=False, now=None):
+    """One instance; ``detail`` adds the keys of the detail view."""
+    now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    status, operating_status = _statuses(record, now)
+    view = {
+        'id': record.id,
+        'name': record.name,
+        'status': status,
+        'operating_status': operating_status,
+        'links': common.resource_links('instances', record.id),
+        'flavor': {'id': str(record.flavor_id),
+                   'links': common.resource_links('flavors',
+                                                  record.flavor_id)},
+        'datastore': {'type': record.datastore_name,
+                      'version': record.datastore_version_name},
+        'region': record.region_id,
+    }
+    addresses = record.addresses or []
+    view['access'] = ({'is_public': any(a.get('type') == 'public'
+                                        for a in addresses)}
+                      if addresses else {})
+    if _volume_support(record.datastore_manager) and record.volume_size:
+        view['volume'] = {'size': record.volume_size}
+    if addresses:
+        view['ip'] = [address['address'] for address in addresses]
+        view['addresses'] = addresses
+    if detail:
+        view['created'] = common.timestamp(record.created)
+        view['updated'] = common.timestamp(record.updated)
+        view['service_status_updated'] = common.timestamp(
+            record.service_status_updated)
+        if record.datastore_version_number is not None:
+            view['datastore']['version_number'] = \
+                record.datastore_version_number
+        if record.fault_message:
+            view['fault'] = {'message': record.fault_message,
+                             'created': common.timestamp(
+                                 record.fault_created),
+                             'details': None}
+    return view
+
+
+def admin_keys(view, record):
+    """Keys only admins see."""
+    view['tenant_id'] = record.tenant_id
+    view['server_id'] = record.compute_instance_id
+    view['volume_id'] = record.volume_id
+    view['encrypted_rpc_messaging'] = False
+    return view

@@ -1,0 +1,30 @@
+"""trove-lite-guestagent: the agent inside an instance."""
+
+import sys
+
+from oslo_log import log as logging
+
+from trove_lite.common import service
+from trove_lite.conf import CONF
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.guestagent.datastore import registry
+
+LOG = logging.getLogger(__name__)
+
+
+def main():
+    service.prepare_service(sys.argv)
+    if not CONF.guest_id:
+        sys.exit('guest_id is not set: this agent serves no instance')
+    manager_class = registry.manager_class(CONF.datastore_manager)
+    manager = manager_class(CONF.guest_id, CONF.guest_agent.sandbox_path)
+    manager.boot()
+    service.RPCService(
+        topic=guest_rpcapi.guest_topic(CONF.guest_id),
+        server=CONF.guest_id, endpoints=[manager],
+        periodic_tasks=[(CONF.report_interval, manager.report_status)],
+        on_stop=manager.shutdown).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,135 @@
+"""trove-lite-manage: schema migrations and the catalogue.
+
+    trove-lite-manage db-sync
+    trove-lite-manage datastore-update NAME [DEFAULT_VERSION]
+    trove-lite-manage datastore-version-update DATASTORE NAME MANAGER
+        [--image IMAGE] [--packages PACKAGES] [--inactive]
+        [--version-number NUMBER]
+    trove-lite-manage flavor-create ID NAME RAM VCPUS [--disk GB]
+    trove-lite-manage catalogue-load FILE
+
+``catalogue-load`` registers a whole catalogue from one JSON file::
+
+    {"datastores": [{"name": "mariadb", "default_version": "10.11",
+                     "versions": [{"name": "10.11", "manager": "mariadb",
+                                   "version_number": "10.11.19",
+                                   "image": null, "active": true}]}],
+     "flavors": [{"id": "1", "name": "tiny", "ram": 256, "vcpus": 1,
+                  "disk": 1}]}
+"""
+
+import json
+import sys
+
+from oslo_config import cfg
+
+from trove_lite.common import config
+from trove_lite.common import exceptions
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+
+
+def db_sync():
+    from trove_lite.db import migration  # alembic: only this command
+    migration.upgrade()
+    print(f'Schema at revision {migration.current_revision()}')
+
+
+def datastore_update():
+    args = CONF.command
+    datastore = db_api.datastore_update(args.datastore_name,
+                                        args.default_version)
+    print(f'Datastore {datastore.name} ({datastore.id}) updated')
+
+
+def datastore_version_update():
+    args = CONF.command
+    version = db_api.datastore_version_update(
+        args.datastore, args.version_name, args.manager,
+        image_id=args.image, packages=args.packages,
+        active=not args.inactive, version=args.version_number)
+    print(f'Datastore version {args.datastore}/{version.name} '
+          f'({version.id}) updated')
+
+
+def flavor_create():
+    args = CONF.command
+    flavor = db_api.flavor_create(args.flavor_id, args.flavor_name, args.ram,
+                                  args.vcpus, disk=args.disk)
+    print(f'Flavor {flavor.name} ({flavor.id}) created')
+
+
+def catalogue_load():
+    with open(CONF.command.file) as source:
+        catalogue = json.load(source)
+    for datastore in catalogue.get('datastores', []):
+        db_api.datastore_update(datastore['name'])
+        for version in datastore.get('versions', []):
+            db_api.datastore_version_update(
+                datastore['name'], version['name'], version['manager'],
+                image_id=version.get('image'),
+                packages=version.get('packages'),
+                active=version.get('active', True),
+                version=version.get('version_number'))
+        if datastore.get('default_version'):
+            db_api.datastore_update(datastore['name'],
+                                    datastore['default_version'])
+        print(f'Datastore {datastore["name"]} loaded')
+    for flavor in catalogue.get('flavors', []):
+        db_api.flavor_create(str(flavor['id']), flavor['name'],
+                             flavor['ram'], flavor['vcpus'],
+                             disk=flavor.get('disk', 0))
+        print(f'Flavor {flavor["name"]} loaded')
+
+
+def add_command_parsers(subparsers):
+    parser = subparsers.add_parser('db-sync',
+                                   help='Create or upgrade the schema.')
+    parser.set_defaults(func=db_sync)
+
+    parser = subparsers.add_parser('datastore-update',
+                                   help='Create or update a datastore.')
+    parser.add_argument('datastore_name', metavar='NAME')
+    parser.add_argument('default_version', nargs='?',
+                        help='Name of its default version.')
+    parser.set_defaults(func=datastore_update)
+
+    parser = subparsers.add_parser('datastore-version-update',
+                                   help='Create or update a version.')
+    parser.add_argument('datastore')
+    parser.add_argument('version_name')
+    parser.add_argument('manager', help='Guest manager: mysql or mariadb.')
+    parser.add_argument('--image', help='Image the compute driver boots.')
+    parser.add_argument('--packages')
+    parser.add_argument('--version-number', dest='version_number')
+    parser.add_argument('--inactive', action='store_true')
+    parser.set_defaults(func=datastore_version_update)
+
+    parser = subparsers.add_parser('flavor-create',
+                                   help='Create or update a flavor.')
+    parser.add_argument('flavor_id', metavar='ID')
+    parser.add_argument('flavor_name', metavar='NAME')
+    parser.add_argument('ram', type=int, help='RAM in MB.')
+    parser.add_argument('vcpus', type=int)
+    parser.add_argument('--disk', type=int, default=0)
+    parser.set_defaults(func=flavor_create)
+
+    parser = subparsers.add_parser(
+        'catalogue-load', help='Register datastores, versions and flavors '
+                               'from a JSON file.')
+    parser.add_argument('file')
+    parser.set_defaults(func=catalogue_load)
+
+
+def main():
+    CONF.register_cli_opt(cfg.SubCommandOpt(
+        'command', title='Commands', handler=add_command_parsers))
+    config.parse_args(sys.argv)
+    try:
+        CONF.command.func()
+    except exceptions.TroveLiteError as error:
+        sys.exit(f'Error: {error}')
+
+
+if __name__ == '__main__':
+    main()

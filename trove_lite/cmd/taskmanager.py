@@ -1,0 +1,19 @@
+"""trove-lite-taskmanager: builds, deletes and repairs instances."""
+
+import sys
+
+from trove_lite.common import service
+from trove_lite.conf import CONF
+from trove_lite.taskmanager import manager
+
+
+def main():
+    service.prepare_service(sys.argv)
+    taskmanager = manager.Manager()
+    service.RPCService(topic=CONF.taskmanager_queue,
+                       endpoints=[taskmanager],
+                       on_start=taskmanager.reconcile).run()
+
+
+if __name__ == '__main__':
+    main()

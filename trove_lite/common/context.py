@@ -1,0 +1,28 @@
+"""The request context that travels with every API request and RPC message."""
+
+from oslo_context import context
+
+
+class RequestContext(context.RequestContext):
+    """oslo.context's context plus Trove's pagination fields."""
+
+    def __init__(self, limit=None, marker=None, **kwargs):
+        super().__init__(**kwargs)
+        self.limit = limit
+        self.marker = marker
+
+    def to_dict(self):
+        values = super().to_dict()
+        values.update(limit=self.limit, marker=self.marker)
+        return values
+
+    @classmethod
+    def from_dict(cls, values, **kwargs):
+        kwargs.setdefault('limit', values.get('limit'))
+        kwargs.setdefault('marker', values.get('marker'))
+        return super().from_dict(values, **kwargs)
+
+
+def get_admin_context():
+    """A context for work the services do on their own behalf."""
+    return RequestContext(is_admin=True, overwrite=False)

@@ -1,0 +1,181 @@
+"""The one exception hierarchy of trove-lite.
+
+Each class knows its HTTP code and Trove's fault key; the API turns any of
+them into Trove's fault body ``{"<fault key>": {"code": .., "message": ..}}``.
+"""
+
+
+class TroveLiteError(Exception):
+    """Base class; subclasses set ``message`` as a format string."""
+
+    code = 400
+    fault_name = 'badRequest'
+    message = 'An unknown error occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.message % kwargs if kwargs else self.message
+        self.msg = message
+        super().__init__(message)
+
+    def __str__(self):
+        return self.msg
+
+
+class BadRequest(TroveLiteError):
+    message = 'The server could not comply with the request since it is ' \
+              'either malformed or otherwise incorrect.'
+
+
+class ValidationError(BadRequest):
+    message = 'Validation error: %(detail)s'
+
+
+class MalformedBody(BadRequest):
+    message = 'Malformed request body: %(reason)s'
+
+
+class FlavorNotFound(BadRequest):
+    message = 'Resource %(uuid)s cannot be found.'
+
+
+class DatastoreVersionNotFound(BadRequest):
+    message = "Datastore version '%(version)s' cannot be found."
+
+
+class DatastoreVersionInactive(BadRequest):
+    message = "Datastore version '%(version)s' is not active."
+
+
+class DatastoreDefaultDatastoreNotFound(BadRequest):
+    message = 'Please specify datastore. No default datastore is defined.'
+
+
+class DatastoreDefaultVersionNotFound(BadRequest):
+    message = "Default version for datastore '%(datastore)s' not found."
+
+
+class VolumeSizeNotSpecified(BadRequest):
+    message = 'Volume size was not specified.'
+
+
+class GuestError(BadRequest):
+    message = 'An error occurred communicating with the guest: ' \
+              '%(original_message)s.'
+
+
+class GuestTimeout(BadRequest):
+    message = 'Timeout trying to connect to the Guest Agent.'
+
+
+class Unauthorized(TroveLiteError):
+    code = 401
+    fault_name = 'unauthorized'
+    message = 'User does not have admin privileges.'
+
+
+class Forbidden(TroveLiteError):
+    code = 403
+    fault_name = 'forbidden'
+    message = 'User does not have access to this resource.'
+
+
+class ProjectMismatch(Forbidden):
+    message = 'User with tenant id %(project_id)s cannot access this ' \
+              'resource.'
+
+
+class NotFound(TroveLiteError):
+    code = 404
+    fault_name = 'itemNotFound'
+    message = 'Resource %(uuid)s cannot be found.'
+
+
+class InstanceNotFound(NotFound):
+    pass
+
+
+class DatastoreNotFound(NotFound):
+    message = "Datastore '%(datastore)s' cannot be found."
+
+
+class MethodNotAllowed(TroveLiteError):
+    code = 405
+    fault_name = 'badMethod'
+    message = 'The method %(method)s is not allowed for this resource.'
+
+
+class Conflict(TroveLiteError):
+    code = 409
+    fault_name = 'conflict'
+    message = 'The request conflicts with the current state.'
+
+
+class OverLimit(TroveLiteError):
+    code = 413
+    fault_name = 'overLimit'
+    message = 'The request is over a limit.'
+
+
+class VolumeQuotaExceeded(OverLimit):
+    message = 'Volume quota exceeded for the requested volume size; the ' \
+              'maximum is %(max_size)s GB.'
+
+
+class RequestTooLarge(OverLimit):
+    message = 'Request is too large.'
+
+
+class UnsupportedMediaType(TroveLiteError):
+    code = 415
+    fault_name = 'badMediaType'
+    message = 'Unsupported Content-Type'
+
+
+class UnprocessableEntity(TroveLiteError):
+    code = 422
+    fault_name = 'unprocessableEntity'
+    message = 'Unable to process the contained request.'
+
+
+class InstanceBusy(UnprocessableEntity):
+    message = 'Instance %(instance_id)s is not currently available for an ' \
+              'action to be performed (%(status_type)s status was ' \
+              '%(status)s).'
+
+
+class NotImplementedYet(TroveLiteError):
+    code = 501
+    fault_name = 'notImplemented'
+    message = 'This operation is not supported.'
+
+
+class ServiceUnavailable(TroveLiteError):
+    code = 503
+    fault_name = 'serviceUnavailable'
+    message = 'The service is unavailable right now; try again shortly.'
+
+
+# Errors of the services behind the API (never shown raw to users).
+
+class ComputeError(TroveLiteError):
+    code = 500
+    fault_name = 'serverError'
+    message = 'Compute error: %(reason)s'
+
+
+class ServerBuildError(ComputeError):
+    message = 'Server could not be created: %(reason)s'
+
+
+class GuestPrepareError(TroveLiteError):
+    code = 500
+    fault_name = 'serverError'
+    message = 'The guest failed to prepare its datastore: %(reason)s'
+
+
+class DatastoreOperationError(TroveLiteError):
+    code = 500
+    fault_name = 'serverError'
+    message = 'Datastore operation failed: %(reason)s'

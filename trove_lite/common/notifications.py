@@ -1,0 +1,54 @@
+"""Trove's instance notifications through oslo.messaging's notifier.
+
+Event types are ``trove.instance.<action>.start|end|error``; the payload
+carries Trove's usage traits so existing consumers (ceilometer-style
+meters) can read it.
+"""
+
+import logging
+
+from oslo_utils import timeutils
+
+from trove_lite.common import rpc
+from trove_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+
+def instance_payload(instance, **extra):
+    """Trove's usage traits for one instance row."""
+    payload = {
+        'tenant_id': instance.tenant_id,
+        'instance_id': instance.id,
+        'instance_name': instance.name,
+        'name': instance.name,
+        'instance_type_id': instance.flavor_id,
+        'created_at': _iso(instance.created),
+        'launched_at': _iso(instance.updated),
+        'nova_instance_id': instance.compute_instance_id,
+        'volume_size': instance.volume_size,
+        'region': CONF.region,
+        'availability_zone': None,
+        'service_id': CONF.host,
+    }
+    payload.update(extra)
+    return payload
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def notify(context, publisher, action, phase, payload):
+    """Emit ``trove.instance.<action>.<phase>``; never fails the caller."""
+    event_type = f'trove.instance.{action}.{phase}'
+    payload = dict(payload, request_id=getattr(context, 'request_id', None),
+                   sent_at=timeutils.utcnow().isoformat())
+    notifier = rpc.get_notifier(f'{publisher}.{CONF.host}')
+    try:
+        if phase == 'error':
+            notifier.error(context, event_type, payload)
+        else:
+            notifier.info(context, event_type, payload)
+    except Exception:
+        LOG.exception('Could not send notification %s', event_type)

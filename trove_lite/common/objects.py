@@ -1,0 +1,125 @@
+"""Thin versioned objects passed over RPC instead of long argument lists.
+
+An object serialises to ``{"trove_lite_object.name": ..,
+"trove_lite_object.version": .., "trove_lite_object.data": {..}}`` so a
+receiver rebuilds the right class; adding a field with a default keeps older
+senders working.
+"""
+
+import dataclasses
+
+NAME_KEY = 'trove_lite_object.name'
+VERSION_KEY = 'trove_lite_object.version'
+DATA_KEY = 'trove_lite_object.data'
+
+_REGISTRY = {}
+
+
+def remotable(cls):
+    """Class decorator: make a dataclass travel over RPC."""
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+@dataclasses.dataclass
+class RemoteObject:
+    VERSION = '1.0'
+
+    def to_primitive(self):
+        return {NAME_KEY: type(self).__name__,
+                VERSION_KEY: self.VERSION,
+                DATA_KEY: dataclasses.asdict(self)}
+
+    @staticmethod
+    def is_primitive(value):
+        return isinstance(value, dict) and NAME_KEY in value
+
+    @staticmethod
+    def from_primitive(primitive):
+        cls = _REGISTRY[primitive[NAME_KEY]]
+        known = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in primitive[DATA_KEY].items() if k in known}
+        return cls(**data)
+
+
+@remotable
+@dataclasses.dataclass
+class DatabaseSpec(RemoteObject):
+    name: str
+    character_set: str | None = None
+    collate: str | None = None
+
+
+@remotable
+@dataclasses.dataclass
+class UserSpec(RemoteObject):
+    name: str
+    password: str
+    host: str = '%'
+    databases: list[str] = dataclasses.field(default_factory=list)
+
+    def __repr__(self):
+        # Never let a password reach a log line through repr().
+        return (f'UserSpec(name={self.name!r}, host={self.host!r}, '
+                f'databases={self.databases!r}, password=***)')
+
+
+@remotable
+@dataclasses.dataclass
+class InstanceSpec(RemoteObject):
+    """Everything the taskmanager needs to build one instance."""
+
+    instance_id: str
+    name: str
+    flavor: dict
+    datastore_manager: str
+    datastore_version: str
+    datastore_version_id: str
+    image_id: str | None = None
+    volume_size: int | None = None
+    volume_type: str | None = None
+    databases: list = dataclasses.field(default_factory=list)
+    users: list = dataclasses.field(default_factory=list)
+    root_password: str | None = None
+    availability_zone: str | None = None
+    nics: list = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        self.databases = [_revive(d, DatabaseSpec) for d in self.databases]
+        self.users = [_revive(u, UserSpec) for u in self.users]
+
+    def __repr__(self):
+        return (f'InstanceSpec(instance_id={self.instance_id!r}, '
+                f'name={self.name!r}, flavor={self.flavor.get("id")!r}, '
+                f'datastore={self.datastore_manager}/'
+                f'{self.datastore_version})')
+
+
+@remotable
+@dataclasses.dataclass
+class PrepareRequest(RemoteObject):
+    """What the guest needs to set up its datastore."""
+
+    memory_mb: int
+    databases: list = dataclasses.field(default_factory=list)
+    users: list = dataclasses.field(default_factory=list)
+    root_password: str | None = None
+    volume_size: int | None = None
+    config_overrides: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        self.databases = [_revive(d, DatabaseSpec) for d in self.databases]
+        self.users = [_revive(u, UserSpec) for u in self.users]
+
+    def __repr__(self):
+        return (f'PrepareRequest(memory_mb={self.memory_mb}, '
+                f'databases={[d.name for d in self.databases]}, '
+                f'users={[u.name for u in self.users]})')
+
+
+def _revive(value, cls):
+    if isinstance(value, cls):
+        return value
+    if RemoteObject.is_primitive(value):
+        return RemoteObject.from_primitive(value)
+    return cls(**value)

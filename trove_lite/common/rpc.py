@@ -1,0 +1,142 @@
+"""oslo.messaging plumbing: one transport per process, context serializer,
+client and server factories, notifier."""
+
+import logging
+
+import oslo_messaging as messaging
+from oslo_messaging import opts as messaging_opts
+
+from trove_lite.common import context as trove_context
+from trove_lite.common import objects
+from trove_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+_TRANSPORT = None
+_NOTIFICATION_TRANSPORT = None
+_NOTIFIER = None
+
+
+def set_defaults():
+    """Library defaults trove-lite relies on; call before reading config."""
+    messaging.set_transport_defaults(control_exchange='trove')
+    # Register the driver options now so their defaults can be changed
+    # before the first transport is built.
+    for group, opts in messaging_opts.list_opts():
+        CONF.register_opts(opts, group=group)
+    # Durable queues keep a create or prepare message across a broker
+    # restart.
+    CONF.set_default('amqp_durable_queues', True,
+                     group='oslo_messaging_rabbit')
+
+
+class RequestContextSerializer(messaging.Serializer):
+    """Carries RequestContext and RemoteObjects across the wire."""
+
+    def serialize_entity(self, ctxt, entity):
+        return _to_primitive(entity)
+
+    def deserialize_entity(self, ctxt, entity):
+        return _from_primitive(entity)
+
+    def serialize_context(self, ctxt):
+        return ctxt.to_dict()
+
+    def deserialize_context(self, ctxt):
+        return trove_context.RequestContext.from_dict(ctxt)
+
+
+def _to_primitive(entity):
+    if isinstance(entity, objects.RemoteObject):
+        return entity.to_primitive()
+    if isinstance(entity, (list, tuple)):
+        return [_to_primitive(item) for item in entity]
+    if isinstance(entity, dict):
+        return {key: _to_primitive(value) for key, value in entity.items()}
+    return entity
+
+
+def _from_primitive(entity):
+    if objects.RemoteObject.is_primitive(entity):
+        return objects.RemoteObject.from_primitive(entity)
+    if isinstance(entity, list):
+        return [_from_primitive(item) for item in entity]
+    if isinstance(entity, dict):
+        return {key: _from_primitive(value) for key, value in entity.items()}
+    return entity
+
+
+def get_transport():
+    """The process's RPC transport (built on first use)."""
+    global _TRANSPORT
+    if _TRANSPORT is None:
+        _TRANSPORT = messaging.get_rpc_transport(CONF)
+    return _TRANSPORT
+
+
+def get_notifier(publisher_id):
+    global _NOTIFICATION_TRANSPORT, _NOTIFIER
+    if _NOTIFIER is None:
+        _NOTIFICATION_TRANSPORT = messaging.get_notification_transport(CONF)
+        _NOTIFIER = messaging.Notifier(_NOTIFICATION_TRANSPORT,
+                                       serializer=RequestContextSerializer())
+    return _NOTIFIER.prepare(publisher_id=publisher_id)
+
+
+def get_client(target, version_cap=None):
+    return messaging.get_rpc_client(get_transport(), target,
+                                    version_cap=version_cap,
+                                    serializer=RequestContextSerializer())
+
+
+def get_server(target, endpoints):
+    return messaging.get_rpc_server(get_transport(), target, endpoints,
+                                    executor='threading',
+                                    serializer=RequestContextSerializer())
+
+
+def declare_topic_queue(topic, server):
+    """Create a topic's queues so a cast waits there for its consumer.
+
+    oslo.messaging declares queues only when a server starts, so a
+    throw-away server is started and stopped on the topic; the queues it
+    declared stay (they are not auto-deleted).
+    """
+    target = messaging.Target(topic=topic, server=server)
+    declarer = messaging.get_rpc_server(get_transport(), target, [],
+                                        executor='threading')
+    declarer.start()
+    declarer.stop()
+    declarer.wait()
+
+
+def cleanup():
+    global _TRANSPORT, _NOTIFICATION_TRANSPORT, _NOTIFIER
+    for transport in (_TRANSPORT, _NOTIFICATION_TRANSPORT):
+        if transport is not None:
+            transport.cleanup()
+    _TRANSPORT = _NOTIFICATION_TRANSPORT = _NOTIFIER = None
+
+
+def delete_topic_queues(topic, server):
+    """Remove a topic's queues once nobody will ever consume them again
+    (a deleted instance's guest topic), so the broker does not collect one
+    dead queue per instance. Only the rabbit driver has queues to delete."""
+    url = messaging.TransportURL.parse(CONF, CONF.transport_url)
+    if url.transport.split('+')[0] != 'rabbit' or not url.hosts:
+        return
+    import kombu  # only the rabbit driver needs it, and it ships with it
+
+    host = url.hosts[0]
+    broker = kombu.Connection(hostname=host.hostname, port=host.port,
+                              userid=host.username, password=host.password,
+                              virtual_host=url.virtual_host or '/',
+                              connect_timeout=5)
+    with broker:
+        channel = broker.channel()
+        for queue in (topic, f'{topic}.{server}'):
+            try:
+                channel.queue_delete(queue)
+            except Exception as error:  # already gone: nothing to do
+                LOG.debug('Queue %s not deleted: %s', queue, error)
+                channel = broker.channel()

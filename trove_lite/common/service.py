@@ -1,0 +1,75 @@
+"""Process start-up and the run loop shared by every RPC service."""
+
+import signal
+import threading
+
+import oslo_messaging as messaging
+from futurist import periodics
+from oslo_log import log as logging
+
+from trove_lite.common import config
+from trove_lite.common import rpc
+from trove_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+
+def prepare_service(argv, default_config_files=None):
+    """Start-up of an RPC service (or the API): messaging defaults, then
+    config and logging."""
+    rpc.set_defaults()
+    config.parse_args(argv, default_config_files)
+
+
+class RPCService:
+    """An RPC server on one topic plus periodic tasks, until SIGTERM."""
+
+    def __init__(self, topic, endpoints, server=None, periodic_tasks=(),
+                 on_start=None, on_stop=None):
+        self.target = messaging.Target(topic=topic,
+                                       server=server or CONF.host)
+        self.endpoints = endpoints
+        self.periodic_tasks = list(periodic_tasks)
+        self.on_start = on_start
+        self.on_stop = on_stop
+        self._stopping = threading.Event()
+
+    def _periodic_worker(self):
+        callables = []
+        for spacing, task in self.periodic_tasks:
+            @periodics.periodic(spacing=spacing, run_immediately=False)
+            def run_task(task=task):
+                try:
+                    task()
+                except Exception:
+                    LOG.exception('Periodic task %s failed', task.__name__)
+            callables.append((run_task, (), {}))
+        return periodics.PeriodicWorker(callables)
+
+    def stop(self, *_args):
+        self._stopping.set()
+
+    def run(self):
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        server = rpc.get_server(self.target, self.endpoints)
+        server.start()
+        LOG.info('Serving topic %s as %s', self.target.topic,
+                 self.target.server)
+        if self.on_start:
+            self.on_start()
+        worker = None
+        if self.periodic_tasks:
+            worker = self._periodic_worker()
+            threading.Thread(target=worker.start, daemon=True,
+                             name='periodic-tasks').start()
+        while not self._stopping.wait(0.2):
+            pass
+        LOG.info('Stopping')
+        if worker is not None:
+            worker.stop()
+        server.stop()
+        server.wait()
+        if self.on_stop:
+            self.on_stop()
+        rpc.cleanup()

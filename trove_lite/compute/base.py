@@ -1,0 +1,81 @@
+"""The compute driver boundary: servers and volumes, nothing else.
+
+The taskmanager's workflows are identical for every driver; a driver only
+makes, finds and removes servers and volumes.
+"""
+
+import abc
+import dataclasses
+
+
+@dataclasses.dataclass
+class Server:
+    """A server as the taskmanager sees it."""
+
+    id: str
+    status: str  # BUILD, ACTIVE, SHUTDOWN, ERROR (Nova's names)
+    addresses: list = dataclasses.field(default_factory=list)
+    fault: str | None = None
+
+
+@dataclasses.dataclass
+class GuestConfig:
+    """What a guest agent needs to find its instance and the broker; the
+    driver delivers it (a file in a sandbox, or cloud-init user data)."""
+
+    instance_id: str
+    datastore_manager: str
+    datastore_version: str
+    transport_url: str
+    control_exchange: str
+    conductor_queue: str
+    report_interval: float
+    log_debug: bool = False
+
+    def sections(self):
+        """The guest's config file as {section: {option: value}}."""
+        return {
+            'DEFAULT': {
+                'guest_id': self.instance_id,
+                'datastore_manager': self.datastore_manager,
+                'datastore_version': self.datastore_version,
+                'transport_url': self.transport_url,
+                'control_exchange': self.control_exchange,
+                'conductor_queue': self.conductor_queue,
+                'report_interval': str(self.report_interval),
+                'debug': str(self.log_debug),
+            },
+        }
+
+
+class ComputeDriver(abc.ABC):
+    """Makes and removes the resources behind an instance."""
+
+    @abc.abstractmethod
+    def create_volume(self, instance_id, size_gb, volume_type=None):
+        """Create the data volume; return its id."""
+
+    @abc.abstractmethod
+    def delete_volume(self, volume_id):
+        """Remove a volume; a missing one is not an error."""
+
+    @abc.abstractmethod
+    def create_server(self, instance_id, name, flavor, image_id, volume_id,
+                      guest_config):
+        """Boot a server running a guest agent; return a Server."""
+
+    @abc.abstractmethod
+    def get_server(self, server_id):
+        """The server, or None when it does not exist."""
+
+    @abc.abstractmethod
+    def delete_server(self, server_id):
+        """Stop and remove a server; a missing one is not an error."""
+
+
+def load_driver(name):
+    """The compute driver called ``name`` in config."""
+    if name == 'local':
+        from trove_lite.compute.local import driver
+        return driver.LocalDriver()
+    raise ValueError(f'Unknown compute driver {name!r}')

@@ -1,0 +1,284 @@
+"""The local compute driver: a server is a sandbox directory plus a guest
+agent process; a volume is a directory the guest keeps its datadir in.
+
+Layout under ``[local_compute] state_path``::
+
+    servers/<server_id>/server.json   address, volume, image, pid
+    servers/<server_id>/guest.conf    what cloud-init would write in a VM
+    servers/<server_id>/guest.log     the agent's (and its database's) logs
+    volumes/<volume_id>/              the guest's datadir
+    images/<version>.datadir          template datadirs
+
+Guest processes run in their own session, so they outlive a taskmanager
+restart the way VMs do; a server is removed by signalling its process
+group.
+"""
+
+import configparser
+import fcntl
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+from trove_lite.common import exceptions
+from trove_lite.compute import base
+from trove_lite.compute.local import addresses
+from trove_lite.compute.local import images
+from trove_lite.compute.local import launcher
+from trove_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+NETWORK_NAME = 'local'
+
+
+class LocalDriver(base.ComputeDriver):
+    """Servers as local processes with their own loopback address."""
+
+    def __init__(self):
+        self.state_path = CONF.local_compute.state_path
+        for folder in ('servers', 'volumes'):
+            os.makedirs(os.path.join(self.state_path, folder), exist_ok=True)
+        self._launcher = launcher.GuestLauncher()
+        self._launcher.start()
+        # Popen objects of guests of extra images this process started, so
+        # they are reaped (not left as zombies) when they exit.
+        self._children = {}
+        self._children_lock = threading.Lock()
+
+    # --- volumes ---------------------------------------------------------
+
+    def _volume_path(self, volume_id):
+        return os.path.join(self.state_path, 'volumes', volume_id)
+
+    def create_volume(self, instance_id, size_gb, volume_type=None):
+        volume_id = str(uuid.uuid4())
+        path = self._volume_path(volume_id)
+        os.makedirs(path)
+        with open(path + '.json', 'w') as meta:
+            json.dump({'id': volume_id, 'name': f'trove-{instance_id}',
+                       'size': size_gb, 'type': volume_type}, meta)
+        return volume_id
+
+    def delete_volume(self, volume_id):
+        shutil.rmtree(self._volume_path(volume_id), ignore_errors=True)
+        _remove(self._volume_path(volume_id) + '.json')
+
+    # --- servers ---------------------------------------------------------
+
+    def _server_path(self, server_id):
+        return os.path.join(self.state_path, 'servers', server_id)
+
+    def _read_server(self, server_id):
+        try:
+            with open(os.path.join(self._server_path(server_id),
+                                   'server.json')) as record:
+                return json.load(record)
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def _write_server(self, server_id, record):
+        path = os.path.join(self._server_path(server_id), 'server.json')
+        with open(path + '.tmp', 'w') as out:
+            json.dump(record, out)
+        os.rename(path + '.tmp', path)
+
+    def _taken_addresses(self):
+        servers = os.path.join(self.state_path, 'servers')
+        taken = set()
+        for server_id in os.listdir(servers):
+            record = self._read_server(server_id)
+            if record:
+                taken.add(record['address'])
+        return taken
+
+    def _allocate(self, server_id, record):
+        """Pick a free address and record the server, under a file lock so
+        concurrent creates (threads or processes) never share one."""
+        lock_path = os.path.join(self.state_path, 'servers.lock')
+        with open(lock_path, 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            address = addresses.pick_free(CONF.local_compute.address_pools,
+                                          self._taken_addresses(),
+                                          record['port'])
+            if address is None:
+                raise exceptions.ServerBuildError(
+                    reason='no free address left in the local pools')
+            record['address'] = address
+            os.makedirs(self._server_path(server_id))
+            self._write_server(server_id, record)
+        return address
+
+    def create_server(self, instance_id, name, flavor, image_id, volume_id,
+                      guest_config):
+        server_id = str(uuid.uuid4())
+        template = images.template_datadir(guest_config.datastore_version)
+        port = getattr(CONF, guest_config.datastore_manager).port
+        record = {'id': server_id, 'instance_id': instance_id, 'name': name,
+                  'image_id': image_id, 'volume_id': volume_id,
+                  'flavor_id': flavor['id'], 'port': port, 'pid': None}
+        address = self._allocate(server_id, record)
+        sandbox = self._server_path(server_id)
+        config_file = os.path.join(sandbox, 'guest.conf')
+        _write_config(config_file, guest_config.sections(), {
+            'guest_agent': {
+                'sandbox_path': sandbox,
+                'bind_address': address,
+                'mount_point': self._volume_path(volume_id),
+                'template_datadir': template,
+                'mariadbd_path': CONF.local_compute.mariadbd_path,
+            },
+        })
+        record['pid'] = self._boot(server_id, image_id, config_file)
+        self._write_server(server_id, record)
+        LOG.info('Server %s for instance %s started at %s (pid %s)',
+                 server_id, instance_id, address, record['pid'])
+        return self._server(record)
+
+    def _boot(self, server_id, image_id, config_file):
+        """Start the server's guest in a session of its own; its pid."""
+        sandbox = self._server_path(server_id)
+        log_path = os.path.join(sandbox, 'guest.log')
+        if images.is_builtin(image_id):
+            return self._launcher.launch(['--config-file', config_file],
+                                         sandbox, log_path)
+        command = images.guest_command(image_id, config_file)
+        with open(log_path, 'ab') as log:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, cwd=sandbox, close_fds=True,
+                start_new_session=True)
+        with self._children_lock:
+            self._children[server_id] = process
+        return process.pid
+
+    def _server(self, record):
+        alive = self._is_running(record)
+        return base.Server(
+            id=record['id'], status='ACTIVE' if alive else 'SHUTDOWN',
+            addresses=[{'address': record['address'], 'type': 'private',
+                        'network': NETWORK_NAME}])
+
+    def _is_running(self, record):
+        with self._children_lock:
+            child = self._children.get(record['id'])
+        if child is not None:
+            return child.poll() is None
+        return _process_running(record.get('pid'),
+                                self._server_path(record['id']))
+
+    def get_server(self, server_id):
+        record = self._read_server(server_id)
+        return None if record is None else self._server(record)
+
+    def delete_server(self, server_id):
+        record = self._read_server(server_id)
+        if record is not None and record.get('pid'):
+            self._stop_process_group(record)
+        with self._children_lock:
+            child = self._children.pop(server_id, None)
+        if child is not None:
+            child.wait()
+        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
+        LOG.info('Server %s deleted', server_id)
+
+    def _stop_process_group(self, record):
+        """SIGTERM the guest's process group (agent and database), then
+        SIGKILL whatever is left after server_delete_time_out."""
+        pid = record['pid']
+        child = self._children.get(record['id'])
+        # The agent leads the group; its database may outlive it. The kernel
+        # does not reuse a pid while its process group lives.
+        if not _group_members(pid):
+            return
+        _signal_group(pid, signal.SIGTERM)
+        deadline = time.monotonic() + CONF.server_delete_time_out
+        # Watching the leader is cheap; the group is scanned only after it
+        # is gone (it stops its database before it exits).
+        while time.monotonic() < deadline and _alive(pid, child):
+            time.sleep(0.02)
+        while time.monotonic() < deadline and _group_members(pid):
+            time.sleep(0.05)
+        if _group_members(pid):
+            LOG.warning('Server %s did not stop in time; killing it',
+                        record['id'])
+            _signal_group(pid, signal.SIGKILL)
+
+
+def _write_config(path, *section_maps):
+    parser = configparser.ConfigParser(interpolation=None)
+    for sections in section_maps:
+        for section, values in sections.items():
+            if section != 'DEFAULT' and not parser.has_section(section):
+                parser.add_section(section)
+            for key, value in values.items():
+                parser.set(section, key, str(value))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as out:
+        parser.write(out)
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def _process_running(pid, sandbox):
+    """Whether ``pid`` is a live process of this sandbox (not a zombie, not
+    a recycled pid of something else)."""
+    if not pid:
+        return False
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            state = stat.read().rsplit(')', 1)[1].split()[0]
+        cwd = os.readlink(f'/proc/{pid}/cwd')
+    except (FileNotFoundError, ProcessLookupError, PermissionError,
+            IndexError):
+        return False
+    return state != 'Z' and cwd == sandbox
+
+
+def _signal_group(pid, signum):
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _alive(pid, child=None):
+    """Whether ``pid`` still runs (a zombie does not)."""
+    if child is not None:
+        return child.poll() is None
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def _group_members(pgid):
+    """Live (non-zombie) processes of a process group."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return []
+    members = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != 'Z':
+            members.append(int(entry))
+    return members

@@ -1,0 +1,57 @@
+"""The conductor: the only writer of what guests report."""
+
+import logging
+
+import oslo_messaging as messaging
+
+from trove_lite.common import notifications
+from trove_lite.db import api as db_api
+from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+
+class Manager:
+    """Endpoint for topic ``conductor_queue``."""
+
+    target = messaging.Target(version='1.0')
+
+    def __init__(self, taskmanager=None):
+        self.taskmanager = taskmanager or taskmanager_rpcapi.API()
+
+    def heartbeat(self, context, instance_id, payload, sent=None):
+        """Apply a guest's status report unless a newer one was already
+        applied (the lastseen guard); wake the taskmanager when the status
+        changed, so a waiting build or restart ends at once."""
+        description = (payload or {}).get('service_status')
+        status = None
+        if description is not None:
+            try:
+                status = ServiceStatuses.from_description(description)
+            except ValueError:
+                LOG.warning('Heartbeat from %s with unknown status %r '
+                            'dropped', instance_id, description)
+                return
+        if sent is None:
+            LOG.error('Heartbeat from %s carries no sent time; applying it '
+                      'without the ordering guard', instance_id)
+        applied, changed = db_api.apply_heartbeat(instance_id, status, sent)
+        if not applied:
+            LOG.info('Heartbeat from %s dropped: stale, or the instance is '
+                     'unknown or deleted', instance_id)
+            return
+        if changed:
+            LOG.debug('Instance %s is now %s', instance_id, description)
+            self.taskmanager.guest_status_changed(context, instance_id,
+                                                  description)
+
+    def notify_end(self, context, instance_id, action, payload):
+        notifications.notify(context, 'conductor', action, 'end',
+                             dict(payload, instance_id=instance_id))
+
+    def notify_exc_info(self, context, instance_id, action, message,
+                        exception):
+        notifications.notify(context, 'conductor', action, 'error',
+                             {'instance_id': instance_id,
+                              'message': message, 'exception': exception})

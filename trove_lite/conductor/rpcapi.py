@@ -1,0 +1,37 @@
+"""Client side of the conductor: what guests send it."""
+
+import oslo_messaging as messaging
+
+from trove_lite.common import rpc
+from trove_lite.conf import CONF
+
+
+class API:
+    """Casts to the conductor (topic ``conductor_queue``)."""
+
+    RPC_API_VERSION = '1.0'
+
+    def __init__(self):
+        target = messaging.Target(topic=CONF.conductor_queue,
+                                  version=self.RPC_API_VERSION)
+        self._client = rpc.get_client(target)
+
+    def heartbeat(self, context, instance_id, payload, sent):
+        """Report the guest's status; ``sent`` (guest clock, epoch seconds
+        with microseconds) lets the conductor drop stale reports."""
+        self._client.prepare().cast(context, 'heartbeat',
+                                    instance_id=instance_id,
+                                    payload=payload, sent=sent)
+
+    def notify_end(self, context, instance_id, action, payload):
+        """A guest-side action finished (emits ``.end``)."""
+        self._client.prepare().cast(context, 'notify_end',
+                                    instance_id=instance_id, action=action,
+                                    payload=payload)
+
+    def notify_exc_info(self, context, instance_id, action, message,
+                        exception):
+        """A guest-side action failed (emits ``.error``)."""
+        self._client.prepare().cast(context, 'notify_exc_info',
+                                    instance_id=instance_id, action=action,
+                                    message=message, exception=exception)

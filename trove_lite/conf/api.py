@@ -1,0 +1,35 @@
+"""Options of the REST API service."""
+
+from oslo_config import cfg
+
+api_opts = [
+    cfg.HostAddressOpt('bind_host', default='127.0.0.1',
+                       help='Address the API listens on.'),
+    cfg.PortOpt('bind_port', default=8779, help='Port the API listens on.'),
+    cfg.IntOpt('trove_api_workers', default=2, min=1,
+               help='Number of API worker processes.'),
+    cfg.StrOpt('public_endpoint',
+               help='Base URL shown in version documents instead of the '
+                    'request URL.'),
+    cfg.StrOpt('auth_strategy', default='noauth',
+               choices=[('noauth', 'project from the URL (or X-Project-Id), '
+                                   'no token check'),
+                        ('keystone', 'keystonemiddleware auth_token')],
+               help='How API requests are authenticated.'),
+    cfg.IntOpt('max_request_body_size', default=114688, min=1,
+               help='Largest request body in bytes; larger ones get 413.'),
+    cfg.IntOpt('instances_page_size', default=20, min=1,
+               help='Most instances returned in one page.'),
+    cfg.IntOpt('databases_page_size', default=20, min=1,
+               help='Most databases returned in one page.'),
+    cfg.IntOpt('users_page_size', default=20, min=1,
+               help='Most users returned in one page.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(api_opts)
+
+
+def list_opts():
+    return [('DEFAULT', api_opts)]

@@ -1,0 +1,24 @@
+"""Options of the control-plane database ([database] as in oslo.db)."""
+
+from oslo_config import cfg
+
+database_group = cfg.OptGroup('database', title='Control-plane database')
+
+database_opts = [
+    cfg.StrOpt('connection', secret=True,
+               default='mysql+pymysql://root@127.0.0.1/trove_lite',
+               help='SQLAlchemy URL of the control-plane database.'),
+    cfg.IntOpt('max_pool_size', default=10, min=1,
+               help='Connections kept open per process.'),
+    cfg.IntOpt('connection_recycle_time', default=3600, min=1,
+               help='Seconds after which a pooled connection is renewed.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(database_group)
+    conf.register_opts(database_opts, group=database_group)
+
+
+def list_opts():
+    return [(database_group, database_opts)]

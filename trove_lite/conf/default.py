@@ -1,0 +1,69 @@
+"""Options of the [DEFAULT] group shared by every service (Trove's names)."""
+
+import socket
+
+from oslo_config import cfg
+
+rpc_opts = [
+    cfg.StrOpt('taskmanager_queue', default='taskmanager',
+               help='RPC topic of the taskmanager.'),
+    cfg.StrOpt('conductor_queue', default='trove-conductor',
+               help='RPC topic of the conductor.'),
+    cfg.IntOpt('agent_call_low_timeout', default=15, min=1,
+               help='Seconds to wait for a short guest agent call.'),
+    cfg.IntOpt('agent_call_high_timeout', default=180, min=1,
+               help='Seconds to wait for a long guest agent call.'),
+]
+
+status_opts = [
+    cfg.IntOpt('usage_timeout', default=1800, min=1,
+               help='Seconds to wait for a new guest to report healthy '
+                    'before the instance is marked ERROR.'),
+    cfg.FloatOpt('usage_sleep_time', default=5.0, min=0.01,
+                 help='Seconds between status checks while waiting for a '
+                      'guest. Waits end at once on a status change pushed '
+                      'by the conductor; this is only the fallback check.'),
+    cfg.IntOpt('agent_heartbeat_time', default=10, min=1,
+               help='Seconds a guest heartbeat counts as fresh for the '
+                    'guest agent liveness check.'),
+    cfg.IntOpt('agent_heartbeat_expiry', default=90, min=1,
+               help='Seconds after the last heartbeat at which an idle '
+                    'instance is shown with operating_status ERROR.'),
+    cfg.FloatOpt('report_interval', default=30.0, min=0.05,
+                 help='Seconds between periodic heartbeats of a guest.'),
+    cfg.IntOpt('state_change_wait_time', default=180, min=1,
+               help='Seconds the guest waits for its database to start or '
+                    'stop.'),
+    cfg.IntOpt('server_delete_time_out', default=60, min=1,
+               help='Seconds to wait for a server to go away.'),
+    cfg.BoolOpt('update_status_on_fail', default=True,
+                help='Mark an instance ERROR when its build times out.'),
+]
+
+catalogue_opts = [
+    cfg.StrOpt('default_datastore',
+               help='Datastore used when a create request names none.'),
+    cfg.IntOpt('max_accepted_volume_size', default=10, min=1,
+               help='Largest volume in GB a request may ask for.'),
+    cfg.StrOpt('region', default='LOCAL_DEV',
+               help='Region named in usage notifications.'),
+    cfg.StrOpt('compute_driver', default='local',
+               choices=[('local', 'sandbox directory and guest process on '
+                                  'this machine'),
+                        ('nova', 'OpenStack Nova servers and Cinder '
+                                 'volumes')],
+               help='How instances get their server.'),
+    cfg.StrOpt('host', sample_default='<hostname>',
+               help='Name of this host in notifications and RPC servers.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(rpc_opts)
+    conf.register_opts(status_opts)
+    conf.register_opts(catalogue_opts)
+    conf.set_default('host', socket.gethostname())
+
+
+def list_opts():
+    return [('DEFAULT', rpc_opts + status_opts + catalogue_opts)]

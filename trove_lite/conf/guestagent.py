@@ -1,0 +1,39 @@
+"""Options read by the guest agent (written into each guest by the compute
+driver, like cloud-init writes guest_info.conf in a VM)."""
+
+from oslo_config import cfg
+
+guest_info_opts = [
+    cfg.StrOpt('guest_id', help='ID of the instance this guest serves.'),
+    cfg.StrOpt('datastore_manager',
+               help='Datastore manager the guest runs (mysql, mariadb).'),
+    cfg.StrOpt('datastore_version',
+               help='Datastore version name the guest runs.'),
+]
+
+guest_group = cfg.OptGroup('guest_agent', title='Guest agent')
+
+guest_agent_opts = [
+    cfg.StrOpt('sandbox_path',
+               help='Root of this guest\'s files (datadir, socket, logs).'),
+    cfg.StrOpt('bind_address', default='127.0.0.1',
+               help='Address the guest\'s database listens on.'),
+    cfg.StrOpt('mount_point',
+               help='Where the data volume is (the datadir).'),
+    cfg.StrOpt('template_datadir',
+               help='Pre-initialised datadir copied at prepare.'),
+    cfg.StrOpt('mariadbd_path', default='/usr/sbin/mariadbd',
+               help='The MariaDB server binary.'),
+    cfg.IntOpt('disk_allowance_gb', default=0, min=0,
+               help='Volume size granted to this guest (0: unlimited).'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(guest_info_opts)
+    conf.register_group(guest_group)
+    conf.register_opts(guest_agent_opts, group=guest_group)
+
+
+def list_opts():
+    return [('DEFAULT', guest_info_opts), (guest_group, guest_agent_opts)]

@@ -1,0 +1,26 @@
+"""Option listing for oslo-config-generator (entry point oslo.config.opts)."""
+
+import oslo_messaging
+
+from trove_lite.conf import api
+from trove_lite.conf import compute
+from trove_lite.conf import database
+from trove_lite.conf import datastores
+from trove_lite.conf import default
+from trove_lite.conf import guestagent
+
+_MODULES = (default, api, database, compute, datastores, guestagent)
+
+
+def list_opts():
+    """Return (group, options) pairs of every trove-lite option."""
+    grouped = {}
+    for module in _MODULES:
+        for group, opts in module.list_opts():
+            grouped.setdefault(getattr(group, 'name', group), []).extend(opts)
+    return sorted(grouped.items())
+
+
+def set_defaults(conf=None):
+    """Defaults trove-lite sets on options owned by libraries."""
+    oslo_messaging.set_transport_defaults(control_exchange='trove')

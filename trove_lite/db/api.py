@@ -1,0 +1,462 @@
+"""Engine, sessions and every query the services run.
+
+Writes of single rows go through the ORM; the hot paths (instance list,
+heartbeats) are single Core statements.
+"""
+
+import dataclasses
+import datetime
+import threading
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from trove_lite.common import exceptions
+from trove_lite.conf import CONF
+from trove_lite.db import models
+from trove_lite.instance.status import InstanceTasks
+from trove_lite.instance.status import ServiceStatuses
+
+_ENGINE = None
+_SESSIONMAKER = None
+_LOCK = threading.Lock()
+
+
+def get_engine():
+    """The process's engine, built on first use (after any fork)."""
+    global _ENGINE, _SESSIONMAKER
+    with _LOCK:
+        if _ENGINE is None:
+            url = CONF.database.connection
+            kwargs = {'pool_pre_ping': True}
+            if not url.startswith('sqlite'):
+                kwargs.update(pool_size=CONF.database.max_pool_size,
+                              pool_recycle=CONF.database.
+                              connection_recycle_time)
+            _ENGINE = sa.create_engine(url, **kwargs)
+            _SESSIONMAKER = orm.sessionmaker(_ENGINE, expire_on_commit=False)
+    return _ENGINE
+
+
+def session():
+    get_engine()
+    return _SESSIONMAKER()
+
+
+def dispose():
+    global _ENGINE, _SESSIONMAKER
+    with _LOCK:
+        if _ENGINE is not None:
+            _ENGINE.dispose()
+        _ENGINE = _SESSIONMAKER = None
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+# --- Catalogue: datastores, versions, flavors ------------------------------
+
+def datastore_list():
+    with session() as s:
+        return list(s.scalars(sa.select(models.Datastore)
+                              .order_by(models.Datastore.name)))
+
+
+def datastore_find(id_or_name):
+    """A datastore by id or name, or DatastoreNotFound."""
+    with session() as s:
+        found = s.scalars(sa.select(models.Datastore).where(sa.or_(
+            models.Datastore.id == id_or_name,
+            models.Datastore.name == id_or_name))).first()
+    if found is None:
+        raise exceptions.DatastoreNotFound(datastore=id_or_name)
+    return found
+
+
+def version_list(datastore_id=None, active_only=False):
+    query = sa.select(models.DatastoreVersion).order_by(
+        models.DatastoreVersion.name)
+    if datastore_id:
+        query = query.where(
+            models.DatastoreVersion.datastore_id == datastore_id)
+    if active_only:
+        query = query.where(models.DatastoreVersion.active.is_(True))
+    with session() as s:
+        return list(s.scalars(query))
+
+
+def version_get(version_id):
+    """A datastore version by id, or DatastoreVersionNotFound."""
+    with session() as s:
+        found = s.get(models.DatastoreVersion, version_id)
+    if found is None:
+        raise exceptions.DatastoreVersionNotFound(version=version_id)
+    return found
+
+
+def version_find(datastore, id_or_name, version_number=None):
+    """A version of ``datastore`` by id or name (Trove's rules: an unknown
+    UUID is 404, an unknown or ambiguous name is 400)."""
+    query = sa.select(models.DatastoreVersion).where(
+        models.DatastoreVersion.datastore_id == datastore.id)
+    with session() as s:
+        if is_uuid(id_or_name):
+            found = s.scalars(query.where(
+                models.DatastoreVersion.id == id_or_name)).first()
+            if found is None:
+                raise exceptions.NotFound(uuid=id_or_name)
+            return found
+        query = query.where(models.DatastoreVersion.name == id_or_name)
+        if version_number:
+            query = query.where(
+                models.DatastoreVersion.version == version_number)
+        matches = list(s.scalars(query))
+    if len(matches) != 1:
+        raise exceptions.DatastoreVersionNotFound(version=id_or_name)
+    return matches[0]
+
+
+def datastore_update(name, default_version=None):
+    """Create or update a datastore; ``default_version`` is a name."""
+    with session() as s, s.begin():
+        datastore = s.scalars(sa.select(models.Datastore).where(
+            models.Datastore.name == name)).first()
+        if datastore is None:
+            datastore = models.Datastore(id=new_id(), name=name)
+            s.add(datastore)
+        if default_version:
+            version = s.scalars(sa.select(models.DatastoreVersion).where(
+                models.DatastoreVersion.datastore_id == datastore.id,
+                models.DatastoreVersion.name == default_version)).first()
+            if version is None:
+                raise exceptions.DatastoreVersionNotFound(
+                    version=default_version)
+            datastore.default_version_id = version.id
+        return datastore
+
+
+def datastore_version_update(datastore_name, name, manager, image_id=None,
+                             packages=None, active=True, version=None):
+    """Create or update a version (matched by datastore, name, number)."""
+    with session() as s, s.begin():
+        datastore = s.scalars(sa.select(models.Datastore).where(
+            models.Datastore.name == datastore_name)).first()
+        if datastore is None:
+            raise exceptions.DatastoreNotFound(datastore=datastore_name)
+        row = s.scalars(sa.select(models.DatastoreVersion).where(
+            models.DatastoreVersion.datastore_id == datastore.id,
+            models.DatastoreVersion.name == name,
+            models.DatastoreVersion.version == version)).first()
+        if row is None:
+            row = models.DatastoreVersion(id=new_id(),
+                                          datastore_id=datastore.id,
+                                          name=name, version=version)
+            s.add(row)
+        row.manager = manager
+        row.image_id = image_id
+        row.packages = packages
+        row.active = active
+        return row
+
+
+def flavor_create(flavor_id, name, ram, vcpus, disk=0, ephemeral=0):
+    """Create or update a flavor of the local catalogue."""
+    with session() as s, s.begin():
+        flavor = s.get(models.Flavor, flavor_id)
+        if flavor is None:
+            flavor = models.Flavor(id=flavor_id)
+            s.add(flavor)
+        flavor.name, flavor.ram, flavor.vcpus = name, ram, vcpus
+        flavor.disk, flavor.ephemeral = disk, ephemeral
+        return flavor
+
+
+def flavor_list():
+    with session() as s:
+        return list(s.scalars(sa.select(models.Flavor)
+                              .order_by(models.Flavor.ram,
+                                        models.Flavor.id)))
+
+
+def flavor_get(flavor_id):
+    """A flavor by id, or None."""
+    with session() as s:
+        return s.get(models.Flavor, str(flavor_id))
+
+
+# --- Instances ---------------------------------------------------------------
+
+@dataclasses.dataclass
+class InstanceRecord:
+    """One instance with everything its API views need, from one query."""
+
+    id: str
+    name: str
+    tenant_id: str
+    created: datetime.datetime
+    updated: datetime.datetime
+    flavor_id: str
+    volume_size: int | None
+    region_id: str | None
+    task_id: int
+    server_status: str | None
+    addresses: list | None
+    compute_instance_id: str | None
+    volume_id: str | None
+    datastore_version_id: str
+    datastore_name: str | None
+    datastore_version_name: str | None
+    datastore_version_number: str | None
+    datastore_manager: str | None
+    service_status_id: int | None
+    service_status_updated: datetime.datetime | None
+    fault_message: str | None = None
+    fault_details: str | None = None
+    fault_created: datetime.datetime | None = None
+
+    @property
+    def task(self):
+        return InstanceTasks.from_code(self.task_id)
+
+    @property
+    def service_status(self):
+        if self.service_status_id is None:
+            return ServiceStatuses.UNKNOWN
+        return ServiceStatuses.from_code(self.service_status_id)
+
+
+_I = models.Instance.__table__
+_S = models.InstanceServiceStatus.__table__
+_V = models.DatastoreVersion.__table__
+_D = models.Datastore.__table__
+_F = models.InstanceFault.__table__
+
+_RECORD_COLUMNS = (
+    _I.c.id, _I.c.name, _I.c.tenant_id, _I.c.created, _I.c.updated,
+    _I.c.flavor_id, _I.c.volume_size, _I.c.region_id, _I.c.task_id,
+    _I.c.server_status, _I.c.addresses, _I.c.compute_instance_id,
+    _I.c.volume_id, _I.c.datastore_version_id,
+    _D.c.name.label('datastore_name'),
+    _V.c.name.label('datastore_version_name'),
+    _V.c.version.label('datastore_version_number'),
+    _V.c.manager.label('datastore_manager'),
+    _S.c.status_id.label('service_status_id'),
+    _S.c.updated_at.label('service_status_updated'),
+)
+
+_RECORD_FROM = (_I.outerjoin(_S, _S.c.instance_id == _I.c.id)
+                .outerjoin(_V, _V.c.id == _I.c.datastore_version_id)
+                .outerjoin(_D, _D.c.id == _V.c.datastore_id))
+
+
+def instance_list(tenant_id, limit, marker=None):
+    """One page of a project's instances ordered by id, plus whether
+    another page follows (Trove pages by id, then shows newest first)."""
+    query = (sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
+             .where(_I.c.tenant_id == tenant_id, _I.c.deleted.is_(False))
+             .order_by(_I.c.id).limit(limit + 1))
+    if marker:
+        query = query.where(_I.c.id > marker)
+    with get_engine().connect() as conn:
+        rows = conn.execute(query).all()
+    records = [InstanceRecord(**row._mapping) for row in rows[:limit]]
+    return records, len(rows) > limit
+
+
+def instance_get(instance_id, tenant_id=None):
+    """An undeleted instance with its status and latest fault, or
+    InstanceNotFound. ``tenant_id`` limits the lookup to one project."""
+    if not is_uuid(instance_id):
+        raise exceptions.InstanceNotFound(uuid=instance_id)
+    query = (sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
+             .where(_I.c.id == instance_id, _I.c.deleted.is_(False)))
+    if tenant_id is not None:
+        query = query.where(_I.c.tenant_id == tenant_id)
+    fault_query = (sa.select(_F.c.message, _F.c.details, _F.c.created)
+                   .where(_F.c.instance_id == instance_id,
+                          _F.c.deleted.is_(False))
+                   .order_by(_F.c.created.desc()).limit(1))
+    with get_engine().connect() as conn:
+        row = conn.execute(query).first()
+        if row is None:
+            raise exceptions.InstanceNotFound(uuid=instance_id)
+        record = InstanceRecord(**row._mapping)
+        if record.task.is_error:
+            fault = conn.execute(fault_query).first()
+            if fault is not None:
+                record.fault_message, record.fault_details, \
+                    record.fault_created = fault
+    return record
+
+
+def instance_create(values):
+    """Insert the instance (task BUILDING) and its service status (NEW) in
+    one transaction; returns the instance row."""
+    now = models.utcnow()
+    instance = models.Instance(
+        id=values.pop('id', None) or new_id(), created=now, updated=now,
+        task_id=InstanceTasks.BUILDING.code,
+        task_description=InstanceTasks.BUILDING.description,
+        task_start_time=now, server_status='BUILD', **values)
+    status = models.InstanceServiceStatus(
+        id=new_id(), instance_id=instance.id,
+        status_id=ServiceStatuses.NEW.code,
+        status_description=ServiceStatuses.NEW.description,
+        created_at=now, updated_at=now)
+    with session() as s, s.begin():
+        s.add(instance)
+        s.flush()
+        s.add(status)
+    return instance
+
+
+def instance_update(instance_id, **values):
+    """Update columns of an instance; ``task`` sets the task status."""
+    task = values.pop('task', None)
+    if task is not None:
+        values.update(task_id=task.code, task_description=task.description,
+                      task_start_time=models.utcnow())
+    values['updated'] = models.utcnow()
+    with get_engine().begin() as conn:
+        conn.execute(_I.update().where(_I.c.id == instance_id)
+                     .values(**values))
+
+
+def instance_set_task_if(instance_id, expected_tasks, task, **values):
+    """Set the task only if the current one is among ``expected_tasks``;
+    returns whether it was set (guards against racing actions)."""
+    values.update(task_id=task.code, task_description=task.description,
+                  task_start_time=models.utcnow(), updated=models.utcnow())
+    with get_engine().begin() as conn:
+        result = conn.execute(
+            _I.update().where(_I.c.id == instance_id,
+                              _I.c.deleted.is_(False),
+                              _I.c.task_id.in_([t.code for t in
+                                                expected_tasks]))
+            .values(**values))
+    return result.rowcount == 1
+
+
+def instance_soft_delete(instance_id):
+    now = models.utcnow()
+    with get_engine().begin() as conn:
+        conn.execute(_I.update().where(_I.c.id == instance_id).values(
+            deleted=True, deleted_at=now, updated=now,
+            task_id=InstanceTasks.NONE.code,
+            task_description=InstanceTasks.NONE.description,
+            server_status='DELETED'))
+        conn.execute(_S.update().where(_S.c.instance_id == instance_id)
+                     .values(status_id=ServiceStatuses.DELETED.code,
+                             status_description=ServiceStatuses.DELETED.
+                             description, updated_at=now))
+        conn.execute(_F.update().where(_F.c.instance_id == instance_id)
+                     .values(deleted=True))
+
+
+def instances_with_tasks(tasks):
+    """Undeleted instances whose task is one of ``tasks`` (for
+    reconciliation after a restart)."""
+    with session() as s:
+        return list(s.scalars(sa.select(models.Instance).where(
+            models.Instance.deleted.is_(False),
+            models.Instance.task_id.in_([t.code for t in tasks]))))
+
+
+def instance_row(instance_id, include_deleted=False):
+    """The raw instance row, or None."""
+    with session() as s:
+        row = s.get(models.Instance, instance_id)
+    if row is None or (row.deleted and not include_deleted):
+        return None
+    return row
+
+
+def fault_add(instance_id, message, details=None):
+    with session() as s, s.begin():
+        s.add(models.InstanceFault(id=new_id(), instance_id=instance_id,
+                                   message=message[:255], details=details))
+
+
+# --- Service status and the conductor's lastseen guard ---------------------
+
+def service_status_get(instance_id):
+    with get_engine().connect() as conn:
+        row = conn.execute(sa.select(_S.c.status_id).where(
+            _S.c.instance_id == instance_id)).first()
+    return None if row is None else ServiceStatuses.from_code(row[0])
+
+
+def service_status_set(instance_id, status):
+    """Set the service status outside of a heartbeat (taskmanager/API)."""
+    with get_engine().begin() as conn:
+        conn.execute(_S.update().where(_S.c.instance_id == instance_id)
+                     .values(status_id=status.code,
+                             status_description=status.description,
+                             updated_at=models.utcnow()))
+
+
+_L = models.ConductorLastSeen.__table__
+
+
+def _claim_lastseen(conn, instance_id, method, sent):
+    """Record ``sent`` as the newest message of (instance, method); False
+    when a message at least as new was already seen. Runs inside the
+    caller's transaction, whose row lock orders racing workers."""
+    newer = conn.execute(
+        _L.update().where(_L.c.instance_id == instance_id,
+                          _L.c.method_name == method, _L.c.sent < sent)
+        .values(sent=sent))
+    if newer.rowcount:
+        return True
+    # No row yet, or one at least as new: only a first message inserts.
+    first = conn.execute(
+        _L.insert().prefix_with('IGNORE', dialect='mysql')
+        .prefix_with('OR IGNORE', dialect='sqlite')
+        .values(instance_id=instance_id, method_name=method, sent=sent))
+    return bool(first.rowcount)
+
+
+def apply_heartbeat(instance_id, status, sent):
+    """Apply a guest heartbeat atomically. Returns ``(applied, changed)``:
+    applied is False for a stale message or an unknown/deleted instance
+    (then nothing is written); changed is True when the status itself
+    changed, not just its timestamp."""
+    now = models.utcnow()
+    live = sa.exists().where(_I.c.id == _S.c.instance_id,
+                             _I.c.deleted.is_(False))
+    mine = (_S.c.instance_id == instance_id, live)
+    with get_engine().connect() as conn, conn.begin() as transaction:
+        if sent is not None and not _claim_lastseen(conn, instance_id,
+                                                    'heartbeat', sent):
+            return False, False
+        changed = 0
+        if status is not None:
+            # A restart-required mark stays until a restart clears it.
+            changed = conn.execute(
+                _S.update().where(
+                    *mine, _S.c.status_id != status.code,
+                    _S.c.status_id != ServiceStatuses.RESTART_REQUIRED.code)
+                .values(status_id=status.code,
+                        status_description=status.description,
+                        updated_at=now)).rowcount
+        matched = changed or conn.execute(
+            _S.update().where(*mine).values(updated_at=now)).rowcount
+        if not matched:
+            transaction.rollback()  # unknown or deleted: leave no trace
+            return False, False
+    return True, bool(changed)
+
+
+def lastseen_delete(instance_id):
+    with get_engine().begin() as conn:
+        conn.execute(_L.delete().where(_L.c.instance_id == instance_id))

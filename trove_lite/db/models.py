@@ -1,0 +1,133 @@
+"""SQLAlchemy 2 models of the control-plane database.
+
+Table and column names follow Trove's where Trove has them, so operators
+reading the database recognise it.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class Datastore(Base):
+    __tablename__ = 'datastores'
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    default_version_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36))
+
+
+class DatastoreVersion(Base):
+    __tablename__ = 'datastore_versions'
+    __table_args__ = (sa.UniqueConstraint('datastore_id', 'name', 'version',
+                                          name='ds_versions'),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    datastore_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('datastores.id'))
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    version: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    manager: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    image_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    packages: orm.Mapped[str | None] = orm.mapped_column(sa.String(511))
+    active: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=True)
+
+
+class Flavor(Base):
+    """The local flavor catalogue (what Nova's flavors are to Trove)."""
+
+    __tablename__ = 'flavors'
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(255), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    ram: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    vcpus: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    disk: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
+    ephemeral: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
+
+
+class Instance(Base):
+    __tablename__ = 'instances'
+    __table_args__ = (sa.Index('instances_tenant_id', 'tenant_id',
+                               'deleted'),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    flavor_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    datastore_version_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'))
+    volume_size: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    volume_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    region_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    task_id: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    task_description: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    task_start_time: orm.Mapped[datetime.datetime | None] = \
+        orm.mapped_column(sa.DateTime)
+    # What the compute driver reported last: the API derives status from
+    # it without asking the driver on every request.
+    compute_instance_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36))
+    volume_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    server_status: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    addresses: orm.Mapped[list | None] = orm.mapped_column(sa.JSON)
+    deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+
+
+class InstanceServiceStatus(Base):
+    """What the guest last reported (written only by the conductor)."""
+
+    __tablename__ = 'instance_service_statuses'
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    instance_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('instances.id'), unique=True)
+    status_id: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    status_description: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+
+
+class InstanceFault(Base):
+    """Why an instance failed; shown to its owner as the ``fault`` key."""
+
+    __tablename__ = 'instance_faults'
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    instance_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('instances.id'), index=True)
+    message: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    details: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
+
+
+class ConductorLastSeen(Base):
+    """The newest ``sent`` stamp applied per instance and RPC method."""
+
+    __tablename__ = 'conductor_lastseen'
+
+    instance_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                     primary_key=True)
+    method_name: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                     primary_key=True)
+    sent: orm.Mapped[float] = orm.mapped_column(sa.Double)

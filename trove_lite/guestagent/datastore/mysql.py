@@ -1,0 +1,232 @@
+"""The MariaDB/MySQL guest: a private ``mariadbd`` started from the image's
+template datadir, administered over its unix socket as ``os_admin``."""
+
+import configparser
+import logging
+import os
+import secrets
+import socket
+import subprocess
+import time
+
+import pymysql
+
+from trove_lite.common import exceptions
+from trove_lite.conf import CONF
+from trove_lite.guestagent import manager
+from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.guestagent.datastore import mysql_sql as sql
+from trove_lite.instance.status import ServiceStatuses
+
+LOG = logging.getLogger(__name__)
+
+ADMIN_USER = 'os_admin'
+
+
+def generate_password():
+    return secrets.token_urlsafe(24)
+
+
+class MariaDBServer:
+    """Starts, stops and connects to the guest's own server process."""
+
+    def __init__(self, sandbox_path, mount_point, bind_address, port,
+                 mariadbd_path):
+        self.datadir = mount_point
+        self.bind_address = bind_address
+        self.port = port
+        self.mariadbd_path = mariadbd_path
+        self.run_dir = os.path.join(sandbox_path, 'run')
+        self.log_dir = os.path.join(sandbox_path, 'log')
+        self.options_file = os.path.join(sandbox_path, 'my.cnf')
+        self.admin_file = os.path.join(sandbox_path, 'os_admin.cnf')
+        self.socket = os.path.join(self.run_dir, 'mysqld.sock')
+        self.process = None
+
+    @property
+    def is_initialised(self):
+        return os.path.isdir(os.path.join(self.datadir, 'mysql'))
+
+    def install(self, template_datadir, memory_mb, overrides=None):
+        """Copy the template datadir into the volume and write the options
+        file for this flavor."""
+        os.makedirs(self.run_dir, exist_ok=True)
+        os.makedirs(self.log_dir, exist_ok=True)
+        if not self.is_initialised:
+            # cp copies 3x faster than shutil.copytree here, and shares
+            # blocks with the template where the filesystem can.
+            subprocess.run(['cp', '-a', '--reflink=auto',
+                            f'{template_datadir}/.', self.datadir],
+                           check=True, capture_output=True)
+        self.write_options(memory_mb, overrides)
+
+    def write_options(self, memory_mb, overrides=None):
+        settings = mysql_config.server_settings(
+            self.datadir, self.run_dir, self.log_dir, self.bind_address,
+            self.port, memory_mb, overrides)
+        _write_private(self.options_file, mysql_config.render(settings))
+
+    def apply_memory(self, connection, memory_mb, overrides=None):
+        """Size the running server for the flavor's RAM: set the dynamic
+        variables now, and write them for every later start."""
+        self.write_options(memory_mb, overrides)
+        cursor = connection.cursor()
+        for name, value in mysql_config.memory_settings(memory_mb).items():
+            cursor.execute(*sql.set_global(name, mysql_config.to_bytes(
+                value)))
+
+    def start(self, timeout):
+        """Start the server and wait until it accepts connections."""
+        if self.is_running():
+            return
+        os.makedirs(self.run_dir, exist_ok=True)
+        self.process = subprocess.Popen(
+            [self.mariadbd_path, f'--defaults-file={self.options_file}'],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, close_fds=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise exceptions.DatastoreOperationError(
+                    reason=f'mariadbd exited with {self.process.returncode}'
+                           f'; see {self.log_dir}/mysqld.err')
+            if self.is_running():
+                return
+            time.sleep(0.01)
+        raise exceptions.DatastoreOperationError(
+            reason=f'mariadbd did not start in {timeout} s')
+
+    def stop(self, timeout):
+        """Stop the server cleanly (SIGTERM), then wait for it."""
+        pid = self._pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, 15)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                return
+            if not os.path.exists(f'/proc/{pid}'):
+                return
+            time.sleep(0.01)
+        os.kill(pid, 9)
+
+    def _pid(self):
+        if self.process is not None and self.process.poll() is None:
+            return self.process.pid
+        try:
+            with open(os.path.join(self.run_dir, 'mysqld.pid')) as pid_file:
+                return int(pid_file.read().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def is_running(self):
+        """Whether the server answers on its socket: it greets every new
+        connection, so reading the greeting needs no account (and logs
+        no failed login)."""
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.settimeout(1)
+        try:
+            probe.connect(self.socket)
+            return bool(probe.recv(1))
+        except OSError:
+            return False
+        finally:
+            probe.close()
+
+    def is_healthy(self):
+        """Whether the agent can log in and run a query."""
+        try:
+            with self.admin_connection() as connection:
+                connection.cursor().execute('SELECT 1')
+        except (pymysql.err.Error, OSError, configparser.Error):
+            return False
+        return True
+
+    def connect(self, user='root', password=''):
+        # No TLS over a local socket; PyMySQL would otherwise build an SSL
+        # context (50 ms of CA loading) for every connection.
+        return pymysql.connect(unix_socket=self.socket, user=user,
+                               password=password, autocommit=True,
+                               connect_timeout=5, ssl_disabled=True)
+
+    def admin_connection(self):
+        """A connection as the agent's own administrative account."""
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.admin_file)
+        return self.connect(ADMIN_USER, parser.get('client', 'password'))
+
+    def secure(self, connection):
+        """Create ``os_admin`` with a fresh password the agent keeps, give
+        root a random password nobody is told, and keep root local only."""
+        admin_password = generate_password()
+        cursor = connection.cursor()
+        cursor.execute(*sql.drop_user(ADMIN_USER, 'localhost'))
+        cursor.execute(*sql.create_user(ADMIN_USER, 'localhost',
+                                        admin_password))
+        cursor.execute(*sql.grant_admin(ADMIN_USER, 'localhost'))
+        cursor.execute(*sql.list_root_accounts())
+        for user, host in cursor.fetchall():
+            if host == 'localhost':
+                cursor.execute(*sql.set_password(user, host,
+                                                 generate_password()))
+            else:
+                cursor.execute(*sql.drop_user(user, host))
+        _write_private(self.admin_file,
+                       f'[client]\nuser={ADMIN_USER}\n'
+                       f'password={admin_password}\n')
+
+
+def _write_private(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as out:
+        out.write(text)
+
+
+class MySqlManager(manager.Manager):
+    """Guest manager for the ``mysql`` and ``mariadb`` datastores."""
+
+    def __init__(self, instance_id, sandbox_path, conductor=None):
+        super().__init__(instance_id, sandbox_path, conductor)
+        options = CONF.guest_agent
+        self.server = MariaDBServer(
+            sandbox_path, options.mount_point, options.bind_address,
+            getattr(CONF, CONF.datastore_manager).port,
+            options.mariadbd_path)
+
+    def preboot_datastore(self):
+        self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)
+        self.server.start(CONF.state_change_wait_time)
+
+    def do_prepare(self, context, request):
+        with self.server.connect() as connection:
+            self.server.apply_memory(connection, request.memory_mb,
+                                     request.config_overrides)
+            self.server.secure(connection)
+        with self.server.admin_connection() as connection:
+            cursor = connection.cursor()
+            for database in request.databases:
+                cursor.execute(*sql.create_database(
+                    database.name, database.character_set, database.collate))
+            for user in request.users:
+                cursor.execute(*sql.create_user(user.name, user.host,
+                                                user.password))
+                for database in user.databases:
+                    cursor.execute(*sql.grant_all_on_database(
+                        database, user.name, user.host))
+
+    def datastore_status(self):
+        if self.server.is_healthy():
+            return ServiceStatuses.HEALTHY
+        if self.server.is_running():
+            return ServiceStatuses.BLOCKED
+        return ServiceStatuses.SHUTDOWN
+
+    def start_datastore(self):
+        self.server.start(CONF.state_change_wait_time)
+
+    def stop_datastore(self):
+        self.server.stop(CONF.state_change_wait_time)

@@ -1,0 +1,127 @@
+"""The internal instance API the REST controllers call: resolve and check
+a request against the catalogue, write rows, cast to the taskmanager."""
+
+import dataclasses
+import logging
+
+from trove_lite.common import exceptions
+from trove_lite.common import notifications
+from trove_lite.common import objects
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+from trove_lite.instance.status import InstanceTasks
+from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class CreateRequest:
+    """A validated create request (see api.validation)."""
+
+    name: str
+    flavor_ref: str
+    volume_size: int | None = None
+    volume_type: str | None = None
+    datastore: dict = dataclasses.field(default_factory=dict)
+    databases: list = dataclasses.field(default_factory=list)
+    users: list = dataclasses.field(default_factory=list)
+    availability_zone: str | None = None
+    region_name: str | None = None
+
+
+def resolve_datastore_version(datastore_ref):
+    """The (datastore, version) a request names, with Trove's defaults
+    and errors."""
+    type_ref = datastore_ref.get('type') or CONF.default_datastore
+    if not type_ref:
+        raise exceptions.DatastoreDefaultDatastoreNotFound()
+    datastore = db_api.datastore_find(type_ref)
+    version_ref = datastore_ref.get('version')
+    if version_ref:
+        version = db_api.version_find(datastore, version_ref,
+                                      datastore_ref.get('version_number'))
+    elif datastore.default_version_id:
+        version = db_api.version_get(datastore.default_version_id)
+    else:
+        raise exceptions.DatastoreDefaultVersionNotFound(
+            datastore=datastore.name)
+    if not version.active:
+        raise exceptions.DatastoreVersionInactive(version=version.name)
+    return datastore, version
+
+
+def _volume_support(manager):
+    group = getattr(CONF, manager, None)
+    return True if group is None else group.volume_support
+
+
+def create(context, request):
+    """Check the request against the catalogue, write the rows, cast the
+    build; returns the new instance's record. Nothing is written or sent
+    unless every check passed."""
+    flavor = db_api.flavor_get(request.flavor_ref)
+    if flavor is None:
+        raise exceptions.FlavorNotFound(uuid=request.flavor_ref)
+    datastore, version = resolve_datastore_version(request.datastore)
+    if _volume_support(version.manager):
+        if request.volume_size is None:
+            raise exceptions.VolumeSizeNotSpecified()
+        if request.volume_size > CONF.max_accepted_volume_size:
+            raise exceptions.VolumeQuotaExceeded(
+                max_size=CONF.max_accepted_volume_size)
+    elif request.volume_size is not None:
+        raise exceptions.NotImplementedYet('Volume support is not enabled.')
+
+    instance = db_api.instance_create({
+        'name': request.name,
+        'tenant_id': context.project_id,
+        'flavor_id': flavor.id,
+        'datastore_version_id': version.id,
+        'volume_size': request.volume_size,
+        'volume_type': request.volume_type,
+        'region_id': request.region_name or CONF.region,
+    })
+    spec = objects.InstanceSpec(
+        instance_id=instance.id, name=request.name,
+        flavor={'id': flavor.id, 'name': flavor.name, 'ram': flavor.ram,
+                'vcpus': flavor.vcpus, 'disk': flavor.disk},
+        datastore_manager=version.manager, datastore_version=version.name,
+        datastore_version_id=version.id, image_id=version.image_id,
+        volume_size=request.volume_size, volume_type=request.volume_type,
+        databases=request.databases, users=request.users,
+        availability_zone=request.availability_zone)
+    notifications.notify(context, 'api', 'create', 'start',
+                         notifications.instance_payload(
+                             instance, datastore=datastore.name,
+                             datastore_version=version.name))
+    try:
+        taskmanager_rpcapi.API().create_instance(context, spec)
+    except Exception as error:
+        LOG.exception('Could not send create_instance for %s', instance.id)
+        db_api.instance_update(instance.id,
+                               task=InstanceTasks.BUILDING_ERROR_SERVER)
+        db_api.fault_add(instance.id, 'The build request could not be '
+                                      'sent to the taskmanager.',
+                         details=str(error))
+        raise exceptions.ServiceUnavailable() from error
+    return db_api.instance_get(instance.id)
+
+
+def delete(context, instance_id):
+    """Mark the instance DELETING and cast the delete."""
+    record = db_api.instance_get(instance_id, context.project_id)
+    if record.task == InstanceTasks.BUILDING:
+        raise exceptions.UnprocessableEntity(
+            f'Instance {instance_id} is not ready. (Status is BUILD).')
+    if record.task == InstanceTasks.DELETING:
+        return
+    allowed = [t for t in InstanceTasks.all()
+               if t not in (InstanceTasks.BUILDING, InstanceTasks.DELETING)]
+    if not db_api.instance_set_task_if(instance_id, allowed,
+                                       InstanceTasks.DELETING):
+        raise exceptions.UnprocessableEntity(
+            f'Instance {instance_id} is not ready. (Status is BUILD).')
+    notifications.notify(context, 'api', 'delete', 'start',
+                         notifications.instance_payload(record))
+    taskmanager_rpcapi.API().delete_instance(context, instance_id)

@@ -1,0 +1,32 @@
+"""Client side of the taskmanager."""
+
+import oslo_messaging as messaging
+
+from trove_lite.common import rpc
+from trove_lite.conf import CONF
+
+
+class API:
+    """Casts to the taskmanager (topic ``taskmanager_queue``)."""
+
+    RPC_API_VERSION = '1.0'
+
+    def __init__(self):
+        target = messaging.Target(topic=CONF.taskmanager_queue,
+                                  version=self.RPC_API_VERSION)
+        self._client = rpc.get_client(target)
+
+    def create_instance(self, context, spec):
+        """Build an instance from an InstanceSpec."""
+        self._client.prepare().cast(context, 'create_instance', spec=spec)
+
+    def delete_instance(self, context, instance_id):
+        self._client.prepare().cast(context, 'delete_instance',
+                                    instance_id=instance_id)
+
+    def guest_status_changed(self, context, instance_id, status):
+        """Tell every taskmanager that a guest's status changed (fanout:
+        whichever one is waiting on that instance wakes up)."""
+        self._client.prepare(fanout=True).cast(
+            context, 'guest_status_changed', instance_id=instance_id,
+            status=status)

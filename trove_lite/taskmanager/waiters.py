@@ -1,0 +1,47 @@
+"""Waiting for a guest's status without polling blindly.
+
+The conductor casts ``guest_status_changed`` when a heartbeat changes an
+instance's status; that wakes the waiter at once. A slow check every
+``usage_sleep_time`` seconds covers a wake-up lost to a restart.
+"""
+
+import threading
+import time
+
+from trove_lite.db import api as db_api
+
+
+class GuestStatusWaiters:
+    """Per-instance events the conductor's fanout casts set."""
+
+    def __init__(self):
+        self._events = {}
+        self._lock = threading.Lock()
+
+    def wake(self, instance_id):
+        with self._lock:
+            event = self._events.get(instance_id)
+        if event is not None:
+            event.set()
+
+    def wait(self, instance_id, is_done, timeout, check_interval):
+        """Wait until ``is_done(status)`` returns True (it may raise to
+        abort); returns the final status, or None on timeout."""
+        event = threading.Event()
+        with self._lock:
+            self._events[instance_id] = event
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                event.clear()
+                status = db_api.service_status_get(instance_id)
+                if status is not None and is_done(status):
+                    return status
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                event.wait(min(check_interval, remaining))
+        finally:
+            with self._lock:
+                if self._events.get(instance_id) is event:
+                    del self._events[instance_id]

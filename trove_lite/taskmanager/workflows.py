@@ -1,0 +1,184 @@
+"""Multi-resource workflows whose steps undo themselves.
+
+A step that fails makes the workflow revert every step done before it, in
+reverse order, and the instance ends in the failing step's precise error
+task status with a fault message; no volume or server is left behind.
+"""
+
+import logging
+
+from trove_lite.common import exceptions
+from trove_lite.common import objects
+from trove_lite.compute import base as compute_base
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import status as instance_status
+from trove_lite.instance.status import InstanceTasks
+
+LOG = logging.getLogger(__name__)
+
+
+class BuildFailed(Exception):
+    """A build step failed; carries the error task status to record."""
+
+    def __init__(self, task, message):
+        super().__init__(message)
+        self.task = task
+        self.message = message
+
+
+class Step:
+    """One unit of a workflow; ``revert`` undoes ``execute``."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_SERVER
+
+    def execute(self, flow):
+        raise NotImplementedError
+
+    def revert(self, flow):
+        """Undo what execute did; must tolerate a partial execute."""
+
+
+class CreateVolume(Step):
+    error_task = InstanceTasks.BUILDING_ERROR_VOLUME
+
+    def execute(self, flow):
+        if not flow.spec.volume_size:
+            return
+        flow.volume_id = flow.driver.create_volume(
+            flow.spec.instance_id, flow.spec.volume_size,
+            flow.spec.volume_type)
+        db_api.instance_update(flow.spec.instance_id,
+                               volume_id=flow.volume_id)
+
+    def revert(self, flow):
+        if flow.volume_id:
+            flow.driver.delete_volume(flow.volume_id)
+            db_api.instance_update(flow.spec.instance_id, volume_id=None)
+
+
+class BootServer(Step):
+    error_task = InstanceTasks.BUILDING_ERROR_SERVER
+
+    def execute(self, flow):
+        spec = flow.spec
+        guest_config = compute_base.GuestConfig(
+            instance_id=spec.instance_id,
+            datastore_manager=spec.datastore_manager,
+            datastore_version=spec.datastore_version,
+            transport_url=(CONF.local_compute.guest_transport_url
+                           or CONF.transport_url),
+            control_exchange=CONF.control_exchange,
+            conductor_queue=CONF.conductor_queue,
+            report_interval=CONF.report_interval,
+            log_debug=CONF.debug)
+        server = flow.driver.create_server(
+            spec.instance_id, spec.name, spec.flavor, spec.image_id,
+            flow.volume_id, guest_config)
+        flow.server_id = server.id
+        db_api.instance_update(spec.instance_id,
+                               compute_instance_id=server.id,
+                               server_status=server.status,
+                               addresses=server.addresses)
+
+    def revert(self, flow):
+        if flow.server_id:
+            flow.driver.delete_server(flow.server_id)
+            db_api.instance_update(flow.spec.instance_id,
+                                   compute_instance_id=None,
+                                   server_status='ERROR', addresses=None)
+
+
+class PrepareGuest(Step):
+    """Declare the guest's queue, then cast ``prepare`` so the message
+    waits there however long the guest takes to boot."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_TIMEOUT_GA
+
+    def execute(self, flow):
+        spec = flow.spec
+        flow.guest.declare_queue()
+        flow.guest.prepare(flow.context, objects.PrepareRequest(
+            memory_mb=spec.flavor['ram'], databases=spec.databases,
+            users=spec.users, root_password=spec.root_password,
+            volume_size=spec.volume_size))
+
+    def revert(self, flow):
+        flow.guest.delete_queue()
+
+
+class WaitForGuest(Step):
+    """Wait for the guest's healthy heartbeat, up to ``usage_timeout``."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_TIMEOUT_GA
+
+    def execute(self, flow):
+        def is_done(status):
+            if status in instance_status.BUILD_DONE:
+                return True
+            if status not in instance_status.BUILD_PENDING:
+                raise exceptions.GuestPrepareError(
+                    reason=f'the guest reported "{status.description}"')
+            return False
+
+        final = flow.waiters.wait(flow.spec.instance_id, is_done,
+                                  flow.timeout, CONF.usage_sleep_time)
+        if final is None:
+            if CONF.update_status_on_fail:
+                db_api.service_status_set(
+                    flow.spec.instance_id,
+                    instance_status.ServiceStatuses.
+                    FAILED_TIMEOUT_GUESTAGENT)
+            raise exceptions.GuestTimeout(
+                f'The guest did not report healthy within '
+                f'{flow.timeout} seconds.')
+
+
+class CreateInstanceFlow:
+    """Volume, server, prepare, wait: the seed's create flow."""
+
+    steps = (CreateVolume, BootServer, PrepareGuest, WaitForGuest)
+
+    def __init__(self, context, spec, driver, waiters, timeout):
+        self.context = context
+        self.spec = spec
+        self.driver = driver
+        self.waiters = waiters
+        self.timeout = timeout
+        self.guest = guest_rpcapi.API(spec.instance_id)
+        self.volume_id = None
+        self.server_id = None
+
+    def run(self):
+        done = []
+        for step_class in self.steps:
+            step = step_class()
+            try:
+                step.execute(self)
+            except Exception as error:
+                LOG.warning('Create of %s failed at %s: %s',
+                            self.spec.instance_id, step_class.__name__,
+                            error, exc_info=not isinstance(
+                                error, exceptions.TroveLiteError))
+                self._revert(done)
+                raise BuildFailed(step.error_task, str(error)) from error
+            done.append(step)
+
+    def _revert(self, done):
+        for step in reversed(done):
+            try:
+                step.revert(self)
+            except Exception:
+                LOG.exception('Could not undo %s of instance %s',
+                              type(step).__name__, self.spec.instance_id)
+
+
+def delete_instance_resources(driver, instance):
+    """Remove everything an instance row points at; tolerates missing
+    pieces so a half-built or half-deleted instance can always go."""
+    if instance.compute_instance_id:
+        driver.delete_server(instance.compute_instance_id)
+    if instance.volume_id:
+        driver.delete_volume(instance.volume_id)
+    guest_rpcapi.API(instance.id).delete_queue()
