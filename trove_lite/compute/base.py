@@ -69,6 +69,11 @@ class ComputeDriver(abc.ABC):
         """The server, or None when it does not exist."""
 
     @abc.abstractmethod
+    def start_server(self, server_id):
+        """Start a server that exists but is not running (its guest then
+        resumes the datastore it was prepared for)."""
+
+    @abc.abstractmethod
     def delete_server(self, server_id):
         """Stop and remove a server; a missing one is not an error."""
 

@@ -1,7 +1,5 @@
 """Option listing for oslo-config-generator (entry point oslo.config.opts)."""
 
-import oslo_messaging
-
 from trove_lite.conf import api
 from trove_lite.conf import compute
 from trove_lite.conf import database
@@ -22,5 +20,7 @@ def list_opts():
 
 
 def set_defaults(conf=None):
-    """Defaults trove-lite sets on options owned by libraries."""
-    oslo_messaging.set_transport_defaults(control_exchange='trove')
+    """Defaults trove-lite sets on options owned by libraries (for the
+    sample config; services apply the same through rpc.set_defaults)."""
+    from trove_lite.common import rpc
+    rpc.set_defaults()

@@ -92,10 +92,25 @@ class Manager:
         self.waiters.wake(instance_id)
 
     def reconcile(self):
-        """At start-up, finish what a previous run left half-done:
-        deletes are redone; builds that never got a server are failed
-        cleanly (see README, "Crash recovery")."""
+        """At start-up, finish what a previous run left half-done (see
+        README, "Crash recovery"): deletes are redone, and the servers of
+        ready instances that are not running are started again, as a
+        hypervisor restarts its VMs when its host boots."""
         context = trove_context.get_admin_context()
         for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
             LOG.info('Resuming delete of %s', instance.id)
             self.delete_instance(context, instance.id)
+        for instance in db_api.instances_with_tasks([InstanceTasks.NONE]):
+            if instance.compute_instance_id:
+                self._ensure_running(instance)
+
+    def _ensure_running(self, instance):
+        try:
+            server = self.driver.get_server(instance.compute_instance_id)
+            if server is not None and server.status != 'ACTIVE':
+                LOG.info('Starting the stopped server of %s', instance.id)
+                server = self.driver.start_server(server.id)
+                db_api.instance_update(instance.id,
+                                       server_status=server.status)
+        except Exception:
+            LOG.exception('Could not start the server of %s', instance.id)

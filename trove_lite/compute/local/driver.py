@@ -177,6 +177,22 @@ class LocalDriver(base.ComputeDriver):
         record = self._read_server(server_id)
         return None if record is None else self._server(record)
 
+    def start_server(self, server_id):
+        record = self._read_server(server_id)
+        if record is None:
+            raise exceptions.ComputeError(
+                reason=f'server {server_id} does not exist')
+        if self._is_running(record):
+            return self._server(record)
+        config_file = os.path.join(self._server_path(server_id),
+                                   'guest.conf')
+        record['pid'] = self._boot(server_id, record['image_id'],
+                                   config_file)
+        self._write_server(server_id, record)
+        LOG.info('Server %s started again (pid %s)', server_id,
+                 record['pid'])
+        return self._server(record)
+
     def delete_server(self, server_id):
         record = self._read_server(server_id)
         if record is not None and record.get('pid'):
