@@ -9,6 +9,7 @@ import logging
 
 from oslo_utils import timeutils
 
+from trove_lite.common import context as trove_context
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
 
@@ -42,6 +43,7 @@ def _iso(value):
 def notify(context, publisher, action, phase, payload):
     """Emit ``trove.instance.<action>.<phase>``; never fails the caller."""
     event_type = f'trove.instance.{action}.{phase}'
+    context = context or trove_context.get_admin_context()
     payload = dict(payload, request_id=getattr(context, 'request_id', None),
                    sent_at=timeutils.utcnow().isoformat())
     notifier = rpc.get_notifier(f'{publisher}.{CONF.host}')

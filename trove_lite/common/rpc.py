@@ -90,8 +90,10 @@ def get_client(target, version_cap=None):
 
 
 def get_server(target, endpoints):
+    """An RPC server; oslo.messaging runs it with its threading executor
+    (it would pick eventlet only in a monkey-patched process, and nothing
+    here monkey-patches)."""
     return messaging.get_rpc_server(get_transport(), target, endpoints,
-                                    executor='threading',
                                     serializer=RequestContextSerializer())
 
 
@@ -103,8 +105,7 @@ def declare_topic_queue(topic, server):
     declared stay (they are not auto-deleted).
     """
     target = messaging.Target(topic=topic, server=server)
-    declarer = messaging.get_rpc_server(get_transport(), target, [],
-                                        executor='threading')
+    declarer = messaging.get_rpc_server(get_transport(), target, [])
     declarer.start()
     declarer.stop()
     declarer.wait()

@@ -1,0 +1,47 @@
+"""Unit-test fixtures: config defaults, an in-memory SQLite control plane,
+and oslo.messaging's fake transport. No services are needed."""
+
+import pytest
+from oslo_config import fixture as config_fixture
+from oslo_log import log as logging
+
+from trove_lite.common import rpc
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+from trove_lite.db import models
+
+
+@pytest.fixture(autouse=True)
+def conf():
+    rpc.set_defaults()
+    if 'debug' not in CONF:
+        logging.register_options(CONF)
+    fixture = config_fixture.Config(CONF)
+    fixture.setUp()
+    CONF([], project='trove-lite', default_config_files=[])
+    fixture.config(transport_url='fake:/')
+    yield fixture
+    fixture.cleanUp()
+    rpc.cleanup()
+
+
+@pytest.fixture
+def database(conf):
+    """An empty control-plane schema in SQLite (shared in-process)."""
+    conf.config(connection='sqlite://', group='database')
+    db_api.dispose()
+    engine = db_api.get_engine()
+    models.Base.metadata.create_all(engine)
+    yield engine
+    db_api.dispose()
+
+
+@pytest.fixture
+def catalogue(database):
+    """A datastore with one version and a flavor."""
+    db_api.datastore_update('mariadb')
+    version = db_api.datastore_version_update('mariadb', '10.11', 'mariadb',
+                                              version='10.11.19')
+    db_api.datastore_update('mariadb', '10.11')
+    db_api.flavor_create('1', 'tiny', 256, 1, disk=1)
+    return version

@@ -1,0 +1,55 @@
+"""The conductor applies heartbeats and wakes the taskmanager on change."""
+
+from trove_lite.conductor import manager
+from trove_lite.db import api as db_api
+from trove_lite.instance.status import ServiceStatuses as Services
+
+
+class FakeTaskmanager:
+    def __init__(self):
+        self.woken = []
+
+    def guest_status_changed(self, context, instance_id, status):
+        self.woken.append((instance_id, status))
+
+
+def setup(catalogue):
+    instance = db_api.instance_create({
+        'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': 1})
+    taskmanager = FakeTaskmanager()
+    return instance, manager.Manager(taskmanager=taskmanager), taskmanager
+
+
+def test_status_change_wakes_the_taskmanager_once(catalogue):
+    instance, conductor, taskmanager = setup(catalogue)
+    conductor.heartbeat(None, instance.id, {'service_status': 'healthy'},
+                        sent=1.0)
+    conductor.heartbeat(None, instance.id, {'service_status': 'healthy'},
+                        sent=2.0)
+    assert taskmanager.woken == [(instance.id, 'healthy')]
+    assert db_api.service_status_get(instance.id) == Services.HEALTHY
+
+
+def test_unknown_status_is_dropped_without_error(catalogue):
+    instance, conductor, taskmanager = setup(catalogue)
+    conductor.heartbeat(None, instance.id, {'service_status': 'on fire'},
+                        sent=1.0)
+    assert db_api.service_status_get(instance.id) == Services.NEW
+    assert taskmanager.woken == []
+
+
+def test_stale_heartbeat_changes_nothing(catalogue):
+    instance, conductor, taskmanager = setup(catalogue)
+    conductor.heartbeat(None, instance.id, {'service_status': 'shutdown'},
+                        sent=10.0)
+    conductor.heartbeat(None, instance.id, {'service_status': 'healthy'},
+                        sent=9.0)
+    assert db_api.service_status_get(instance.id) == Services.SHUTDOWN
+    assert taskmanager.woken == [(instance.id, 'shutdown')]
+
+
+def test_heartbeat_for_unknown_instance_does_not_raise(database):
+    conductor = manager.Manager(taskmanager=FakeTaskmanager())
+    conductor.heartbeat(None, 'ghost', {'service_status': 'healthy'},
+                        sent=1.0)

@@ -1,0 +1,74 @@
+"""RemoteObjects survive the RPC serializer; passwords stay out of repr."""
+
+import oslo_messaging as messaging
+
+from trove_lite.common import context
+from trove_lite.common import objects
+from trove_lite.common import rpc
+
+
+def spec():
+    return objects.InstanceSpec(
+        instance_id='i-1', name='db', flavor={'id': '1', 'ram': 256},
+        datastore_manager='mariadb', datastore_version='10.11',
+        datastore_version_id='v-1', volume_size=2,
+        databases=[objects.DatabaseSpec(name='app')],
+        users=[objects.UserSpec(name='bob', password='hunter2x',
+                                databases=['app'])])
+
+
+def test_spec_round_trips_through_the_serializer():
+    serializer = rpc.RequestContextSerializer()
+    wire = serializer.serialize_entity(None, {'spec': spec()})
+    assert wire['spec'][objects.NAME_KEY] == 'InstanceSpec'
+    back = serializer.deserialize_entity(None, wire)['spec']
+    assert back == spec()
+    assert isinstance(back.users[0], objects.UserSpec)
+    assert isinstance(back.databases[0], objects.DatabaseSpec)
+
+
+def test_unknown_fields_from_newer_senders_are_ignored():
+    wire = spec().to_primitive()
+    wire[objects.DATA_KEY]['field_from_the_future'] = 1
+    assert objects.RemoteObject.from_primitive(wire) == spec()
+
+
+def test_password_never_in_repr():
+    assert 'hunter2x' not in repr(spec())
+    assert 'hunter2x' not in repr(spec().users[0])
+    request = objects.PrepareRequest(memory_mb=256, users=spec().users,
+                                     root_password='rootpw99')
+    assert 'hunter2x' not in repr(request)
+    assert 'rootpw99' not in repr(request)
+
+
+def test_context_travels_with_a_cast():
+    received = []
+
+    class Endpoint:
+        target = messaging.Target(version='1.0')
+
+        def create_instance(self, ctxt, spec):
+            received.append((ctxt, spec))
+
+    target = messaging.Target(topic='unit-topic', server='s1')
+    server = rpc.get_server(target, [Endpoint()])
+    server.start()
+    try:
+        ctxt = context.RequestContext(project_id='proj', user_id='u',
+                                      request_id='req-abc', is_admin=True)
+        rpc.get_client(messaging.Target(topic='unit-topic')).cast(
+            ctxt, 'create_instance', spec=spec())
+        import time
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        server.stop()
+        server.wait()
+    (got_context, got_spec), = received
+    assert isinstance(got_context, context.RequestContext)
+    assert (got_context.project_id, got_context.user_id,
+            got_context.request_id, got_context.is_admin) == (
+        'proj', 'u', 'req-abc', True)
+    assert got_spec == spec()
