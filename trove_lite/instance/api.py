@@ -99,11 +99,10 @@ def create(context, request):
         taskmanager_rpcapi.API().create_instance(context, spec)
     except Exception as error:
         LOG.exception('Could not send create_instance for %s', instance.id)
-        db_api.instance_update(instance.id,
-                               task=InstanceTasks.BUILDING_ERROR_SERVER)
         db_api.fault_add(instance.id, 'The build request could not be '
                                       'sent to the taskmanager.',
-                         details=str(error))
+                         details=str(error),
+                         task=InstanceTasks.BUILDING_ERROR_SERVER)
         raise exceptions.ServiceUnavailable() from error
     return db_api.instance_get(instance.id)
 

@@ -51,8 +51,8 @@ class Manager:
         try:
             flow.run()
         except workflows.BuildFailed as failure:
-            db_api.instance_update(spec.instance_id, task=failure.task)
-            db_api.fault_add(spec.instance_id, failure.message)
+            db_api.fault_add(spec.instance_id, failure.message,
+                             task=failure.task)
             notifications.notify(
                 context, PUBLISHER, 'create', 'error',
                 notifications.instance_payload(
