@@ -275,6 +275,26 @@ class Stack:
                 if line.strip()]
         return {name: int(count) for name, count in rows}
 
+    def drain_notifications(self, priority='info'):
+        """Every notification waiting in ``notifications.<priority>``
+        (removed from the queue) as dicts with event_type, payload,
+        publisher_id."""
+        import kombu
+        found = []
+        with kombu.Connection(f'amqp://guest:guest@127.0.0.1:5672/'
+                              f'{self.vhost}') as broker:
+            queue = kombu.Queue(f'notifications.{priority}', durable=True,
+                                channel=broker.channel())
+            # Declared as the notifier declares it (durable, not
+            # auto-deleted), so draining before the first event works.
+            queue.queue_declare()
+            while True:
+                message = queue.get(no_ack=True)
+                if message is None:
+                    return found
+                envelope = json.loads(message.body)
+                found.append(json.loads(envelope['oslo.message']))
+
     def log(self, service):
         with open(os.path.join(self.log_dir, f'{service}.log'),
                   errors='replace') as log:
