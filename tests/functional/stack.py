@@ -71,10 +71,119 @@ def rabbitmqctl(*args):
                    capture_output=True, timeout=60)
 
 
+class PrivateRabbitMQ:
+    """A RabbitMQ node of its own (own name, ports, data), for tests that
+    stop and start the broker without disturbing anything else."""
+
+    def __init__(self, base_dir):
+        self.base_dir = os.path.join(base_dir, 'rabbitmq')
+        self.node = f'tl{uuid.uuid4().hex[:8]}@localhost'
+        self.port = free_port()
+        self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}'
+
+    def ctl(self, *args, timeout=60):
+        subprocess.run(['rabbitmqctl', '-q', '-n', self.node, *args],
+                       check=True, capture_output=True, timeout=timeout)
+
+    def is_up(self):
+        return subprocess.run(['rabbitmqctl', '-q', '-n', self.node,
+                               'status'], capture_output=True,
+                              timeout=30).returncode == 0
+
+    def start(self):
+        os.makedirs(self.base_dir, exist_ok=True)
+        with open(os.path.join(self.base_dir, 'enabled_plugins'), 'w') as f:
+            f.write('[].\n')
+        with open(os.path.join(self.base_dir, 'rabbitmq.conf'), 'w') as f:
+            # The system config pins 5672; this node gets its own port.
+            f.write(f'listeners.tcp.local = 127.0.0.1:{self.port}\n'
+                    'loopback_users = none\n')
+        subprocess.run(['chown', '-R', 'rabbitmq:rabbitmq', self.base_dir],
+                       check=False)
+        env = dict(os.environ,
+                   RABBITMQ_NODENAME=self.node,
+                   RABBITMQ_NODE_PORT=str(self.port),
+                   RABBITMQ_DIST_PORT=str(free_port()),
+                   RABBITMQ_CONFIG_FILE=f'{self.base_dir}/rabbitmq.conf',
+                   RABBITMQ_MNESIA_BASE=f'{self.base_dir}/mnesia',
+                   RABBITMQ_LOG_BASE=f'{self.base_dir}/log',
+                   RABBITMQ_ENABLED_PLUGINS_FILE=(
+                       f'{self.base_dir}/enabled_plugins'),
+                   RABBITMQ_PID_FILE=f'{self.base_dir}/pid')
+        subprocess.run(['rabbitmq-server', '-detached'], env=env,
+                       check=True, capture_output=True, timeout=60)
+        self.wait_until_serving()
+
+    def wait_until_serving(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _listening('127.0.0.1', self.port):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f'RabbitMQ node {self.node} did not start')
+
+    def stop_app(self):
+        self.ctl('stop_app')
+
+    def start_app(self):
+        self.ctl('start_app')
+        self.wait_until_serving()
+
+    def stop(self):
+        with contextlib.suppress(Exception):
+            self.ctl('stop', timeout=60)
+
+
+class PrivateMariaDB:
+    """A mariadbd of its own for the control plane, for tests that take
+    the database away without disturbing anything else."""
+
+    def __init__(self, base_dir):
+        self.datadir = os.path.join(base_dir, 'mariadb')
+        self.port = free_port()
+        self.process = None
+
+    def start(self):
+        if not os.path.isdir(os.path.join(self.datadir, 'mysql')):
+            subprocess.run(['mariadb-install-db', '--no-defaults',
+                            '--auth-root-authentication-method=normal',
+                            '--skip-test-db', f'--datadir={self.datadir}',
+                            '--user=root' if os.geteuid() == 0 else
+                            '--skip-name-resolve'],
+                           check=True, capture_output=True, timeout=120)
+        args = ['/usr/sbin/mariadbd', '--no-defaults',
+                f'--datadir={self.datadir}', f'--port={self.port}',
+                '--bind-address=127.0.0.1', '--skip-name-resolve',
+                f'--socket={self.datadir}.sock',
+                f'--pid-file={self.datadir}.pid',
+                f'--log-error={self.datadir}.err',
+                '--innodb-buffer-pool-size=32M']
+        if os.geteuid() == 0:
+            args.append('--user=root')
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                pymysql.connect(host='127.0.0.1', port=self.port,
+                                user='root', ssl_disabled=True).close()
+                return
+            except pymysql.err.OperationalError:
+                time.sleep(0.05)
+        raise RuntimeError('the private MariaDB did not start')
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(60)
+
+
 class Stack:
     """A running deployment: config, services, and helpers to drive it."""
 
-    def __init__(self, base_dir, overrides=None):
+    def __init__(self, base_dir, overrides=None, rabbit=None,
+                 database=None):
         self.run_id = f'tl{uuid.uuid4().hex[:10]}'
         self.base_dir = base_dir
         self.state_path = os.path.join(base_dir, 'state')
@@ -86,15 +195,28 @@ class Stack:
         self.vhost = self.run_id
         self.address_pool = free_address_pool()
         self.overrides = overrides or {}
+        self.rabbit = rabbit
+        self.private_db = database
+        self.db_port = database.port if database else 3306
         self.processes = {}
         self.version_name, self.version_number = mariadb_version()
 
     # --- config ---------------------------------------------------------
 
+    @property
+    def rabbit_url(self):
+        return self.rabbit.url if self.rabbit else RABBIT_URL
+
+    def rabbitmqctl(self, *args):
+        if self.rabbit:
+            self.rabbit.ctl(*args)
+        else:
+            rabbitmqctl(*args)
+
     def config(self):
         sections = {
             'DEFAULT': {
-                'transport_url': f'{RABBIT_URL}/{self.vhost}',
+                'transport_url': f'{self.rabbit_url}/{self.vhost}',
                 'bind_host': '127.0.0.1',
                 'bind_port': str(self.port),
                 'trove_api_workers': '2',
@@ -106,8 +228,8 @@ class Stack:
                 'debug': 'true',
             },
             'database': {
-                'connection': f'mysql+pymysql://{DB_USER}@{DB_HOST}/'
-                              f'{self.database}',
+                'connection': f'mysql+pymysql://{DB_USER}@{DB_HOST}:'
+                              f'{self.db_port}/{self.database}',
             },
             'local_compute': {
                 'state_path': self.state_path,
@@ -137,9 +259,9 @@ class Stack:
     def setup(self):
         os.makedirs(self.state_path, exist_ok=True)
         os.makedirs(self.log_dir, exist_ok=True)
-        rabbitmqctl('add_vhost', self.vhost)
-        rabbitmqctl('set_permissions', '-p', self.vhost, 'guest', '.*', '.*',
-                    '.*')
+        self.rabbitmqctl('add_vhost', self.vhost)
+        self.rabbitmqctl('set_permissions', '-p', self.vhost, 'guest', '.*',
+                         '.*', '.*')
         with self.db_connection() as connection:
             connection.cursor().execute(
                 f'CREATE DATABASE `{self.database}`')
@@ -229,7 +351,7 @@ class Stack:
                 connection.cursor().execute(
                     f'DROP DATABASE IF EXISTS `{self.database}`')
         with contextlib.suppress(Exception):
-            rabbitmqctl('delete_vhost', self.vhost)
+            self.rabbitmqctl('delete_vhost', self.vhost)
 
     def kill_guests(self):
         for server in self.servers():
@@ -239,8 +361,9 @@ class Stack:
     # --- inspection -------------------------------------------------------
 
     def db_connection(self, database=None):
-        return pymysql.connect(host=DB_HOST, user=DB_USER,
-                               database=database, autocommit=True)
+        return pymysql.connect(host=DB_HOST, port=self.db_port, user=DB_USER,
+                               database=database, autocommit=True,
+                               ssl_disabled=True)
 
     def query(self, sql, *params):
         with self.db_connection(self.database) as connection:
@@ -267,8 +390,9 @@ class Stack:
             if os.path.isdir(volumes) else []
 
     def queues(self):
-        out = subprocess.run(['rabbitmqctl', '-q', 'list_queues', '-p',
-                              self.vhost, 'name', 'messages'],
+        node = ['-n', self.rabbit.node] if self.rabbit else []
+        out = subprocess.run(['rabbitmqctl', '-q', *node, 'list_queues',
+                              '-p', self.vhost, 'name', 'messages'],
                              capture_output=True, text=True, check=True,
                              timeout=60).stdout
         rows = [line.split('\t') for line in out.splitlines()[1:]
@@ -281,8 +405,8 @@ class Stack:
         publisher_id."""
         import kombu
         found = []
-        with kombu.Connection(f'amqp://guest:guest@127.0.0.1:5672/'
-                              f'{self.vhost}') as broker:
+        amqp_url = self.rabbit_url.replace('rabbit://', 'amqp://')
+        with kombu.Connection(f'{amqp_url}/{self.vhost}') as broker:
             queue = kombu.Queue(f'notifications.{priority}', durable=True,
                                 channel=broker.channel())
             # Declared as the notifier declares it (durable, not

@@ -41,6 +41,12 @@ class FakeDriver(base.ComputeDriver):
     def get_server(self, server_id):
         return None
 
+    def list_servers(self):
+        return []
+
+    def list_volumes(self):
+        return []
+
     def start_server(self, server_id):
         raise NotImplementedError
 
@@ -103,7 +109,7 @@ def spec_for(instance):
 def build(instance, driver, outcome=Services.HEALTHY):
     manager = tm_manager.Manager(driver=driver)
     manager.waiters = FakeWaiters(outcome)
-    manager._build(None, spec_for(instance), instance, timeout=1)
+    manager._build(None, spec_for(instance), timeout=1)
     return db_api.instance_get(instance.id)
 
 

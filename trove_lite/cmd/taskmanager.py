@@ -12,7 +12,8 @@ def main():
     taskmanager = manager.Manager()
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=[taskmanager],
-                       on_start=taskmanager.reconcile).run()
+                       periodic_tasks=taskmanager.periodic_tasks(),
+                       on_start=taskmanager.housekeeper.start_reconcile).run()
 
 
 if __name__ == '__main__':

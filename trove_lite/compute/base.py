@@ -16,6 +16,8 @@ class Server:
     status: str  # BUILD, ACTIVE, SHUTDOWN, ERROR (Nova's names)
     addresses: list = dataclasses.field(default_factory=list)
     fault: str | None = None
+    instance_id: str | None = None  # the instance it was made for
+    volume_id: str | None = None
 
 
 @dataclasses.dataclass
@@ -67,6 +69,15 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def get_server(self, server_id):
         """The server, or None when it does not exist."""
+
+    @abc.abstractmethod
+    def list_volumes(self):
+        """Every volume this driver made: dicts with ``id`` and
+        ``instance_id``, for finding orphans."""
+
+    @abc.abstractmethod
+    def list_servers(self):
+        """Every server this driver made, for finding orphans."""
 
     @abc.abstractmethod
     def start_server(self, server_id):

@@ -36,7 +36,17 @@ class Manager:
         if sent is None:
             LOG.error('Heartbeat from %s carries no sent time; applying it '
                       'without the ordering guard', instance_id)
-        applied, changed = db_api.apply_heartbeat(instance_id, status, sent)
+        try:
+            applied, changed = db_api.apply_heartbeat(instance_id, status,
+                                                      sent)
+        except Exception as error:
+            if not db_api.is_unavailable(error):
+                raise
+            # The guest reports again every report_interval; nothing is
+            # lost but this report's freshness.
+            LOG.warning('Heartbeat from %s dropped: the database is '
+                        'unavailable (%s)', instance_id, error)
+            return
         if not applied:
             LOG.info('Heartbeat from %s dropped: stale, or the instance is '
                      'unknown or deleted', instance_id)

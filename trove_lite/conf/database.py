@@ -12,6 +12,11 @@ database_opts = [
                help='Connections kept open per process.'),
     cfg.IntOpt('connection_recycle_time', default=3600, min=1,
                help='Seconds after which a pooled connection is renewed.'),
+    cfg.IntOpt('max_retries', default=10, min=0,
+               help='Times a service retries a write that failed because '
+                    'the database was unreachable.'),
+    cfg.FloatOpt('retry_interval', default=1.0, min=0,
+                 help='Seconds between those retries.'),
 ]
 
 

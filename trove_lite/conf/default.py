@@ -9,6 +9,11 @@ rpc_opts = [
                help='RPC topic of the taskmanager.'),
     cfg.StrOpt('conductor_queue', default='trove-conductor',
                help='RPC topic of the conductor.'),
+    cfg.IntOpt('rpc_cast_retry', default=3, min=-1,
+               help='Times the API (and the conductor) retry sending a '
+                    'cast while the broker is unreachable before giving up '
+                    '(-1: forever). Services talking to guests always '
+                    'retry.'),
     cfg.IntOpt('agent_call_low_timeout', default=15, min=1,
                help='Seconds to wait for a short guest agent call.'),
     cfg.IntOpt('agent_call_high_timeout', default=180, min=1,
@@ -36,6 +41,10 @@ status_opts = [
                     'stop.'),
     cfg.IntOpt('server_delete_time_out', default=60, min=1,
                help='Seconds to wait for a server to go away.'),
+    cfg.IntOpt('periodic_interval', default=60, min=1,
+               help='Seconds between the taskmanager\'s housekeeping runs '
+                    '(failing lost builds, removing orphan servers and '
+                    'volumes).'),
     cfg.BoolOpt('update_status_on_fail', default=True,
                 help='Mark an instance ERROR when its build times out.'),
 ]

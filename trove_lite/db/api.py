@@ -6,7 +6,10 @@ heartbeats) are single Core statements.
 
 import dataclasses
 import datetime
+import functools
+import logging
 import threading
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -17,6 +20,8 @@ from trove_lite.conf import CONF
 from trove_lite.db import models
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+
+LOG = logging.getLogger(__name__)
 
 _ENGINE = None
 _SESSIONMAKER = None
@@ -50,6 +55,36 @@ def dispose():
         if _ENGINE is not None:
             _ENGINE.dispose()
         _ENGINE = _SESSIONMAKER = None
+
+
+def is_unavailable(error):
+    """Whether an error means the database cannot be reached (as opposed
+    to a bad statement)."""
+    return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError,
+                              sa.exc.TimeoutError))
+
+
+def retry_on_unavailable(function):
+    """Retry a service-side write while the database is unreachable (up
+    to ``[database] max_retries`` times), so a short outage delays the
+    write instead of losing it."""
+    @functools.wraps(function)
+    def retrying(*args, **kwargs):
+        attempt = 0
+        while True:
+            try:
+                return function(*args, **kwargs)
+            except sa.exc.SQLAlchemyError as error:
+                attempt += 1
+                if not is_unavailable(error) or \
+                        attempt > CONF.database.max_retries:
+                    raise
+                LOG.warning('Database unavailable (%s); retry %d of %d in '
+                            '%.1f s', type(error).__name__, attempt,
+                            CONF.database.max_retries,
+                            CONF.database.retry_interval)
+                time.sleep(CONF.database.retry_interval)
+    return retrying
 
 
 def new_id():

@@ -4,12 +4,12 @@ import logging
 
 import oslo_messaging as messaging
 
-from trove_lite.common import context as trove_context
 from trove_lite.common import notifications
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.instance.status import InstanceTasks
+from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
 
@@ -18,10 +18,10 @@ LOG = logging.getLogger(__name__)
 PUBLISHER = 'taskmanager'
 
 
-def usage_timeout(spec):
+def usage_timeout(datastore_manager):
     """How long a new guest of this datastore may take to get healthy:
     the datastore's own ``usage_timeout``, else the DEFAULT one."""
-    group = getattr(CONF, spec.datastore_manager, None)
+    group = getattr(CONF, datastore_manager, None)
     return getattr(group, 'usage_timeout', None) or CONF.usage_timeout
 
 
@@ -34,48 +34,77 @@ class Manager:
         self.driver = driver or compute_base.load_driver(
             CONF.compute_driver)
         self.waiters = guest_waiters.GuestStatusWaiters()
+        self.claims = housekeeping.Claims()
+        self.housekeeper = housekeeping.Housekeeper(self)
+
+    def usage_timeout_of(self, instance):
+        version = db_api.version_get(instance.datastore_version_id)
+        return usage_timeout(version.manager)
 
     def create_instance(self, context, spec):
         """Build the instance described by an InstanceSpec."""
-        instance = db_api.instance_row(spec.instance_id)
-        if instance is None or instance.task_id != \
-                InstanceTasks.BUILDING.code:
-            LOG.warning('Create of %s skipped: the instance is gone or no '
-                        'longer building', spec.instance_id)
+        if not self.claims.take(spec.instance_id):
+            LOG.warning('Create of %s skipped: already in progress',
+                        spec.instance_id)
             return
-        self._build(context, spec, instance, usage_timeout(spec))
+        try:
+            instance = db_api.instance_row(spec.instance_id)
+            if instance is None or instance.task_id != \
+                    InstanceTasks.BUILDING.code:
+                LOG.warning('Create of %s skipped: the instance is gone or '
+                            'no longer building', spec.instance_id)
+                return
+            self._build(context, spec, usage_timeout(spec.datastore_manager))
+        finally:
+            self.claims.release(spec.instance_id)
 
-    def _build(self, context, spec, instance, timeout):
+    def _build(self, context, spec, timeout):
         flow = workflows.CreateInstanceFlow(context, spec, self.driver,
                                             self.waiters, timeout)
         try:
             flow.run()
         except workflows.BuildFailed as failure:
-            db_api.fault_add(spec.instance_id, failure.message,
-                             task=failure.task)
-            notifications.notify(
-                context, PUBLISHER, 'create', 'error',
-                notifications.instance_payload(
-                    db_api.instance_row(spec.instance_id),
-                    message=failure.message))
+            self.build_failed(context, spec.instance_id, failure.task,
+                              failure.message)
             return
-        db_api.instance_update(spec.instance_id, task=InstanceTasks.NONE)
-        LOG.info('Instance %s is ready', spec.instance_id)
+        self.build_succeeded(context, spec.instance_id)
+
+    @db_api.retry_on_unavailable
+    def build_succeeded(self, context, instance_id):
+        db_api.instance_update(instance_id, task=InstanceTasks.NONE)
+        LOG.info('Instance %s is ready', instance_id)
         notifications.notify(
             context, PUBLISHER, 'create', 'end',
-            notifications.instance_payload(
-                db_api.instance_row(spec.instance_id)))
+            notifications.instance_payload(db_api.instance_row(instance_id)))
+
+    @db_api.retry_on_unavailable
+    def build_failed(self, context, instance_id, task, message):
+        """Record the failed build (task and fault together) and tell."""
+        db_api.fault_add(instance_id, message, task=task)
+        notifications.notify(
+            context, PUBLISHER, 'create', 'error',
+            notifications.instance_payload(db_api.instance_row(instance_id),
+                                           message=message))
 
     def delete_instance(self, context, instance_id):
         """Remove the instance's server, volume and queues, then its
         rows (soft delete)."""
+        if not self.claims.take(instance_id):
+            LOG.info('Delete of %s: already in progress', instance_id)
+            return
+        try:
+            self._delete(context, instance_id)
+        finally:
+            self.claims.release(instance_id)
+
+    def _delete(self, context, instance_id):
         instance = db_api.instance_row(instance_id)
         if instance is None:
             LOG.info('Delete of %s: already gone', instance_id)
             return
         payload = notifications.instance_payload(instance)
         try:
-            workflows.delete_instance_resources(self.driver, instance)
+            self.housekeeper.remove_resources_of(instance)
         except Exception as error:
             LOG.exception('Delete of %s failed', instance_id)
             db_api.fault_add(instance_id, f'Delete failed: {error}')
@@ -91,26 +120,7 @@ class Manager:
         """Pushed by the conductor: wake whoever waits on this instance."""
         self.waiters.wake(instance_id)
 
-    def reconcile(self):
-        """At start-up, finish what a previous run left half-done (see
-        README, "Crash recovery"): deletes are redone, and the servers of
-        ready instances that are not running are started again, as a
-        hypervisor restarts its VMs when its host boots."""
-        context = trove_context.get_admin_context()
-        for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
-            LOG.info('Resuming delete of %s', instance.id)
-            self.delete_instance(context, instance.id)
-        for instance in db_api.instances_with_tasks([InstanceTasks.NONE]):
-            if instance.compute_instance_id:
-                self._ensure_running(instance)
-
-    def _ensure_running(self, instance):
-        try:
-            server = self.driver.get_server(instance.compute_instance_id)
-            if server is not None and server.status != 'ACTIVE':
-                LOG.info('Starting the stopped server of %s', instance.id)
-                server = self.driver.start_server(server.id)
-                db_api.instance_update(instance.id,
-                                       server_status=server.status)
-        except Exception:
-            LOG.exception('Could not start the server of %s', instance.id)
+    def periodic_tasks(self):
+        """(spacing, task) pairs the service runs."""
+        return [(CONF.periodic_interval, self.housekeeper.fail_stuck_builds),
+                (CONF.periodic_interval, self.housekeeper.reap_orphans)]

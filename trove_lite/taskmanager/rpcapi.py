@@ -16,17 +16,21 @@ class API:
                                   version=self.RPC_API_VERSION)
         self._client = rpc.get_client(target)
 
+    def _cast(self, context, method, fanout=False, **kwargs):
+        # Bounded retries: an API request must not hang while the broker
+        # is away; it fails with 503 instead.
+        self._client.prepare(fanout=fanout, retry=CONF.rpc_cast_retry).cast(
+            context, method, **kwargs)
+
     def create_instance(self, context, spec):
         """Build an instance from an InstanceSpec."""
-        self._client.prepare().cast(context, 'create_instance', spec=spec)
+        self._cast(context, 'create_instance', spec=spec)
 
     def delete_instance(self, context, instance_id):
-        self._client.prepare().cast(context, 'delete_instance',
-                                    instance_id=instance_id)
+        self._cast(context, 'delete_instance', instance_id=instance_id)
 
     def guest_status_changed(self, context, instance_id, status):
         """Tell every taskmanager that a guest's status changed (fanout:
         whichever one is waiting on that instance wakes up)."""
-        self._client.prepare(fanout=True).cast(
-            context, 'guest_status_changed', instance_id=instance_id,
-            status=status)
+        self._cast(context, 'guest_status_changed', fanout=True,
+                   instance_id=instance_id, status=status)

@@ -108,21 +108,23 @@ class PrepareGuest(Step):
         flow.guest.delete_queue()
 
 
+def build_done(status):
+    """Whether a guest status ends a build; raises when it fails it."""
+    if status in instance_status.BUILD_DONE:
+        return True
+    if status not in instance_status.BUILD_PENDING:
+        raise exceptions.GuestPrepareError(
+            reason=f'the guest reported "{status.description}"')
+    return False
+
+
 class WaitForGuest(Step):
     """Wait for the guest's healthy heartbeat, up to ``usage_timeout``."""
 
     error_task = InstanceTasks.BUILDING_ERROR_TIMEOUT_GA
 
     def execute(self, flow):
-        def is_done(status):
-            if status in instance_status.BUILD_DONE:
-                return True
-            if status not in instance_status.BUILD_PENDING:
-                raise exceptions.GuestPrepareError(
-                    reason=f'the guest reported "{status.description}"')
-            return False
-
-        final = flow.waiters.wait(flow.spec.instance_id, is_done,
+        final = flow.waiters.wait(flow.spec.instance_id, build_done,
                                   flow.timeout, CONF.usage_sleep_time)
         if final is None:
             if CONF.update_status_on_fail:

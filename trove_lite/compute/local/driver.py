@@ -63,8 +63,22 @@ class LocalDriver(base.ComputeDriver):
         os.makedirs(path)
         with open(path + '.json', 'w') as meta:
             json.dump({'id': volume_id, 'name': f'trove-{instance_id}',
-                       'size': size_gb, 'type': volume_type}, meta)
+                       'instance_id': instance_id, 'size': size_gb,
+                       'type': volume_type}, meta)
         return volume_id
+
+    def list_volumes(self):
+        volumes = os.path.join(self.state_path, 'volumes')
+        found = []
+        for name in os.listdir(volumes):
+            if not name.endswith('.json'):
+                continue
+            try:
+                with open(os.path.join(volumes, name)) as meta:
+                    found.append(json.load(meta))
+            except (FileNotFoundError, json.JSONDecodeError):
+                continue
+        return found
 
     def delete_volume(self, volume_id):
         shutil.rmtree(self._volume_path(volume_id), ignore_errors=True)
@@ -91,12 +105,9 @@ class LocalDriver(base.ComputeDriver):
 
     def _taken_addresses(self):
         servers = os.path.join(self.state_path, 'servers')
-        taken = set()
-        for server_id in os.listdir(servers):
-            record = self._read_server(server_id)
-            if record:
-                taken.add(record['address'])
-        return taken
+        records = (self._read_server(server_id)
+                   for server_id in os.listdir(servers))
+        return {record['address'] for record in records if record}
 
     def _allocate(self, server_id, record):
         """Pick a free address and record the server, under a file lock so
@@ -163,7 +174,9 @@ class LocalDriver(base.ComputeDriver):
         return base.Server(
             id=record['id'], status='ACTIVE' if alive else 'SHUTDOWN',
             addresses=[{'address': record['address'], 'type': 'private',
-                        'network': NETWORK_NAME}])
+                        'network': NETWORK_NAME}],
+            instance_id=record['instance_id'],
+            volume_id=record['volume_id'])
 
     def _is_running(self, record):
         with self._children_lock:
@@ -172,6 +185,12 @@ class LocalDriver(base.ComputeDriver):
             return child.poll() is None
         return _process_running(record.get('pid'),
                                 self._server_path(record['id']))
+
+    def list_servers(self):
+        servers = os.path.join(self.state_path, 'servers')
+        records = (self._read_server(server_id)
+                   for server_id in os.listdir(servers))
+        return [self._server(record) for record in records if record]
 
     def get_server(self, server_id):
         record = self._read_server(server_id)

@@ -1,0 +1,227 @@
+"""Finishing what was left half-done: at start-up and periodically.
+
+The rules (also in the README, "Crash recovery"):
+
+* DELETING instances are deleted again (delete is idempotent).
+* A BUILDING instance nobody in this process is working on:
+  - if its guest already received ``prepare`` (it reported a status), the
+    wait for its healthy heartbeat resumes for what is left of
+    ``usage_timeout``;
+  - otherwise the build request died with the previous taskmanager (the
+    request carried the users' passwords, which are stored nowhere): the
+    server, volume and guest queue are removed and the instance ends in
+    ERROR with a fault saying so. The owner deletes and creates it again.
+  - periodically, the same happens to a build older than its usage
+    timeout (a lost request).
+* Servers and volumes whose instance is deleted, unknown, or points at
+  other resources are removed (orphans of a crash between "made" and
+  "recorded").
+* Stopped servers of ready instances are started again, as a hypervisor
+  restarts its VMs when its host boots.
+
+This assumes one taskmanager per compute driver state (the local driver's
+state directory), which is how the local driver is deployed.
+"""
+
+import datetime
+import logging
+import threading
+import time
+
+from trove_lite.common import context as trove_context
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+from trove_lite.db import models
+from trove_lite.instance.status import InstanceTasks
+from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import workflows
+
+LOG = logging.getLogger(__name__)
+
+# Requests redelivered after a restart are dispatched within milliseconds
+# of the RPC server starting; reconciliation waits this long so they claim
+# their instances first.
+RECONCILE_SETTLE_SECONDS = 2.0
+
+
+class Claims:
+    """Instances a workflow of this process is working on."""
+
+    def __init__(self):
+        self._held = set()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id):
+        """Claim an instance; False when another workflow has it."""
+        with self._lock:
+            if instance_id in self._held:
+                return False
+            self._held.add(instance_id)
+            return True
+
+    def release(self, instance_id):
+        with self._lock:
+            self._held.discard(instance_id)
+
+    def __contains__(self, instance_id):
+        with self._lock:
+            return instance_id in self._held
+
+
+class Housekeeper:
+    """Reconciliation at start-up and the periodic checks."""
+
+    def __init__(self, manager):
+        self.manager = manager
+        self.driver = manager.driver
+        self.claims = manager.claims
+
+    @property
+    def context(self):
+        return trove_context.get_admin_context()
+
+    def start_reconcile(self):
+        """Run ``reconcile`` in the background once requests redelivered
+        to this new process had their chance to claim their instances."""
+        def run():
+            time.sleep(RECONCILE_SETTLE_SECONDS)
+            try:
+                self.reconcile()
+            except Exception:
+                LOG.exception('Reconciliation failed')
+        threading.Thread(target=run, name='reconcile', daemon=True).start()
+
+    def reconcile(self):
+        """At start-up (after the RPC server took any redelivered
+        requests): finish deletes, resume or fail builds, restart the
+        stopped servers of ready instances."""
+        for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
+            LOG.info('Reconcile: finishing the delete of %s', instance.id)
+            self.manager.delete_instance(self.context, instance.id)
+        for instance in db_api.instances_with_tasks([InstanceTasks.BUILDING]):
+            self._reconcile_build(instance)
+        for instance in db_api.instances_with_tasks([InstanceTasks.NONE]):
+            if instance.compute_instance_id:
+                self._ensure_running(instance)
+
+    def _reconcile_build(self, instance):
+        if not self.claims.take(instance.id):
+            return  # a redelivered create request is on it
+        status = db_api.service_status_get(instance.id)
+        server = (self.driver.get_server(instance.compute_instance_id)
+                  if instance.compute_instance_id else None)
+        if server is not None and status not in (None, ServiceStatuses.NEW):
+            LOG.info('Reconcile: resuming the wait for the guest of %s',
+                     instance.id)
+            threading.Thread(target=self._resume_wait, args=(instance,),
+                             daemon=True).start()
+            return
+        try:
+            LOG.info('Reconcile: the build of %s was interrupted before its '
+                     'guest got its request; failing it', instance.id)
+            self.fail_build(instance, 'The build was interrupted by a '
+                                      'taskmanager restart; delete the '
+                                      'instance and create it again.')
+        finally:
+            self.claims.release(instance.id)
+
+    def _resume_wait(self, instance):
+        try:
+            elapsed = (models.utcnow() - instance.task_start_time) \
+                .total_seconds()
+            timeout = max(1.0, self.manager.usage_timeout_of(instance)
+                          - elapsed)
+            final = self.manager.waiters.wait(
+                instance.id, workflows.build_done, timeout,
+                CONF.usage_sleep_time)
+            if final is None:
+                raise TimeoutError(f'The guest did not report healthy '
+                                   f'within {timeout:.0f} seconds.')
+            self.manager.build_succeeded(self.context, instance.id)
+        except Exception as error:
+            self.fail_build(instance, str(error))
+        finally:
+            self.claims.release(instance.id)
+
+    def fail_build(self, instance, message):
+        """Remove everything a half-made build made, then mark it
+        BUILDING_ERROR_TIMEOUT_GA with ``message`` as its fault."""
+        self.remove_resources_of(instance)
+        db_api.instance_update(instance.id, compute_instance_id=None,
+                               volume_id=None, addresses=None,
+                               server_status='ERROR')
+        self.manager.build_failed(self.context, instance.id,
+                                  InstanceTasks.BUILDING_ERROR_TIMEOUT_GA,
+                                  message)
+
+    def remove_resources_of(self, instance):
+        """The instance's recorded server, volume and queue, and any server
+        or volume made for it but never recorded."""
+        workflows.delete_instance_resources(self.driver, instance)
+        for server in self.driver.list_servers():
+            if server.instance_id == instance.id:
+                self.driver.delete_server(server.id)
+        for volume in self.driver.list_volumes():
+            if volume.get('instance_id') == instance.id:
+                self.driver.delete_volume(volume['id'])
+
+    def _ensure_running(self, instance):
+        try:
+            server = self.driver.get_server(instance.compute_instance_id)
+            if server is not None and server.status != 'ACTIVE':
+                LOG.info('Reconcile: starting the stopped server of %s',
+                         instance.id)
+                self.driver.start_server(server.id)
+        except Exception:
+            LOG.exception('Could not start the server of %s', instance.id)
+
+    # --- periodic ---------------------------------------------------------
+
+    def fail_stuck_builds(self):
+        """Builds nobody works on that are older than their usage timeout
+        (their request was lost): fail them cleanly."""
+        now = models.utcnow()
+        for instance in db_api.instances_with_tasks([InstanceTasks.BUILDING]):
+            age = now - (instance.task_start_time or instance.created)
+            limit = datetime.timedelta(
+                seconds=self.manager.usage_timeout_of(instance))
+            if age <= limit or not self.claims.take(instance.id):
+                continue
+            try:
+                LOG.warning('Periodic: the build of %s is %d s old and no '
+                            'one works on it; failing it', instance.id,
+                            age.total_seconds())
+                self.fail_build(instance, 'The build request was lost; '
+                                          'delete the instance and create '
+                                          'it again.')
+            finally:
+                self.claims.release(instance.id)
+
+    def reap_orphans(self):
+        """Remove servers and volumes no live instance owns."""
+        owners = {}
+        for server in self.driver.list_servers():
+            owners.setdefault(server.instance_id, []).append(
+                ('server', server.id))
+        for volume in self.driver.list_volumes():
+            owners.setdefault(volume.get('instance_id'), []).append(
+                ('volume', volume['id']))
+        reaped = 0
+        for instance_id, resources in owners.items():
+            if instance_id in self.claims:
+                continue
+            instance = db_api.instance_row(instance_id) \
+                if instance_id else None
+            for kind, resource_id in resources:
+                if instance is not None and resource_id in (
+                        instance.compute_instance_id, instance.volume_id):
+                    continue
+                LOG.warning('Periodic: removing orphan %s %s of instance '
+                            '%s', kind, resource_id, instance_id)
+                if kind == 'server':
+                    self.driver.delete_server(resource_id)
+                else:
+                    self.driver.delete_volume(resource_id)
+                reaped += 1
+        if reaped:
+            LOG.info('Periodic: %d orphan resources removed', reaped)
