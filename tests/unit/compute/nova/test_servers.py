@@ -232,3 +232,22 @@ def test_no_password_reaches_the_log(cloud, driver, caplog):
     assert caplog.records
     assert GUEST_PASSWORD not in caplog.text
     assert conftest.SERVICE_PASSWORD not in caplog.text
+
+
+def test_rejected_service_credentials_are_reported_as_such(cloud, driver):
+    cloud.answer('keystone_token_unauthorized')
+
+    with pytest.raises(exceptions.ComputeError) as raised:
+        driver.get_server(conftest.SERVER_ID)
+
+    assert 'Nova could not be used' in str(raised.value)
+    assert 'requires authentication' in str(raised.value)
+    assert cloud.sent('compute') == []
+
+
+def test_driver_without_an_auth_url_says_what_is_missing(config):
+    config('auth_url', None, 'service_credentials')
+
+    with pytest.raises(ValueError, match=r'\[service_credentials\] '
+                                         r'auth_url is not set'):
+        nova_driver.NovaDriver()
