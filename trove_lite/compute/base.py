@@ -82,8 +82,9 @@ class ComputeDriver(abc.ABC):
                       availability_zone=None):
         """Boot a server running a guest agent; return a Server.
 
-        It is ACTIVE when returned: a server that fails to boot is removed
-        again and the error raised.
+        A driver whose servers boot asynchronously returns once the server
+        is ACTIVE; a server that fails to boot is removed again and the
+        error raised (the workflow only undoes steps that finished).
         """
 
     @abc.abstractmethod
