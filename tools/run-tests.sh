@@ -13,6 +13,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TOOLS=${TROVE_LITE_TOOLS_VENV:-$ROOT/.run/tools-venv}
 
 ensure_packages
+# The DevStack plugin's tests run shellcheck on its scripts.
+command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 ensure_rabbitmq
 ensure_mariadb
 if [ ! -x "$TOOLS/bin/tox" ]; then

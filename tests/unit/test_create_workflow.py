@@ -32,7 +32,8 @@ class FakeDriver(base.ComputeDriver):
         self.volumes.discard(volume_id)
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config):
+                      guest_config, security_group_id=None, nics=None,
+                      availability_zone=None):
         self._maybe_fail('create_server')
         self.servers.add('srv-1')
         return base.Server(id='srv-1', status='ACTIVE', addresses=[

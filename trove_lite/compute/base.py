@@ -7,6 +7,8 @@ makes, finds and removes servers and volumes.
 import abc
 import dataclasses
 
+from trove_lite.conf import CONF
+
 
 @dataclasses.dataclass
 class Server:
@@ -61,10 +63,31 @@ class ComputeDriver(abc.ABC):
     def delete_volume(self, volume_id):
         """Remove a volume; a missing one is not an error."""
 
+    def create_security_group(self, instance_id, port):
+        """Open the datastore ``port`` to the instance's server; return the
+        group's id, or None when the driver has no firewall to open."""
+        return None
+
+    def delete_security_group(self, instance_id):
+        """Remove the instance's security group; a missing one (or a
+        driver without security groups) is not an error."""
+        return None
+
+    def guest_transport_url(self):
+        """The broker URL written into guests, which may reach the broker
+        at another address, or as another user, than the control plane."""
+        return CONF.transport_url
+
     @abc.abstractmethod
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config):
-        """Boot a server running a guest agent; return a Server."""
+                      guest_config, security_group_id=None, nics=None,
+                      availability_zone=None):
+        """Boot a server running a guest agent; return a Server.
+
+        A driver whose servers boot asynchronously returns once the server
+        is ACTIVE; a server that fails to boot is removed again and the
+        error raised (the workflow only undoes steps that finished).
+        """
 
     @abc.abstractmethod
     def get_server(self, server_id):
@@ -94,4 +117,7 @@ def load_driver(name):
     if name == 'local':
         from trove_lite.compute.local import driver
         return driver.LocalDriver()
+    if name == 'nova':
+        from trove_lite.compute.nova import driver
+        return driver.NovaDriver()
     raise ValueError(f'Unknown compute driver {name!r}')

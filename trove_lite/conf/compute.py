@@ -28,10 +28,86 @@ local_opts = [
 ]
 
 
+# The nova driver's options that Trove has, under Trove's names (DEFAULT).
+nova_trove_opts = [
+    cfg.StrOpt('nova_compute_service_type', default='compute',
+               help='Service type of Nova in the Keystone catalog.'),
+    cfg.StrOpt('nova_compute_endpoint_type', default='publicURL',
+               help='Endpoint interface of Nova (publicURL, internalURL, '
+                    'adminURL or public, internal, admin).'),
+    cfg.StrOpt('cinder_service_type', default='volumev3',
+               help='Service type of Cinder in the Keystone catalog.'),
+    cfg.StrOpt('cinder_endpoint_type', default='publicURL',
+               help='Endpoint interface of Cinder.'),
+    cfg.StrOpt('neutron_service_type', default='network',
+               help='Service type of Neutron in the Keystone catalog.'),
+    cfg.StrOpt('neutron_endpoint_type', default='publicURL',
+               help='Endpoint interface of Neutron.'),
+    cfg.StrOpt('nova_keypair',
+               help='Nova keypair injected into every server (operator '
+                    'SSH access).'),
+    cfg.BoolOpt('use_nova_server_config_drive', default=True,
+                help='Give servers a config drive, so cloud-init finds '
+                     'the user data without a metadata service.'),
+    cfg.ListOpt('management_networks', default=[],
+                help='Neutron network IDs attached to every server after '
+                     'the networks of the request.'),
+    cfg.BoolOpt('trove_security_groups_support', default=True,
+                help='Create a security group per instance that opens the '
+                     'datastore port. Turn off on clouds without Neutron '
+                     'security groups.'),
+    cfg.StrOpt('trove_security_group_name_prefix', default='trove_sg',
+               help='Security groups are named <prefix>-<instance id>.'),
+    cfg.ListOpt('trove_security_group_rule_cidr', default=['0.0.0.0/0'],
+                help='CIDRs the datastore port is opened to (Trove takes '
+                     'one; a list is accepted here).'),
+    cfg.StrOpt('cinder_volume_type',
+               help='Volume type used when a request names none.'),
+    cfg.IntOpt('volume_time_out', default=60, min=1,
+               help='Seconds to wait for a volume to become available, '
+                    'or to be released before it is deleted.'),
+    cfg.StrOpt('device_path', default='/dev/vdb',
+               help='Where the data volume appears inside the guest.'),
+    cfg.StrOpt('volume_fstype', default='ext4',
+               choices=['ext3', 'ext4', 'xfs'],
+               help='Filesystem cloud-init makes on a new data volume.'),
+    cfg.StrOpt('mount_options', default='defaults,noatime',
+               help='Mount options of the data volume in the guest.'),
+]
+
+nova_group = cfg.OptGroup(
+    'nova_compute', title='Nova compute driver',
+    help='Servers are Nova servers with a Cinder data volume, configured '
+         'by cloud-init user data.')
+
+nova_opts = [
+    cfg.StrOpt('guest_transport_url', secret=True,
+               help='Transport URL written into guests (their own broker '
+                    'user, an address they can reach); defaults to this '
+                    'service\'s transport_url.'),
+    cfg.IntOpt('server_boot_timeout', default=600, min=1,
+               help='Seconds a new server may take to become ACTIVE.'),
+    cfg.FloatOpt('status_poll_interval', default=2.0, min=0.001,
+                 help='Seconds between status checks of servers and '
+                      'volumes being made or removed.'),
+    cfg.StrOpt('network_allocation', default='auto',
+               choices=[('auto', 'Nova uses the project\'s only network '
+                                 'or allocates one'),
+                        ('none', 'the server gets no NIC (test clouds '
+                                 'without Neutron)')],
+               help='What a server gets when neither the request\'s nics '
+                    'nor management_networks name a network.'),
+]
+
+
 def register_opts(conf):
     conf.register_group(local_group)
     conf.register_opts(local_opts, group=local_group)
+    conf.register_opts(nova_trove_opts)
+    conf.register_group(nova_group)
+    conf.register_opts(nova_opts, group=nova_group)
 
 
 def list_opts():
-    return [(local_group, local_opts)]
+    return [(local_group, local_opts), ('DEFAULT', nova_trove_opts),
+            (nova_group, nova_opts)]

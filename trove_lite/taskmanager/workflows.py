@@ -40,6 +40,22 @@ class Step:
         """Undo what execute did; must tolerate a partial execute."""
 
 
+class CreateSecurityGroup(Step):
+    """Open the datastore's port to the instance (a no-op for drivers
+    without a firewall)."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_SEC_GROUP
+
+    def execute(self, flow):
+        spec = flow.spec
+        flow.security_group_id = flow.driver.create_security_group(
+            spec.instance_id, getattr(CONF, spec.datastore_manager).port)
+
+    def revert(self, flow):
+        if flow.security_group_id:
+            flow.driver.delete_security_group(flow.spec.instance_id)
+
+
 class CreateVolume(Step):
     error_task = InstanceTasks.BUILDING_ERROR_VOLUME
 
@@ -67,15 +83,16 @@ class BootServer(Step):
             instance_id=spec.instance_id,
             datastore_manager=spec.datastore_manager,
             datastore_version=spec.datastore_version,
-            transport_url=(CONF.local_compute.guest_transport_url
-                           or CONF.transport_url),
+            transport_url=flow.driver.guest_transport_url(),
             control_exchange=CONF.control_exchange,
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
             log_debug=CONF.debug)
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
-            flow.volume_id, guest_config)
+            flow.volume_id, guest_config,
+            security_group_id=flow.security_group_id, nics=spec.nics,
+            availability_zone=spec.availability_zone)
         flow.server_id = server.id
         db_api.instance_update(spec.instance_id,
                                compute_instance_id=server.id,
@@ -138,9 +155,11 @@ class WaitForGuest(Step):
 
 
 class CreateInstanceFlow:
-    """Volume, server, prepare, wait: the seed's create flow."""
+    """Security group, volume, server, prepare, wait: the seed's create
+    flow."""
 
-    steps = (CreateVolume, BootServer, PrepareGuest, WaitForGuest)
+    steps = (CreateSecurityGroup, CreateVolume, BootServer, PrepareGuest,
+             WaitForGuest)
 
     def __init__(self, context, spec, driver, waiters, timeout):
         self.context = context
@@ -149,6 +168,7 @@ class CreateInstanceFlow:
         self.waiters = waiters
         self.timeout = timeout
         self.guest = guest_rpcapi.API(spec.instance_id)
+        self.security_group_id = None
         self.volume_id = None
         self.server_id = None
 
@@ -183,4 +203,6 @@ def delete_instance_resources(driver, instance):
         driver.delete_server(instance.compute_instance_id)
     if instance.volume_id:
         driver.delete_volume(instance.volume_id)
+    # Not recorded on the row: the driver finds it by the instance's id.
+    driver.delete_security_group(instance.id)
     guest_rpcapi.API(instance.id).delete_queue()

@@ -126,8 +126,14 @@ class LocalDriver(base.ComputeDriver):
             self._write_server(server_id, record)
         return address
 
+    def guest_transport_url(self):
+        return CONF.local_compute.guest_transport_url or CONF.transport_url
+
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config):
+                      guest_config, security_group_id=None, nics=None,
+                      availability_zone=None):
+        # A local server has one loopback address and no firewall, so
+        # networks, zones and security groups do not apply.
         server_id = str(uuid.uuid4())
         template = images.template_datadir(guest_config.datastore_version)
         port = getattr(CONF, guest_config.datastore_manager).port

@@ -1,0 +1,74 @@
+"""Deleting a half-made instance: each piece may be missing or stuck."""
+
+import pytest
+
+from tests.unit.compute.nova import conftest
+from trove_lite.compute import base
+from trove_lite.compute.nova import driver as nova_driver
+from trove_lite.taskmanager import workflows
+
+
+class Row:
+    """The instance row fields delete_instance_resources reads."""
+
+    def __init__(self, compute_instance_id, volume_id):
+        self.id = '5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'
+        self.compute_instance_id = compute_instance_id
+        self.volume_id = volume_id
+
+
+class NoGuest:
+    """The guest's queue is RabbitMQ's business, not this test's."""
+
+    def __init__(self, instance_id):
+        pass
+
+    def delete_queue(self):
+        pass
+
+
+@pytest.fixture
+def no_guest_queue(monkeypatch):
+    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoGuest)
+
+
+def test_nova_is_the_driver_called_nova_and_contacts_nobody_until_used(
+        cloud):
+    driver = base.load_driver('nova')
+
+    assert isinstance(driver, nova_driver.NovaDriver)
+    assert cloud.sent() == []
+
+
+def test_half_made_instance_is_removed_even_with_its_server_already_gone(
+        cloud, no_guest_queue):
+    cloud.answer('nova_server_delete_not_found')
+    cloud.answer('cinder_volume_creating')
+    cloud.answer('cinder_volume_delete_invalid')
+    cloud.answer('cinder_volume_force_delete')
+    cloud.answer('neutron_security_group_list')
+    cloud.answer('neutron_security_group_not_found')
+
+    workflows.delete_instance_resources(
+        nova_driver.NovaDriver(),
+        Row(conftest.SERVER_ID, conftest.VOLUME_ID))
+
+    assert [call for call in cloud.paths() if call[0] != 'GET'] == [
+        ('POST', '/v3/auth/tokens'),
+        ('DELETE', f'/servers/{conftest.SERVER_ID}'),
+        ('DELETE', f'/volumes/{conftest.VOLUME_ID}'),
+        ('POST', f'/volumes/{conftest.VOLUME_ID}/action'),
+        ('DELETE', f'/v2.0/security-groups/{conftest.SECURITY_GROUP_ID}')]
+
+
+def test_instance_that_never_got_a_server_or_volume_loses_its_group(
+        cloud, no_guest_queue):
+    cloud.answer('neutron_security_group_list')
+    cloud.answer('neutron_security_group_delete')
+
+    workflows.delete_instance_resources(nova_driver.NovaDriver(),
+                                        Row(None, None))
+
+    assert cloud.paths('network')[-1] == (
+        'DELETE', f'/v2.0/security-groups/{conftest.SECURITY_GROUP_ID}')
+    assert cloud.sent('compute') == cloud.sent('volumev3') == []

@@ -1,0 +1,39 @@
+"""Listing (for orphan removal) and starting servers, against the
+recorded Nova and Cinder APIs."""
+
+from tests.unit.compute.nova import conftest
+from trove_lite.compute.nova import driver as nova_driver
+
+INSTANCE_ID = '5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'
+
+
+def test_list_servers_returns_only_trove_lite_servers(cloud):
+    cloud.answer('nova_server_list_detail')
+
+    servers = nova_driver.NovaDriver().list_servers()
+
+    assert [(s.id, s.instance_id) for s in servers] == [
+        (conftest.SERVER_ID, INSTANCE_ID)]
+    assert servers[0].status == 'ACTIVE'
+    assert cloud.paths('compute') == [('GET', '/servers/detail')]
+
+
+def test_list_volumes_returns_only_trove_lite_volumes(cloud):
+    cloud.answer('cinder_volume_list_detail')
+
+    volumes = nova_driver.NovaDriver().list_volumes()
+
+    assert volumes == [{'id': conftest.VOLUME_ID,
+                        'instance_id': INSTANCE_ID}]
+
+
+def test_start_server_asks_nova_to_start_and_waits_for_active(cloud):
+    cloud.answer('nova_server_start')
+    cloud.answer('nova_server_shutoff', 'nova_server_active')
+
+    server = nova_driver.NovaDriver().start_server(conftest.SERVER_ID)
+
+    assert server.status == 'ACTIVE'
+    method, path, body, _ = cloud.sent('compute', 'POST')[0]
+    assert (method, path, body) == (
+        'POST', f'/servers/{conftest.SERVER_ID}/action', {'os-start': None})

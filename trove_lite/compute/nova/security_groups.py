@@ -1,0 +1,83 @@
+"""Per-instance Neutron security groups that open the datastore port."""
+
+import time
+import urllib.parse
+
+from trove_lite.common import exceptions
+
+GROUPS = 'v2.0/security-groups'
+RULES = 'v2.0/security-group-rules'
+
+
+class SecurityGroups:
+    """Security groups of the service project, through a keystoneauth
+    adapter for the network service."""
+
+    def __init__(self, neutron, poll_interval):
+        self._neutron = neutron
+        self._poll_interval = poll_interval
+
+    def create(self, name, port, cidrs):
+        """A group named ``name`` letting ``cidrs`` reach TCP ``port``; its
+        id. A group whose rules could not all be made is removed again."""
+        group = self._request(
+            'POST', GROUPS, f'security group {name}',
+            json={'security_group': {
+                'name': name,
+                'description': 'Datastore port of a trove-lite instance'}})
+        group_id = group['security_group']['id']
+        try:
+            for cidr in cidrs:
+                self._request('POST', RULES, f'a rule of {name}', json={
+                    'security_group_rule': {
+                        'security_group_id': group_id,
+                        'direction': 'ingress',
+                        'ethertype': 'IPv6' if ':' in cidr else 'IPv4',
+                        'protocol': 'tcp',
+                        'port_range_min': port,
+                        'port_range_max': port,
+                        'remote_ip_prefix': cidr}})
+        except exceptions.ComputeError:
+            self.delete(group_id, timeout=0)
+            raise
+        return group_id
+
+    def find(self, name):
+        """Ids of the groups called ``name`` (normally one or none)."""
+        query = urllib.parse.urlencode({'name': name, 'fields': 'id'})
+        found = self._request('GET', f'{GROUPS}?{query}',
+                              f'security groups named {name}')
+        return [group['id'] for group in found['security_groups']]
+
+    def delete(self, group_id, timeout):
+        """Remove a group; gone already is fine. A group still in use (its
+        server's port not yet released) is retried for ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self._neutron.delete(f'{GROUPS}/{group_id}',
+                                            raise_exc=False)
+            if response.status_code in (204, 404):
+                return
+            if response.status_code != 409 or time.monotonic() >= deadline:
+                raise _refused(response, f'deleting security group '
+                                         f'{group_id}')
+            time.sleep(self._poll_interval)
+
+    def _request(self, method, url, what, **kwargs):
+        response = self._neutron.request(url, method, raise_exc=False,
+                                         **kwargs)
+        if response.status_code >= 400:
+            raise _refused(response, what)
+        return response.json()
+
+
+def _refused(response, what):
+    """A ComputeError quoting Neutron's own explanation."""
+    try:
+        error = response.json()['NeutronError']
+        detail = error.get('message') or error.get('type')
+    except (ValueError, KeyError, TypeError):
+        detail = response.text[:200]
+    return exceptions.ComputeError(
+        reason=f'Neutron refused {what} (HTTP {response.status_code}): '
+               f'{detail}')
