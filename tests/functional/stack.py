@@ -13,10 +13,12 @@ import contextlib
 import ipaddress
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -76,7 +78,10 @@ class PrivateRabbitMQ:
     stop and start the broker without disturbing anything else."""
 
     def __init__(self, base_dir):
-        self.base_dir = os.path.join(base_dir, 'rabbitmq')
+        # Its own directory, outside the (root-only) test tmp dir: the
+        # broker runs as the rabbitmq user.
+        self.base_dir = tempfile.mkdtemp(prefix='tl-rabbitmq-')
+        os.chmod(self.base_dir, 0o755)
         self.node = f'tl{uuid.uuid4().hex[:8]}@localhost'
         self.port = free_port()
         self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}'
@@ -132,6 +137,7 @@ class PrivateRabbitMQ:
     def stop(self):
         with contextlib.suppress(Exception):
             self.ctl('stop', timeout=60)
+        shutil.rmtree(self.base_dir, ignore_errors=True)
 
 
 class PrivateMariaDB:

@@ -416,18 +416,22 @@ def instance_row(instance_id, include_deleted=False):
     return row
 
 
-def fault_add(instance_id, message, details=None, task=None):
-    """Record why an instance failed; with ``task``, set the (error) task
-    in the same transaction, so nobody sees ERROR without its reason."""
+def fault_add(instance_id, message, details=None, task=None, **values):
+    """Record why an instance failed; with ``task`` (and other instance
+    ``values``), update the instance in the same transaction, so nobody
+    sees ERROR without its reason."""
     now = models.utcnow()
     with get_engine().begin() as conn:
         conn.execute(_F.insert().values(
             id=new_id(), instance_id=instance_id, message=message[:255],
             details=details, created=now, deleted=False))
         if task is not None:
+            values.update(task_id=task.code,
+                          task_description=task.description,
+                          task_start_time=now)
+        if values:
             conn.execute(_I.update().where(_I.c.id == instance_id).values(
-                task_id=task.code, task_description=task.description,
-                task_start_time=now, updated=now))
+                updated=now, **values))
 
 
 # --- Service status and the conductor's lastseen guard ---------------------

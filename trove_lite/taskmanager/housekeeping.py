@@ -2,7 +2,8 @@
 
 The rules (also in the README, "Crash recovery"):
 
-* DELETING instances are deleted again (delete is idempotent).
+* DELETING instances are deleted again (delete is idempotent), at
+  start-up and periodically when a delete failed or was dropped.
 * A BUILDING instance nobody in this process is working on:
   - if its guest already received ``prepare`` (it reported a status), the
     wait for its healthy heartbeat resumes for what is left of
@@ -49,22 +50,28 @@ class Claims:
 
     def __init__(self):
         self._held = set()
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
 
-    def take(self, instance_id):
-        """Claim an instance; False when another workflow has it."""
-        with self._lock:
-            if instance_id in self._held:
-                return False
+    def take(self, instance_id, wait=0.0):
+        """Claim an instance, waiting up to ``wait`` seconds for another
+        workflow to let go of it; False if it did not."""
+        deadline = time.monotonic() + wait
+        with self._changed:
+            while instance_id in self._held:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
             self._held.add(instance_id)
             return True
 
     def release(self, instance_id):
-        with self._lock:
+        with self._changed:
             self._held.discard(instance_id)
+            self._changed.notify_all()
 
     def __contains__(self, instance_id):
-        with self._lock:
+        with self._changed:
             return instance_id in self._held
 
 
@@ -147,12 +154,11 @@ class Housekeeper:
         """Remove everything a half-made build made, then mark it
         BUILDING_ERROR_TIMEOUT_GA with ``message`` as its fault."""
         self.remove_resources_of(instance)
-        db_api.instance_update(instance.id, compute_instance_id=None,
-                               volume_id=None, addresses=None,
-                               server_status='ERROR')
         self.manager.build_failed(self.context, instance.id,
                                   InstanceTasks.BUILDING_ERROR_TIMEOUT_GA,
-                                  message)
+                                  message, compute_instance_id=None,
+                                  volume_id=None, addresses=None,
+                                  server_status='ERROR')
 
     def remove_resources_of(self, instance):
         """The instance's recorded server, volume and queue, and any server
@@ -196,6 +202,18 @@ class Housekeeper:
                                           'it again.')
             finally:
                 self.claims.release(instance.id)
+
+    def retry_stuck_deletes(self):
+        """Deletes that failed or were dropped: run them again (delete is
+        idempotent)."""
+        now = models.utcnow()
+        limit = datetime.timedelta(seconds=2 * CONF.server_delete_time_out)
+        for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
+            age = now - (instance.task_start_time or instance.updated)
+            if age > limit and instance.id not in self.claims:
+                LOG.warning('Periodic: the delete of %s is %d s old; running '
+                            'it again', instance.id, age.total_seconds())
+                self.manager.delete_instance(self.context, instance.id)
 
     def reap_orphans(self):
         """Remove servers and volumes no live instance owns."""

@@ -17,6 +17,9 @@ LOG = logging.getLogger(__name__)
 
 PUBLISHER = 'taskmanager'
 
+# Seconds a delete waits for another workflow on the same instance.
+DELETE_CLAIM_WAIT = 300
+
 
 def usage_timeout(datastore_manager):
     """How long a new guest of this datastore may take to get healthy:
@@ -78,9 +81,10 @@ class Manager:
             notifications.instance_payload(db_api.instance_row(instance_id)))
 
     @db_api.retry_on_unavailable
-    def build_failed(self, context, instance_id, task, message):
-        """Record the failed build (task and fault together) and tell."""
-        db_api.fault_add(instance_id, message, task=task)
+    def build_failed(self, context, instance_id, task, message, **values):
+        """Record the failed build (task, fault and any other instance
+        ``values`` together) and tell."""
+        db_api.fault_add(instance_id, message, task=task, **values)
         notifications.notify(
             context, PUBLISHER, 'create', 'error',
             notifications.instance_payload(db_api.instance_row(instance_id),
@@ -89,8 +93,12 @@ class Manager:
     def delete_instance(self, context, instance_id):
         """Remove the instance's server, volume and queues, then its
         rows (soft delete)."""
-        if not self.claims.take(instance_id):
-            LOG.info('Delete of %s: already in progress', instance_id)
+        # A delete waits for whatever else works on the instance (a failing
+        # build, reconciliation, another delete) instead of being lost.
+        if not self.claims.take(instance_id, wait=DELETE_CLAIM_WAIT):
+            LOG.warning('Delete of %s skipped: the instance stayed busy for '
+                        '%d s; the periodic check will retry it',
+                        instance_id, DELETE_CLAIM_WAIT)
             return
         try:
             self._delete(context, instance_id)
@@ -122,5 +130,7 @@ class Manager:
 
     def periodic_tasks(self):
         """(spacing, task) pairs the service runs."""
-        return [(CONF.periodic_interval, self.housekeeper.fail_stuck_builds),
-                (CONF.periodic_interval, self.housekeeper.reap_orphans)]
+        housekeeper = self.housekeeper
+        return [(CONF.periodic_interval, task) for task in (
+            housekeeper.fail_stuck_builds, housekeeper.retry_stuck_deletes,
+            housekeeper.reap_orphans)]

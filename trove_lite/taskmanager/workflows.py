@@ -102,9 +102,11 @@ class BootServer(Step):
     def revert(self, flow):
         if flow.server_id:
             flow.driver.delete_server(flow.server_id)
+            # The status turns ERROR when the failure is recorded with
+            # its fault, not before.
             db_api.instance_update(flow.spec.instance_id,
                                    compute_instance_id=None,
-                                   server_status='ERROR', addresses=None)
+                                   server_status=None, addresses=None)
 
 
 class PrepareGuest(Step):
