@@ -35,7 +35,12 @@ def get_engine():
         if _ENGINE is None:
             url = CONF.database.connection
             kwargs = {'pool_pre_ping': True}
-            if not url.startswith('sqlite'):
+            if url in ('sqlite://', 'sqlite:///:memory:'):
+                # An in-memory database (unit tests) exists once, shared by
+                # every thread.
+                kwargs.update(poolclass=sa.pool.StaticPool,
+                              connect_args={'check_same_thread': False})
+            elif not url.startswith('sqlite'):
                 kwargs.update(pool_size=CONF.database.max_pool_size,
                               pool_recycle=CONF.database.
                               connection_recycle_time)

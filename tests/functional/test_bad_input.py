@@ -1,0 +1,121 @@
+"""A battery of bad requests against the real API: every one gets a 4xx
+Trove fault body; nothing is written, nothing is built, and the API keeps
+answering."""
+
+import json
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.functional
+
+GOOD = {'name': 'ok', 'flavorRef': '1', 'volume': {'size': 1},
+        'datastore': {'type': 'mariadb'}}
+
+
+def instance_body(**changes):
+    body = dict(GOOD)
+    body.update(changes)
+    return {'instance': body}
+
+
+NASTY_NAMES = ["quo'te", 'back`tick', 'semi;colon', 'ünïcödé', 'tab\tname',
+               'nul\x00name', 'new\nline', 'x' * 65, '', ' ', '../../etc',
+               'a b', '%', '*']
+
+BAD_BODIES = [
+    ('malformed json', b'{"instance": ', 400),
+    ('not an object', b'[1, 2]', 400),
+    ('a string', b'"instance"', 400),
+    ('null', b'null', 400),
+    ('instance not an object', json.dumps({'instance': 'x'}).encode(), 400),
+    ('wrong type name', json.dumps(instance_body(name=5)).encode(), 400),
+    ('overlong name', json.dumps(instance_body(name='n' * 300)).encode(),
+     400),
+    ('control char name', json.dumps(instance_body(
+        name='bad\x07name')).encode(), 400),
+    ('negative size', json.dumps(instance_body(
+        volume={'size': -1})).encode(), 400),
+    ('zero size', json.dumps(instance_body(volume={'size': 0})).encode(),
+     400),
+    ('huge size', json.dumps(instance_body(
+        volume={'size': 10 ** 30})).encode(), 413),
+    ('float size', json.dumps(instance_body(
+        volume={'size': 1.5})).encode(), 400),
+    ('unknown flavor', json.dumps(instance_body(flavorRef='999')).encode(),
+     400),
+    ('unknown datastore', json.dumps(instance_body(
+        datastore={'type': 'oracle'})).encode(), 404),
+    ('databases not a list', json.dumps(instance_body(
+        databases='db')).encode(), 400),
+    ('users without password', json.dumps(instance_body(
+        users=[{'name': 'u'}])).encode(), 400),
+] + [
+    (f'database name {name!r}', json.dumps(instance_body(
+        databases=[{'name': name}])).encode(), 400) for name in NASTY_NAMES
+] + [
+    (f'user name {name!r}', json.dumps(instance_body(
+        users=[{'name': name, 'password': 'p4ss'}])).encode(), 400)
+    for name in NASTY_NAMES
+]
+
+
+@pytest.fixture(scope='module')
+def counts(stack):
+    def read():
+        return (stack.query('SELECT COUNT(*) FROM instances')[0][0],
+                len(stack.servers()))
+    return read
+
+
+@pytest.mark.parametrize('label, body, code', BAD_BODIES,
+                         ids=[label for label, _, _ in BAD_BODIES])
+def test_bad_create_body_is_refused_cleanly(stack, counts, label, body,
+                                            code):
+    before = counts()
+    response = requests.post(f'{stack.project_url("bad")}/instances',
+                             data=body, timeout=30,
+                             headers={'Content-Type': 'application/json'})
+    assert response.status_code == code, response.text
+    fault = response.json()
+    assert len(fault) == 1
+    (name, detail), = fault.items()
+    assert detail['code'] == code and detail['message']
+    assert counts() == before
+
+
+@pytest.mark.parametrize('method, path, headers, data, code, fault', [
+    ('POST', '/instances', {'Content-Type': 'text/plain'},
+     json.dumps(instance_body()), 415, 'badMediaType'),
+    ('POST', '/instances', {'Content-Type': 'application/json'},
+     b'{"instance": {"name": "' + b'x' * 200_000 + b'"}}', 413,
+     'overLimit'),
+    ('GET', '/instances/not-a-uuid', {}, None, 404, 'itemNotFound'),
+    ('GET', '/instances/00000000-0000-0000-0000-000000000000', {}, None,
+     404, 'itemNotFound'),
+    ('DELETE', '/instances/%27%3B%20DROP%20TABLE%20instances', {}, None,
+     404, 'itemNotFound'),
+    ('PUT', '/instances', {'Content-Type': 'application/json'}, b'{}', 405,
+     'badMethod'),
+    ('GET', '/nowhere', {}, None, 404, 'itemNotFound'),
+    ('GET', '/flavors/%00', {}, None, 404, 'itemNotFound'),
+    ('GET', '/instances?limit=abc', {}, None, 400, 'badRequest'),
+    ('GET', '/instances?limit=-5', {}, None, 400, 'badRequest'),
+])
+def test_bad_requests_get_trove_faults(stack, counts, method, path,
+                                       headers, data, code, fault):
+    before = counts()
+    response = requests.request(method, stack.project_url('bad') + path,
+                                headers=headers, data=data, timeout=30)
+    assert response.status_code == code, response.text
+    assert response.headers['Content-Type'].startswith('application/json')
+    assert response.json()[fault]['code'] == code
+    assert counts() == before
+
+
+def test_api_keeps_answering_after_the_battery(stack):
+    assert requests.get(stack.url, timeout=10).status_code == 200
+    response = requests.get(f'{stack.project_url("bad")}/instances',
+                            timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {'instances': []}

@@ -1,0 +1,194 @@
+"""Reconciliation and periodic housekeeping rules (taskmanager)."""
+
+import datetime
+import threading
+import time
+
+import pytest
+
+from tests.unit.test_create_workflow import FakeDriver
+from trove_lite.compute import base
+from trove_lite.db import api as db_api
+from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.taskmanager import housekeeping
+from trove_lite.taskmanager import manager as tm_manager
+from trove_lite.taskmanager import workflows
+
+
+class InventoryDriver(FakeDriver):
+    """A fake driver with servers and volumes to find."""
+
+    def __init__(self, servers=(), volumes=()):
+        super().__init__()
+        self.known_servers = {s.id: s for s in servers}
+        self.known_volumes = list(volumes)
+        self.deleted = []
+
+    def get_server(self, server_id):
+        return self.known_servers.get(server_id)
+
+    def list_servers(self):
+        return list(self.known_servers.values())
+
+    def list_volumes(self):
+        return list(self.known_volumes)
+
+    def delete_server(self, server_id):
+        self.deleted.append(('server', server_id))
+        self.known_servers.pop(server_id, None)
+
+    def delete_volume(self, volume_id):
+        self.deleted.append(('volume', volume_id))
+        self.known_volumes = [v for v in self.known_volumes
+                              if v['id'] != volume_id]
+
+
+class NoQueue:
+    def __init__(self, instance_id):
+        pass
+
+    def delete_queue(self):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_broker(monkeypatch):
+    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoQueue)
+    monkeypatch.setattr(tm_manager.notifications, 'notify',
+                        lambda *args, **kwargs: None)
+
+
+def building(catalogue, **values):
+    instance = db_api.instance_create({
+        'name': 'b', 'tenant_id': 'p', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': 1})
+    if values:
+        db_api.instance_update(instance.id, **values)
+    return db_api.instance_row(instance.id)
+
+
+def server(instance_id, server_id='srv-1', status='ACTIVE'):
+    return base.Server(id=server_id, status=status,
+                       instance_id=instance_id)
+
+
+def test_claims_are_exclusive_and_a_waiter_gets_the_claim_when_freed():
+    claims = housekeeping.Claims()
+    assert claims.take('i')
+    assert not claims.take('i')
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(
+        claims.take('i', wait=5)))
+    waiter.start()
+    time.sleep(0.1)
+    claims.release('i')
+    waiter.join()
+    assert got == [True]
+
+
+def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
+        catalogue):
+    instance = building(catalogue, compute_instance_id='srv-1',
+                        volume_id='vol-1')
+    driver = InventoryDriver(servers=[server(instance.id)],
+                             volumes=[{'id': 'vol-1',
+                                       'instance_id': instance.id}])
+    manager = tm_manager.Manager(driver=driver)
+
+    manager.housekeeper.reconcile()
+
+    record = db_api.instance_get(instance.id)
+    assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
+    assert 'interrupted' in record.fault_message
+    assert record.compute_instance_id is None and record.volume_id is None
+    assert ('server', 'srv-1') in driver.deleted
+    assert ('volume', 'vol-1') in driver.deleted
+
+
+def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
+    instance = building(catalogue, compute_instance_id='srv-1')
+    db_api.apply_heartbeat(instance.id, Services.BUILDING, 1.0)
+    driver = InventoryDriver(servers=[server(instance.id)])
+    manager = tm_manager.Manager(driver=driver)
+
+    manager.housekeeper.reconcile()
+    assert instance.id in manager.claims  # the resumed wait holds it
+    db_api.apply_heartbeat(instance.id, Services.HEALTHY, 2.0)
+    manager.waiters.wake(instance.id)
+    deadline = time.monotonic() + 10
+    while instance.id in manager.claims and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert db_api.instance_get(instance.id).task == Tasks.NONE
+    assert driver.deleted == []
+
+
+def test_build_claimed_by_a_redelivered_request_is_left_alone(catalogue):
+    instance = building(catalogue)
+    manager = tm_manager.Manager(driver=InventoryDriver())
+    manager.claims.take(instance.id)
+
+    manager.housekeeper.reconcile()
+
+    assert db_api.instance_get(instance.id).task == Tasks.BUILDING
+
+
+def test_periodic_check_fails_only_builds_older_than_their_timeout(
+        catalogue, conf):
+    conf.config(usage_timeout=60, group='mariadb')
+    old = building(catalogue, task_start_time=datetime.datetime(2020, 1, 1))
+    fresh = building(catalogue)
+    manager = tm_manager.Manager(driver=InventoryDriver())
+
+    manager.housekeeper.fail_stuck_builds()
+
+    assert db_api.instance_get(old.id).task == \
+        Tasks.BUILDING_ERROR_TIMEOUT_GA
+    assert 'lost' in db_api.instance_get(old.id).fault_message
+    assert db_api.instance_get(fresh.id).task == Tasks.BUILDING
+
+
+def test_orphans_are_reaped_and_owned_resources_kept(catalogue):
+    live = building(catalogue, compute_instance_id='srv-live',
+                    volume_id='vol-live')
+    gone = building(catalogue, compute_instance_id='srv-gone')
+    db_api.instance_soft_delete(gone.id)
+    driver = InventoryDriver(
+        servers=[server(live.id, 'srv-live'), server(gone.id, 'srv-gone'),
+                 server(live.id, 'srv-stray'), server(None, 'srv-nobody')],
+        volumes=[{'id': 'vol-live', 'instance_id': live.id},
+                 {'id': 'vol-gone', 'instance_id': gone.id}])
+    manager = tm_manager.Manager(driver=driver)
+
+    manager.housekeeper.reap_orphans()
+
+    assert sorted(driver.deleted) == [
+        ('server', 'srv-gone'), ('server', 'srv-nobody'),
+        ('server', 'srv-stray'), ('volume', 'vol-gone')]
+
+
+def test_resources_of_an_instance_being_built_are_not_reaped(catalogue):
+    instance = building(catalogue)  # server made, not yet recorded
+    driver = InventoryDriver(servers=[server(instance.id, 'srv-new')])
+    manager = tm_manager.Manager(driver=driver)
+    manager.claims.take(instance.id)
+
+    manager.housekeeper.reap_orphans()
+
+    assert driver.deleted == []
+
+
+def test_stopped_server_of_a_ready_instance_is_started_again(catalogue):
+    instance = building(catalogue, compute_instance_id='srv-1',
+                        task_id=Tasks.NONE.code)
+    started = []
+
+    class Restartable(InventoryDriver):
+        def start_server(self, server_id):
+            started.append(server_id)
+            return server(instance.id, server_id)
+
+    driver = Restartable(servers=[server(instance.id, status='SHUTDOWN')])
+    tm_manager.Manager(driver=driver).housekeeper.reconcile()
+    assert started == ['srv-1']
