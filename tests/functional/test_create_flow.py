@@ -107,7 +107,7 @@ def test_guest_that_never_answers_ends_in_error_with_nothing_left(stack,
     created = api.create_instance(name='silent', datastore='mysql',
                                   version='silent')
     instance = api.wait_for(created['id'],
-                            lambda i: i['status'] != 'BUILD', timeout=30)
+                            lambda i: i['status'] != 'BUILD', timeout=90)
     assert instance['status'] == 'ERROR'
     assert 'did not report healthy' in instance['fault']['message']
     assert instance['fault']['details'] is None

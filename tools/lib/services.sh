@@ -48,7 +48,9 @@ ensure_mariadb() {
         if [ ! -d /var/lib/mysql/mysql ]; then
             mariadb-install-db --user=mysql --datadir=/var/lib/mysql >/dev/null
         fi
+        # --pidfile: guests run mariadbd too; only the system one counts.
         start-stop-daemon --start --oknodo --background \
+            --pidfile /run/mysqld/mysqld.pid \
             --exec /usr/sbin/mariadbd -- --user=mysql
         for _ in $(seq 1 60); do
             if mariadb-admin -uroot ping >/dev/null 2>&1; then break; fi

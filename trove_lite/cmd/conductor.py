@@ -9,8 +9,10 @@ from trove_lite.conf import CONF
 
 def main():
     service.prepare_service(sys.argv)
-    service.RPCService(topic=CONF.conductor_queue,
-                       endpoints=[manager.Manager()]).run()
+    service.run_workers(
+        CONF.trove_conductor_workers,
+        lambda: service.RPCService(topic=CONF.conductor_queue,
+                                   endpoints=[manager.Manager()]))
 
 
 if __name__ == '__main__':

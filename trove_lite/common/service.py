@@ -1,5 +1,6 @@
 """Process start-up and the run loop shared by every RPC service."""
 
+import os
 import signal
 import threading
 
@@ -73,3 +74,40 @@ class RPCService:
         if self.on_stop:
             self.on_stop()
         rpc.cleanup()
+
+
+def run_workers(count, make_service):
+    """Run ``count`` copies of a service in forked worker processes that
+    share its topic (the broker spreads the messages); the parent passes
+    SIGTERM on and exits when they have. One worker runs in-process."""
+    if count <= 1:
+        make_service().run()
+        return
+    children = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                make_service().run()
+            finally:
+                os._exit(0)
+        children.append(pid)
+
+    def forward(signum, _frame):
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        while True:
+            try:
+                os.waitpid(child, 0)
+                break
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue

@@ -9,6 +9,9 @@ rpc_opts = [
                help='RPC topic of the taskmanager.'),
     cfg.StrOpt('conductor_queue', default='trove-conductor',
                help='RPC topic of the conductor.'),
+    cfg.IntOpt('trove_conductor_workers', default=2, min=1,
+               help='Conductor worker processes sharing its topic (the '
+                    'heartbeat path is CPU-bound: one per core).'),
     cfg.IntOpt('rpc_cast_retry', default=3, min=-1,
                help='Times the API (and the conductor) retry sending a '
                     'cast while the broker is unreachable before giving up '

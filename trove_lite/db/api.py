@@ -23,30 +23,45 @@ from trove_lite.instance.status import ServiceStatuses
 
 LOG = logging.getLogger(__name__)
 
-_ENGINE = None
+_ENGINES = {}
 _SESSIONMAKER = None
 _LOCK = threading.Lock()
 
 
-def get_engine():
-    """The process's engine, built on first use (after any fork)."""
-    global _ENGINE, _SESSIONMAKER
+def _create_engine(autocommit):
+    url = CONF.database.connection
+    kwargs = {'pool_pre_ping': True}
+    if url.startswith('sqlite'):
+        # An in-memory database (unit tests) exists once, shared by every
+        # thread; SQLite has no server round trips to save.
+        kwargs.update(poolclass=sa.pool.StaticPool,
+                      connect_args={'check_same_thread': False})
+        return sa.create_engine(url, **kwargs)
+    # Up to twice the pool size at peaks; connections open on demand.
+    kwargs.update(pool_size=CONF.database.max_pool_size,
+                  max_overflow=CONF.database.max_pool_size,
+                  pool_recycle=CONF.database.connection_recycle_time)
+    if autocommit:
+        # Connections born in autocommit mode: no BEGIN, no ROLLBACK on
+        # return to the pool, one round trip per statement.
+        kwargs.update(isolation_level='AUTOCOMMIT',
+                      skip_autocommit_rollback=True)
+    return sa.create_engine(url, **kwargs)
+
+
+def get_engine(autocommit=False):
+    """The process's engine, built on first use (after any fork). The
+    ``autocommit`` engine serves single statements (reads, heartbeats)."""
+    global _SESSIONMAKER
     with _LOCK:
-        if _ENGINE is None:
-            url = CONF.database.connection
-            kwargs = {'pool_pre_ping': True}
-            if url in ('sqlite://', 'sqlite:///:memory:'):
-                # An in-memory database (unit tests) exists once, shared by
-                # every thread.
-                kwargs.update(poolclass=sa.pool.StaticPool,
-                              connect_args={'check_same_thread': False})
-            elif not url.startswith('sqlite'):
-                kwargs.update(pool_size=CONF.database.max_pool_size,
-                              pool_recycle=CONF.database.
-                              connection_recycle_time)
-            _ENGINE = sa.create_engine(url, **kwargs)
-            _SESSIONMAKER = orm.sessionmaker(_ENGINE, expire_on_commit=False)
-    return _ENGINE
+        if not _ENGINES:
+            _ENGINES[False] = _create_engine(autocommit=False)
+            _ENGINES[True] = (_ENGINES[False]
+                              if _ENGINES[False].dialect.name == 'sqlite'
+                              else _create_engine(autocommit=True))
+            _SESSIONMAKER = orm.sessionmaker(_ENGINES[False],
+                                             expire_on_commit=False)
+    return _ENGINES[autocommit]
 
 
 def session():
@@ -55,11 +70,12 @@ def session():
 
 
 def dispose():
-    global _ENGINE, _SESSIONMAKER
+    global _SESSIONMAKER
     with _LOCK:
-        if _ENGINE is not None:
-            _ENGINE.dispose()
-        _ENGINE = _SESSIONMAKER = None
+        for engine in set(_ENGINES.values()):
+            engine.dispose()
+        _ENGINES.clear()
+        _SESSIONMAKER = None
 
 
 def is_unavailable(error):
@@ -307,7 +323,7 @@ def instance_list(tenant_id, limit, marker=None):
              .order_by(_I.c.id).limit(limit + 1))
     if marker:
         query = query.where(_I.c.id > marker)
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         rows = conn.execute(query).all()
     records = [InstanceRecord(**row._mapping) for row in rows[:limit]]
     return records, len(rows) > limit
@@ -326,7 +342,7 @@ def instance_get(instance_id, tenant_id=None):
                    .where(_F.c.instance_id == instance_id,
                           _F.c.deleted.is_(False))
                    .order_by(_F.c.created.desc()).limit(1))
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         row = conn.execute(query).first()
         if row is None:
             raise exceptions.InstanceNotFound(uuid=instance_id)
@@ -442,7 +458,7 @@ def fault_add(instance_id, message, details=None, task=None, **values):
 # --- Service status and the conductor's lastseen guard ---------------------
 
 def service_status_get(instance_id):
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         row = conn.execute(sa.select(_S.c.status_id).where(
             _S.c.instance_id == instance_id)).first()
     return None if row is None else ServiceStatuses.from_code(row[0])
@@ -484,10 +500,14 @@ def apply_heartbeat(instance_id, status, sent):
     (then nothing is written); changed is True when the status itself
     changed, not just its timestamp."""
     now = models.utcnow()
+    engine = get_engine()
+    if sent is not None and engine.dialect.name == 'mysql' and \
+            _refresh_unchanged(instance_id, status, sent, now):
+        return True, False
     live = sa.exists().where(_I.c.id == _S.c.instance_id,
                              _I.c.deleted.is_(False))
     mine = (_S.c.instance_id == instance_id, live)
-    with get_engine().connect() as conn, conn.begin() as transaction:
+    with engine.connect() as conn, conn.begin() as transaction:
         if sent is not None and not _claim_lastseen(conn, instance_id,
                                                     'heartbeat', sent):
             return False, False
@@ -507,6 +527,24 @@ def apply_heartbeat(instance_id, status, sent):
             transaction.rollback()  # unknown or deleted: leave no trace
             return False, False
     return True, bool(changed)
+
+
+def _refresh_unchanged(instance_id, status, sent, now):
+    """The common heartbeat (a live instance, a newer ``sent``, the status
+    unchanged) in one autocommitted multiple-table UPDATE: the guard and
+    the refresh lock the same rows, so racing heartbeats stay ordered.
+    False means the full path must decide (first heartbeat, a change, a
+    stale or unknown report)."""
+    conditions = [_S.c.instance_id == instance_id,
+                  _L.c.instance_id == _S.c.instance_id,
+                  _L.c.method_name == 'heartbeat', _L.c.sent < sent,
+                  _I.c.id == _S.c.instance_id, _I.c.deleted.is_(False)]
+    if status is not None:
+        conditions.append(_S.c.status_id == status.code)
+    statement = _S.update().where(*conditions).values(
+        {_S.c.updated_at: now, _L.c.sent: sent})
+    with get_engine(autocommit=True).connect() as conn:
+        return conn.execute(statement).rowcount > 0
 
 
 def lastseen_delete(instance_id):

@@ -1,0 +1,327 @@
+"""Heartbeats at scale: 1,000 simulated guests against the real conductor.
+
+In one run, on an isolated stack (real RabbitMQ, real conductor, real
+MariaDB, one instance row per simulated guest):
+
+1. the ceiling: raw oslo.messaging casts/s through the same broker to a
+   no-op RPC server (same senders, same payload);
+2. heartbeats/s the conductor applies end to end when the guests send as
+   fast as they can (send of the first to the last one applied);
+3. 1,000 guests at a 10 s report interval for a while: the status lag
+   (a guest's status change sent -> visible in the database);
+4. memory: per simulated guest (sender RSS growth / guests), and per real
+   guest (guest agent + its mariadbd, RSS and PSS) from real instances.
+
+    python benchmarks/heartbeat_scale.py [--guests 1000] [--burst 20000]
+"""
+
+import argparse
+import datetime
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from tests.functional import stack as stack_module  # noqa: E402
+
+SENDERS = 4
+NOOP_TOPIC = 'heartbeat-benchmark-noop'
+
+
+def _rpc_setup(config_file):
+    import trove_lite.cmd  # noqa: F401  (environment, warning filters)
+    from trove_lite.common import service
+    service.prepare_service(['benchmark', '--config-file', config_file])
+
+
+def _client(topic):
+    import oslo_messaging as messaging
+
+    from trove_lite.common import rpc
+    return rpc.get_client(messaging.Target(topic=topic, version='1.0'))
+
+
+def noop_server(config_file, ready, stop, counter):
+    """An RPC server whose endpoint only counts (the ceiling)."""
+    _rpc_setup(config_file)
+    import oslo_messaging as messaging
+
+    from trove_lite.common import rpc
+
+    class Endpoint:
+        target = messaging.Target(version='1.0')
+
+        def heartbeat(self, context, instance_id, payload, sent=None):
+            with counter.get_lock():
+                counter.value += 1
+
+    server = rpc.get_server(messaging.Target(topic=NOOP_TOPIC, server='b'),
+                            [Endpoint()])
+    server.start()
+    ready.set()
+    stop.wait()
+    server.stop()
+    server.wait()
+
+
+def burst_sender(config_file, topic, instance_ids, per_guest, start_at,
+                 sent_base):
+    """Send ``per_guest`` heartbeats to each guest as fast as possible."""
+    _rpc_setup(config_file)
+    from trove_lite.common import context
+    client = _client(topic).prepare()
+    ctxt = context.get_admin_context()
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for round_index in range(per_guest):
+        for instance_id in instance_ids:
+            client.cast(ctxt, 'heartbeat', instance_id=instance_id,
+                        payload={'service_status': 'healthy'},
+                        sent=sent_base + round_index)
+
+
+def steady_sender(config_file, instance_ids, interval, duration, watched,
+                  results):
+    """Guests reporting every ``interval`` s, spread evenly; each report
+    of a watched guest flips its status, so its lag can be seen."""
+    _rpc_setup(config_file)
+    import resource
+
+    from trove_lite.common import context
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    client = _client('trove-conductor').prepare()
+    ctxt = context.get_admin_context()
+    started = time.time()
+    spacing = interval / len(instance_ids)
+    schedule = sorted(
+        (started + index * spacing + round_index * interval, instance_id,
+         round_index)
+        for index, instance_id in enumerate(instance_ids)
+        for round_index in range(int(duration // interval)))
+    flips = []
+    for due, instance_id, round_index in schedule:
+        delay = due - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        status = 'healthy'
+        if instance_id in watched:
+            status = ('blocked', 'healthy')[round_index % 2]
+            flips.append((instance_id, status, time.time()))
+        client.cast(ctxt, 'heartbeat', instance_id=instance_id,
+                    payload={'service_status': status}, sent=time.time())
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results.put((after - before, flips))
+
+
+def insert_guests(deployment, count):
+    version_id = deployment.query(
+        'SELECT id FROM datastore_versions LIMIT 1')[0][0]
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    with deployment.db_connection(deployment.database) as connection:
+        cursor = connection.cursor()
+        cursor.executemany(
+            'INSERT INTO instances (id, created, updated, name, tenant_id, '
+            'flavor_id, datastore_version_id, task_id, task_description, '
+            'server_status, deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, '
+            "'No tasks for the instance.', 'ACTIVE', 0)",
+            [(i, now, now, 'sim', 'bench', '1', version_id) for i in ids])
+        cursor.executemany(
+            'INSERT INTO instance_service_statuses (id, instance_id, '
+            "status_id, status_description, created_at, updated_at) VALUES "
+            "(%s, %s, 33, 'healthy', %s, %s)",
+            [(str(uuid.uuid4()), i, now, now) for i in ids])
+    return ids
+
+
+def chunks(items, parts):
+    return [items[index::parts] for index in range(parts)]
+
+
+def measure_ceiling(config_file, instance_ids, per_guest):
+    ctx = multiprocessing.get_context('spawn')
+    ready, stop = ctx.Event(), ctx.Event()
+    counter = ctx.Value('l', 0)
+    server = ctx.Process(target=noop_server,
+                         args=(config_file, ready, stop, counter))
+    server.start()
+    ready.wait(60)
+    total = len(instance_ids) * per_guest
+    start_at = time.time() + 3
+    senders = [ctx.Process(target=burst_sender, args=(
+        config_file, NOOP_TOPIC, part, per_guest, start_at, 1.0))
+        for part in chunks(instance_ids, SENDERS)]
+    for sender in senders:
+        sender.start()
+    while counter.value < total:
+        time.sleep(0.01)
+    elapsed = time.time() - start_at
+    for sender in senders:
+        sender.join()
+    stop.set()
+    server.join()
+    return total / elapsed
+
+
+def measure_conductor(deployment, instance_ids, per_guest):
+    ctx = multiprocessing.get_context('spawn')
+    total = len(instance_ids) * per_guest
+    sent_base = time.time()  # newer than anything applied so far
+    start_at = time.time() + 3
+    senders = [ctx.Process(target=burst_sender, args=(
+        deployment.config_file, 'trove-conductor', part, per_guest,
+        start_at, sent_base))
+        for part in chunks(instance_ids, SENDERS)]
+    for sender in senders:
+        sender.start()
+    final = sent_base + per_guest - 1
+    while True:
+        done = deployment.query(
+            'SELECT COUNT(*) FROM conductor_lastseen WHERE sent >= %s',
+            final)[0][0]
+        if done >= len(instance_ids):
+            break
+        time.sleep(0.05)
+    elapsed = time.time() - start_at
+    for sender in senders:
+        sender.join()
+    return total / elapsed
+
+
+def measure_lag(deployment, instance_ids, interval, duration):
+    ctx = multiprocessing.get_context('spawn')
+    watched = instance_ids[::50]
+    results = ctx.Queue()
+    senders = [ctx.Process(target=steady_sender, args=(
+        deployment.config_file, part, interval, duration, set(watched),
+        results)) for part in chunks(instance_ids, SENDERS)]
+    for sender in senders:
+        sender.start()
+    # Poll the watched guests' statuses; note when each change shows.
+    shown, last = [], {}
+    while any(sender.is_alive() for sender in senders) or not shown:
+        rows = deployment.query(
+            'SELECT instance_id, status_description FROM '
+            'instance_service_statuses WHERE instance_id IN %s',
+            tuple(watched))
+        now = time.time()
+        for instance_id, status in rows:
+            if last.get(instance_id) != status:
+                last[instance_id] = status
+                shown.append((instance_id, status, now))
+        time.sleep(0.02)
+    growth, flips = 0, []
+    for _ in senders:
+        rss_growth, sent = results.get(timeout=60)
+        growth += rss_growth
+        flips += sent
+    for sender in senders:
+        sender.join()
+    lags = []
+    for instance_id, status, sent_at in flips:
+        seen = [at for i, st, at in shown
+                if i == instance_id and st == status and at >= sent_at]
+        if seen:
+            lags.append(seen[0] - sent_at)
+    return lags, len(flips), growth / len(instance_ids)
+
+
+def process_memory(pid):
+    """(RSS, PSS) in MiB of a process."""
+    values = {}
+    with open(f'/proc/{pid}/smaps_rollup') as rollup:
+        for line in rollup:
+            parts = line.split()
+            if parts[0] in ('Rss:', 'Pss:'):
+                values[parts[0]] = int(parts[1]) / 1024
+    return values['Rss:'], values['Pss:']
+
+
+def children_of(pid):
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/stat') as stat:
+                    if int(stat.read().rsplit(')', 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+def measure_real_guests(deployment, count=3):
+    api = deployment.api('bench-real')
+    created = [api.create_instance(name=f'real{i}') for i in range(count)]
+    for instance in created:
+        api.wait_active(instance['id'], timeout=120)
+    time.sleep(2)
+    agents, databases = [], []
+    for server in deployment.servers():
+        if server['instance_id'] not in {i['id'] for i in created}:
+            continue
+        agents.append(process_memory(server['pid']))
+        for child in children_of(server['pid']):
+            databases.append(process_memory(child))
+    for instance in created:
+        api.delete(f'/instances/{instance["id"]}')
+    return agents, databases
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--guests', type=int, default=1000)
+    parser.add_argument('--burst', type=int, default=20000,
+                        help='heartbeats sent in the as-fast-as-possible '
+                             'phase')
+    parser.add_argument('--interval', type=float, default=10.0)
+    parser.add_argument('--duration', type=float, default=40.0)
+    args = parser.parse_args()
+    per_guest = max(1, args.burst // args.guests)
+
+    base = tempfile.mkdtemp(prefix='tl-bench-hb-')
+    deployment = stack_module.Stack(base, overrides={
+        'DEFAULT': {'debug': 'false', 'report_interval': '30'}})
+    try:
+        deployment.setup()
+        ids = insert_guests(deployment, args.guests)
+        ceiling = measure_ceiling(deployment.config_file, ids, per_guest)
+        applied = measure_conductor(deployment, ids, per_guest)
+        lags, flips, sim_kib = measure_lag(deployment, ids, args.interval,
+                                           args.duration)
+        agents, databases = measure_real_guests(deployment)
+    finally:
+        deployment.teardown()
+        shutil.rmtree(base, ignore_errors=True)
+
+    total = args.guests * per_guest
+    print(f'\n{args.guests} simulated guests, {SENDERS} sender processes, '
+          f'{total} heartbeats per burst')
+    print(f'raw oslo.messaging casts/s to a no-op server : {ceiling:8.0f}')
+    print(f'heartbeats/s applied by the conductor        : {applied:8.0f}'
+          f'  ({applied / ceiling:.0%} of raw)')
+    if lags:
+        print(f'status lag at a {args.interval:.0f} s interval, '
+              f'{len(lags)} of {flips} status changes seen: median '
+              f'{statistics.median(lags):.3f}s, max {max(lags):.3f}s '
+              f'(poll granularity 0.02 s)')
+    print(f'memory per simulated guest                   : '
+          f'{sim_kib:8.1f} KiB')
+    for label, values in (('guest agent', agents), ('its mariadbd',
+                                                     databases)):
+        if values:
+            rss = statistics.mean(v[0] for v in values)
+            pss = statistics.mean(v[1] for v in values)
+            print(f'memory per real guest, {label:<14}        : '
+                  f'RSS {rss:6.1f} MiB, PSS {pss:6.1f} MiB')
+
+
+if __name__ == '__main__':
+    main()
