@@ -30,7 +30,10 @@ _LOCK = threading.Lock()
 
 def _create_engine(autocommit):
     url = CONF.database.connection
-    kwargs = {'pool_pre_ping': True}
+    # The autocommit engine serves the hot reads and heartbeats: no ping
+    # per checkout; a connection the server dropped fails one statement,
+    # which ``retry_once_on_disconnect`` repeats on a fresh connection.
+    kwargs = {'pool_pre_ping': not autocommit}
     if url.startswith('sqlite'):
         # An in-memory database (unit tests) exists once, shared by every
         # thread; SQLite has no server round trips to save.
@@ -105,6 +108,20 @@ def retry_on_unavailable(function):
                             CONF.database.max_retries,
                             CONF.database.retry_interval)
                 time.sleep(CONF.database.retry_interval)
+    return retrying
+
+
+def retry_once_on_disconnect(function):
+    """Run an idempotent statement again once if its connection had been
+    dropped by the server (SQLAlchemy then invalidates the stale pool)."""
+    @functools.wraps(function)
+    def retrying(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return function(*args, **kwargs)
     return retrying
 
 
@@ -310,25 +327,38 @@ _RECORD_COLUMNS = (
     _S.c.updated_at.label('service_status_updated'),
 )
 
+# Rows become InstanceRecords positionally: keep the orders in step.
+assert [column.key for column in _RECORD_COLUMNS] == [
+    field.name for field in dataclasses.fields(InstanceRecord)][
+    :len(_RECORD_COLUMNS)]
+
 _RECORD_FROM = (_I.outerjoin(_S, _S.c.instance_id == _I.c.id)
                 .outerjoin(_V, _V.c.id == _I.c.datastore_version_id)
                 .outerjoin(_D, _D.c.id == _V.c.datastore_id))
 
 
+# The list query is built once: executing a prepared statement skips the
+# construction and most of the cache-key work on every request.
+_LIST_PAGE = (sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
+              .where(_I.c.tenant_id == sa.bindparam('tenant_id'),
+                     _I.c.deleted.is_(False),
+                     _I.c.id > sa.bindparam('marker'))
+              .order_by(_I.c.id).limit(sa.bindparam('rows')))
+
+
+@retry_once_on_disconnect
 def instance_list(tenant_id, limit, marker=None):
     """One page of a project's instances ordered by id, plus whether
     another page follows (Trove pages by id, then shows newest first)."""
-    query = (sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
-             .where(_I.c.tenant_id == tenant_id, _I.c.deleted.is_(False))
-             .order_by(_I.c.id).limit(limit + 1))
-    if marker:
-        query = query.where(_I.c.id > marker)
     with get_engine(autocommit=True).connect() as conn:
-        rows = conn.execute(query).all()
-    records = [InstanceRecord(**row._mapping) for row in rows[:limit]]
+        rows = conn.execute(_LIST_PAGE, {'tenant_id': tenant_id,
+                                         'marker': marker or '',
+                                         'rows': limit + 1}).all()
+    records = [InstanceRecord(*row) for row in rows[:limit]]
     return records, len(rows) > limit
 
 
+@retry_once_on_disconnect
 def instance_get(instance_id, tenant_id=None):
     """An undeleted instance with its status and latest fault, or
     InstanceNotFound. ``tenant_id`` limits the lookup to one project."""
@@ -346,7 +376,7 @@ def instance_get(instance_id, tenant_id=None):
         row = conn.execute(query).first()
         if row is None:
             raise exceptions.InstanceNotFound(uuid=instance_id)
-        record = InstanceRecord(**row._mapping)
+        record = InstanceRecord(*row)
         if record.task.is_error:
             fault = conn.execute(fault_query).first()
             if fault is not None:
@@ -457,6 +487,7 @@ def fault_add(instance_id, message, details=None, task=None, **values):
 
 # --- Service status and the conductor's lastseen guard ---------------------
 
+@retry_once_on_disconnect
 def service_status_get(instance_id):
     with get_engine(autocommit=True).connect() as conn:
         row = conn.execute(sa.select(_S.c.status_id).where(
@@ -529,6 +560,7 @@ def apply_heartbeat(instance_id, status, sent):
     return True, bool(changed)
 
 
+@retry_once_on_disconnect
 def _refresh_unchanged(instance_id, status, sent, now):
     """The common heartbeat (a live instance, a newer ``sent``, the status
     unchanged) in one autocommitted multiple-table UPDATE: the guard and

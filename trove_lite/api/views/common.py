@@ -10,17 +10,27 @@ def timestamp(value):
     return value.strftime('%Y-%m-%dT%H:%M:%S') if value else None
 
 
+def _link_bases():
+    """(``<host>/v1.0/<project>``, ``<host>``) of this request, worked out
+    once per request: a list view makes two links per item."""
+    environ = pecan.request.environ
+    bases = environ.get('trove_lite.link_bases')
+    if bases is None:
+        request = pecan.request
+        host = request.host_url
+        bases = (f'{host}/v1.0/{request.context.project_id}', host)
+        environ['trove_lite.link_bases'] = bases
+    return bases
+
+
 def resource_links(path, resource_id):
     """Trove's self/bookmark links of a resource (``path`` like
     ``instances``), built from the request's host and the caller's
     project."""
-    request = pecan.request
-    base = request.host_url
-    project = request.context.project_id
+    project_base, host = _link_bases()
     return [
-        {'rel': 'self',
-         'href': f'{base}/v1.0/{project}/{path}/{resource_id}'},
-        {'rel': 'bookmark', 'href': f'{base}/{path}/{resource_id}'},
+        {'rel': 'self', 'href': f'{project_base}/{path}/{resource_id}'},
+        {'rel': 'bookmark', 'href': f'{host}/{path}/{resource_id}'},
     ]
 
 
