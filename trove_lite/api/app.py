@@ -10,7 +10,6 @@ import logging
 import os
 
 import pecan
-from oslo_middleware import request_id
 
 from trove_lite.api import faults
 from trove_lite.api import hooks
@@ -39,7 +38,7 @@ def setup_app():
         LOG.warning('auth_strategy is noauth: requests are not '
                     'authenticated; the project comes from the URL')
     application = faults.FaultWrapper(application)
-    return request_id.RequestId(application)
+    return faults.RequestId(application)
 
 
 def load_app():

@@ -4,6 +4,7 @@ leaves the API in that shape: ``{"<faultName>": {"code", "message"}}``."""
 import io
 import json
 import logging
+import uuid
 
 import sqlalchemy.exc
 import webob
@@ -66,25 +67,60 @@ def _webob_message(error):
 
 class FaultWrapper:
     """Outermost layer around the app: turns exceptions and non-JSON error
-    responses (router 404/405, webob errors) into Trove fault bodies."""
+    responses (router 404/405, webob errors) into Trove fault bodies.
+    Plain WSGI, so a successful request pays almost nothing for it."""
 
     def __init__(self, application):
         self.application = application
 
     def __call__(self, environ, start_response):
-        request = webob.Request(environ)
+        reply = {}
+
+        def capture(status, headers, exc_info=None):
+            reply.update(status=status, headers=headers)
+            return lambda data: None  # no app here writes directly
+
         try:
-            response = request.get_response(self.application)
+            chunks = self.application(environ, capture)
+            try:
+                body = b''.join(chunks)
+            finally:
+                if hasattr(chunks, 'close'):
+                    chunks.close()
         except Exception as error:
             response = from_exception(
                 error, environ.get('openstack.request_id'))
-        if response.status_code >= 400 and \
-                response.content_type != JSON:
-            response = fault_response(
-                response.status_code,
-                _DEFAULT_MESSAGES.get(response.status_code,
-                                      response.status.split(' ', 1)[-1]))
-        return response(environ, start_response)
+            return response(environ, start_response)
+        code = int(reply['status'].split(' ', 1)[0])
+        if code >= 400 and not any(
+                name.lower() == 'content-type' and value.startswith(JSON)
+                for name, value in reply['headers']):
+            message = _DEFAULT_MESSAGES.get(
+                code, reply['status'].split(' ', 1)[-1])
+            return fault_response(code, message)(environ, start_response)
+        start_response(reply['status'], reply['headers'])
+        return [body]
+
+
+class RequestId:
+    """Give every request an id (``req-<uuid>``): in the environ for the
+    logs and the context, and in the ``x-openstack-request-id`` response
+    header, as oslo.middleware's RequestId does."""
+
+    HEADER = 'x-openstack-request-id'
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        request_id = f'req-{uuid.uuid4()}'
+        environ['openstack.request_id'] = request_id
+
+        def with_id(status, headers, exc_info=None):
+            headers.append((self.HEADER, request_id))
+            return start_response(status, headers, exc_info)
+
+        return self.application(environ, with_id)
 
 
 class BodySizeLimit:
