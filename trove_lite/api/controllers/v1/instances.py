@@ -84,7 +84,9 @@ class InstancesController(rest.RestController):
             view.pop(key, None)
         return {'instance': view}
 
-    @pecan.expose()
+    # 'json' although the reply is empty: clients send Accept JSON, and
+    # Pecan answers 406 to that for a handler exposed as text/html.
+    @pecan.expose('json')
     def delete(self, instance_id):
         instance_api.delete(base.context(), instance_id)
         return base.empty_response(202)
