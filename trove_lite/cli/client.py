@@ -1,56 +1,84 @@
-"""A small REST client for the trove-lite (Trove v1.0) API."""
+"""The CLI's HTTP client for one project's Trove v1.0 endpoint.
 
-import requests
+Requests go through a keystoneauth1 adapter, so the same client works
+without Keystone (trove-lite's noauth mode, the project in the URL) and
+with it (token and endpoint from Keystone); ``auth.py`` builds the
+adapter.
+"""
+
+import urllib.parse
+
+from keystoneauth1 import exceptions as ksa_exceptions
 
 DEFAULT_URL = 'http://127.0.0.1:8779'
 
 
 class APIError(Exception):
-    """An error reply, carrying the fault message of its body."""
+    """A failed request, as the one line the user sees: the API's fault
+    message, or why the API could not be reached."""
 
-    def __init__(self, status_code, message):
+    def __init__(self, message, status_code=None):
         super().__init__(message)
         self.status_code = status_code
 
 
 def endpoint(url, project_id):
-    """``<url>/v1.0/<project>`` unless ``url`` already names a project."""
+    """``<url>/v1.0/<project>``, unless ``url`` already names a project."""
     url = url.rstrip('/')
-    if '/v1.0/' in url + '/' and not url.endswith('/v1.0'):
+    if '/v1.0/' in url:
         return url
     if not project_id:
-        raise APIError(0, 'No project: pass --os-project-id or set '
-                          'OS_PROJECT_ID.')
+        raise APIError('No project: pass --os-project-id or set '
+                       'OS_PROJECT_ID (or give a URL ending in '
+                       '/v1.0/<project>).')
     base = url if url.endswith('/v1.0') else f'{url}/v1.0'
     return f'{base}/{project_id}'
 
 
-class Client:
-    """Calls one project's endpoint; raises APIError with the API's own
-    fault message."""
+def quote(segment):
+    """One path segment, quoted (``/`` included). python-troveclient also
+    writes ``.`` as ``%2e``, but requests sends it as ``.`` again (an
+    unreserved character), so the API sees dots either way."""
+    return urllib.parse.quote(str(segment), safe='')
 
-    def __init__(self, url, token=None, timeout=30):
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers.update({'Accept': 'application/json',
-                                     'Content-Type': 'application/json',
-                                     'User-Agent': 'trove-lite-cli'})
-        if token:
-            self.session.headers['X-Auth-Token'] = token
-        self.timeout = timeout
+
+class Client:
+    """JSON requests against one project's endpoint; any error is an
+    APIError carrying the API's own fault message."""
+
+    def __init__(self, adapter):
+        self.adapter = adapter
+
+    @property
+    def endpoint(self):
+        return self.adapter.get_endpoint()
 
     def request(self, method, path, body=None, params=None):
+        kwargs = {'raise_exc': False,
+                  'headers': {'Accept': 'application/json'}}
+        if body is not None:
+            kwargs['json'] = body
+        if params:
+            kwargs['params'] = params
         try:
-            response = self.session.request(
-                method, self.url + path, json=body, params=params,
-                timeout=self.timeout)
-        except requests.RequestException as error:
-            raise APIError(0, f'Cannot reach {self.url}: {error}') from None
+            response = self.adapter.request(path, method, **kwargs)
+        except ksa_exceptions.ConnectionError as error:
+            raise APIError(f'Cannot reach the trove-lite API at '
+                           f'{self._endpoint_or_path(path)}: '
+                           f'{root_cause(error)}') from None
+        except ksa_exceptions.ClientException as error:
+            raise APIError(str(error)) from None
         if response.status_code >= 400:
-            raise APIError(response.status_code, _fault_message(response))
+            raise APIError(fault_message(response), response.status_code)
         if not response.content:
             return None
         return response.json()
+
+    def _endpoint_or_path(self, path):
+        try:
+            return self.adapter.get_endpoint() or path
+        except ksa_exceptions.ClientException:
+            return path
 
     def get(self, path, params=None):
         return self.request('GET', path, params=params)
@@ -58,17 +86,67 @@ class Client:
     def post(self, path, body=None):
         return self.request('POST', path, body=body)
 
+    def put(self, path, body):
+        return self.request('PUT', path, body=body)
+
     def delete(self, path):
         return self.request('DELETE', path)
 
+    def list_all(self, path, key):
+        """Every item of a paginated list, following the ``next`` links
+        (the marker is taken from the link, as python-troveclient does)."""
+        params = None
+        while True:
+            page = self.get(path, params=params)
+            yield from page[key]
+            marker = next_marker(page)
+            if marker is None or not page[key]:
+                return
+            params = {'marker': marker}
 
-def _fault_message(response):
+
+def root_cause(error):
+    """The innermost OS error's text (``Connection refused``, ``Name or
+    service not known``) behind a connection failure, else the error."""
+    seen = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        linked = [current.__cause__, current.__context__,
+                  getattr(current, 'reason', None), *current.args]
+        pending.extend(item for item in linked
+                       if isinstance(item, BaseException))
+    return str(error)
+
+
+def next_marker(page):
+    for link in page.get('links', []):
+        if link.get('rel') == 'next':
+            query = urllib.parse.urlparse(link['href']).query
+            markers = urllib.parse.parse_qs(query).get('marker')
+            if markers:
+                return markers[0]
+    return None
+
+
+def fault_message(response):
+    """The message of a Trove fault body (``{"<name>": {"code",
+    "message"}}``), with the HTTP status."""
+    code = response.status_code
     try:
         body = response.json()
     except ValueError:
-        return f'HTTP {response.status_code}: {response.text[:200]}'
+        text = ' '.join(response.text.split())[:200]
+        return f'HTTP {code}: {text}' if text else f'HTTP {code}'
     if isinstance(body, dict) and len(body) == 1:
         fault = next(iter(body.values()))
-        if isinstance(fault, dict) and 'message' in fault:
-            return f'{fault["message"]} (HTTP {response.status_code})'
-    return f'HTTP {response.status_code}: {body}'
+        if isinstance(fault, dict) and fault.get('message'):
+            return f'{fault["message"]} (HTTP {code})'
+    if isinstance(body, dict) and body.get('message'):
+        return f'{body["message"]} (HTTP {code})'
+    return f'HTTP {code}: {body}'

@@ -1,155 +1,87 @@
-"""``trove-lite instance ...`` commands."""
+"""``trove-lite instance ...``: create, list, show, delete, restart,
+resize, reset-status, and the ``mariadb`` command line to connect."""
 
-import sys
-import time
-import urllib.parse
+import argparse
+import shlex
 
 from cliff import command
 from cliff import lister
 from cliff import show
 
 from trove_lite.cli import client as api_client
+from trove_lite.cli import lookup
+from trove_lite.cli import waiting
 
-SPINNER = '|/-\\'
-# Statuses in which an instance is still on its way somewhere.
-BUSY = {'BUILD', 'REBOOT', 'RESIZE', 'SHUTDOWN', 'BACKUP', 'UPGRADE',
-        'PROMOTE', 'EJECT', 'DETACH'}
+LIST_COLUMNS = ('id', 'name', 'datastore', 'datastore_version', 'status',
+                'operating_status', 'ip', 'flavor', 'volume')
+# MySQL and MariaDB guests listen on the standard port on their address.
+DATASTORE_PORT = 3306
+CLIENT_PROGRAM = 'mariadb'
 
 
-def flatten(instance):
-    """An instance's JSON as (columns, values) for cliff."""
-    row = {
+def instance_fields(instance):
+    """An instance's JSON as the flat fields the commands print."""
+    datastore = instance.get('datastore') or {}
+    volume = instance.get('volume') or {}
+    fields = {
         'id': instance['id'],
         'name': instance['name'],
         'status': instance['status'],
-        'operating_status': instance.get('operating_status', ''),
-        'flavor': instance['flavor']['id'],
-        'datastore': instance['datastore'].get('type'),
-        'datastore_version': instance['datastore'].get('version'),
-        'volume': (instance.get('volume') or {}).get('size'),
-        'ip': ', '.join(instance.get('ip', [])),
-        'created': instance.get('created'),
+        'operating_status': instance.get('operating_status') or '',
+        'datastore': datastore.get('type'),
+        'datastore_version': datastore.get('version'),
+        'flavor': (instance.get('flavor') or {}).get('id'),
+        'volume': volume.get('size'),
+        'ip': ', '.join(instance.get('ip') or []),
     }
-    if 'fault' in instance:
-        row['fault'] = instance['fault']['message']
-    return tuple(row), tuple(row.values())
+    if volume.get('used') is not None:
+        fields['volume_used'] = volume['used']
+    for key in ('created', 'updated'):
+        if key in instance:
+            fields[key] = instance[key]
+    if instance.get('fault'):
+        fields['fault'] = instance['fault'].get('message')
+    return fields
 
 
-def all_pages(client, path, key):
-    """Every item of a paginated list, following the ``next`` links."""
-    params = None
-    while True:
-        page = client.get(path, params=params)
-        yield from page[key]
-        next_links = [link for link in page.get('links', [])
-                      if link.get('rel') == 'next']
-        if not next_links or not page[key]:
-            return
-        query = urllib.parse.urlparse(next_links[0]['href']).query
-        params = {'marker': urllib.parse.parse_qs(query)['marker'][0]}
+def as_columns(fields):
+    return tuple(fields), tuple(fields.values())
 
 
-def find_instance(client, name_or_id):
-    """An instance by id, or by its unique name."""
-    try:
-        return client.get(f'/instances/{name_or_id}')['instance']
-    except api_client.APIError as error:
-        if error.status_code != 404:
-            raise
-    matches = [i for i in all_pages(client, '/instances', 'instances')
-               if i['name'] == name_or_id]
-    if len(matches) != 1:
-        raise api_client.APIError(
-            404, f'No single instance with name or id {name_or_id!r} '
-                 f'({len(matches)} found).')
-    return client.get(f'/instances/{matches[0]["id"]}')['instance']
-
-
-class Progress:
-    """A live status line: a spinner on a terminal, a plain line per
-    change otherwise."""
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.last = None
-        self.tick = 0
-
-    def update(self, status, elapsed):
-        if self.tty:
-            self.tick += 1
-            spin = SPINNER[self.tick % len(SPINNER)]
-            self.stream.write(f'\r{spin} {status:<24} {elapsed:6.1f}s')
-            self.stream.flush()
-        elif status != self.last:
-            self.stream.write(f'{status} after {elapsed:.1f}s\n')
-            self.stream.flush()
-        self.last = status
-
-    def done(self):
-        if self.tty:
-            self.stream.write('\n')
-
-
-def wait_for(client, instance_id, timeout, until, stream):
-    """Poll until ``until(instance)`` (instance None once deleted) is true;
-    returns the last instance seen. Raises on ERROR or timeout."""
-    progress = Progress(stream)
-    started = time.monotonic()
-    try:
-        while True:
-            elapsed = time.monotonic() - started
-            try:
-                instance = client.get(f'/instances/{instance_id}')[
-                    'instance']
-            except api_client.APIError as error:
-                if error.status_code != 404:
-                    raise
-                instance = None
-            label = 'DELETED' if instance is None else (
-                f'{instance["status"]} '
-                f'{instance.get("operating_status") or ""}'.strip())
-            progress.update(label, elapsed)
-            if until(instance):
-                return instance
-            if instance is not None and instance['status'] == 'ERROR':
-                fault = instance.get('fault', {}).get('message',
-                                                      'no fault recorded')
-                raise api_client.APIError(
-                    0, f'Instance {instance_id} went to ERROR: {fault}')
-            if elapsed > timeout:
-                raise api_client.APIError(
-                    0, f'Timed out after {timeout}s waiting for instance '
-                       f'{instance_id} (last status {label}).')
-            time.sleep(0.2 if elapsed < 5 else 1)
-    finally:
-        progress.done()
-
-
-def is_ready(instance):
-    return instance is not None and instance['status'] == 'ACTIVE' and \
-        instance.get('operating_status') == 'HEALTHY'
-
-
-def add_wait_arguments(parser):
-    parser.add_argument('--wait', action='store_true',
-                        help='Wait until the operation has finished.')
-    parser.add_argument('--timeout', type=float, default=600,
-                        help='Seconds to wait with --wait '
-                             '(default %(default)s).')
+def action_path(instance):
+    return f'/instances/{api_client.quote(instance["id"])}/action'
 
 
 def parse_user(text):
-    """``name:password[@host]`` as a user body."""
-    name, sep, password = text.partition(':')
-    if not sep or not name or not password:
-        raise api_client.APIError(
-            0, f'--user takes name:password[@host], not {text!r}')
+    """``NAME[@HOST]:PASSWORD`` as a user body (the password is all after
+    the first ``:``, so it may hold ``:`` and ``@``)."""
+    account, sep, password = text.partition(':')
+    name, at, host = account.rpartition('@')
+    if not at:
+        name, host = account, None
+    if not sep or not name or not password or (at and not host):
+        raise argparse.ArgumentTypeError(
+            f'expected NAME[@HOST]:PASSWORD, not {text!r}')
     user = {'name': name, 'password': password}
-    if '@' in password:
-        password, host = password.rsplit('@', 1)
-        user.update(password=password, host=host)
+    if host:
+        user['host'] = host
     return user
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not a whole number') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError('must be at least 1')
+    return value
+
+
+def add_instance_argument(parser):
+    parser.add_argument('instance', metavar='INSTANCE',
+                        help='Name or ID of the instance.')
 
 
 class CreateInstance(show.ShowOne):
@@ -159,94 +91,241 @@ class CreateInstance(show.ShowOne):
         parser = super().get_parser(prog_name)
         parser.add_argument('name', help='Name of the instance.')
         parser.add_argument('--flavor', required=True,
-                            help='Flavor id or name.')
-        parser.add_argument('--size', type=int,
-                            help='Volume size in GB.')
-        parser.add_argument('--datastore', help='Datastore name or id.')
+                            help='Flavor name or ID.')
+        parser.add_argument('--size', type=positive_int, metavar='GB',
+                            help='Size of the data volume in GB.')
+        parser.add_argument('--volume-type', help='Volume type.')
+        parser.add_argument('--datastore',
+                            help='Datastore name or ID (default: the '
+                                 "API's default datastore).")
         parser.add_argument('--datastore-version',
-                            help='Datastore version name or id.')
+                            help="Datastore version name or ID (default: "
+                                 "the datastore's default version).")
         parser.add_argument('--database', action='append', default=[],
+                            metavar='NAME',
                             help='Database to create (repeatable).')
         parser.add_argument('--user', action='append', default=[],
-                            metavar='NAME:PASSWORD[@HOST]',
-                            help='User to create with access to every '
+                            type=parse_user,
+                            metavar='NAME[@HOST]:PASSWORD',
+                            help='User to create, with access to every '
                                  '--database (repeatable).')
-        add_wait_arguments(parser)
+        waiting.add_arguments(parser)
         return parser
 
     def take_action(self, args):
         client = self.app.client
-        body = {'name': args.name, 'flavorRef': self._flavor(client,
-                                                             args.flavor)}
+        flavor = lookup.find_flavor(client, args.flavor)
+        body = {'name': args.name, 'flavorRef': lookup.flavor_id(flavor)}
         if args.size is not None:
             body['volume'] = {'size': args.size}
-        if args.datastore or args.datastore_version:
-            body['datastore'] = {'type': args.datastore,
-                                 'version': args.datastore_version}
-        if args.database:
-            body['databases'] = [{'name': name} for name in args.database]
+            if args.volume_type:
+                body['volume']['type'] = args.volume_type
+        datastore = {key: value for key, value in (
+            ('type', args.datastore), ('version', args.datastore_version))
+            if value}
+        if datastore:
+            body['datastore'] = datastore
+        databases = [{'name': name} for name in args.database]
+        if databases:
+            body['databases'] = databases
         if args.user:
-            body['users'] = [dict(parse_user(text), databases=[
-                {'name': name} for name in args.database])
-                for text in args.user]
+            body['users'] = [dict(user, databases=databases)
+                             for user in args.user]
         instance = client.post('/instances', {'instance': body})['instance']
         if args.wait:
-            instance = wait_for(client, instance['id'], args.timeout,
-                                is_ready, sys.stderr)
-        return flatten(instance)
-
-    @staticmethod
-    def _flavor(client, ref):
-        try:
-            return client.get(f'/flavors/{ref}')['flavor']['str_id']
-        except api_client.APIError as error:
-            if error.status_code != 404:
-                raise
-        for flavor in client.get('/flavors')['flavors']:
-            if flavor['name'] == ref:
-                return flavor['str_id']
-        raise api_client.APIError(404, f'No flavor {ref!r}.')
+            instance = waiting.Waiter(client, self.app.stderr,
+                                      args.timeout).wait(
+                instance, waiting.is_ready, 'the build')
+        return as_columns(instance_fields(instance))
 
 
 class ListInstances(lister.Lister):
     """List the project's instances."""
 
-    COLUMNS = ('id', 'name', 'status', 'operating_status', 'flavor',
-               'datastore', 'datastore_version', 'volume', 'ip', 'created')
-
     def take_action(self, args):
-        rows = [flatten(instance)[1][:len(self.COLUMNS)]
-                for instance in all_pages(self.app.client, '/instances',
-                                          'instances')]
-        return self.COLUMNS, rows
+        rows = []
+        for instance in self.app.client.list_all('/instances', 'instances'):
+            fields = instance_fields(instance)
+            rows.append(tuple(fields[column] for column in LIST_COLUMNS))
+        return LIST_COLUMNS, rows
 
 
 class ShowInstance(show.ShowOne):
-    """Show one instance."""
+    """Show an instance."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('instance', help='Instance name or id.')
+        add_instance_argument(parser)
         return parser
 
     def take_action(self, args):
-        return flatten(find_instance(self.app.client, args.instance))
+        return as_columns(instance_fields(
+            lookup.find_instance(self.app.client, args.instance)))
 
 
-class DeleteInstance(command.Command):
-    """Delete an instance."""
+class InstanceAction(command.Command):
+    """A command that starts an operation on an instance and may wait
+    for it (``--wait``)."""
+
+    operation = None
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('instance', help='Instance name or id.')
-        add_wait_arguments(parser)
+        add_instance_argument(parser)
+        self.add_arguments(parser)
+        waiting.add_arguments(parser)
+        return parser
+
+    def add_arguments(self, parser):
+        """Arguments after INSTANCE."""
+
+    def start(self, client, instance, args):
+        """Send the request; return ``done(instance)`` for ``--wait``."""
+        raise NotImplementedError
+
+    def take_action(self, args):
+        client = self.app.client
+        instance = lookup.find_instance(client, args.instance)
+        done = self.start(client, instance, args)
+        if args.wait:
+            waiting.Waiter(client, self.app.stderr, args.timeout).wait(
+                instance, done, self.operation)
+        else:
+            self.app.stderr.write(
+                f'Instance {instance["name"]}: {self.operation} '
+                f'accepted.\n')
+
+
+class DeleteInstance(InstanceAction):
+    """Delete an instance and its data."""
+
+    operation = 'the deletion'
+
+    def start(self, client, instance, args):
+        client.delete(f'/instances/{api_client.quote(instance["id"])}')
+        return lambda current: current is None
+
+
+class RestartInstance(InstanceAction):
+    """Restart the database service of an instance."""
+
+    operation = 'the restart'
+
+    def start(self, client, instance, args):
+        client.post(action_path(instance), {'restart': {}})
+        return waiting.is_ready
+
+
+class ResizeInstanceFlavor(InstanceAction):
+    """Give an instance another flavor (memory and CPUs)."""
+
+    operation = 'the flavor resize'
+
+    def add_arguments(self, parser):
+        parser.add_argument('flavor', metavar='FLAVOR',
+                            help='Name or ID of the new flavor.')
+
+    def start(self, client, instance, args):
+        new_id = lookup.flavor_id(lookup.find_flavor(client, args.flavor))
+        client.post(action_path(instance),
+                    {'resize': {'flavorRef': new_id}})
+        return lambda current: waiting.is_ready(current) and \
+            current['flavor']['id'] == new_id
+
+
+class ResizeInstanceVolume(InstanceAction):
+    """Grow the data volume of an instance."""
+
+    operation = 'the volume resize'
+
+    def add_arguments(self, parser):
+        parser.add_argument('size', metavar='GB', type=positive_int,
+                            help='New size of the volume in GB (larger '
+                                 'than the current size).')
+
+    def start(self, client, instance, args):
+        client.post(action_path(instance),
+                    {'resize': {'volume': {'size': args.size}}})
+        return lambda current: waiting.is_ready(current) and \
+            (current.get('volume') or {}).get('size') == args.size
+
+
+class ResetInstanceStatus(command.Command):
+    """Reset the status of an instance stuck in an operation.
+
+    Clears the instance's task and marks its service status unknown
+    (admin only by default).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_instance_argument(parser)
         return parser
 
     def take_action(self, args):
         client = self.app.client
-        instance = find_instance(client, args.instance)
-        client.delete(f'/instances/{instance["id"]}')
-        if args.wait:
-            wait_for(client, instance['id'], args.timeout,
-                     lambda found: found is None, sys.stderr)
-        return 0
+        instance = lookup.find_instance(client, args.instance)
+        client.post(action_path(instance), {'reset_status': {}})
+        self.app.stderr.write(
+            f'Instance {instance["name"]}: status reset.\n')
+
+
+class ConnectInstance(command.Command):
+    """Print the mariadb command line that connects to an instance.
+
+    Without --user, prints one line per user of the instance. The
+    password is never printed: mariadb asks for it (-p).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_instance_argument(parser)
+        parser.add_argument('--user', metavar='NAME',
+                            help='Database user to connect as.')
+        parser.add_argument('--database', metavar='NAME',
+                            help="Database to open (default: the user's "
+                                 'first database).')
+        return parser
+
+    def take_action(self, args):
+        client = self.app.client
+        instance = lookup.find_instance(client, args.instance)
+        if not instance.get('ip'):
+            raise api_client.APIError(
+                f'Instance {instance["name"]} has no address yet (status '
+                f'{waiting.status_label(instance)}).')
+        address = instance['ip'][0]
+        if args.user:
+            accounts = [(args.user, args.database)]
+        else:
+            accounts = self._accounts(client, instance, args.database)
+        for user, database in accounts:
+            self.app.stdout.write(
+                command_line(address, user, database) + '\n')
+
+    def _accounts(self, client, instance, database):
+        try:
+            users = list(client.list_all(
+                f'/instances/{api_client.quote(instance["id"])}/users',
+                'users'))
+        except api_client.APIError as error:
+            raise api_client.APIError(
+                f'Cannot list the users of instance {instance["name"]} '
+                f'({error}); pass --user.') from None
+        if not users:
+            raise api_client.APIError(
+                f'Instance {instance["name"]} has no users; create one '
+                f'with "trove-lite user create" or pass --user.')
+        return [(user['name'], database or next(
+            (db['name'] for db in user.get('databases') or []), None))
+            for user in users]
+
+
+def command_line(address, user, database=None):
+    """``mariadb -h ADDRESS -P 3306 -u USER -p [DATABASE]``, shell
+    quoted."""
+    words = [CLIENT_PROGRAM, '-h', address, '-P', str(DATASTORE_PORT),
+             '-u', user, '-p']
+    if database:
+        words.append(database)
+    return shlex.join(words)
