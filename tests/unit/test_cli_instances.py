@@ -304,3 +304,16 @@ def test_connect_without_user_when_users_cannot_be_listed(api):
     assert result.code == 1
     assert result.stderr == ('Cannot list the users of instance shop (Not '
                              'supported. (HTTP 501)); pass --user.\n')
+
+
+def test_delete_wait_of_a_failed_instance_waits_until_gone(api):
+    api.delete(f'{fx.BASE}/instances/{fx.INSTANCE_ID}', status_code=202)
+    failed = fx.instance('ERROR', '', fault={'message': 'x', 'created': 'x',
+                                             'details': None})
+    api.get(f'{fx.BASE}/instances/{fx.INSTANCE_ID}', [
+        {'json': {'instance': failed}}, {'json': {'instance': failed}},
+        fx.not_found()])
+    result = fx.run('instance', 'delete', fx.INSTANCE_ID, '--wait')
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[-1].startswith(
+        'Instance shop: DELETED after')

@@ -173,3 +173,11 @@ def test_other_api_errors_end_the_wait(clock):
 def test_timeout_must_be_a_positive_number(text):
     with pytest.raises(Exception, match='seconds'):
         waiting.positive_seconds(text)
+
+
+def test_waiting_for_deletion_goes_on_through_error(clock):
+    failed = instance('ERROR', '', fault={'message': 'build failed'})
+    client = ScriptedClient(failed, failed, None)
+    assert waiter(client).wait(ACTIVE, lambda found: found is None,
+                               'the deletion',
+                               error_is_final=False) is None

@@ -168,6 +168,7 @@ class InstanceAction(command.Command):
     for it (``--wait``)."""
 
     operation = None
+    error_is_final = True
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -189,7 +190,7 @@ class InstanceAction(command.Command):
         done = self.start(client, instance, args)
         if args.wait:
             waiting.Waiter(client, self.app.stderr, args.timeout).wait(
-                instance, done, self.operation)
+                instance, done, self.operation, self.error_is_final)
         else:
             self.app.stderr.write(
                 f'Instance {instance["name"]}: {self.operation} '
@@ -200,6 +201,8 @@ class DeleteInstance(InstanceAction):
     """Delete an instance and its data."""
 
     operation = 'the deletion'
+    # Trove shows a failed instance as ERROR until it is gone.
+    error_is_final = False
 
     def start(self, client, instance, args):
         client.delete(f'/instances/{api_client.quote(instance["id"])}')

@@ -33,6 +33,11 @@ def status_label(instance):
                                   instance.get('operating_status'))))
 
 
+def fault(instance):
+    return (instance.get('fault') or {}).get('message') or \
+        'no fault message was recorded'
+
+
 def poll_interval(elapsed):
     """Often at first (most operations take seconds), then gently."""
     return 0.5 if elapsed < 30 else 2.0
@@ -93,9 +98,11 @@ class Waiter:
         self.clock = time.monotonic
         self.sleep = time.sleep
 
-    def wait(self, instance, done, operation):
+    def wait(self, instance, done, operation, error_is_final=True):
         """``instance``: the instance's JSON as last known; ``operation``
-        names what is awaited in messages (``the restart``)."""
+        names what is awaited in messages (``the restart``).
+        ``error_is_final=False`` keeps waiting through ERROR: Trove shows
+        a failed instance being deleted as ERROR until it is gone."""
         subject = f'Instance {instance["name"]}'
         progress = Progress(self.stream, subject)
         started = self.clock()
@@ -111,11 +118,9 @@ class Waiter:
             if current is None:
                 self._fail(progress, f'{subject} disappeared during '
                                      f'{operation}.')
-            if current['status'] == 'ERROR':
-                fault = (current.get('fault') or {}).get(
-                    'message') or 'no fault message was recorded'
+            if current['status'] == 'ERROR' and error_is_final:
                 self._fail(progress, f'{subject} went to ERROR during '
-                                     f'{operation}: {fault}')
+                                     f'{operation}: {fault(current)}')
             seen_busy = seen_busy or current['status'] in BUSY
             if seen_busy and is_ready(current):
                 self._fail(progress, f'{subject} is {label} again but '
