@@ -7,14 +7,33 @@ from trove_lite.api import validation
 from trove_lite.api.controllers import base
 from trove_lite.api.views import common as common_views
 from trove_lite.api.views import instances as views
+from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.instance import api as instance_api
 
+# Trove create-body features trove-lite lacks. They are refused, not
+# ignored: a client asking for a replica or a restore must not get a plain
+# empty instance.
+UNSUPPORTED_CREATE_KEYS = {
+    'restorePoint': 'restoring from a backup',
+    'replica_of': 'replication',
+    'replica_count': 'replication',
+    'configuration': 'configuration groups',
+    'modules': 'modules',
+    'locality': 'server groups (locality)',
+}
+
 
 def parse_create(body):
-    """The create body as a CreateRequest, or ValidationError."""
+    """The create body as a CreateRequest; ValidationError for a bad body,
+    NotImplementedYet for a Trove feature trove-lite lacks."""
     instance = validation.body_object(body, 'instance')
+    for key, feature in UNSUPPORTED_CREATE_KEYS.items():
+        if instance.get(key) not in (None, [], {}):
+            raise exceptions.NotImplementedYet(
+                f'trove-lite does not support {feature} '
+                f"(instance['{key}']).")
     name = validation.non_empty_name(instance.get('name'),
                                      "instance['name']")
     flavor_ref = validation.reference(instance.get('flavorRef'),
