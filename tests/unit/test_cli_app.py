@@ -274,3 +274,25 @@ def test_version():
     assert result.code == 0
     assert result.stdout.split()[-1] == importlib.metadata.version(
         'trove-lite')
+
+
+def test_unreachable_keystone_is_one_line(monkeypatch, requests_mock):
+    requests_mock.get(KEYSTONE, exc=requests.exceptions.ConnectionError(
+        ConnectionRefusedError(111, 'Connection refused')))
+    requests_mock.post(f'{KEYSTONE}/auth/tokens',
+                       exc=requests.exceptions.ConnectionError(
+                           ConnectionRefusedError(111, 'Connection '
+                                                       'refused')))
+    result = fx.run('--os-auth-url', KEYSTONE, '--os-username', 'alice',
+                    '--os-password', 'pw', 'flavor', 'list')
+    assert (result.code, result.stderr) == (
+        1, f'Cannot reach Keystone at {KEYSTONE}: Connection refused\n')
+
+
+def test_a_url_that_is_not_the_api_is_one_line(monkeypatch, requests_mock):
+    monkeypatch.setenv('TROVE_LITE_URL', fx.BASE)
+    requests_mock.get(f'{fx.BASE}/flavors', text='<html>hello</html>')
+    result = fx.run('flavor', 'list')
+    assert (result.code, result.stderr) == (
+        1, 'GET /flavors answered HTTP 200 with a body that is not JSON: '
+           'is --url a trove-lite API?\n')

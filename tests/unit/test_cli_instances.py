@@ -210,7 +210,7 @@ def test_delete_without_wait_says_it_was_accepted(api):
     api.delete(f'{fx.BASE}/instances/{fx.INSTANCE_ID}', status_code=202)
     result = fx.run('instance', 'delete', 'shop')
     assert (result.code, result.stdout) == (0, '')
-    assert result.stderr == 'Instance shop: the deletion accepted.\n'
+    assert result.stderr == 'Accepted the deletion of instance shop.\n'
 
 
 @pytest.mark.parametrize('argv, body', [

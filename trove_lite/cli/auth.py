@@ -149,6 +149,10 @@ def make_client(options):
         found = client_adapter.get_endpoint()
     except (ksa_exceptions.EmptyCatalog, ksa_exceptions.EndpointNotFound):
         found = None
+    except ksa_exceptions.ConnectionError as error:
+        raise api_client.APIError(
+            f'Cannot reach Keystone at {options.os_auth_url}: '
+            f'{api_client.root_cause(error)}') from None
     except ksa_exceptions.ClientException as error:
         raise api_client.APIError(f'Keystone: {error}') from None
     if found is None:

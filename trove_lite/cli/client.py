@@ -49,10 +49,6 @@ class Client:
     def __init__(self, adapter):
         self.adapter = adapter
 
-    @property
-    def endpoint(self):
-        return self.adapter.get_endpoint()
-
     def request(self, method, path, body=None, params=None):
         kwargs = {'raise_exc': False,
                   'headers': {'Accept': 'application/json'}}
@@ -72,7 +68,13 @@ class Client:
             raise APIError(fault_message(response), response.status_code)
         if not response.content:
             return None
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:
+            raise APIError(f'{method} {path} answered HTTP '
+                           f'{response.status_code} with a body that is '
+                           f'not JSON: is --url a trove-lite API?') \
+                from None
 
     def _endpoint_or_path(self, path):
         try:

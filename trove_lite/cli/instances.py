@@ -192,9 +192,8 @@ class InstanceAction(command.Command):
             waiting.Waiter(client, self.app.stderr, args.timeout).wait(
                 instance, done, self.operation, self.error_is_final)
         else:
-            self.app.stderr.write(
-                f'Instance {instance["name"]}: {self.operation} '
-                f'accepted.\n')
+            self.app.stderr.write(f'Accepted {self.operation} of instance '
+                                  f'{instance["name"]}.\n')
 
 
 class DeleteInstance(InstanceAction):
