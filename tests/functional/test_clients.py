@@ -132,6 +132,13 @@ def test_troveclient_gets_trove_errors(stack):
         client.instances.create('bad', flavor_id='99', volume={'size': 1},
                                 datastore='mariadb')
     assert bad.value.http_status == 400
+    with pytest.raises(trove_exceptions.ClientException) as unsupported:
+        client.instances.create('replica', flavor_id='1',
+                                volume={'size': 1}, datastore='mariadb',
+                                configuration='some-group')
+    assert unsupported.value.http_status == 501
+    assert 'does not support configuration groups' in str(
+        unsupported.value)
     assert list(client.instances.list()) == []
 
 
