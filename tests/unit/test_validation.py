@@ -116,3 +116,10 @@ def test_validation_message_names_the_field():
         validation.databases([{'name': 'ok'}, {'name': 'not ok'}],
                              "instance['databases']")
     assert "instance['databases'][1]['name']" in str(error.value)
+
+
+def test_names_and_hosts_with_a_trailing_newline_are_refused():
+    # A regex ending in $ would accept them ($ matches before a final \n).
+    assert mysql_rules.check_database_name('0\n')
+    assert mysql_rules.check_user_name('bob\n')
+    assert mysql_rules.check_host('10.0.0.%\n')

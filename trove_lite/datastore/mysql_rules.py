@@ -18,12 +18,13 @@ MAX_USER_NAME = 16
 MAX_PASSWORD = 255
 MAX_HOST = 60
 
-_DATABASE_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
-_USER_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
+# \Z, not $: $ also matches before a final newline ("db\n").
+_DATABASE_NAME = re.compile(r'^[A-Za-z0-9_-]+\Z')
+_USER_NAME = re.compile(r'^[A-Za-z0-9_.-]+\Z')
 _HAS_ALNUM = re.compile(r'[A-Za-z0-9]')
 # Trove's host pattern: optional leading/trailing wildcard around word
 # characters, dots and dashes.
-_HOST = re.compile(r'^%?[\w.-]*%?$', re.ASCII)
+_HOST = re.compile(r'^%?[\w.-]*%?\Z', re.ASCII)
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 
 
