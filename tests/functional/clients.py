@@ -16,7 +16,10 @@ from keystoneauth1 import session as ksa_session
 with warnings.catch_warnings():
     # troveclient imports eventlet, which warns that it is deprecated.
     warnings.simplefilter('ignore')
+    from troveclient.apiclient import exceptions as trove_exceptions
     from troveclient.v1 import client as trove_client
+
+__all__ = ['trove_exceptions', 'troveclient', 'trove_lite', 'openstack']
 
 COMMAND_TIMEOUT = 300
 

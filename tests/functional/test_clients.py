@@ -12,10 +12,7 @@ import pytest
 
 from tests.functional import clients
 
-with clients.warnings.catch_warnings():
-    clients.warnings.simplefilter('ignore')
-    from troveclient.apiclient import exceptions as trove_exceptions
-
+trove_exceptions = clients.trove_exceptions
 pytestmark = pytest.mark.functional
 
 
