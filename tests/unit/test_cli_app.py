@@ -296,3 +296,18 @@ def test_a_url_that_is_not_the_api_is_one_line(monkeypatch, requests_mock):
     assert (result.code, result.stderr) == (
         1, 'GET /flavors answered HTTP 200 with a body that is not JSON: '
            'is --url a trove-lite API?\n')
+
+
+def test_a_shell_set_up_for_openstack_auth_type_none_works(monkeypatch,
+                                                           flavors):
+    monkeypatch.setenv('OS_AUTH_TYPE', 'none')
+    monkeypatch.setenv('OS_ENDPOINT', fx.BASE)
+    flavors(fx.BASE)
+    assert fx.run('flavor', 'list').code == 0
+
+
+def test_trove_lite_url_wins_over_os_endpoint(monkeypatch, flavors):
+    monkeypatch.setenv('OS_ENDPOINT', 'http://elsewhere:1/v1.0/x')
+    monkeypatch.setenv('TROVE_LITE_URL', fx.BASE)
+    flavors(fx.BASE)
+    assert fx.run('flavor', 'list').code == 0

@@ -4,7 +4,8 @@ Two ways, chosen by ``--os-auth-type`` (``OS_AUTH_TYPE``), or when that
 is not given by whether ``--os-auth-url`` (``OS_AUTH_URL``) is set:
 
 - ``none``: trove-lite's noauth mode. The endpoint is ``--url``
-  (``TROVE_LITE_URL``) plus ``/v1.0/<--os-project-id>``; ``--os-token``
+  (``TROVE_LITE_URL`` or ``OS_ENDPOINT``) plus ``/v1.0/<--os-project-id>``
+  unless it names a project; ``--os-token``
   (``OS_TOKEN``), if given, is sent as ``X-Auth-Token`` as it is.
 - a keystoneauth1 plugin (``password`` by default, ``token`` when only a
   token is given, ``v3applicationcredential`` for an application
@@ -58,11 +59,13 @@ COMMON_OPTIONS = ('project_id', 'token')
 
 def register_options(parser):
     parser.add_argument(
-        '--url', metavar='<url>', default=_env('TROVE_LITE_URL'),
+        '--url', metavar='<url>',
+        default=_env('TROVE_LITE_URL', 'OS_ENDPOINT'),
         help='trove-lite API URL, e.g. http://127.0.0.1:8779, optionally '
-             'ending in /v1.0/<project> (env TROVE_LITE_URL; default '
-             f'{api_client.DEFAULT_URL} without Keystone, the catalogue\'s '
-             '"database" endpoint with Keystone).')
+             'ending in /v1.0/<project> (env TROVE_LITE_URL, or '
+             'OS_ENDPOINT as set for "openstack --os-auth-type none"; '
+             f'default {api_client.DEFAULT_URL} without Keystone, the '
+             'catalogue\'s "database" endpoint with Keystone).')
     parser.add_argument(
         '--os-project-id', metavar='<project_id>',
         default=_env('OS_PROJECT_ID', 'OS_TENANT_ID'),
