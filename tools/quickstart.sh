@@ -87,8 +87,9 @@ wait_for_api() {
 }
 
 cli() {
-    "$VENV/bin/trove-lite" --url "http://127.0.0.1:$PORT" \
-        --os-project-id "$PROJECT" "$@"
+    # noauth even when an openrc's OS_AUTH_URL is in the environment.
+    "$VENV/bin/trove-lite" --os-auth-type none \
+        --url "http://127.0.0.1:$PORT/v1.0/$PROJECT" "$@"
 }
 
 create_demo() {
@@ -127,7 +128,7 @@ The demo instance is ready. Connect to it:
 
 Drive the API with the CLI:
 
-    export TROVE_LITE_URL=http://127.0.0.1:$PORT OS_PROJECT_ID=$PROJECT
+    export TROVE_LITE_URL=http://127.0.0.1:$PORT/v1.0/$PROJECT
     $VENV/bin/trove-lite instance list
 
 Logs: $LOGS    Stop everything: tools/quickstart.sh stop
