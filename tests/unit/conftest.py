@@ -5,6 +5,8 @@ import pytest
 from oslo_config import fixture as config_fixture
 from oslo_log import log as logging
 
+from trove_lite.api import ratelimit
+from trove_lite.common import policy
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
@@ -20,6 +22,9 @@ def conf():
     fixture.setUp()
     CONF([], project='trove-lite', default_config_files=[])
     fixture.config(transport_url='fake:/')
+    # Built from the config on first use: each test starts afresh.
+    policy.reset()
+    ratelimit.reset()
     yield fixture
     fixture.cleanUp()
     rpc.cleanup()

@@ -26,19 +26,42 @@ def setup_app():
     pecan_speedup.install()
     application = pecan.make_app(
         'trove_lite.api.controllers.root.RootController',
-        hooks=[hooks.ContextHook(), hooks.FaultHook()],
+        hooks=[hooks.ContextHook(), hooks.RateLimitHook(),
+               hooks.FaultHook()],
         force_canonical=False, guess_content_type_from_ext=False,
         debug=False)
     application = faults.BodySizeLimit(application,
                                        CONF.max_request_body_size)
     if CONF.auth_strategy == 'keystone':
-        from keystonemiddleware import auth_token
-        application = auth_token.AuthProtocol(application, {})
+        application = TokenRequired(application)
+        LOG.info('auth_strategy is keystone: every project request needs '
+                 'a valid token for the project in its URL')
     else:
-        LOG.warning('auth_strategy is noauth: requests are not '
-                    'authenticated; the project comes from the URL')
+        LOG.warning('auth_strategy is noauth: requests are NOT '
+                    'authenticated; the project comes from the URL and '
+                    'the roles from the X-Roles header. Use it only on a '
+                    'machine of your own.')
     application = faults.FaultWrapper(application)
     return faults.RequestId(application)
+
+
+class TokenRequired:
+    """keystonemiddleware's ``auth_token`` (configured by
+    ``[keystone_authtoken]``) in front of everything but the version
+    documents, which Trove serves to anyone."""
+
+    PUBLIC_PATHS = frozenset(['', '/', '/v1.0', '/v1.0/'])
+
+    def __init__(self, application):
+        from keystonemiddleware import auth_token
+        self.public = application
+        self.protected = auth_token.AuthProtocol(
+            application, {'oslo_config_config': CONF})
+
+    def __call__(self, environ, start_response):
+        if environ.get('PATH_INFO', '') in self.PUBLIC_PATHS:
+            return self.public(environ, start_response)
+        return self.protected(environ, start_response)
 
 
 def load_app():

@@ -31,9 +31,11 @@ _DEFAULT_MESSAGES = {
 }
 
 
-def fault_response(code, message, fault_name=None, headers=None):
+def fault_response(code, message, fault_name=None, headers=None,
+                   fields=None):
     name = fault_name or _FAULT_NAMES.get(code) or 'computeFault'
-    body = json.dumps({name: {'code': code, 'message': message}})
+    body = json.dumps({name: {'code': code, 'message': message,
+                              **(fields or {})}})
     response = webob.Response(body=body.encode(), status=code,
                               content_type=JSON, charset=None)
     for key, value in (headers or {}).items():
@@ -44,7 +46,9 @@ def fault_response(code, message, fault_name=None, headers=None):
 def from_exception(error, request_id=None):
     """The fault response for any exception raised while serving."""
     if isinstance(error, exceptions.TroveLiteError):
-        return fault_response(error.code, str(error), error.fault_name)
+        return fault_response(error.code, str(error), error.fault_name,
+                              error.response_headers(),
+                              error.fault_fields())
     if isinstance(error, webob.exc.HTTPException) and error.code < 500:
         return fault_response(error.code, _webob_message(error))
     if isinstance(error, (sqlalchemy.exc.OperationalError,

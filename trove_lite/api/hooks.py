@@ -1,45 +1,66 @@
-"""Pecan hooks: the request context, and errors as Trove fault bodies."""
+"""Pecan hooks: the request context, rate limits, and errors as Trove
+fault bodies."""
 
 import pecan
 
 from trove_lite.api import faults
+from trove_lite.api import ratelimit
 from trove_lite.common import context as trove_context
 from trove_lite.common import exceptions
+from trove_lite.common import policy
+from trove_lite.conf import CONF
 
 API_PREFIX = '/v1.0/'
 
 
-def _project_in_path(path):
-    """The project id of a ``/v1.0/{project_id}/...`` path, or None."""
+def split_project_path(path):
+    """``(project_id, rest)`` of a ``/v1.0/{project_id}/rest`` path, or
+    ``(None, path)`` for paths outside a project (version documents)."""
     if not path.startswith(API_PREFIX):
-        return None
-    return path[len(API_PREFIX):].split('/', 1)[0] or None
+        return None, path
+    project, _, rest = path[len(API_PREFIX):].partition('/')
+    if not project:
+        return None, path
+    return project, '/' + rest
 
 
 class ContextHook(pecan.hooks.PecanHook):
-    """Builds ``request.context`` from the identity headers (set by
-    keystonemiddleware in keystone mode) and the URL's project."""
+    """Builds ``request.context`` from the identity headers and checks
+    that the URL's project is the caller's.
+
+    With ``auth_strategy = keystone`` the headers are those keystonemiddleware
+    set from the validated token (it strips any the client sent), so the
+    project is the token's: a token without a project, or for another
+    project, gets Trove's 403. With ``noauth`` the headers are the client's
+    own and the project defaults to the URL's.
+    """
 
     def on_route(self, state):
         request = state.request
-        headers = request.headers
-        url_project = _project_in_path(request.path_info)
-        header_project = (headers.get('X-Project-Id')
-                          or headers.get('X-Tenant-Id'))
-        if url_project and header_project and header_project != url_project:
-            raise exceptions.ProjectMismatch(project_id=header_project)
-        roles = [role.strip() for role in
-                 (headers.get('X-Roles') or headers.get('X-Role') or '')
-                 .split(',') if role.strip()]
-        request.context = trove_context.RequestContext(
-            project_id=header_project or url_project,
-            user_id=headers.get('X-User-Id'),
-            roles=roles,
-            is_admin='admin' in roles,
-            request_id=request.environ.get('openstack.request_id'),
+        url_project, _ = split_project_path(request.path_info)
+        context = trove_context.RequestContext.from_environ(
+            request.environ,
             limit=request.GET.get('limit'),
             marker=request.GET.get('marker'),
             overwrite=False)
+        if context.project_id is None and CONF.auth_strategy == 'noauth':
+            context.project_id = url_project
+        if url_project is not None and context.project_id != url_project:
+            raise exceptions.ProjectMismatch(project_id=context.project_id)
+        context.is_admin = policy.check_is_admin(context)
+        request.context = context
+
+
+class RateLimitHook(pecan.hooks.PecanHook):
+    """Counts each project request against the project's rate limits
+    (after the context hook, so only the caller's own project counts)."""
+
+    def on_route(self, state):
+        request = state.request
+        project, path = split_project_path(request.path_info)
+        if project is None:
+            return
+        ratelimit.get_limiter().check(project, request.method, path)
 
 
 class FaultHook(pecan.hooks.PecanHook):

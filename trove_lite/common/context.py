@@ -11,6 +11,10 @@ class RequestContext(context.RequestContext):
         self.limit = limit
         self.marker = marker
 
+    def to_policy_values(self):
+        # Trove's "admin" rule also accepts "is_admin:True".
+        return dict(super().to_policy_values(), is_admin=self.is_admin)
+
     def to_dict(self):
         values = super().to_dict()
         values.update(limit=self.limit, marker=self.marker)

@@ -22,6 +22,14 @@ class TroveLiteError(Exception):
     def __str__(self):
         return self.msg
 
+    def fault_fields(self):
+        """Keys the fault body carries besides ``code`` and ``message``."""
+        return {}
+
+    def response_headers(self):
+        """Headers the fault response carries."""
+        return {}
+
 
 class BadRequest(TroveLiteError):
     message = 'The server could not comply with the request since it is ' \
@@ -60,6 +68,11 @@ class VolumeSizeNotSpecified(BadRequest):
     message = 'Volume size was not specified.'
 
 
+class QuotaLimitTooSmall(BadRequest):
+    message = "Quota limit '%(limit)s' for '%(resource)s' is too small - " \
+              "must be at least '-1'."
+
+
 class GuestError(BadRequest):
     message = 'An error occurred communicating with the guest: ' \
               '%(original_message)s.'
@@ -86,6 +99,14 @@ class ProjectMismatch(Forbidden):
               'resource.'
 
 
+class PolicyNotAuthorized(Forbidden):
+    message = "Policy doesn't allow %(action)s to be performed."
+
+
+class OperationNotAllowedForProject(Forbidden):
+    message = 'Operation not allowed for tenant %(tenant_id)s.'
+
+
 class NotFound(TroveLiteError):
     code = 404
     fault_name = 'itemNotFound'
@@ -98,6 +119,10 @@ class InstanceNotFound(NotFound):
 
 class DatastoreNotFound(NotFound):
     message = "Datastore '%(datastore)s' cannot be found."
+
+
+class QuotaResourceUnknown(NotFound):
+    message = 'Unknown quota resources %(unknown)s.'
 
 
 class MethodNotAllowed(TroveLiteError):
@@ -125,6 +150,32 @@ class VolumeQuotaExceeded(OverLimit):
 
 class RequestTooLarge(OverLimit):
     message = 'Request is too large.'
+
+
+class QuotaExceeded(OverLimit):
+    """``overs`` is the sorted list of resources over their limit, shown
+    as a Python list as Trove does."""
+
+    message = 'Quota exceeded for resources: %(overs)s.'
+
+
+class RateLimited(OverLimit):
+    """A project made more requests than a rate limit allows; the fault
+    says which limit and when to retry, as Trove's does."""
+
+    message = 'This request was rate-limited.'
+
+    def __init__(self, details, retry_after):
+        super().__init__()
+        self.details = details
+        self.retry_after = retry_after
+
+    def fault_fields(self):
+        return {'details': self.details,
+                'retryAfter': str(self.retry_after)}
+
+    def response_headers(self):
+        return {'Retry-After': str(self.retry_after)}
 
 
 class UnsupportedMediaType(TroveLiteError):

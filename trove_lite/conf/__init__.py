@@ -13,10 +13,11 @@ from trove_lite.conf import database
 from trove_lite.conf import datastores
 from trove_lite.conf import default
 from trove_lite.conf import guestagent
+from trove_lite.conf import quota
 from trove_lite.conf import service_credentials
 
 CONF = cfg.CONF
 
 for _module in (default, api, database, compute, datastores, guestagent,
-                service_credentials):
+                quota, service_credentials):
     _module.register_opts(CONF)

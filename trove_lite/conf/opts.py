@@ -6,9 +6,10 @@ from trove_lite.conf import database
 from trove_lite.conf import datastores
 from trove_lite.conf import default
 from trove_lite.conf import guestagent
+from trove_lite.conf import quota
 from trove_lite.conf import service_credentials
 
-_MODULES = (default, api, database, compute, datastores, guestagent,
+_MODULES = (default, api, database, compute, datastores, guestagent, quota,
             service_credentials)
 
 

@@ -385,9 +385,11 @@ def instance_get(instance_id, tenant_id=None):
     return record
 
 
-def instance_create(values):
+def instance_create(values, usage=None):
     """Insert the instance (task BUILDING) and its service status (NEW) in
-    one transaction; returns the instance row."""
+    one transaction; returns the instance row. ``usage``, a
+    quota.UsageChange, is checked and added in the same transaction
+    (QuotaExceeded leaves nothing behind)."""
     now = models.utcnow()
     instance = models.Instance(
         id=values.pop('id', None) or new_id(), created=now, updated=now,
@@ -399,7 +401,11 @@ def instance_create(values):
         status_id=ServiceStatuses.NEW.code,
         status_description=ServiceStatuses.NEW.description,
         created_at=now, updated_at=now)
+    if usage is not None:
+        _ensure_usage_rows(usage.project_id, list(usage.deltas))
     with session() as s, s.begin():
+        if usage is not None:
+            _apply_usage(s.connection(), usage)
         s.add(instance)
         s.flush()
         s.add(status)
@@ -418,11 +424,16 @@ def instance_update(instance_id, **values):
                      .values(**values))
 
 
-def instance_set_task_if(instance_id, expected_tasks, task, **values):
+def instance_set_task_if(instance_id, expected_tasks, task, usage=None,
+                         **values):
     """Set the task only if the current one is among ``expected_tasks``;
-    returns whether it was set (guards against racing actions)."""
+    returns whether it was set (guards against racing actions). When it is
+    set, ``usage`` (a quota.UsageChange) is applied in the same
+    transaction."""
     values.update(task_id=task.code, task_description=task.description,
                   task_start_time=models.utcnow(), updated=models.utcnow())
+    if usage is not None:
+        _ensure_usage_rows(usage.project_id, list(usage.deltas))
     with get_engine().begin() as conn:
         result = conn.execute(
             _I.update().where(_I.c.id == instance_id,
@@ -430,6 +441,8 @@ def instance_set_task_if(instance_id, expected_tasks, task, **values):
                               _I.c.task_id.in_([t.code for t in
                                                 expected_tasks]))
             .values(**values))
+        if result.rowcount == 1 and usage is not None:
+            _apply_usage(conn, usage)
     return result.rowcount == 1
 
 
@@ -582,3 +595,83 @@ def _refresh_unchanged(instance_id, status, sent, now):
 def lastseen_delete(instance_id):
     with get_engine().begin() as conn:
         conn.execute(_L.delete().where(_L.c.instance_id == instance_id))
+
+
+# --- Quotas ------------------------------------------------------------------
+
+_Q = models.Quota.__table__
+_U = models.QuotaUsage.__table__
+
+
+def quota_limits(tenant_id):
+    """The hard limits an admin set for a project: {resource: limit}."""
+    with get_engine().connect() as conn:
+        return dict(conn.execute(sa.select(_Q.c.resource, _Q.c.hard_limit)
+                                 .where(_Q.c.tenant_id == tenant_id)).all())
+
+
+def quota_limits_set(tenant_id, limits):
+    """Set several hard limits of a project in one transaction."""
+    now = models.utcnow()
+    with get_engine().begin() as conn:
+        for resource, hard_limit in limits.items():
+            mine = (_Q.c.tenant_id == tenant_id, _Q.c.resource == resource)
+            if conn.execute(_Q.update().where(*mine).values(
+                    hard_limit=hard_limit, updated=now)).rowcount:
+                continue
+            inserted = conn.execute(
+                _Q.insert().prefix_with('IGNORE', dialect='mysql')
+                .prefix_with('OR IGNORE', dialect='sqlite')
+                .values(id=new_id(), created=now, updated=now,
+                        tenant_id=tenant_id, resource=resource,
+                        hard_limit=hard_limit)).rowcount
+            if not inserted:  # a concurrent request inserted it first
+                conn.execute(_Q.update().where(*mine).values(
+                    hard_limit=hard_limit, updated=now))
+
+
+def quota_usages(tenant_id):
+    """What a project uses: {resource: in_use} (missing: nothing)."""
+    with get_engine().connect() as conn:
+        return dict(conn.execute(sa.select(_U.c.resource, _U.c.in_use)
+                                 .where(_U.c.tenant_id == tenant_id)).all())
+
+
+def _ensure_usage_rows(tenant_id, resources):
+    """Create the project's missing usage rows, in a transaction of their
+    own: the locking transaction that follows then only locks rows that
+    exist (inserting there could deadlock racing first requests)."""
+    with get_engine().begin() as conn:
+        present = set(conn.execute(sa.select(_U.c.resource).where(
+            _U.c.tenant_id == tenant_id,
+            _U.c.resource.in_(resources))).scalars())
+        now = models.utcnow()
+        for resource in sorted(set(resources) - present):
+            conn.execute(_U.insert().prefix_with('IGNORE', dialect='mysql')
+                         .prefix_with('OR IGNORE', dialect='sqlite')
+                         .values(id=new_id(), created=now, updated=now,
+                                 tenant_id=tenant_id, resource=resource,
+                                 in_use=0))
+
+
+def _apply_usage(conn, change):
+    """Apply a quota.UsageChange inside the caller's transaction. The
+    project's usage rows stay locked until it ends, so racing requests
+    check and add one after the other; QuotaExceeded rolls it back."""
+    locked = conn.execute(
+        sa.select(_U.c.resource, _U.c.in_use)
+        .where(_U.c.tenant_id == change.project_id,
+               _U.c.resource.in_(sorted(change.deltas)))
+        .order_by(_U.c.resource).with_for_update()).all()
+    in_use = dict(locked)
+    if change.limits is not None:
+        over = sorted(resource for resource, amount in change.deltas.items()
+                      if amount > 0 and change.limits[resource] >= 0 and
+                      in_use[resource] + amount > change.limits[resource])
+        if over:
+            raise exceptions.QuotaExceeded(overs=over)
+    now = models.utcnow()
+    for resource, amount in sorted(change.deltas.items()):
+        conn.execute(_U.update().where(
+            _U.c.tenant_id == change.project_id, _U.c.resource == resource)
+            .values(in_use=max(0, in_use[resource] + amount), updated=now))

@@ -131,3 +131,40 @@ class ConductorLastSeen(Base):
     method_name: orm.Mapped[str] = orm.mapped_column(sa.String(36),
                                                      primary_key=True)
     sent: orm.Mapped[float] = orm.mapped_column(sa.Double)
+
+
+class Quota(Base):
+    """A project's hard limit of one resource, where an admin set one
+    (else the ``max_<resource>_per_tenant`` default applies)."""
+
+    __tablename__ = 'quotas'
+    __table_args__ = (sa.UniqueConstraint('tenant_id', 'resource',
+                                          name='quotas_tenant_resource'),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    hard_limit: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+
+
+class QuotaUsage(Base):
+    """How much of one resource a project uses. Changed only in the
+    transaction that creates or deletes what uses it, under a row lock,
+    so concurrent requests cannot go past the limit."""
+
+    __tablename__ = 'quota_usages'
+    __table_args__ = (sa.UniqueConstraint(
+        'tenant_id', 'resource', name='quota_usages_tenant_resource'),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    in_use: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)

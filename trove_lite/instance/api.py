@@ -7,6 +7,7 @@ import logging
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.common import objects
+from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.instance.status import InstanceTasks
@@ -81,7 +82,8 @@ def create(context, request):
         'volume_size': request.volume_size,
         'volume_type': request.volume_type,
         'region_id': request.region_name or CONF.region,
-    })
+    }, usage=quota.instance_charge(context.project_id, flavor,
+                                   request.volume_size))
     spec = objects.InstanceSpec(
         instance_id=instance.id, name=request.name,
         flavor={'id': flavor.id, 'name': flavor.name, 'ram': flavor.ram,
@@ -107,9 +109,18 @@ def create(context, request):
     return db_api.instance_get(instance.id)
 
 
-def delete(context, instance_id):
-    """Mark the instance DELETING and cast the delete."""
-    record = db_api.instance_get(instance_id, context.project_id)
+def get(context, instance_id):
+    """The instance as the caller may see it: one of the caller's
+    project, or any project's for an admin (Trove's lookup); otherwise
+    InstanceNotFound, so other projects' instances look absent."""
+    return db_api.instance_get(
+        instance_id, None if context.is_admin else context.project_id)
+
+
+def delete(context, record):
+    """Mark the instance (a record from get()) DELETING, free its quota
+    usage and cast the delete."""
+    instance_id = record.id
     if record.task == InstanceTasks.BUILDING:
         raise exceptions.UnprocessableEntity(
             f'Instance {instance_id} is not ready. (Status is BUILD).')
@@ -117,8 +128,9 @@ def delete(context, instance_id):
         return
     allowed = [t for t in InstanceTasks.all()
                if t not in (InstanceTasks.BUILDING, InstanceTasks.DELETING)]
-    if not db_api.instance_set_task_if(instance_id, allowed,
-                                       InstanceTasks.DELETING):
+    if not db_api.instance_set_task_if(
+            instance_id, allowed, InstanceTasks.DELETING,
+            usage=quota.instance_release(record)):
         raise exceptions.UnprocessableEntity(
             f'Instance {instance_id} is not ready. (Status is BUILD).')
     notifications.notify(context, 'api', 'delete', 'start',

@@ -3,6 +3,8 @@
 from trove_lite.api.controllers.v1 import datastores
 from trove_lite.api.controllers.v1 import flavors
 from trove_lite.api.controllers.v1 import instances
+from trove_lite.api.controllers.v1 import limits
+from trove_lite.api.controllers.v1 import mgmt
 
 
 class ProjectController:
@@ -12,6 +14,8 @@ class ProjectController:
     instances = instances.InstancesController()
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()
+    limits = limits.LimitsController()
+    mgmt = mgmt.MgmtController()
 
     def __init__(self, project_id):
         self.project_id = project_id

@@ -6,7 +6,13 @@ from pecan import rest
 from trove_lite.api.controllers import base
 from trove_lite.api.views import catalogue as views
 from trove_lite.common import exceptions
+from trove_lite.common import policy
 from trove_lite.db import api as db_api
+
+# The rule of GET /datastores/{ds}[/versions[/{version}]], by the number
+# of path segments after the datastore.
+_RULES = ('datastore:show', 'datastore:version_index',
+          'datastore:version_show')
 
 
 def _is_admin():
@@ -24,6 +30,7 @@ class DatastoresController(rest.RestController):
 
     @pecan.expose('json')
     def get_all(self):
+        policy.authorize(base.context(), 'datastore:index')
         return {'datastores': [
             views.datastore(row, _versions(row), _is_admin())
             for row in db_api.datastore_list()]}
@@ -31,14 +38,16 @@ class DatastoresController(rest.RestController):
     @pecan.expose('json')
     def get_one(self, datastore_ref, *remainder):
         if datastore_ref == 'versions' and len(remainder) == 1:
+            policy.authorize(base.context(), 'datastore:version_show_by_uuid')
             row = db_api.version_get(remainder[0])
             return {'version': views.version(row, _is_admin())}
+        if remainder and (remainder[0] != 'versions' or len(remainder) > 2):
+            raise exceptions.NotFound(uuid='/'.join(remainder))
+        policy.authorize(base.context(), _RULES[len(remainder)])
         datastore = db_api.datastore_find(datastore_ref)
         if not remainder:
             return {'datastore': views.datastore(
                 datastore, _versions(datastore), _is_admin())}
-        if remainder[0] != 'versions' or len(remainder) > 2:
-            raise exceptions.NotFound(uuid='/'.join(remainder))
         if len(remainder) == 1:
             return {'versions': [views.version(row, _is_admin())
                                  for row in _versions(datastore)]}

@@ -8,6 +8,7 @@ from trove_lite.api.controllers import base
 from trove_lite.api.views import common as common_views
 from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
+from trove_lite.common import policy
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.instance import api as instance_api
@@ -82,21 +83,33 @@ class InstancesController(rest.RestController):
 
     @pecan.expose('json')
     def get_all(self):
+        policy.authorize(base.context(), 'instance:index')
         return self._list(detail=False)
 
     @pecan.expose('json')
     def detail(self):
+        policy.authorize(base.context(), 'instance:detail')
         return self._list(detail=True)
 
     @pecan.expose('json')
     def get_one(self, instance_id):
-        record = db_api.instance_get(instance_id, base.context().project_id)
+        context = base.context()
+        record = instance_api.get(context, instance_id)
+        policy.authorize(context, 'instance:show',
+                         {'tenant': record.tenant_id})
         return {'instance': self._view(record, detail=True)}
 
     @pecan.expose('json')
     def post(self):
+        context = base.context()
+        policy.authorize(context, 'instance:create')
         request = parse_create(base.json_body())
-        record = instance_api.create(base.context(), request)
+        # A create does what these calls do, so their rules apply too.
+        if request.databases:
+            policy.authorize(context, 'instance:extension:database:create')
+        if request.users:
+            policy.authorize(context, 'instance:extension:user:create')
+        record = instance_api.create(context, request)
         view = self._view(record, detail=True)
         # Trove's create response: no addresses yet, only the size.
         for key in ('ip', 'addresses'):
@@ -107,5 +120,9 @@ class InstancesController(rest.RestController):
     # Pecan answers 406 to that for a handler exposed as text/html.
     @pecan.expose('json')
     def delete(self, instance_id):
-        instance_api.delete(base.context(), instance_id)
+        context = base.context()
+        record = instance_api.get(context, instance_id)
+        policy.authorize(context, 'instance:delete',
+                         {'tenant': record.tenant_id})
+        instance_api.delete(context, record)
         return base.empty_response(202)

@@ -1,0 +1,101 @@
+"""The leaky-bucket rate limiter, on a fake clock."""
+
+import pytest
+
+from trove_lite.api import ratelimit
+from trove_lite.common import exceptions
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def limiter(clock, get=3, post=2, mgmt_post=1):
+    return ratelimit.Limiter([
+        ratelimit.Limit('POST', '*', '.*', post),
+        ratelimit.Limit('GET', '*', '.*', get),
+        ratelimit.Limit('POST', '*/mgmt', '^/mgmt', mgmt_post),
+    ], clock=clock)
+
+
+def test_value_requests_pass_then_the_next_is_refused(clock):
+    limits = limiter(clock)
+    for _ in range(3):
+        limits.check('p1', 'GET', '/instances')
+    with pytest.raises(exceptions.RateLimited) as refused:
+        limits.check('p1', 'GET', '/instances')
+    assert refused.value.code == 413
+    assert str(refused.value) == 'This request was rate-limited.'
+    assert refused.value.fault_fields() == {
+        'details': 'Only 3 GET request(s) can be made to * every minute.',
+        'retryAfter': '20'}
+    assert refused.value.response_headers() == {'Retry-After': '20'}
+
+
+def test_the_bucket_drains_over_time_and_refusals_are_not_counted(clock):
+    limits = limiter(clock)
+    for _ in range(3):
+        limits.check('p1', 'GET', '/instances')
+    for _ in range(5):
+        with pytest.raises(exceptions.RateLimited):
+            limits.check('p1', 'GET', '/instances')
+    clock.now += 19.5
+    with pytest.raises(exceptions.RateLimited) as refused:
+        limits.check('p1', 'GET', '/instances')
+    assert refused.value.retry_after == 1
+    clock.now += 0.5
+    limits.check('p1', 'GET', '/instances')
+
+
+def test_projects_and_verbs_have_their_own_buckets(clock):
+    limits = limiter(clock)
+    for _ in range(3):
+        limits.check('p1', 'GET', '/instances')
+    limits.check('p2', 'GET', '/instances')
+    limits.check('p1', 'POST', '/instances')
+    limits.check('p1', 'DELETE', '/instances/x')  # no DELETE limit here
+
+
+def test_a_mgmt_post_counts_against_both_post_limits(clock):
+    limits = limiter(clock)
+    limits.check('p1', 'POST', '/mgmt/quotas/p2')
+    with pytest.raises(exceptions.RateLimited) as refused:
+        limits.check('p1', 'POST', '/mgmt/quotas/p2')
+    assert refused.value.details == (
+        'Only 1 POST request(s) can be made to */mgmt every minute.')
+    # The refused request took nothing from the general POST bucket.
+    limits.check('p1', 'POST', '/instances')
+    with pytest.raises(exceptions.RateLimited):
+        limits.check('p1', 'POST', '/instances')
+
+
+def test_status_reports_remaining_and_next_available(clock):
+    limits = limiter(clock)
+    fresh = limits.status('p1')
+    assert [item['remaining'] for item in fresh] == [2, 3, 1]
+    assert {item['next_available'] for item in fresh} == {clock.now}
+    for _ in range(3):
+        limits.check('p1', 'GET', '/instances')
+    status = {item['limit'].verb + item['limit'].uri: item
+              for item in limits.status('p1')}
+    assert status['GET*']['remaining'] == 0
+    assert status['GET*']['next_available'] == pytest.approx(clock.now + 20)
+    clock.now += 40
+    assert limits.status('p1')[1]['remaining'] == 2
+
+
+def test_default_limits_are_trove_s(conf):
+    assert [(limit.verb, limit.uri, limit.regex, limit.value, limit.unit)
+            for limit in ratelimit.default_limits()] == [
+        ('POST', '*', '.*', 200, 60), ('PUT', '*', '.*', 200, 60),
+        ('DELETE', '*', '.*', 200, 60), ('GET', '*', '.*', 200, 60),
+        ('POST', '*/mgmt', '^/mgmt', 200, 60)]

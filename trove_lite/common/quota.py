@@ -1,0 +1,111 @@
+"""Quotas: how much of each resource a project may use.
+
+Trove's resources: ``instances`` (count), ``ram`` (MB of flavor RAM),
+``volumes`` (GB) and ``backups`` (count). A project's limit is the one an
+admin set (``PUT /mgmt/quotas/{project}``), else the config default
+``max_<resource>_per_tenant``; -1 means unlimited.
+
+Usage changes in the same database transaction as the rows that use it
+(db.api applies a UsageChange under a lock on the project's usage rows),
+so concurrent creates cannot pass a limit and a failed create leaves no
+usage behind. There are no separate reservations: ``reserved`` is always
+0 in the API.
+"""
+
+import dataclasses
+import logging
+
+from trove_lite.common import exceptions
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+
+LOG = logging.getLogger(__name__)
+
+# Trove's order, which GET /mgmt/quotas and /limits keep.
+RESOURCES = ('instances', 'ram', 'backups', 'volumes')
+
+_DEFAULT_OPTIONS = {
+    'instances': 'max_instances_per_tenant',
+    'ram': 'max_ram_per_tenant',
+    'backups': 'max_backups_per_tenant',
+    'volumes': 'max_volumes_per_tenant',
+}
+
+UNLIMITED = -1
+
+
+@dataclasses.dataclass(frozen=True)
+class UsageChange:
+    """Amounts a change adds to a project's usage (negative: frees).
+
+    With ``limits`` ({resource: limit}) the additions are checked against
+    them; a release has none.
+    """
+
+    project_id: str
+    deltas: dict
+    limits: dict | None = None
+
+
+def default_limits():
+    return {resource: CONF[_DEFAULT_OPTIONS[resource]]
+            for resource in RESOURCES}
+
+
+def get_limits(project_id):
+    """{resource: limit} of a project, in RESOURCES order."""
+    limits = default_limits()
+    limits.update((resource, limit) for resource, limit
+                  in db_api.quota_limits(project_id).items()
+                  if resource in limits)
+    return limits
+
+
+def get_usages(project_id):
+    """[(resource, in_use, limit)] of a project, in RESOURCES order."""
+    limits = get_limits(project_id)
+    usages = db_api.quota_usages(project_id)
+    return [(resource, usages.get(resource, 0), limits[resource])
+            for resource in RESOURCES]
+
+
+def set_limits(project_id, limits):
+    """Store validated limits ({resource: limit}) for a project."""
+    db_api.quota_limits_set(project_id, limits)
+    LOG.info('Quota limits of project %s set: %s', project_id, limits)
+
+
+def check_limit(resource, limit):
+    """Trove's checks of one integer limit of a quota update, in Trove's
+    order: at least -1, then a known resource."""
+    if limit < UNLIMITED:
+        raise exceptions.QuotaLimitTooSmall(limit=limit, resource=resource)
+    if resource not in RESOURCES:
+        raise exceptions.QuotaResourceUnknown(unknown=resource)
+
+
+def _instance_deltas(ram, volume_size):
+    deltas = {'instances': 1, 'ram': ram}
+    if volume_size:
+        deltas['volumes'] = volume_size
+    return deltas
+
+
+def instance_charge(project_id, flavor, volume_size):
+    """The usage a new instance adds, checked against the limits."""
+    return UsageChange(project_id, _instance_deltas(flavor.ram, volume_size),
+                       get_limits(project_id))
+
+
+def instance_release(record):
+    """The usage a deleted instance frees (its current flavor's RAM)."""
+    flavor = db_api.flavor_get(record.flavor_id)
+    if flavor is None:
+        LOG.warning('Flavor %s of instance %s is gone: its RAM stays '
+                    'counted in the quota usage of project %s',
+                    record.flavor_id, record.id, record.tenant_id)
+    ram = flavor.ram if flavor is not None else 0
+    deltas = _instance_deltas(ram, record.volume_size)
+    return UsageChange(record.tenant_id,
+                       {resource: -amount for resource, amount
+                        in deltas.items()})
