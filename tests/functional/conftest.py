@@ -1,7 +1,13 @@
-"""Fixtures of the functional tests: one real stack per test session."""
+"""Fixtures of the functional tests: one real stack per test session, and
+a real Keystone with a second stack behind it when a test needs them."""
+
+import dataclasses
+import os
+import secrets
 
 import pytest
 
+from tests.functional import keystone as keystone_module
 from tests.functional import stack as stack_module
 
 
@@ -18,3 +24,79 @@ def stack(tmp_path_factory):
 @pytest.fixture
 def api(stack):
     return stack.api('demo')
+
+
+@pytest.fixture(scope='session')
+def keystone(tmp_path_factory):
+    """A real Keystone (PyPI keystone, gunicorn, fernet, SQLite)."""
+    server = keystone_module.Keystone(str(tmp_path_factory.mktemp(
+        'keystone')))
+    try:
+        server.setup()
+        print(f'\nKeystone started in {server.startup_seconds:.1f} s')
+        yield server
+    finally:
+        server.teardown()
+
+
+@pytest.fixture(scope='session')
+def keystone_stack(tmp_path_factory, keystone):
+    """A stack whose API runs with ``auth_strategy = keystone``; its
+    ``policy_file`` path is ``keystone_stack.policy_file``."""
+    service = keystone.account('trove-lite', secrets.token_hex(12),
+                               'service', role='service')
+    base_dir = str(tmp_path_factory.mktemp('keystone-stack'))
+    deployment = stack_module.Stack(base_dir, overrides={
+        'DEFAULT': {'auth_strategy': 'keystone'},
+        'keystone_authtoken': keystone.authtoken_options(service),
+        'oslo_policy': {'policy_file': os.path.join(base_dir,
+                                                    'policy.yaml')},
+    })
+    deployment.policy_file = os.path.join(base_dir, 'policy.yaml')
+    try:
+        deployment.setup()
+        yield deployment
+    finally:
+        deployment.teardown()
+
+
+@dataclasses.dataclass
+class Caller:
+    """A Keystone user with a token, and API clients using that token."""
+
+    account: keystone_module.Account
+    token: str
+    stack: stack_module.Stack
+
+    @property
+    def project_id(self):
+        return self.account.project_id
+
+    @property
+    def api(self):
+        """A client of the caller's own project."""
+        return self.on(self.project_id)
+
+    def on(self, project_id):
+        """A client of any project's URL, with the caller's token."""
+        return self.stack.api(project_id, self.token)
+
+
+@pytest.fixture(scope='session')
+def caller(keystone, keystone_stack):
+    """``caller(user, project, role='member')``: that user (created once)
+    with a token for the project, against the Keystone-mode stack;
+    ``caller('admin', 'admin')`` is the cloud admin."""
+    known = {}
+
+    def make(user, project, role='member'):
+        if user not in known:
+            if user == 'admin':
+                account = keystone.admin
+            else:
+                account = keystone.account(user, secrets.token_hex(12),
+                                           project, role)
+            known[user] = Caller(account, keystone.token(
+                user, account.password, project), keystone_stack)
+        return known[user]
+    return make

@@ -232,6 +232,14 @@ class Stack:
                 'usage_sleep_time': '2',
                 'server_delete_time_out': '10',
                 'debug': 'true',
+                # Tests poll fast and share projects: rate limits and the
+                # instance quota are tested with values of their own.
+                'http_get_rate': '100000',
+                'http_post_rate': '100000',
+                'http_put_rate': '100000',
+                'http_delete_rate': '100000',
+                'http_mgmt_post_rate': '100000',
+                'max_instances_per_tenant': '100',
             },
             'database': {
                 'connection': f'mysql+pymysql://{DB_USER}@{DB_HOST}:'
@@ -435,16 +443,19 @@ class Stack:
     def project_url(self, project):
         return f'{self.url}/v1.0/{project}'
 
-    def api(self, project='demo'):
-        return APIClient(self.project_url(project))
+    def api(self, project='demo', token=None):
+        return APIClient(self.project_url(project), token)
 
 
 class APIClient:
-    """requests against one project's endpoint, plus waiting helpers."""
+    """requests against one project's endpoint (with a Keystone token
+    when given), plus waiting helpers."""
 
-    def __init__(self, base):
+    def __init__(self, base, token=None):
         self.base = base
         self.session = requests.Session()
+        if token is not None:
+            self.session.headers['X-Auth-Token'] = token
 
     def request(self, method, path, **kwargs):
         return self.session.request(method, self.base + path, timeout=30,
@@ -455,6 +466,9 @@ class APIClient:
 
     def post(self, path, body=None, **kwargs):
         return self.request('POST', path, json=body, **kwargs)
+
+    def put(self, path, body=None, **kwargs):
+        return self.request('PUT', path, json=body, **kwargs)
 
     def delete(self, path, **kwargs):
         return self.request('DELETE', path, **kwargs)
@@ -498,6 +512,16 @@ class APIClient:
         assert instance is not None, 'the instance disappeared'
         assert (instance['status'], instance['operating_status']) == (
             'ACTIVE', 'HEALTHY'), instance
+        return instance
+
+    def wait_build_failed(self, instance_id, timeout=90):
+        """Wait until a build failed for good: ERROR with its fault (the
+        status can read ERROR a moment before the task is recorded)."""
+        instance = self.wait_for(instance_id,
+                                 lambda i: i is None or 'fault' in i,
+                                 timeout)
+        assert instance is not None, 'the instance disappeared'
+        assert instance['status'] == 'ERROR', instance
         return instance
 
     def wait_gone(self, instance_id, timeout=60):
