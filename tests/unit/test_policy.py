@@ -1,12 +1,14 @@
 """Policy: Trove's rule names and defaults, decisions for owners, other
 projects and admins, policy.yaml overrides, and the generated sample."""
 
+import inspect
 import json
 import os
 import subprocess
 import sys
 
 import pytest
+from oslo_policy import _checks
 
 from trove_lite.common import context as trove_context
 from trove_lite.common import exceptions
@@ -118,3 +120,31 @@ def test_committed_sample_policy_is_what_the_generator_writes(tmp_path):
                            'policy.yaml.sample')) as committed:
         assert output.read_text() == committed.read(), (
             'regenerate it: tox -e genpolicy')
+
+
+def test_changed_policy_file_applies_after_the_reload_interval(
+        conf, tmp_path, monkeypatch):
+    path = tmp_path / 'policy.yaml'
+    path.write_text('{}')
+    conf.config(policy_file=str(path), group='oslo_policy')
+    monkeypatch.setattr(policy, 'RELOAD_INTERVAL', 3600)
+    policy.authorize(member(), 'instance:index')
+    path.write_text('"instance:index": "!"\n')
+    policy.authorize(member(), 'instance:index')  # not looked at yet
+    monkeypatch.setattr(policy, 'RELOAD_INTERVAL', 0)
+    with pytest.raises(exceptions.PolicyNotAuthorized):
+        policy.authorize(member(), 'instance:index')
+
+
+def test_argspec_cache_keeps_every_decision(conf, monkeypatch):
+    contexts = [member('p1'), member('p2'), admin()]
+    targets = [{'tenant': 'p1'}, {'tenant': 'p2'}]
+
+    def decisions():
+        return [policy.get_enforcer().authorize(rule.name, target, context)
+                for rule in policies.list_rules() for target in targets
+                for context in contexts]
+    cached = decisions()
+    monkeypatch.setattr(_checks, 'inspect', inspect)
+    assert decisions() == cached
+    assert cached.count(True) > 0 and cached.count(False) > 0
