@@ -605,7 +605,7 @@ _U = models.QuotaUsage.__table__
 
 def quota_limits(tenant_id):
     """The hard limits an admin set for a project: {resource: limit}."""
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         return dict(conn.execute(sa.select(_Q.c.resource, _Q.c.hard_limit)
                                  .where(_Q.c.tenant_id == tenant_id)).all())
 
@@ -632,7 +632,7 @@ def quota_limits_set(tenant_id, limits):
 
 def quota_usages(tenant_id):
     """What a project uses: {resource: in_use} (missing: nothing)."""
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         return dict(conn.execute(sa.select(_U.c.resource, _U.c.in_use)
                                  .where(_U.c.tenant_id == tenant_id)).all())
 
