@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import types
 
 import pytest
 import webob
@@ -23,9 +24,11 @@ def app(catalogue):
 
 def test_delete_with_accept_json_is_202_not_406(app, monkeypatch):
     deleted = []
+    record = types.SimpleNamespace(id='some-id', tenant_id='p1')
+    monkeypatch.setattr(instance_api, 'get',
+                        lambda context, instance_id: record)
     monkeypatch.setattr(instance_api, 'delete',
-                        lambda context, instance_id: deleted.append(
-                            instance_id))
+                        lambda context, record: deleted.append(record.id))
     request = webob.Request.blank(
         '/v1.0/p1/instances/some-id', method='DELETE',
         headers={'Accept': 'application/json'})
