@@ -64,9 +64,18 @@ class UserSpec(RemoteObject):
                 f'databases={self.databases!r}, password=***)')
 
 
+class CarriesDatabasesAndUsers:
+    """Turns the ``databases`` and ``users`` lists back into specs (a
+    dataclass sends nested objects as plain dicts)."""
+
+    def __post_init__(self):
+        self.databases = [_revive(d, DatabaseSpec) for d in self.databases]
+        self.users = [_revive(u, UserSpec) for u in self.users]
+
+
 @remotable
 @dataclasses.dataclass
-class InstanceSpec(RemoteObject):
+class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     """Everything the taskmanager needs to build one instance."""
 
     instance_id: str
@@ -84,10 +93,6 @@ class InstanceSpec(RemoteObject):
     availability_zone: str | None = None
     nics: list = dataclasses.field(default_factory=list)
 
-    def __post_init__(self):
-        self.databases = [_revive(d, DatabaseSpec) for d in self.databases]
-        self.users = [_revive(u, UserSpec) for u in self.users]
-
     def __repr__(self):
         return (f'InstanceSpec(instance_id={self.instance_id!r}, '
                 f'name={self.name!r}, flavor={self.flavor.get("id")!r}, '
@@ -97,7 +102,7 @@ class InstanceSpec(RemoteObject):
 
 @remotable
 @dataclasses.dataclass
-class PrepareRequest(RemoteObject):
+class PrepareRequest(CarriesDatabasesAndUsers, RemoteObject):
     """What the guest needs to set up its datastore."""
 
     memory_mb: int
@@ -106,10 +111,6 @@ class PrepareRequest(RemoteObject):
     root_password: str | None = None
     volume_size: int | None = None
     config_overrides: dict = dataclasses.field(default_factory=dict)
-
-    def __post_init__(self):
-        self.databases = [_revive(d, DatabaseSpec) for d in self.databases]
-        self.users = [_revive(u, UserSpec) for u in self.users]
 
     def __repr__(self):
         return (f'PrepareRequest(memory_mb={self.memory_mb}, '

@@ -275,16 +275,12 @@ def _remove(path):
 def _process_running(pid, sandbox):
     """Whether ``pid`` is a live process of this sandbox (not a zombie, not
     a recycled pid of something else)."""
-    if not pid:
+    if not pid or not _alive(pid):
         return False
     try:
-        with open(f'/proc/{pid}/stat') as stat:
-            state = stat.read().rsplit(')', 1)[1].split()[0]
-        cwd = os.readlink(f'/proc/{pid}/cwd')
-    except (FileNotFoundError, ProcessLookupError, PermissionError,
-            IndexError):
+        return os.readlink(f'/proc/{pid}/cwd') == sandbox
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
         return False
-    return state != 'Z' and cwd == sandbox
 
 
 def _signal_group(pid, signum):
