@@ -30,9 +30,10 @@ _LOCK = threading.Lock()
 
 def _create_engine(autocommit):
     url = CONF.database.connection
-    # The autocommit engine serves the hot reads and heartbeats: no ping
-    # per checkout; a connection the server dropped fails one statement,
-    # which ``retry_once_on_disconnect`` repeats on a fresh connection.
+    # The autocommit engine serves the hot reads and heartbeats: it pings
+    # only connections that sat idle (see _ping_if_idle); one the server
+    # dropped meanwhile fails one statement, which
+    # ``retry_once_on_disconnect`` repeats where that is safe.
     kwargs = {'pool_pre_ping': not autocommit}
     if url.startswith('sqlite'):
         # An in-memory database (unit tests) exists once, shared by every
@@ -44,12 +45,36 @@ def _create_engine(autocommit):
     kwargs.update(pool_size=CONF.database.max_pool_size,
                   max_overflow=CONF.database.max_pool_size,
                   pool_recycle=CONF.database.connection_recycle_time)
-    if autocommit:
-        # Connections born in autocommit mode: no BEGIN, no ROLLBACK on
-        # return to the pool, one round trip per statement.
-        kwargs.update(isolation_level='AUTOCOMMIT',
-                      skip_autocommit_rollback=True)
-    return sa.create_engine(url, **kwargs)
+    if not autocommit:
+        return sa.create_engine(url, **kwargs)
+    # Connections born in autocommit mode: no BEGIN, no ROLLBACK on return
+    # to the pool, one round trip per statement.
+    engine = sa.create_engine(url, isolation_level='AUTOCOMMIT',
+                              skip_autocommit_rollback=True, **kwargs)
+    sa.event.listen(engine, 'checkin', _note_idle_since)
+    sa.event.listen(engine, 'checkout', _ping_if_idle)
+    return engine
+
+
+# A connection idle this long is pinged before use (a busy one is not: the
+# ping would cost a round trip per request).
+IDLE_PING_SECONDS = 5.0
+
+
+def _note_idle_since(dbapi_connection, connection_record):
+    connection_record.info['idle_since'] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, connection_record, proxy):
+    idle_since = connection_record.info.get('idle_since')
+    if idle_since is None or \
+            time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    try:
+        dbapi_connection.ping(reconnect=False)
+    except Exception as error:
+        # The pool replaces the connection and tries the next one.
+        raise sa.exc.DisconnectionError(str(error)) from error
 
 
 def get_engine(autocommit=False):
@@ -603,6 +628,7 @@ _Q = models.Quota.__table__
 _U = models.QuotaUsage.__table__
 
 
+@retry_once_on_disconnect
 def quota_limits(tenant_id):
     """The hard limits an admin set for a project: {resource: limit}."""
     with get_engine(autocommit=True).connect() as conn:
@@ -630,6 +656,7 @@ def quota_limits_set(tenant_id, limits):
                     hard_limit=hard_limit, updated=now))
 
 
+@retry_once_on_disconnect
 def quota_usages(tenant_id):
     """What a project uses: {resource: in_use} (missing: nothing)."""
     with get_engine(autocommit=True).connect() as conn:
