@@ -29,3 +29,55 @@ def test_character_set_must_be_a_plain_word():
         sql.create_database('d', 'utf8; DROP')
     with pytest.raises(ValueError):
         sql.set_global('max_connections; SHUTDOWN', 1)
+    with pytest.raises(ValueError):
+        sql.create_database('d', 'utf8mb4\n')
+
+
+def test_percent_in_an_identifier_survives_the_drivers_formatting():
+    statement, params = sql.create_database('a%b')
+    assert statement % params == 'CREATE DATABASE IF NOT EXISTS `a%b`'
+
+
+def test_grants_match_only_the_database_named():
+    statement, params = sql.grant_all_on_database('app_db', 'bob', '%')
+    assert statement == ('GRANT ALL PRIVILEGES ON `app\\_db`.* '
+                         'TO %s@%s')
+    assert params == ('bob', '%')
+    statement, params = sql.revoke_all_on_database('app_db', 'bob', '%')
+    assert statement.startswith('REVOKE ALL PRIVILEGES ON `app\\_db`.* ')
+    assert sql.unescape_wildcards(sql.escape_wildcards('a_b%c')) == 'a_b%c'
+
+
+def test_grant_target_is_quoted_too():
+    statement, _params = sql.grant_all_on_database('x`.* TO evil', 'b', '%')
+    assert statement.startswith('GRANT ALL PRIVILEGES ON `x``.* TO evil`.*')
+
+
+def test_account_statements_bind_every_name_host_and_password():
+    for statement, params in (
+            sql.rename_user('a', '%', "b'", '10.0.0.0/255.0.0.0'),
+            sql.set_password("o'neil", '%', "p'w"),
+            sql.create_user_if_missing('root', '%', "p'w"),
+            sql.set_password_if_exists('root', '%', "p'w"),
+            sql.get_user("o'neil", '%'),
+            sql.list_database_grants("o'neil", '%')):
+        assert "'w" not in statement and "o'neil" not in statement
+        assert statement.count('%s') == len(params)
+
+
+@pytest.mark.parametrize('builder', [sql.list_users, sql.list_databases])
+def test_list_statements_are_fixed_text_with_bound_paging(builder):
+    first, params = builder(['mysql', 'sys'], limit=20)
+    again, marker_params = builder(['x'], limit=5, marker="a'b",
+                                   include_marker=True)
+    assert first == again  # nothing from the request is in the text
+    assert params == ('mysql,sys', None, None, False, None, 21)
+    assert marker_params == ('x', "a'b", "a'b", True, "a'b", 6)
+    _statement, unlimited = builder([], limit=None)
+    assert unlimited[-1] > 10 ** 18
+
+
+def test_read_only_is_set_and_read_as_a_global():
+    assert sql.set_global('read_only', 1) == (
+        'SET GLOBAL read_only = %s', (1,))
+    assert sql.get_global('read_only') == ('SELECT @@GLOBAL.read_only', ())

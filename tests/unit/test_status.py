@@ -90,3 +90,22 @@ def test_codes_are_unique():
     assert len(task_codes) == len(set(task_codes))
     assert len(service_codes) == len(set(service_codes))
     assert Tasks.from_code(0x5b) == Tasks.BUILDING_ERROR_TIMEOUT_GA
+
+
+@pytest.mark.parametrize('task, server, service, refusal', [
+    (Tasks.NONE, 'ACTIVE', Services.HEALTHY, None),
+    (Tasks.NONE, 'ACTIVE', Services.RUNNING, None),
+    (Tasks.NONE, 'ACTIVE', Services.SHUTDOWN, None),
+    (Tasks.NONE, 'ACTIVE', Services.BLOCKED, None),
+    (Tasks.RESTART_REQUIRED, 'ACTIVE', Services.RESTART_REQUIRED, None),
+    (Tasks.BUILDING, 'BUILD', Services.NEW, ('instance', 'BUILD')),
+    (Tasks.NONE, 'SHUTDOWN', Services.SHUTDOWN, ('instance', 'SHUTDOWN')),
+    (Tasks.REBOOTING, 'ACTIVE', Services.RESTARTING, ('task', 'REBOOTING')),
+    (Tasks.RESIZING, 'ACTIVE', Services.HEALTHY, ('task', 'RESIZING')),
+    (Tasks.DELETING, 'ACTIVE', Services.HEALTHY, ('task', 'DELETING')),
+    (Tasks.NONE, 'ACTIVE', Services.FAILED_TIMEOUT_GUESTAGENT,
+     ('instance', 'ACTIVE')),
+    (Tasks.NONE, 'ACTIVE', Services.UNKNOWN, ('instance', 'ACTIVE')),
+])
+def test_action_gate_follows_trove(task, server, service, refusal):
+    assert status.action_refusal(task, server, service) == refusal

@@ -53,8 +53,11 @@ class DatabaseSpec(RemoteObject):
 @remotable
 @dataclasses.dataclass
 class UserSpec(RemoteObject):
+    """A datastore user; ``password`` is only set where one is being set
+    (never when a guest lists its users)."""
+
     name: str
-    password: str
+    password: str | None = None
     host: str = '%'
     databases: list[str] = dataclasses.field(default_factory=list)
 

@@ -7,6 +7,7 @@ makes, finds and removes servers and volumes.
 import abc
 import dataclasses
 
+from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 
 
@@ -110,6 +111,20 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def delete_server(self, server_id):
         """Stop and remove a server; a missing one is not an error."""
+
+    def resize_server(self, server_id, flavor):
+        """Give a server another flavor (a dict like the create's); return
+        the Server, ACTIVE again."""
+        raise exceptions.NotImplementedYet(
+            f'The {type(self).__name__} compute driver cannot resize '
+            f'servers.')
+
+    def extend_volume(self, volume_id, size_gb):
+        """Grow a volume to ``size_gb``; the server using it sees the new
+        size (its guest is then told through ``resize_fs``)."""
+        raise exceptions.NotImplementedYet(
+            f'The {type(self).__name__} compute driver cannot extend '
+            f'volumes.')
 
 
 def load_driver(name):

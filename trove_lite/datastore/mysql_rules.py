@@ -22,10 +22,16 @@ MAX_HOST = 60
 _DATABASE_NAME = re.compile(r'^[A-Za-z0-9_-]+\Z')
 _USER_NAME = re.compile(r'^[A-Za-z0-9_.-]+\Z')
 _HAS_ALNUM = re.compile(r'[A-Za-z0-9]')
-# Trove's host pattern: optional leading/trailing wildcard around word
-# characters, dots and dashes.
-_HOST = re.compile(r'^%?[\w.-]*%?\Z', re.ASCII)
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+# Trove's MySQLUser rule for passwords: no quotes, semicolons, backticks,
+# commas, slashes or backslashes, and no whitespace at either end.
+_PASSWORD_FORBIDDEN = re.compile(r"""^\s|\s\Z|['"`;,/\\]""")
+# An IPv4 host pattern with MariaDB's "%" wildcard: "10.0.%", "192.168.%.1".
+_HOST_PATTERN_PART = re.compile(r'^(%|[0-9]{1,3})\Z')
+
+HOST_HELP = ('must be "%", an IPv4 address, an IPv4 pattern with "%" such '
+             'as "10.0.%", an IPv4 CIDR such as "10.0.0.0/8", or an IPv6 '
+             'address; guests resolve no host names')
 
 
 @functools.cache
@@ -74,20 +80,71 @@ def check_user_name(name):
 
 
 def check_host(host):
+    """A host MariaDB can match without name resolution (guests run with
+    ``skip-name-resolve``, so an account for a host name could never log
+    in). A CIDR must be IPv4: MariaDB 10.11 knows only the
+    ``address/netmask`` form, which the guest writes for it (see
+    ``to_server_host``)."""
     if not isinstance(host, str) or not host:
         return 'host must be a non-empty string'
     if len(host) > MAX_HOST:
         return f'host is longer than {MAX_HOST} characters'
+    if _CONTROL.search(host):
+        return 'host must not contain control characters'
+    if host == '%' or _is_ip_address(host):
+        return None
+    if '/' in host:
+        if ':' in host:
+            return (f'host {host!r}: MariaDB matches networks only in '
+                    f'IPv4; give an IPv4 CIDR or one IPv6 address')
+        try:
+            ipaddress.IPv4Network(host, strict=True)
+        except ValueError:
+            return (f'host {host!r} is not a valid IPv4 CIDR (the address '
+                    f'must be the network address)')
+        return None
+    parts = host.split('.')
+    if (len(parts) <= 4 and '%' in parts
+            and all(_HOST_PATTERN_PART.match(part) for part in parts)
+            and all(part == '%' or int(part) <= 255 for part in parts)):
+        return None
+    return f'host {host!r} {HOST_HELP}'
+
+
+def _is_ip_address(value):
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def canonical_host(host):
+    """A checked host in one spelling: a CIDR with its prefix length
+    (``10.0.0.0/255.0.0.0`` becomes ``10.0.0.0/8``)."""
+    if '/' in host:
+        return str(ipaddress.IPv4Network(host))
+    return host
+
+
+def to_server_host(host):
+    """The Host value MariaDB stores and matches for an API host: an IPv4
+    CIDR becomes ``address/netmask``, MariaDB's only network syntax."""
+    if '/' in host:
+        network = ipaddress.IPv4Network(host)
+        return f'{network.network_address}/{network.netmask}'
+    return host
+
+
+def from_server_host(host):
+    """The API spelling of a stored Host value (the reverse of
+    ``to_server_host``)."""
     if '/' in host:
         try:
-            ipaddress.ip_network(host, strict=True)
+            return str(ipaddress.IPv4Network(host))
         except ValueError:
-            return f'host {host!r} is not a valid CIDR'
-        return None
-    if not _HOST.match(host):
-        return (f'host {host!r} must be "%", an IP address, a CIDR or a '
-                f'host name with an optional "%" wildcard')
-    return None
+            return host
+    return host
 
 
 def check_password(password):
@@ -99,6 +156,9 @@ def check_password(password):
         return 'password must not contain control characters'
     if not _HAS_ALNUM.search(password):
         return 'password needs at least one letter or digit'
+    if _PASSWORD_FORBIDDEN.search(password):
+        return ('password must not contain \' " ` ; , / or \\ nor start '
+                'or end with a space')
     return None
 
 

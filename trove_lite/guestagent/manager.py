@@ -1,9 +1,15 @@
 """The guest agent's RPC endpoint, common to every datastore.
 
 A datastore manager subclass supplies the datastore work (``do_prepare``,
-``datastore_status``); this class runs the protocol around it: status
-reports, notifications, the prepare-completed marker that lets a rebooted
-guest resume.
+``datastore_status``, its databases and users); this class runs the
+protocol around it: status reports, notifications, the prepare-completed
+marker that lets a rebooted guest resume, restarts, and the data volume.
+
+The volume of a local-driver guest has a disk allowance instead of a
+filesystem size. It is enforced here: once the volume's files occupy the
+whole allowance, the datastore refuses writes (as it would on a full
+disk) until space is freed or the volume grows; the check runs with every
+status report and after every resize.
 """
 
 import logging
@@ -13,8 +19,12 @@ import traceback
 
 import oslo_messaging as messaging
 
+from trove_lite.common import exceptions
 from trove_lite.conductor import rpcapi as conductor_rpcapi
+from trove_lite.conf import CONF
 from trove_lite.guestagent import status as guest_status
+from trove_lite.guestagent import volume
+from trove_lite.instance.status import DATASTORE_RUNNING
 
 LOG = logging.getLogger(__name__)
 
@@ -93,8 +103,63 @@ class Manager:
 
     def report_status(self):
         """Periodic heartbeat: the datastore's current status."""
-        if self.status.is_installed:
-            self.status.set_status(self.datastore_status())
+        with self.status.lock:
+            if not self.status.is_installed:
+                return
+            status = self.datastore_status()
+            if status in DATASTORE_RUNNING:
+                self.enforce_disk_allowance()
+            self.status.set_status(status)
+
+    def restart(self, context):
+        """Restart the datastore (a call from the taskmanager). Returns the
+        ``sent`` stamp of the heartbeat that reports the status afterwards,
+        so the caller can wait until the conductor has applied it."""
+        with self.status.lock:
+            LOG.info('Restarting the datastore')
+            try:
+                self.stop_datastore()
+                self.start_datastore()
+                self.enforce_disk_allowance()
+            finally:
+                sent = self.status.set_status(self.datastore_status(),
+                                              force=True)
+            LOG.info('The datastore restarted')
+            return sent
+
+    def apply_flavor(self, context, memory_mb):
+        """The instance's flavor changed: size the datastore for
+        ``memory_mb`` of RAM, now and for every later start."""
+        LOG.info('Applying a flavor with %s MB of RAM', memory_mb)
+        self.resize_memory(memory_mb)
+
+    def get_filesystem_stats(self, context, fs_path=None):
+        """Used and total space of the data volume (``fs_path`` is ignored
+        as in Trove: the volume is always the datastore's)."""
+        return volume.filesystem_stats(CONF.guest_agent.mount_point,
+                                       CONF.guest_agent.disk_allowance_gb)
+
+    def resize_fs(self, context, device_path=None, mount_point=None,
+                  online=True):
+        """The volume grew. A local volume's new size is its new disk
+        allowance, which the driver wrote into this guest's config."""
+        CONF.reload_config_files()
+        if not CONF.guest_agent.disk_allowance_gb:
+            raise exceptions.DatastoreOperationError(
+                reason='growing the filesystem of a block device is not '
+                       'supported by this guest')
+        LOG.info('The volume now has %s GB',
+                 CONF.guest_agent.disk_allowance_gb)
+        with self.status.lock:
+            self.enforce_disk_allowance()
+
+    def enforce_disk_allowance(self):
+        """Refuse writes while the volume has used up its allowance, and
+        accept them again once it has not."""
+        allowance = CONF.guest_agent.disk_allowance_gb
+        if allowance:
+            self.refuse_writes(volume.is_over_allowance(
+                CONF.guest_agent.mount_point, allowance))
 
     def shutdown(self):
         """The agent is stopping: stop the datastore cleanly."""
@@ -117,4 +182,14 @@ class Manager:
         raise NotImplementedError
 
     def stop_datastore(self):
+        raise NotImplementedError
+
+    def resize_memory(self, memory_mb):
+        """Size the running datastore for ``memory_mb`` of RAM, and keep
+        that for every later start."""
+        raise NotImplementedError
+
+    def refuse_writes(self, refuse):
+        """Make the datastore refuse (or accept again) tenants' writes;
+        must be cheap when nothing changes."""
         raise NotImplementedError

@@ -1,6 +1,7 @@
 """The guest's side of the status model: heartbeats through the conductor."""
 
 import logging
+import threading
 import time
 
 from trove_lite.common import context as trove_context
@@ -12,22 +13,32 @@ LOG = logging.getLogger(__name__)
 
 class StatusReporter:
     """Sends ``heartbeat`` casts; before prepare has completed only forced
-    reports (begin and end of the install) go out, as in Trove."""
+    reports (begin and end of the install) go out, as in Trove.
+
+    ``lock`` is held by whoever changes the datastore's state (a restart)
+    and by the periodic report, so a status measured before a change can
+    never be sent after it.
+    """
 
     def __init__(self, instance_id, conductor=None):
         self.instance_id = instance_id
         self.conductor = conductor or conductor_rpcapi.API()
         self.is_installed = False
         self.status = ServiceStatuses.NEW
+        self.lock = threading.RLock()
 
     def set_status(self, status, force=False):
+        """Report ``status``; returns the report's ``sent`` stamp (None
+        when nothing was sent)."""
         if not (force or self.is_installed):
             LOG.debug('Prepare has not completed; no heartbeat sent')
-            return
+            return None
+        sent = time.time()
         self.conductor.heartbeat(
             trove_context.get_admin_context(), self.instance_id,
-            {'service_status': status.description}, sent=time.time())
+            {'service_status': status.description}, sent=sent)
         self.status = status
+        return sent
 
     def begin_install(self):
         self.set_status(ServiceStatuses.BUILDING, force=True)

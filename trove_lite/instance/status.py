@@ -164,3 +164,37 @@ def operating_status(task, server_status, service_status):
     if task != InstanceTasks.NONE or server_status != 'ACTIVE':
         return ''
     return service_status.api_status
+
+
+# Trove's "can perform action" gate (restart, resize, ...): the server must
+# be up, no other task may run, and the datastore must be in one of these.
+ACTION_ALLOWED_SERVICE = frozenset({
+    ServiceStatuses.RUNNING, ServiceStatuses.SHUTDOWN,
+    ServiceStatuses.CRASHED, ServiceStatuses.BLOCKED,
+    ServiceStatuses.HEALTHY, ServiceStatuses.RESTART_REQUIRED})
+_ACTION_ALLOWED_TASKS = frozenset({InstanceTasks.NONE,
+                                   InstanceTasks.RESTART_REQUIRED})
+
+# The datastore answers for database, user and root operations.
+DATASTORE_RUNNING = frozenset({ServiceStatuses.RUNNING,
+                               ServiceStatuses.HEALTHY})
+
+# API statuses in which the guest is not asked for its volume usage.
+GUEST_UNAVAILABLE = frozenset({'BUILD', 'REBOOT', 'RESIZE', 'PROMOTE',
+                               'EJECT', 'UPGRADE', 'SHUTDOWN'})
+# Service statuses only a guest that is up reports (whatever its
+# datastore does).
+GUEST_ANSWERING = ACTION_ALLOWED_SERVICE
+
+
+def action_refusal(task, server_status, service_status):
+    """Why an action may not start now, as ``(status_type, status)`` for
+    Trove's 422 message; None when it may. ``service_status`` is the
+    effective one (after heartbeat expiry)."""
+    if server_status not in ('ACTIVE', 'HEALTHY'):
+        return 'instance', server_status
+    if task not in _ACTION_ALLOWED_TASKS:
+        return 'task', task.action
+    if service_status not in ACTION_ALLOWED_SERVICE:
+        return 'instance', api_status(task, server_status)
+    return None

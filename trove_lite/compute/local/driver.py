@@ -84,6 +84,29 @@ class LocalDriver(base.ComputeDriver):
         shutil.rmtree(self._volume_path(volume_id), ignore_errors=True)
         _remove(self._volume_path(volume_id) + '.json')
 
+    def _volume_record(self, volume_id):
+        with open(self._volume_path(volume_id) + '.json') as meta:
+            return json.load(meta)
+
+    def extend_volume(self, volume_id, size_gb):
+        """A local volume's size is the disk allowance of the guest using
+        it: the new size goes into the volume's record and into the
+        guest's config, which the guest re-reads in ``resize_fs``."""
+        record = self._volume_record(volume_id)
+        record['size'] = size_gb
+        path = self._volume_path(volume_id) + '.json'
+        with open(path + '.tmp', 'w') as meta:
+            json.dump(record, meta)
+        os.rename(path + '.tmp', path)
+        servers = os.path.join(self.state_path, 'servers')
+        for server_id in os.listdir(servers):
+            server = self._read_server(server_id)
+            if server and server.get('volume_id') == volume_id:
+                _set_config(os.path.join(self._server_path(server_id),
+                                         'guest.conf'),
+                            'guest_agent', 'disk_allowance_gb', size_gb)
+        LOG.info('Volume %s extended to %s GB', volume_id, size_gb)
+
     # --- servers ---------------------------------------------------------
 
     def _server_path(self, server_id):
@@ -150,6 +173,8 @@ class LocalDriver(base.ComputeDriver):
                 'mount_point': self._volume_path(volume_id),
                 'template_datadir': template,
                 'mariadbd_path': CONF.local_compute.mariadbd_path,
+                'disk_allowance_gb': (self._volume_record(volume_id)['size']
+                                      if volume_id else 0),
             },
         })
         record['pid'] = self._boot(server_id, image_id, config_file)
@@ -218,6 +243,17 @@ class LocalDriver(base.ComputeDriver):
                  record['pid'])
         return self._server(record)
 
+    def resize_server(self, server_id, flavor):
+        """A local server takes no resources by flavor: the new flavor is
+        recorded, and its guest sizes the datastore (``apply_flavor``)."""
+        record = self._read_server(server_id)
+        if record is None:
+            raise exceptions.ComputeError(
+                reason=f'server {server_id} does not exist')
+        record['flavor_id'] = flavor['id']
+        self._write_server(server_id, record)
+        return self._server(record)
+
     def delete_server(self, server_id):
         record = self._read_server(server_id)
         if record is not None and record.get('pid'):
@@ -260,9 +296,27 @@ def _write_config(path, *section_maps):
                 parser.add_section(section)
             for key, value in values.items():
                 parser.set(section, key, str(value))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    _write_private_config(path, parser)
+
+
+def _write_private_config(path, parser):
+    """Replace a config file atomically, readable by its owner only (it
+    holds the guest's broker credentials)."""
+    fd = os.open(path + '.tmp', os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                 0o600)
     with os.fdopen(fd, 'w') as out:
         parser.write(out)
+    os.rename(path + '.tmp', path)
+
+
+def _set_config(path, section, option, value):
+    """Change one option of a guest's config file."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    if not parser.has_section(section):
+        parser.add_section(section)
+    parser.set(section, option, str(value))
+    _write_private_config(path, parser)
 
 
 def _remove(path):

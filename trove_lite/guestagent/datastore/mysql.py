@@ -4,7 +4,6 @@ template datadir, administered over its unix socket as ``os_admin``."""
 import configparser
 import logging
 import os
-import secrets
 import socket
 import subprocess
 import time
@@ -14,6 +13,7 @@ import pymysql
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.guestagent import manager
+from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_config
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.instance.status import ServiceStatuses
@@ -21,10 +21,6 @@ from trove_lite.instance.status import ServiceStatuses
 LOG = logging.getLogger(__name__)
 
 ADMIN_USER = 'os_admin'
-
-
-def generate_password():
-    return secrets.token_urlsafe(24)
 
 
 class MariaDBServer:
@@ -70,6 +66,17 @@ class MariaDBServer:
         """Size the running server for the flavor's RAM: set the dynamic
         variables now, and write them for every later start."""
         self.write_options(memory_mb, overrides)
+        self._set_memory(connection, memory_mb)
+
+    def resize_memory(self, connection, memory_mb):
+        """Like ``apply_memory`` for a server already set up: only the
+        memory settings of its option file change, nothing else in it."""
+        settings = mysql_config.parse(self.options_file)
+        settings.update(mysql_config.memory_settings(memory_mb))
+        _write_private(self.options_file, mysql_config.render(settings))
+        self._set_memory(connection, memory_mb)
+
+    def _set_memory(self, connection, memory_mb):
         cursor = connection.cursor()
         for name, value in mysql_config.memory_settings(memory_mb).items():
             cursor.execute(*sql.set_global(name, mysql_config.to_bytes(
@@ -162,7 +169,7 @@ class MariaDBServer:
     def secure(self, connection):
         """Create ``os_admin`` with a fresh password the agent keeps, give
         root a random password nobody is told, and keep root local only."""
-        admin_password = generate_password()
+        admin_password = mysql_admin.generate_password()
         cursor = connection.cursor()
         cursor.execute(*sql.drop_user(ADMIN_USER, 'localhost'))
         cursor.execute(*sql.create_user(ADMIN_USER, 'localhost',
@@ -171,10 +178,14 @@ class MariaDBServer:
         cursor.execute(*sql.list_root_accounts())
         for user, host in cursor.fetchall():
             if host == 'localhost':
-                cursor.execute(*sql.set_password(user, host,
-                                                 generate_password()))
+                cursor.execute(*sql.set_password(
+                    user, host, mysql_admin.generate_password()))
             else:
                 cursor.execute(*sql.drop_user(user, host))
+        # Anonymous accounts would let anyone in (and show up as users).
+        cursor.execute(*sql.list_anonymous_accounts())
+        for user, host in cursor.fetchall():
+            cursor.execute(*sql.drop_user(user, host))
         _write_private(self.admin_file,
                        f'[client]\nuser={ADMIN_USER}\n'
                        f'password={admin_password}\n')
@@ -196,6 +207,7 @@ class MySqlManager(manager.Manager):
             sandbox_path, options.mount_point, options.bind_address,
             getattr(CONF, CONF.datastore_manager).port,
             options.mariadbd_path)
+        self.admin = mysql_admin.MariaDBAdmin(self.server.admin_connection)
 
     def preboot_datastore(self):
         self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)
@@ -230,3 +242,90 @@ class MySqlManager(manager.Manager):
 
     def stop_datastore(self):
         self.server.stop(CONF.state_change_wait_time)
+
+    def resize_memory(self, memory_mb):
+        with self.server.admin_connection() as connection:
+            self.server.resize_memory(connection, memory_mb)
+
+    def refuse_writes(self, refuse):
+        """``read_only`` stops every account without the READ ONLY ADMIN
+        privilege: tenants' users. The agent (and root, when enabled) can
+        still delete data to make room."""
+        with self.server.admin_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute(*sql.get_global('read_only'))
+            if bool(cursor.fetchone()[0]) != refuse:
+                LOG.warning('The volume is %s: %s writes',
+                            'full' if refuse else 'no longer full',
+                            'refusing' if refuse else 'accepting')
+                cursor.execute(*sql.set_global('read_only', int(refuse)))
+
+    # --- RPC: databases ---------------------------------------------------
+
+    def create_database(self, context, databases):
+        """Create databases (DatabaseSpecs); a cast."""
+        self.admin.create_databases(databases)
+
+    def delete_database(self, context, database):
+        """Drop one database (a DatabaseSpec); a cast."""
+        self.admin.delete_database(database)
+
+    def list_databases(self, context, limit=None, marker=None,
+                       include_marker=False):
+        """One page of databases: ``(DatabaseSpecs, next_marker)``."""
+        return self.admin.list_databases(limit, marker, include_marker)
+
+    # --- RPC: users and access ----------------------------------------------
+
+    def create_user(self, context, users):
+        """Create users (UserSpecs) with their grants; a cast."""
+        self.admin.create_users(users)
+
+    def delete_user(self, context, user):
+        """Drop one user (a UserSpec); a cast."""
+        self.admin.delete_user(user)
+
+    def get_user(self, context, username, hostname):
+        """The user (a UserSpec with its databases), or None."""
+        return self.admin.get_user(username, hostname)
+
+    def list_users(self, context, limit=None, marker=None,
+                   include_marker=False):
+        """One page of users: ``(UserSpecs, next_marker)``."""
+        return self.admin.list_users(limit, marker, include_marker)
+
+    def list_access(self, context, username, hostname):
+        """The databases (DatabaseSpecs) a user may use."""
+        return self.admin.list_access(username, hostname)
+
+    def grant_access(self, context, username, hostname, databases):
+        """Give a user all privileges on databases (names)."""
+        self.admin.grant_access(username, hostname, databases)
+
+    def revoke_access(self, context, username, hostname, database):
+        """Take a user's privileges on one database away."""
+        self.admin.revoke_access(username, hostname, database)
+
+    def change_passwords(self, context, users):
+        """Set new passwords (UserSpecs); a cast."""
+        self.admin.change_passwords(users)
+
+    def update_attributes(self, context, username, hostname, user_attrs):
+        """Set a user's password and/or rename it; a cast."""
+        self.admin.update_attributes(username, hostname, user_attrs)
+
+    # --- RPC: root ----------------------------------------------------------
+
+    def enable_root(self, context):
+        """Enable remote root with a generated password (returned)."""
+        return self.admin.enable_root()
+
+    def enable_root_with_password(self, context, root_password):
+        """Enable remote root with the caller's password."""
+        return self.admin.enable_root(root_password)
+
+    def disable_root(self, context):
+        self.admin.disable_root()
+
+    def is_root_enabled(self, context):
+        return self.admin.is_root_enabled()

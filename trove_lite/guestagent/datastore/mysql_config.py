@@ -80,3 +80,16 @@ def template_settings():
     if os.geteuid() == 0:
         settings['user'] = 'root'
     return settings
+
+
+def parse(path):
+    """The settings of an option file written by ``render``."""
+    settings = {}
+    with open(path) as options:
+        for line in options:
+            line = line.strip()
+            if not line or line.startswith(('[', '#')):
+                continue
+            name, separator, value = line.partition('=')
+            settings[name] = value if separator else None
+    return settings

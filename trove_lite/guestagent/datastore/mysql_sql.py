@@ -4,18 +4,22 @@ Every statement is built here: identifiers are quoted with backticks (a
 backtick inside is doubled), values are bound parameters, and character
 sets and collations must be plain words. Nothing from a request is ever
 pasted into SQL unquoted.
+
+Each builder returns ``(statement, parameters)`` for PyMySQL's
+``cursor.execute``, which always applies %-formatting: a "%" in quoted
+text is therefore written as "%%".
 """
 
 import re
 
-_WORD = re.compile(r'^[A-Za-z0-9_]+$')
+_WORD = re.compile(r'^[A-Za-z0-9_]+\Z')
 
 
 def quote_identifier(name):
     """A backtick-quoted identifier; NUL cannot be represented."""
     if not name or '\x00' in name:
         raise ValueError('invalid identifier')
-    return '`' + name.replace('`', '``') + '`'
+    return '`' + name.replace('`', '``').replace('%', '%%') + '`'
 
 
 def _word(value, what):
@@ -49,9 +53,105 @@ def set_password(name, host, password):
     return 'ALTER USER %s@%s IDENTIFIED BY %s', (name, host, password)
 
 
+def escape_wildcards(database):
+    """A database name as a GRANT pattern that matches only itself: "_"
+    and "%" are wildcards there, so ``app_db`` would also match
+    ``appXdb``."""
+    return (database.replace('\\', '\\\\').replace('_', '\\_')
+            .replace('%', '\\%'))
+
+
+def unescape_wildcards(pattern):
+    """The database name of a GRANT pattern made by ``escape_wildcards``."""
+    return re.sub(r'\\(.)', r'\1', pattern)
+
+
+def _database_grant_target(database):
+    return f'{quote_identifier(escape_wildcards(database))}.*'
+
+
 def grant_all_on_database(database, name, host):
-    return (f'GRANT ALL PRIVILEGES ON {quote_identifier(database)}.* '
+    return (f'GRANT ALL PRIVILEGES ON {_database_grant_target(database)} '
             'TO %s@%s', (name, host))
+
+
+def revoke_all_on_database(database, name, host):
+    return (f'REVOKE ALL PRIVILEGES ON {_database_grant_target(database)} '
+            'FROM %s@%s', (name, host))
+
+
+def list_database_grants(name, host):
+    """The database patterns an account holds privileges on."""
+    return ('SELECT Db FROM mysql.db WHERE User = %s AND Host = %s '
+            'ORDER BY Db', (name, host))
+
+
+def rename_user(name, host, new_name, new_host):
+    return 'RENAME USER %s@%s TO %s@%s', (name, host, new_name, new_host)
+
+
+def create_user_if_missing(name, host, password):
+    return ('CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s',
+            (name, host, password))
+
+
+def set_password_if_exists(name, host, password):
+    return 'ALTER USER IF EXISTS %s@%s IDENTIFIED BY %s', (name, host,
+                                                          password)
+
+
+# Paging as Trove does it: rows after the marker (or from it, with
+# include_marker) in key order, one row more than the page so the caller
+# knows whether another page follows. No limit is a limit nobody reaches.
+_NO_LIMIT = 2 ** 63
+
+
+def _page_params(marker, include_marker, limit):
+    return (marker, marker, bool(include_marker), marker,
+            _NO_LIMIT if limit is None else int(limit) + 1)
+
+
+def list_databases(ignored, limit=None, marker=None, include_marker=False):
+    """Databases with their character set and collation, except
+    ``ignored`` (names without commas)."""
+    return ('SELECT schema_name, default_character_set_name, '
+            'default_collation_name FROM information_schema.schemata '
+            'WHERE FIND_IN_SET(schema_name, %s) = 0 '
+            'AND (%s IS NULL OR schema_name > %s '
+            'OR (%s AND schema_name = %s)) '
+            'ORDER BY schema_name LIMIT %s',
+            (','.join(ignored),)
+            + _page_params(marker, include_marker, limit))
+
+
+def list_users(ignored, limit=None, marker=None, include_marker=False):
+    """Accounts a tenant may see, ordered by ``user@host`` (the marker's
+    form): not local (the agent's and the image's own), not anonymous,
+    not roles, not ``ignored``."""
+    return ("SELECT User, Host FROM mysql.user "
+            "WHERE Host != 'localhost' AND User != '' AND is_role = 'N' "
+            "AND FIND_IN_SET(User, %s) = 0 "
+            "AND (%s IS NULL OR CONCAT(User, '@', Host) > %s "
+            "OR (%s AND CONCAT(User, '@', Host) = %s)) "
+            "ORDER BY CONCAT(User, '@', Host) LIMIT %s",
+            (','.join(ignored),)
+            + _page_params(marker, include_marker, limit))
+
+
+def get_user(name, host):
+    """The account if a tenant may see it (as in ``list_users``)."""
+    return ("SELECT User, Host FROM mysql.user "
+            "WHERE Host != 'localhost' AND User != '' AND is_role = 'N' "
+            "AND User = %s AND Host = %s", (name, host))
+
+
+def count_remote_root():
+    return ("SELECT COUNT(*) FROM mysql.user WHERE User = 'root' "
+            "AND Host != 'localhost'", ())
+
+
+def list_anonymous_accounts():
+    return "SELECT User, Host FROM mysql.user WHERE User = ''", ()
 
 
 def grant_admin(name, host):
@@ -61,6 +161,10 @@ def grant_admin(name, host):
 
 def set_global(variable, value):
     return f'SET GLOBAL {_word(variable, "variable")} = %s', (value,)
+
+
+def get_global(variable):
+    return f'SELECT @@GLOBAL.{_word(variable, "variable")}', ()
 
 
 def list_root_accounts():

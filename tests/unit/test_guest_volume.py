@@ -1,0 +1,134 @@
+"""The guest's volume: real usage, the disk allowance and its
+enforcement, and restarts that report their outcome."""
+
+import os
+import threading
+
+import pytest
+
+from trove_lite.common import exceptions
+from trove_lite.guestagent import manager
+from trove_lite.guestagent import volume
+from trove_lite.instance.status import ServiceStatuses as Services
+
+
+def test_usage_counts_allocated_blocks_not_apparent_size(tmp_path):
+    with open(tmp_path / 'sparse', 'wb') as sparse:
+        sparse.truncate(1 << 30)
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'data').write_bytes(b'x' * (1 << 20))
+    os.link(tmp_path / 'sub' / 'data', tmp_path / 'same-data')
+    used = volume.directory_usage(str(tmp_path))
+    assert (1 << 20) <= used < (1 << 20) + (1 << 16)
+
+
+def test_stats_against_an_allowance(tmp_path):
+    (tmp_path / 'data').write_bytes(b'x' * (1 << 20))
+    stats = volume.filesystem_stats(str(tmp_path), allowance_gb=2)
+    assert stats['total'] == 2.0
+    assert stats['used'] == 0.01  # a megabyte is at least 0.01 GB
+    used_blocks = stats['total_blocks'] - stats['free_blocks']
+    assert used_blocks * volume.BLOCK_SIZE >= 1 << 20
+    assert not volume.is_over_allowance(str(tmp_path), 2)
+    assert not volume.is_over_allowance(str(tmp_path), 0)
+
+
+def test_stats_of_a_filesystem_without_allowance(tmp_path):
+    stats = volume.filesystem_stats(str(tmp_path))
+    assert stats['total'] > 0 and 0 <= stats['used'] <= stats['total']
+
+
+class FakeConductor:
+    def __init__(self):
+        self.reports = []
+
+    def heartbeat(self, context, instance_id, payload, sent):
+        self.reports.append((payload['service_status'], sent))
+
+
+class FakeDatastoreManager(manager.Manager):
+    def __init__(self, sandbox):
+        super().__init__('inst-1', str(sandbox), FakeConductor())
+        self.events = []
+        self.running = True
+        self.refused = None
+
+    def datastore_status(self):
+        return Services.HEALTHY if self.running else Services.SHUTDOWN
+
+    def stop_datastore(self):
+        self.events.append('stop')
+        self.running = False
+
+    def start_datastore(self):
+        self.events.append('start')
+        self.running = True
+
+    def refuse_writes(self, refuse):
+        self.refused = refuse
+
+
+@pytest.fixture
+def guest(tmp_path, conf):
+    datadir = tmp_path / 'volume'
+    datadir.mkdir()
+    conf.config(mount_point=str(datadir), disk_allowance_gb=1,
+                group='guest_agent')
+    agent = FakeDatastoreManager(tmp_path)
+    agent.status.is_installed = True
+    return agent
+
+
+def test_restart_reports_the_status_after_it_and_returns_the_stamp(guest):
+    sent = guest.restart(None)
+    assert guest.events == ['stop', 'start']
+    assert guest.conductor.reports == [('healthy', sent)]
+
+
+def test_no_periodic_report_can_interleave_with_a_restart(guest):
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow_start():
+        started.set()
+        release.wait(5)
+        guest.running = True
+
+    guest.start_datastore = slow_start
+    restart = threading.Thread(target=guest.restart, args=(None,))
+    restart.start()
+    started.wait(5)
+    reporter = threading.Thread(target=guest.report_status)
+    reporter.start()
+    reporter.join(0.2)
+    assert reporter.is_alive()  # waiting for the restart to end
+    release.set()
+    restart.join(5)
+    reporter.join(5)
+    assert [status for status, _ in guest.conductor.reports] == [
+        'healthy', 'healthy']
+
+
+def test_full_volume_refuses_writes_until_it_grows(guest, conf, tmp_path):
+    datadir = tmp_path / 'volume'
+    with open(datadir / 'filler', 'wb') as filler:
+        os.posix_fallocate(filler.fileno(), 0, 1 << 30)
+    guest.report_status()
+    assert guest.refused is True
+    conf.config(disk_allowance_gb=2, group='guest_agent')
+    guest.enforce_disk_allowance()
+    assert guest.refused is False
+
+
+def test_allowance_is_not_checked_while_the_datastore_is_down(guest):
+    guest.running = False
+    guest.report_status()
+    assert guest.refused is None
+    assert guest.conductor.reports[-1][0] == 'shutdown'
+
+
+def test_block_device_volumes_cannot_grow_yet(guest, conf):
+    conf.config(disk_allowance_gb=0, group='guest_agent')
+    with pytest.raises(exceptions.DatastoreOperationError,
+                       match='block device'):
+        guest.resize_fs(None)

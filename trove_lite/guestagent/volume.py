@@ -1,0 +1,72 @@
+"""The guest's data volume: how much of it is used.
+
+A Nova guest's volume is a filesystem of its own, measured with statvfs.
+A local-driver guest's "volume" is a directory on the host's filesystem;
+its size is a disk allowance the driver writes into the guest's config
+(``[guest_agent] disk_allowance_gb``, like the size of a block device),
+and its usage is what the directory's files occupy on disk.
+"""
+
+import os
+
+GB = 1024 ** 3
+BLOCK_SIZE = 4096
+
+
+def to_gb(size):
+    """Bytes as GB with two decimals (at least 0.01 for anything)."""
+    if not size:
+        return 0.0
+    return round(size / GB, 2) or 0.01
+
+
+def directory_usage(path):
+    """Bytes the files under ``path`` occupy on disk (allocated blocks,
+    so sparse files count what they really use); each inode once."""
+    seen = set()
+    used = 0
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            try:
+                stat = os.lstat(os.path.join(root, name))
+            except FileNotFoundError:  # removed while walking
+                continue
+            if (stat.st_dev, stat.st_ino) in seen:
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
+            used += stat.st_blocks * 512
+    return used
+
+
+def filesystem_stats(path, allowance_gb=0):
+    """Trove's ``get_filesystem_stats`` answer for the volume at ``path``:
+    ``used`` and ``total`` in GB, plus block counts for a percentage."""
+    if allowance_gb:
+        total = allowance_gb * GB
+        used = directory_usage(path)
+        block_size = BLOCK_SIZE
+        total_blocks = total // block_size
+        free_blocks = max(0, total - used) // block_size
+        avail_blocks = free_blocks
+    else:
+        stats = os.statvfs(path)
+        block_size = stats.f_frsize
+        total_blocks, free_blocks = stats.f_blocks, stats.f_bfree
+        avail_blocks = stats.f_bavail
+        total = total_blocks * block_size
+        used = total - free_blocks * block_size
+    return {
+        'block_size': block_size,
+        'total_blocks': total_blocks,
+        'free_blocks': free_blocks,
+        'avail_blocks': avail_blocks,
+        'total': to_gb(total),
+        'free': max(0, total - used),
+        'used': to_gb(used),
+    }
+
+
+def is_over_allowance(path, allowance_gb):
+    """Whether the volume at ``path`` has used up its allowance (never for
+    a volume without one)."""
+    return bool(allowance_gb) and directory_usage(path) >= allowance_gb * GB
