@@ -48,6 +48,10 @@ status_opts = [
                help='Seconds between the taskmanager\'s housekeeping runs '
                     '(failing lost builds, removing orphan servers and '
                     'volumes).'),
+    cfg.IntOpt('reboot_time_out', default=120, min=1,
+               help='Seconds a restarted guest may take to report its '
+                    'status before the restart counts as done anyway '
+                    '(the guest\'s next heartbeat then tells).'),
     cfg.BoolOpt('update_status_on_fail', default=True,
                 help='Mark an instance ERROR when its build times out.'),
 ]

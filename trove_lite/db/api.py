@@ -702,3 +702,60 @@ def _apply_usage(conn, change):
         conn.execute(_U.update().where(
             _U.c.tenant_id == change.project_id, _U.c.resource == resource)
             .values(in_use=max(0, in_use[resource] + amount), updated=now))
+
+
+def heartbeat_lastseen(instance_id):
+    """The guest clock stamp of the newest heartbeat applied, or None."""
+    with get_engine().connect() as conn:
+        return conn.execute(sa.select(_L.c.sent).where(
+            _L.c.instance_id == instance_id,
+            _L.c.method_name == 'heartbeat')).scalar()
+
+
+def instance_reset_status(instance_id):
+    """Trove's reset_status: no task, and the guest's status unknown until
+    its next heartbeat says otherwise."""
+    now = models.utcnow()
+    with get_engine().begin() as conn:
+        conn.execute(_I.update().where(_I.c.id == instance_id).values(
+            task_id=InstanceTasks.NONE.code,
+            task_description=InstanceTasks.NONE.description,
+            task_start_time=now, updated=now))
+        conn.execute(_S.update().where(_S.c.instance_id == instance_id)
+                     .values(status_id=ServiceStatuses.UNKNOWN.code,
+                             status_description=ServiceStatuses.UNKNOWN.
+                             description, updated_at=now))
+
+
+# --- Root-enabled history ---------------------------------------------------
+
+_R = models.RootEnabledHistory.__table__
+
+
+def root_enabled(instance_id):
+    """Whether root was enabled and not disabled since (Trove decides
+    this from the history, not by asking the guest)."""
+    with get_engine().connect() as conn:
+        row = conn.execute(sa.select(_R.c.created, _R.c.deleted_at).where(
+            _R.c.id == instance_id)).first()
+    return row is not None and not (row.deleted_at
+                                    and row.deleted_at >= row.created)
+
+
+def root_history_record(instance_id, user):
+    """Record that ``user`` enabled root now; an enable while root is
+    already enabled keeps the first record, as Trove does."""
+    if root_enabled(instance_id):
+        return
+    with session() as s, s.begin():
+        row = s.get(models.RootEnabledHistory, instance_id)
+        if row is None:
+            row = models.RootEnabledHistory(id=instance_id)
+            s.add(row)
+        row.user, row.created, row.deleted_at = user, models.utcnow(), None
+
+
+def root_history_disable(instance_id):
+    with get_engine().begin() as conn:
+        conn.execute(_R.update().where(_R.c.id == instance_id)
+                     .values(deleted_at=models.utcnow()))

@@ -168,3 +168,18 @@ class QuotaUsage(Base):
     tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
     resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     in_use: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
+
+
+class RootEnabledHistory(Base):
+    """When root was last enabled on an instance, and by whom (Trove's
+    ``root_enabled_history``); ``deleted_at`` later than ``created`` means
+    root was disabled since."""
+
+    __tablename__ = 'root_enabled_history'
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    user: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)

@@ -1,9 +1,16 @@
-"""Client side of a guest agent (topic ``guestagent.<instance_id>``)."""
+"""Client side of a guest agent (topic ``guestagent.<instance_id>``).
+
+Which methods are casts and which are calls, and with which timeout,
+follows Trove's guest API: a call waits ``agent_call_low_timeout`` or
+``agent_call_high_timeout`` seconds, then fails with GuestTimeout instead
+of waiting for a guest that does not answer.
+"""
 
 import oslo_messaging as messaging
 
 from trove_lite.common import exceptions
 from trove_lite.common import rpc
+from trove_lite.conf import CONF
 
 
 def guest_topic(instance_id):
@@ -41,6 +48,120 @@ class API:
             raise exceptions.GuestError(original_message=error.value) \
                 from None
 
+    def _call_low(self, context, method, **kwargs):
+        return self._call(context, method, CONF.agent_call_low_timeout,
+                          **kwargs)
+
+    def _call_high(self, context, method, **kwargs):
+        return self._call(context, method, CONF.agent_call_high_timeout,
+                          **kwargs)
+
+    def _cast(self, context, method, **kwargs):
+        self._client.prepare().cast(context, method, **kwargs)
+
     def prepare(self, context, request):
         """Set up the datastore (cast: progress comes back as heartbeats)."""
-        self._client.prepare().cast(context, 'prepare', request=request)
+        self._cast(context, 'prepare', request=request)
+
+    # --- databases ------------------------------------------------------
+
+    def create_database(self, context, databases):
+        """Create DatabaseSpecs (cast)."""
+        self._cast(context, 'create_database', databases=databases)
+
+    def delete_database(self, context, database):
+        self._cast(context, 'delete_database', database=database)
+
+    def list_databases(self, context, limit=None, marker=None,
+                       include_marker=False):
+        """One page of databases: ``(DatabaseSpecs, next_marker)``."""
+        databases, next_marker = self._call_low(
+            context, 'list_databases', limit=limit, marker=marker,
+            include_marker=include_marker)
+        return databases, next_marker
+
+    # --- users and their access ------------------------------------------
+
+    def create_user(self, context, users):
+        """Create UserSpecs with their grants (cast)."""
+        self._cast(context, 'create_user', users=users)
+
+    def delete_user(self, context, user):
+        self._cast(context, 'delete_user', user=user)
+
+    def change_passwords(self, context, users):
+        """Set new passwords of existing users, UserSpecs (cast)."""
+        self._cast(context, 'change_passwords', users=users)
+
+    def update_attributes(self, context, username, hostname, user_attrs):
+        """Rename a user, move it to another host or set its password
+        (cast)."""
+        self._cast(context, 'update_attributes', username=username,
+                   hostname=hostname, user_attrs=user_attrs)
+
+    def list_users(self, context, limit=None, marker=None,
+                   include_marker=False):
+        """One page of users: ``(UserSpecs, next_marker)``."""
+        users, next_marker = self._call_high(
+            context, 'list_users', limit=limit, marker=marker,
+            include_marker=include_marker)
+        return users, next_marker
+
+    def get_user(self, context, username, hostname):
+        """The UserSpec (with its databases), or None."""
+        return self._call_low(context, 'get_user', username=username,
+                              hostname=hostname)
+
+    def list_access(self, context, username, hostname):
+        """Names of the databases the user may use."""
+        return self._call_low(context, 'list_access', username=username,
+                              hostname=hostname)
+
+    def grant_access(self, context, username, hostname, databases):
+        self._call_low(context, 'grant_access', username=username,
+                       hostname=hostname, databases=databases)
+
+    def revoke_access(self, context, username, hostname, database):
+        self._call_low(context, 'revoke_access', username=username,
+                       hostname=hostname, database=database)
+
+    # --- root ---------------------------------------------------------------
+
+    def enable_root(self, context):
+        """Enable remote root with a new password; returns its UserSpec."""
+        return self._call_high(context, 'enable_root')
+
+    def enable_root_with_password(self, context, root_password):
+        return self._call_high(context, 'enable_root_with_password',
+                               root_password=root_password)
+
+    def disable_root(self, context):
+        self._call_low(context, 'disable_root')
+
+    def is_root_enabled(self, context):
+        return self._call_low(context, 'is_root_enabled')
+
+    # --- the datastore and its volume ---------------------------------------
+
+    def restart(self, context):
+        """Restart the datastore; returns the guest clock stamp of the
+        heartbeat that reports its status afterwards."""
+        return self._call_high(context, 'restart')
+
+    def apply_flavor(self, context, memory_mb):
+        """Size the datastore for a new flavor's RAM, now and for every
+        later start. (Trove renders a whole new config in the taskmanager
+        and sends it through ``start_db_with_conf_changes``; this guest
+        renders its own settings, so it needs only the RAM.)"""
+        self._call_high(context, 'apply_flavor', memory_mb=memory_mb)
+
+    def resize_fs(self, context, device_path=None, mount_point=None,
+                  online=True):
+        """The volume under the datastore has grown: use the new size."""
+        self._call_high(context, 'resize_fs', device_path=device_path,
+                        mount_point=mount_point, online=online)
+
+    def get_volume_info(self, context):
+        """Used and total space of the data volume (Trove's
+        ``get_filesystem_stats``)."""
+        return self._call_low(context, 'get_filesystem_stats', fs_path=None)

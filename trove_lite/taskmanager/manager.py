@@ -4,11 +4,14 @@ import logging
 
 import oslo_messaging as messaging
 
+from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
+from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance.status import InstanceTasks
+from trove_lite.taskmanager import actions
 from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
@@ -19,6 +22,9 @@ PUBLISHER = 'taskmanager'
 
 # Seconds a delete waits for another workflow on the same instance.
 DELETE_CLAIM_WAIT = 300
+# Seconds a restart or resize waits for one (the API lets an action start
+# only on an idle instance, so only housekeeping can hold it briefly).
+ACTION_CLAIM_WAIT = 60
 
 
 def usage_timeout(datastore_manager):
@@ -123,6 +129,68 @@ class Manager:
         db_api.lastseen_delete(instance_id)
         LOG.info('Instance %s deleted', instance_id)
         notifications.notify(context, PUBLISHER, 'delete', 'end', payload)
+
+    def restart(self, context, instance_id):
+        """Restart the instance's datastore."""
+        self._run_action(
+            context, instance_id, InstanceTasks.REBOOTING, 'restart',
+            lambda instance, guest: actions.restart(
+                context, instance, guest, self.waiters))
+
+    def resize_flavor(self, context, instance_id, old_flavor, new_flavor):
+        """Move the instance to ``new_flavor``."""
+        self._run_action(
+            context, instance_id, InstanceTasks.RESIZING, 'resize_flavor',
+            lambda instance, guest: actions.resize_flavor(
+                context, instance, self.driver, guest, old_flavor,
+                new_flavor), new_flavor_id=new_flavor['id'])
+
+    def resize_volume(self, context, new_size, instance_id):
+        """Grow the instance's volume to ``new_size`` GB."""
+        self._run_action(
+            context, instance_id, InstanceTasks.RESIZING, 'resize_volume',
+            lambda instance, guest: actions.resize_volume(
+                context, instance, self.driver, guest, new_size),
+            new_size=new_size)
+
+    def _run_action(self, context, instance_id, task, action, work,
+                    **payload):
+        """Run ``work(instance, guest)`` for an instance the API left in
+        ``task``, holding the instance's claim (a delete waits for it),
+        then clear the task whatever happened."""
+        if not self.claims.take(instance_id, wait=ACTION_CLAIM_WAIT):
+            LOG.warning('%s of %s skipped: the instance stayed busy for %d '
+                        's', action, instance_id, ACTION_CLAIM_WAIT)
+            db_api.instance_set_task_if(instance_id, [task],
+                                        InstanceTasks.NONE)
+            return
+        try:
+            instance = db_api.instance_row(instance_id)
+            if instance is None or instance.task_id != task.code:
+                LOG.warning('%s of %s skipped: the instance is gone or no '
+                            'longer %s', action, instance_id, task.action)
+                return
+            self._act(context, instance, task, action, work,
+                      notifications.instance_payload(instance, **payload))
+        finally:
+            self.claims.release(instance_id)
+
+    def _act(self, context, instance, task, action, work, payload):
+        try:
+            work(instance, guest_rpcapi.API(instance.id))
+        except Exception as error:
+            LOG.warning('%s of %s failed: %s', action, instance.id, error,
+                        exc_info=not isinstance(
+                            error, exceptions.TroveLiteError))
+            notifications.notify(context, PUBLISHER, action, 'error',
+                                 dict(payload, message=str(error)))
+        else:
+            LOG.info('%s of %s done', action, instance.id)
+            notifications.notify(context, PUBLISHER, action, 'end',
+                                 payload)
+        finally:
+            db_api.instance_set_task_if(instance.id, [task],
+                                        InstanceTasks.NONE)
 
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""

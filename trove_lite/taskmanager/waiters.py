@@ -45,3 +45,13 @@ class GuestStatusWaiters:
             with self._lock:
                 if self._events.get(instance_id) is event:
                     del self._events[instance_id]
+
+    def wait_for_report(self, instance_id, sent, timeout, check_interval):
+        """Wait until the conductor has applied the guest's heartbeat sent
+        at ``sent`` (or a newer one); returns the service status then, or
+        None on timeout."""
+        def applied(_status):
+            seen = db_api.heartbeat_lastseen(instance_id)
+            return seen is not None and seen >= sent
+
+        return self.wait(instance_id, applied, timeout, check_interval)

@@ -1,0 +1,179 @@
+"""The taskmanager's side of restart and resize: the work, the undo of a
+half-done resize, and the task always cleared at the end."""
+
+import pytest
+
+from trove_lite.common import exceptions
+from trove_lite.compute import base
+from trove_lite.db import api as db_api
+from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.taskmanager import manager as tm_manager
+from trove_lite.taskmanager import waiters as tm_waiters
+
+
+class FakeDriver(base.ComputeDriver):
+    def __init__(self, fail=()):
+        self.calls = []
+        self.fail = fail
+
+    def _call(self, *call):
+        self.calls.append(call)
+        if call[0] in self.fail:
+            raise exceptions.ComputeError(reason=f'{call[0]} broke')
+
+    def create_volume(self, instance_id, size_gb, volume_type=None):
+        raise NotImplementedError
+
+    def delete_volume(self, volume_id):
+        raise NotImplementedError
+
+    def create_server(self, *args):
+        raise NotImplementedError
+
+    def get_server(self, server_id):
+        return None
+
+    def start_server(self, server_id):
+        raise NotImplementedError
+
+    def delete_server(self, server_id):
+        raise NotImplementedError
+
+    def resize_server(self, server_id, flavor):
+        self._call('resize_server', server_id, flavor['id'])
+        return base.Server(id=server_id, status='ACTIVE')
+
+    def extend_volume(self, volume_id, size_gb):
+        self._call('extend_volume', volume_id, size_gb)
+
+
+class FakeGuest:
+    calls = []
+    fail = ()
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+
+    def _call(self, *call):
+        FakeGuest.calls.append(call)
+        if call[0] in FakeGuest.fail:
+            raise exceptions.GuestError(original_message=f'{call[0]} broke')
+
+    def restart(self, context):
+        self._call('restart')
+        return 1234.5
+
+    def apply_flavor(self, context, memory_mb):
+        self._call('apply_flavor', memory_mb)
+
+    def resize_fs(self, context):
+        self._call('resize_fs')
+
+
+class FakeWaiters:
+    def __init__(self):
+        self.waited = []
+
+    def wait_for_report(self, instance_id, sent, timeout, check_interval):
+        self.waited.append((instance_id, sent))
+        return 'healthy'
+
+
+FLAVORS = ({'id': '1', 'ram': 256}, {'id': '2', 'ram': 512})
+
+
+@pytest.fixture
+def manager(catalogue, monkeypatch):
+    FakeGuest.calls, FakeGuest.fail = [], ()
+    monkeypatch.setattr(tm_manager.guest_rpcapi, 'API', FakeGuest)
+    tm = tm_manager.Manager(driver=FakeDriver())
+    tm.waiters = FakeWaiters()
+    return tm
+
+
+def instance_in(task, catalogue):
+    row = db_api.instance_create({
+        'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': 1})
+    db_api.instance_update(row.id, task=task, compute_instance_id='srv',
+                           volume_id='vol', server_status='ACTIVE')
+    return row.id
+
+
+def test_restart_waits_for_the_guests_report_then_clears_the_task(
+        manager, catalogue):
+    instance = instance_in(Tasks.REBOOTING, catalogue)
+    manager.restart(None, instance)
+    assert FakeGuest.calls == [('restart',)]
+    assert manager.waiters.waited == [(instance, 1234.5)]
+    assert db_api.instance_get(instance).task == Tasks.NONE
+
+
+def test_failed_restart_still_clears_the_task(manager, catalogue):
+    FakeGuest.fail = ('restart',)
+    instance = instance_in(Tasks.REBOOTING, catalogue)
+    manager.restart(None, instance)
+    assert db_api.instance_get(instance).task == Tasks.NONE
+    assert manager.waiters.waited == []
+
+
+def test_resize_flavor_records_the_new_flavor(manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert manager.driver.calls == [('resize_server', 'srv', '2')]
+    assert FakeGuest.calls == [('apply_flavor', 512)]
+    record = db_api.instance_get(instance)
+    assert (record.flavor_id, record.task) == ('2', Tasks.NONE)
+
+
+def test_resize_flavor_the_guest_refuses_goes_back(manager, catalogue):
+    FakeGuest.fail = ('apply_flavor',)
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert manager.driver.calls == [('resize_server', 'srv', '2'),
+                                    ('resize_server', 'srv', '1')]
+    assert FakeGuest.calls == [('apply_flavor', 512), ('apply_flavor', 256)]
+    record = db_api.instance_get(instance)
+    assert (record.flavor_id, record.task) == ('1', Tasks.NONE)
+
+
+def test_resize_volume_grows_and_tells_the_guest(manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    manager.resize_volume(None, 3, instance)
+    assert manager.driver.calls == [('extend_volume', 'vol', 3)]
+    assert FakeGuest.calls == [('resize_fs',)]
+    record = db_api.instance_get(instance)
+    assert (record.volume_size, record.task) == (3, Tasks.NONE)
+
+
+def test_volume_that_cannot_grow_keeps_its_size(manager, catalogue):
+    manager.driver.fail = ('extend_volume',)
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    manager.resize_volume(None, 3, instance)
+    record = db_api.instance_get(instance)
+    assert (record.volume_size, record.task) == (1, Tasks.NONE)
+    assert FakeGuest.calls == []
+
+
+def test_action_for_an_instance_no_longer_in_that_task_is_skipped(
+        manager, catalogue):
+    instance = instance_in(Tasks.NONE, catalogue)
+    manager.restart(None, instance)
+    manager.resize_volume(None, 3, instance)
+    assert FakeGuest.calls == [] and manager.driver.calls == []
+
+
+def test_waiting_for_a_report_ends_when_the_conductor_applied_it(catalogue):
+    instance = instance_in(Tasks.REBOOTING, catalogue)
+    waiters = tm_waiters.GuestStatusWaiters()
+    assert waiters.wait_for_report(instance, 100.0, 0.1, 0.05) is None
+    db_api.apply_heartbeat(instance, None, 100.5)
+    assert waiters.wait_for_report(instance, 100.0, 1, 0.05) is not None
+
+
+def test_a_driver_that_cannot_resize_says_so():
+    driver = FakeDriver()
+    with pytest.raises(exceptions.NotImplementedYet):
+        base.ComputeDriver.resize_server(driver, 'srv', FLAVORS[1])
+    with pytest.raises(exceptions.NotImplementedYet):
+        base.ComputeDriver.extend_volume(driver, 'vol', 2)

@@ -1,0 +1,54 @@
+"""Restart and resize of a running instance (the taskmanager's side).
+
+The API has set the task (REBOOTING, RESIZING) before casting; the
+manager clears it when the action ends, whether it worked or not, as
+Trove does: the instance then shows what its guest reports. Here is only
+the work of each action, and the undo of a resize that failed halfway.
+"""
+
+import logging
+
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+
+LOG = logging.getLogger(__name__)
+
+
+def restart(context, instance, guest, waiters):
+    """Restart the datastore through the guest, then wait until the
+    conductor has applied the guest's report of its status afterwards, so
+    the API never shows the restart as over while the old status stands."""
+    sent = guest.restart(context)
+    if waiters.wait_for_report(instance.id, sent, CONF.reboot_time_out,
+                               CONF.usage_sleep_time) is None:
+        LOG.warning('Instance %s restarted, but its status report did not '
+                    'arrive within %s seconds', instance.id,
+                    CONF.reboot_time_out)
+
+
+def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
+    """Give the server the new flavor and size the datastore for it; if the
+    guest cannot follow, server and datastore go back to the old flavor."""
+    driver.resize_server(instance.compute_instance_id, new_flavor)
+    try:
+        guest.apply_flavor(context, new_flavor['ram'])
+    except Exception:
+        LOG.warning('Instance %s could not take flavor %s; going back to '
+                    'flavor %s', instance.id, new_flavor['id'],
+                    old_flavor['id'])
+        driver.resize_server(instance.compute_instance_id, old_flavor)
+        try:
+            guest.apply_flavor(context, old_flavor['ram'])
+        except Exception:
+            LOG.exception('The guest of %s did not go back to flavor %s',
+                          instance.id, old_flavor['id'])
+        raise
+    db_api.instance_update(instance.id, flavor_id=new_flavor['id'])
+
+
+def resize_volume(context, instance, driver, guest, new_size):
+    """Grow the volume, record its new size (it has grown even if the guest
+    is slow to notice), and tell the guest."""
+    driver.extend_volume(instance.volume_id, new_size)
+    db_api.instance_update(instance.id, volume_size=new_size)
+    guest.resize_fs(context)
