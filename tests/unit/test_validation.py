@@ -123,3 +123,77 @@ def test_names_and_hosts_with_a_trailing_newline_are_refused():
     assert mysql_rules.check_database_name('0\n')
     assert mysql_rules.check_user_name('bob\n')
     assert mysql_rules.check_host('10.0.0.%\n')
+
+
+def test_user_host_is_stored_in_one_spelling():
+    spec = validation.user({'name': 'bob', 'password': 'pw1',
+                            'host': '10.1.0.0/255.255.0.0'}, 'user')
+    assert spec.host == '10.1.0.0/16'
+
+
+@pytest.mark.parametrize('segment, expected', [
+    ('bob', ('bob', '%')),
+    ('bob@%25', ('bob', '%')),
+    ('bob@', ('bob', '%')),
+    ('bob@10.0.%25', ('bob', '10.0.%')),
+    ('bob@10%2e0%2e0%2e0/8', ('bob', '10.0.0.0/8')),
+    ('b.o-b_1@127.0.0.1', ('b.o-b_1', '127.0.0.1')),
+])
+def test_user_ids_in_paths(segment, expected):
+    assert validation.user_id(segment) == expected
+
+
+@pytest.mark.parametrize('segment', [
+    'os_admin', 'root@%', '@%', 'bob@example.com', 'bob;drop',
+    'x' * 17, 'bob@10.0.0.1/8'])
+def test_bad_user_ids_in_paths_are_400(segment):
+    with pytest.raises(exceptions.ValidationError):
+        validation.user_id(segment)
+
+
+def test_user_attributes_keep_only_what_was_given():
+    assert validation.user_attributes({'user': {'password': 'new1'}}) == {
+        'password': 'new1'}
+    assert validation.user_attributes({'user': {
+        'name': 'bob2', 'host': '10.0.0.0/255.0.0.0'}}) == {
+        'name': 'bob2', 'host': '10.0.0.0/8'}
+
+
+@pytest.mark.parametrize('body', [
+    {}, {'user': {}}, {'user': {'foo': 1}}, {'user': {'name': 'root'}},
+    {'user': {'name': 'a b'}}, {'user': {'password': "it's"}},
+    {'user': {'host': 'db.example.com'}}, {'user': 'bob'}, [],
+])
+def test_bad_user_attributes_are_refused(body):
+    with pytest.raises(exceptions.ValidationError):
+        validation.user_attributes(body)
+
+
+def test_password_changes_need_name_and_password():
+    changes = validation.password_changes({'users': [
+        {'name': 'bob', 'password': 'new1'},
+        {'name': 'amy', 'password': 'new2', 'host': '10.0.%'}]})
+    assert [(u.name, u.host, u.password) for u in changes] == [
+        ('bob', '%', 'new1'), ('amy', '10.0.%', 'new2')]
+    for bad in ({'users': [{'name': 'bob'}]}, {'users': {}},
+                {'users': [{'name': 'os_admin', 'password': 'x1'}]}, {}):
+        with pytest.raises(exceptions.ValidationError):
+            validation.password_changes(bad)
+
+
+def test_root_password_is_optional():
+    assert validation.root_password(None) is None
+    assert validation.root_password({}) is None
+    assert validation.root_password({'password': 'rootpw1'}) == 'rootpw1'
+    for bad in ({'password': ''}, {'password': "a'b"}, [1]):
+        with pytest.raises(exceptions.ValidationError):
+            validation.root_password(bad)
+
+
+def test_database_name_lists_are_checked_and_deduplicated():
+    assert validation.database_names(
+        [{'name': 'a'}, {'name': 'b'}, {'name': 'a'}], 'databases') == [
+        'a', 'b']
+    for bad in ([{'name': 'mysql'}], [{'name': 'a`b'}], [{}], ['a'], {}):
+        with pytest.raises(exceptions.ValidationError):
+            validation.database_names(bad, 'databases')

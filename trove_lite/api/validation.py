@@ -6,6 +6,7 @@ Failures raise ValidationError, which the API renders as Trove's
 """
 
 import re
+import urllib.parse
 
 from trove_lite.common import exceptions
 from trove_lite.common import objects
@@ -143,22 +144,39 @@ def user(value, path, require_password=True):
         if problem:
             fail(f"{path}['password']", problem)
     host = value.get('host')
-    if host is None:
-        host = '%'
-    problem = mysql_rules.check_host(host)
-    if problem:
-        fail(f"{path}['host']", problem)
-    granted = []
-    for index, database in enumerate(require_list(
-            value.get('databases', []), f"{path}['databases']")):
-        db_path = f"{path}['databases'][{index}]"
-        require_object(database, db_path)
-        problem = mysql_rules.check_database_name(database.get('name'))
-        if problem:
-            fail(f"{db_path}['name']", problem)
-        granted.append(database['name'])
+    host = '%' if host is None else user_host(host, f"{path}['host']")
+    granted = database_names(value.get('databases', []),
+                             f"{path}['databases']")
     return objects.UserSpec(name=name, password=password, host=host,
                             databases=granted)
+
+
+def user_host(host, path):
+    """A checked host in its one canonical spelling."""
+    problem = mysql_rules.check_host(host)
+    if problem:
+        fail(path, problem)
+    return mysql_rules.canonical_host(host)
+
+
+def database_name(name, path):
+    """A checked database name."""
+    problem = mysql_rules.check_database_name(name)
+    if problem:
+        fail(path, problem)
+    return name
+
+
+def database_names(values, path):
+    """A list of ``{"name": ..}`` as the names, each checked once."""
+    names = []
+    for index, database in enumerate(require_list(values, path)):
+        db_path = f'{path}[{index}]'
+        require_object(database, db_path)
+        name = database_name(database.get('name'), f"{db_path}['name']")
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def users(values, path, known_databases=None):
@@ -179,3 +197,73 @@ def users(values, path, known_databases=None):
                                              f'not in the databases list')
         result.append(spec)
     return result
+
+
+def user_attributes(body):
+    """``{"user": {name?, password?, host?}}`` with at least one of them;
+    returns only the attributes given."""
+    value = body_object(body, 'user')
+    attributes = {}
+    if value.get('name') is not None:
+        problem = mysql_rules.check_user_name(value['name'])
+        if problem:
+            fail("user['name']", problem)
+        attributes['name'] = value['name']
+    if value.get('password') is not None:
+        problem = mysql_rules.check_password(value['password'])
+        if problem:
+            fail("user['password']", problem)
+        attributes['password'] = value['password']
+    if value.get('host') is not None:
+        attributes['host'] = user_host(value['host'], "user['host']")
+    if not attributes:
+        fail('user', "needs at least one of 'name', 'password', 'host'")
+    return attributes
+
+
+def password_changes(body):
+    """``{"users": [{name, password, host?}]}`` for a password change."""
+    values = require_list(body_object_value(body, 'users'), 'users')
+    changes = []
+    for index, value in enumerate(values):
+        spec = user(value, f'users[{index}]')
+        spec.databases = []
+        changes.append(spec)
+    return changes
+
+
+def body_object_value(body, key):
+    """``body[key]`` of an object body, whatever its type."""
+    require_object(body, 'body')
+    if key not in body:
+        fail('body', f"'{key}' is a required property")
+    return body[key]
+
+
+def root_password(body):
+    """The optional ``{"password": ..}`` of a root enable; None when the
+    body is empty or has no password (a password is then generated)."""
+    if not body:
+        return None
+    require_object(body, 'body')
+    password = body.get('password')
+    if password is None:
+        return None
+    problem = mysql_rules.check_password(password)
+    if problem:
+        fail("body['password']", problem)
+    return password
+
+
+def user_id(segment):
+    """``(name, host)`` of a user id in a path: the URL-quoted ``name`` or
+    ``name@host`` (split at the last "@"; no host means "%"), unquoted once
+    more as Trove does for clients that quote twice."""
+    text = urllib.parse.unquote(segment)
+    name, separator, host = text.rpartition('@')
+    if not separator:
+        name, host = text, '%'
+    problem = mysql_rules.check_user_name(name)
+    if problem:
+        fail('user', problem)
+    return name, user_host(host or '%', 'host')

@@ -73,6 +73,14 @@ class QuotaLimitTooSmall(BadRequest):
               "must be at least '-1'."
 
 
+class DatabaseAlreadyExists(BadRequest):
+    message = 'A database with the name "%(name)s" already exists.'
+
+
+class UserAlreadyExists(BadRequest):
+    message = 'A user with the name "%(name)s" already exists.'
+
+
 class GuestError(BadRequest):
     message = 'An error occurred communicating with the guest: ' \
               '%(original_message)s.'
@@ -115,6 +123,18 @@ class NotFound(TroveLiteError):
 
 class InstanceNotFound(NotFound):
     pass
+
+
+class DatabaseNotFound(NotFound):
+    message = 'Database %(uuid)s cannot be found on the instance.'
+
+
+class UserNotFound(NotFound):
+    message = 'User %(uuid)s cannot be found on the instance.'
+
+
+class RootHistoryNotFound(NotFound):
+    message = 'Root user has never been enabled on the instance.'
 
 
 class DatastoreNotFound(NotFound):
@@ -194,6 +214,14 @@ class InstanceBusy(UnprocessableEntity):
     message = 'Instance %(instance_id)s is not currently available for an ' \
               'action to be performed (%(status_type)s status was ' \
               '%(status)s).'
+
+
+class DatastoreNotRunning(UnprocessableEntity):
+    message = 'Instance %(instance_id)s is not ready, status: %(status)s.'
+
+
+class DatastoreOperationUnsupported(UnprocessableEntity):
+    message = 'Operation not supported for datastore %(manager)s.'
 
 
 class NotImplementedYet(TroveLiteError):

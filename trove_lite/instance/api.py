@@ -2,6 +2,7 @@
 a request against the catalogue, write rows, cast to the taskmanager."""
 
 import dataclasses
+import datetime
 import logging
 
 from trove_lite.common import exceptions
@@ -10,6 +11,8 @@ from trove_lite.common import objects
 from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
@@ -52,9 +55,16 @@ def resolve_datastore_version(datastore_ref):
     return datastore, version
 
 
-def _volume_support(manager):
+def volume_support(manager):
     group = getattr(CONF, manager, None)
     return True if group is None else group.volume_support
+
+
+def flavor_dict(flavor):
+    """A flavor as it travels to the taskmanager."""
+    return {'id': flavor.id, 'name': flavor.name, 'ram': flavor.ram,
+            'vcpus': flavor.vcpus, 'disk': flavor.disk,
+            'ephemeral': flavor.ephemeral}
 
 
 def create(context, request):
@@ -65,7 +75,7 @@ def create(context, request):
     if flavor is None:
         raise exceptions.FlavorNotFound(uuid=request.flavor_ref)
     datastore, version = resolve_datastore_version(request.datastore)
-    if _volume_support(version.manager):
+    if volume_support(version.manager):
         if request.volume_size is None:
             raise exceptions.VolumeSizeNotSpecified()
         if request.volume_size > CONF.max_accepted_volume_size:
@@ -86,8 +96,7 @@ def create(context, request):
                                    request.volume_size))
     spec = objects.InstanceSpec(
         instance_id=instance.id, name=request.name,
-        flavor={'id': flavor.id, 'name': flavor.name, 'ram': flavor.ram,
-                'vcpus': flavor.vcpus, 'disk': flavor.disk},
+        flavor=flavor_dict(flavor),
         datastore_manager=version.manager, datastore_version=version.name,
         datastore_version_id=version.id, image_id=version.image_id,
         volume_size=request.volume_size, volume_type=request.volume_type,
@@ -136,3 +145,51 @@ def delete(context, record):
     notifications.notify(context, 'api', 'delete', 'start',
                          notifications.instance_payload(record))
     taskmanager_rpcapi.API().delete_instance(context, instance_id)
+
+
+def service_status(record):
+    """The guest's status as Trove judges it: failed once its heartbeats
+    are older than ``agent_heartbeat_expiry``."""
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    return instance_status.effective_service_status(
+        record.task, record.service_status, record.service_status_updated,
+        now, CONF.agent_heartbeat_expiry)
+
+
+# Datastore managers whose databases, users and root the API manages.
+DATA_MANAGERS = ('mysql', 'mariadb')
+
+
+def get_with_running_datastore(context, instance_id):
+    """The instance, if its datastore can take database, user and root
+    operations now (Trove's load_and_verify): 404 when it does not exist,
+    422 for another datastore or one that is not running."""
+    record = db_api.instance_get(instance_id, context.project_id)
+    if record.datastore_manager not in DATA_MANAGERS:
+        raise exceptions.DatastoreOperationUnsupported(
+            manager=record.datastore_manager)
+    status = service_status(record)
+    if status not in instance_status.DATASTORE_RUNNING:
+        raise exceptions.DatastoreNotRunning(instance_id=record.id,
+                                             status=status.description)
+    return record
+
+
+def volume_usage(context, record):
+    """The guest's volume usage for the detail view (Trove asks on every
+    show), or None: not asked while the instance is busy or its guest is
+    silent, and a guest failure never fails the show."""
+    if not (record.volume_size and volume_support(record.datastore_manager)):
+        return None
+    api_status = instance_status.api_status(record.task,
+                                            record.server_status)
+    if (api_status in instance_status.GUEST_UNAVAILABLE
+            or service_status(record) not in
+            instance_status.GUEST_ANSWERING):
+        return None
+    try:
+        return guest_rpcapi.API(record.id).get_volume_info(context)
+    except Exception as error:
+        LOG.warning('No volume usage from the guest of %s: %s', record.id,
+                    error)
+        return None

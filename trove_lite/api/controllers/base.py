@@ -1,10 +1,12 @@
 """What every controller shares: reading JSON bodies, empty responses,
-the current context."""
+the current context, the admin check."""
 
+import inspect
 import json
 
 import pecan
 import webob
+from pecan import rest
 
 from trove_lite.common import exceptions
 
@@ -30,6 +32,13 @@ def json_body():
         raise exceptions.MalformedBody(reason=str(error)) from None
 
 
+def optional_json_body():
+    """The JSON body, or None when the request has none."""
+    if not pecan.request.body:
+        return None
+    return json_body()
+
+
 def empty_response(code):
     """A reply without a body (202/204) that still says JSON, as Trove's."""
     return webob.Response(status=code, content_type='application/json',
@@ -50,3 +59,25 @@ def page_limit(maximum):
     if limit < 1:
         raise exceptions.BadRequest('limit must be at least 1.')
     return min(limit, maximum)
+
+
+# Rules only admins pass (Trove's default policy for them) until policy
+# enforcement replaces this check.
+ADMIN_RULES = frozenset({'instance:reset_status'})
+
+
+def authorize(rule):
+    """Refuse the caller ``rule`` unless allowed: 403 with Trove's policy
+    message. The one place API access rules are decided."""
+    if rule in ADMIN_RULES and not context().is_admin:
+        raise exceptions.PolicyNotAuthorized(action=rule)
+
+
+class NamedMembersController(rest.RestController):
+    """A collection whose members are named by tenants (databases, users):
+    a name in the path is only ever a name, never taken for one of this
+    controller's attributes by Pecan's routing."""
+
+    def _lookup_child(self, remainder):
+        child = super()._lookup_child(remainder)
+        return child if inspect.ismethod(child) else None

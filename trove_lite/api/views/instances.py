@@ -71,3 +71,18 @@ def admin_keys(view, record):
     view['volume_id'] = record.volume_id
     view['encrypted_rpc_messaging'] = False
     return view
+
+
+def add_volume_usage(view, usage):
+    """The guest's volume usage (``get_filesystem_stats``) in the detail
+    view: ``used`` in GB and, when the guest gave block counts,
+    ``used_percent``."""
+    view['volume']['used'] = usage['used']
+    blocks = ('total_blocks', 'free_blocks', 'avail_blocks')
+    if all(key in usage for key in blocks):
+        in_use = usage['total_blocks'] - usage['free_blocks']
+        capacity = in_use + usage['avail_blocks']
+        if capacity:
+            view['volume']['used_percent'] = round(100 * in_use / capacity,
+                                                   2)
+    return view

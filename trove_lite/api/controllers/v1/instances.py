@@ -1,10 +1,15 @@
-"""``/instances``: create, list, show, delete."""
+"""``/instances``: create, list, show, delete; the instance's databases,
+users, root and actions are sub-resources."""
 
 import pecan
 from pecan import rest
 
 from trove_lite.api import validation
 from trove_lite.api.controllers import base
+from trove_lite.api.controllers.v1 import databases
+from trove_lite.api.controllers.v1 import instance_actions
+from trove_lite.api.controllers.v1 import root
+from trove_lite.api.controllers.v1 import users
 from trove_lite.api.views import common as common_views
 from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
@@ -62,6 +67,11 @@ class InstancesController(rest.RestController):
 
     _custom_actions = {'detail': ['GET']}
 
+    databases = databases.DatabasesController()
+    users = users.UsersController()
+    root = root.RootController()
+    action = instance_actions.InstanceActionController()
+
     def _view(self, record, detail):
         view = views.instance(record, detail)
         if base.context().is_admin:
@@ -97,7 +107,11 @@ class InstancesController(rest.RestController):
         record = instance_api.get(context, instance_id)
         policy.authorize(context, 'instance:show',
                          {'tenant': record.tenant_id})
-        return {'instance': self._view(record, detail=True)}
+        view = self._view(record, detail=True)
+        usage = instance_api.volume_usage(context, record)
+        if usage is not None:
+            views.add_volume_usage(view, usage)
+        return {'instance': view}
 
     @pecan.expose('json')
     def post(self):

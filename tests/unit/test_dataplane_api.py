@@ -1,0 +1,546 @@
+"""Databases, users, root and actions through the API pipeline with a
+fake guest and taskmanager: Trove's paths, codes and fault bodies, and
+nothing sent to a guest for a bad request."""
+
+import datetime
+import json
+
+import pytest
+import webob
+
+from trove_lite.api import app as api_app
+from trove_lite.common import exceptions
+from trove_lite.common import objects
+from trove_lite.db import api as db_api
+from trove_lite.db import models
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+
+
+class FakeGuest:
+    """A guest with databases and users in memory; records every message
+    it gets."""
+
+    databases = {}
+    users = {}
+    sent = []
+    fail_with = None
+
+    def __init__(self, instance_id):
+        self.instance_id = instance_id
+
+    def _record(self, method, **kwargs):
+        FakeGuest.sent.append((method, kwargs))
+        if FakeGuest.fail_with is not None:
+            raise FakeGuest.fail_with
+
+    @staticmethod
+    def _page(items, key, limit, marker, include_marker):
+        items = sorted(items, key=key)
+        if marker is not None:
+            items = [i for i in items if key(i) > marker
+                     or (include_marker and key(i) == marker)]
+        if limit is not None and len(items) > limit:
+            return items[:limit], key(items[limit - 1])
+        return items, None
+
+    def list_databases(self, context, limit=None, marker=None,
+                       include_marker=False):
+        self._record('list_databases', limit=limit, marker=marker)
+        return self._page(self.databases.values(), lambda d: d.name, limit,
+                          marker, include_marker)
+
+    def create_database(self, context, databases):
+        self._record('create_database', databases=databases)
+        for database in databases:
+            FakeGuest.databases[database.name] = database
+
+    def delete_database(self, context, database):
+        self._record('delete_database', database=database)
+        FakeGuest.databases.pop(database.name)
+
+    def list_users(self, context, limit=None, marker=None,
+                   include_marker=False):
+        self._record('list_users', limit=limit, marker=marker)
+        return self._page(self.users.values(),
+                          lambda u: f'{u.name}@{u.host}', limit, marker,
+                          include_marker)
+
+    def get_user(self, context, username, hostname):
+        self._record('get_user', username=username, hostname=hostname)
+        return FakeGuest.users.get((username, hostname))
+
+    def create_user(self, context, users):
+        self._record('create_user', users=users)
+        for user in users:
+            FakeGuest.users[(user.name, user.host)] = user
+
+    def delete_user(self, context, user):
+        self._record('delete_user', user=user)
+
+    def update_attributes(self, context, username, hostname, user_attrs):
+        self._record('update_attributes', username=username,
+                     hostname=hostname, user_attrs=user_attrs)
+
+    def change_passwords(self, context, users):
+        self._record('change_passwords', users=users)
+
+    def list_access(self, context, username, hostname):
+        self._record('list_access', username=username, hostname=hostname)
+        return [objects.DatabaseSpec(name=name) for name in
+                FakeGuest.users[(username, hostname)].databases]
+
+    def grant_access(self, context, username, hostname, databases):
+        self._record('grant_access', username=username, hostname=hostname,
+                     databases=databases)
+
+    def revoke_access(self, context, username, hostname, database):
+        self._record('revoke_access', username=username, hostname=hostname,
+                     database=database)
+
+    def enable_root(self, context):
+        self._record('enable_root')
+        return objects.UserSpec(name='root', host='%', password='generated1')
+
+    def enable_root_with_password(self, context, root_password):
+        self._record('enable_root_with_password')
+        return objects.UserSpec(name='root', host='%',
+                                password=root_password)
+
+    def disable_root(self, context):
+        self._record('disable_root')
+
+    def get_volume_info(self, context):
+        self._record('get_volume_info')
+        return {'used': 0.25, 'total': 1.0, 'total_blocks': 1000,
+                'free_blocks': 750, 'avail_blocks': 750}
+
+
+@pytest.fixture
+def guest(monkeypatch):
+    FakeGuest.databases = {'app': objects.DatabaseSpec(name='app')}
+    FakeGuest.users = {('bob', '%'): objects.UserSpec(
+        name='bob', host='%', databases=['app'])}
+    FakeGuest.sent = []
+    FakeGuest.fail_with = None
+    monkeypatch.setattr(guest_rpcapi, 'API', FakeGuest)
+    return FakeGuest
+
+
+@pytest.fixture
+def casts(monkeypatch):
+    sent = []
+    for method in ('restart', 'resize_flavor', 'resize_volume'):
+        monkeypatch.setattr(
+            taskmanager_rpcapi.API, method,
+            lambda self, ctx, *args, method=method: sent.append(
+                (method, args)))
+    return sent
+
+
+@pytest.fixture
+def app(catalogue, guest, casts):
+    db_api.flavor_create('2', 'small', 512, 1, disk=2)
+    db_api.flavor_create('9', 'ephemeral', 512, 1, disk=2, ephemeral=1)
+    return api_app.setup_app()
+
+
+def make_instance(catalogue, task=Tasks.NONE, server='ACTIVE',
+                  service=Services.HEALTHY, volume_size=1):
+    row = db_api.instance_create({
+        'name': 'i', 'tenant_id': 'p1', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': volume_size})
+    db_api.instance_update(row.id, task=task, server_status=server)
+    db_api.service_status_set(row.id, service)
+    return row.id
+
+
+@pytest.fixture
+def instance(app, catalogue):
+    return make_instance(catalogue)
+
+
+def call(app, method, path, body=None, **headers):
+    request = webob.Request.blank(path, method=method, headers=headers)
+    request.accept = 'application/json'  # as python-troveclient sends
+    if body is not None:
+        request.body = json.dumps(body).encode()
+        request.content_type = 'application/json'
+    return request.get_response(app)
+
+
+def url(instance_id, rest=''):
+    return f'/v1.0/p1/instances/{instance_id}{rest}'
+
+
+def fault(response, code, name):
+    assert response.status_int == code, response.text
+    assert list(response.json) == [name]
+    assert response.json[name]['code'] == code
+    return response.json[name]['message']
+
+
+def sent_methods():
+    return [method for method, _kwargs in FakeGuest.sent]
+
+
+# --- databases ----------------------------------------------------------
+
+def test_databases_listed_created_and_deleted(app, instance):
+    assert call(app, 'GET', url(instance, '/databases')).json == {
+        'databases': [{'name': 'app'}]}
+    response = call(app, 'POST', url(instance, '/databases'), {
+        'databases': [{'name': 'shop', 'character_set': 'utf8mb4'}]})
+    assert response.status_int == 202 and response.body == b''
+    assert response.content_type == 'application/json'
+    created = FakeGuest.sent[-1]
+    assert created[0] == 'create_database'
+    assert created[1]['databases'][0].character_set == 'utf8mb4'
+    response = call(app, 'DELETE', url(instance, '/databases/shop'))
+    assert response.status_int == 202
+    assert sent_methods()[-1] == 'delete_database'
+
+
+def test_database_pages_carry_a_next_link(app, instance):
+    FakeGuest.databases['zoo'] = objects.DatabaseSpec(name='zoo')
+    page = call(app, 'GET', url(instance, '/databases?limit=1')).json
+    assert page['databases'] == [{'name': 'app'}]
+    assert page['links'][0]['rel'] == 'next'
+    assert 'marker=app' in page['links'][0]['href']
+    rest = call(app, 'GET', url(instance, '/databases?marker=app')).json
+    assert rest == {'databases': [{'name': 'zoo'}]}
+
+
+def test_existing_database_is_400_and_not_sent(app, instance):
+    message = fault(call(app, 'POST', url(instance, '/databases'), {
+        'databases': [{'name': 'app'}]}), 400, 'badRequest')
+    assert message == 'A database with the name "app" already exists.'
+    assert 'create_database' not in sent_methods()
+
+
+def test_missing_database_is_404(app, instance):
+    message = fault(call(app, 'DELETE', url(instance, '/databases/nope')),
+                    404, 'itemNotFound')
+    assert message == 'Database nope cannot be found on the instance.'
+
+
+def test_showing_one_database_is_501_as_in_trove(app, instance):
+    fault(call(app, 'GET', url(instance, '/databases/app')), 501,
+          'notImplemented')
+
+
+def test_names_that_are_controller_attributes_are_just_names(app, instance):
+    for name in ('_custom_actions', 'get_all', 'delete', 'post'):
+        message = fault(call(app, 'DELETE', url(instance,
+                                                f'/databases/{name}')),
+                        404, 'itemNotFound')
+        assert message == f'Database {name} cannot be found on the instance.'
+        message = fault(call(app, 'GET', url(instance, f'/users/{name}')),
+                        404, 'itemNotFound')
+        assert message == f'User {name}@% cannot be found on the instance.'
+
+
+# --- users ------------------------------------------------------------------
+
+def test_user_views_never_carry_a_password(app, instance):
+    FakeGuest.users[('bob', '%')].password = 'leak1'
+    listed = call(app, 'GET', url(instance, '/users')).json
+    assert listed == {'users': [{'name': 'bob', 'host': '%',
+                                 'databases': [{'name': 'app'}]}]}
+    shown = call(app, 'GET', url(instance, '/users/bob')).json
+    assert shown == {'user': listed['users'][0]}
+
+
+def test_cidr_host_keeps_working_although_its_slash_splits_the_path(
+        app, instance):
+    FakeGuest.users[('amy', '10.0.0.0/8')] = objects.UserSpec(
+        name='amy', host='10.0.0.0/8', databases=['app'])
+    # python-troveclient's quoting: "." as %2e, "/" left as it is.
+    user = 'amy@10%2e0%2e0%2e0/8'
+    assert call(app, 'GET', url(instance, f'/users/{user}')).json[
+        'user']['host'] == '10.0.0.0/8'
+    assert call(app, 'GET', url(instance, f'/users/{user}/databases')
+                ).json == {'databases': [{'name': 'app'}]}
+    assert call(app, 'DELETE', url(instance, f'/users/{user}/databases/app')
+                ).status_int == 202
+    assert FakeGuest.sent[-1] == ('revoke_access', {
+        'username': 'amy', 'hostname': '10.0.0.0/8', 'database': 'app'})
+    assert call(app, 'DELETE', url(instance, f'/users/{user}')
+                ).status_int == 202
+
+
+def test_user_create_refuses_an_existing_user(app, instance):
+    message = fault(call(app, 'POST', url(instance, '/users'), {
+        'users': [{'name': 'bob', 'password': 'pw1'}]}), 400, 'badRequest')
+    assert message == 'A user with the name "bob" already exists.'
+    assert 'create_user' not in sent_methods()
+
+
+def test_missing_user_is_404_for_every_user_operation(app, instance):
+    for method, rest, body in (
+            ('GET', '/users/ghost', None),
+            ('GET', '/users/ghost@10.0.%25/databases', None),
+            ('PUT', '/users/ghost', {'user': {'password': 'pw2'}}),
+            ('PUT', '/users/ghost/databases', {'databases': [
+                {'name': 'app'}]}),
+            ('DELETE', '/users/ghost/databases/app', None),
+            ('DELETE', '/users/ghost', None),
+            ('PUT', '/users', {'users': [{'name': 'ghost',
+                                          'password': 'pw2'}]})):
+        message = fault(call(app, method, url(instance, rest), body), 404,
+                        'itemNotFound')
+        assert message.startswith('User ghost@')
+    assert set(sent_methods()) == {'get_user'}
+
+
+def test_revoking_a_database_the_user_lacks_is_404(app, instance):
+    message = fault(call(app, 'DELETE', url(
+        instance, '/users/bob/databases/other')), 404, 'itemNotFound')
+    assert message == 'Database other cannot be found on the instance.'
+    assert 'revoke_access' not in sent_methods()
+
+
+def test_rename_onto_an_existing_user_is_400(app, instance):
+    FakeGuest.users[('amy', '%')] = objects.UserSpec(name='amy')
+    fault(call(app, 'PUT', url(instance, '/users/bob'), {
+        'user': {'name': 'amy'}}), 400, 'badRequest')
+    assert call(app, 'PUT', url(instance, '/users/bob'), {
+        'user': {'name': 'rob', 'password': 'pw3'}}).status_int == 202
+    assert FakeGuest.sent[-1] == ('update_attributes', {
+        'username': 'bob', 'hostname': '%',
+        'user_attrs': {'name': 'rob', 'password': 'pw3'}})
+
+
+def test_password_change_and_grant(app, instance):
+    assert call(app, 'PUT', url(instance, '/users'), {'users': [
+        {'name': 'bob', 'password': 'pw9'}]}).status_int == 202
+    assert FakeGuest.sent[-1][0] == 'change_passwords'
+    assert call(app, 'PUT', url(instance, '/users/bob%40%25/databases'), {
+        'databases': [{'name': 'x1'}, {'name': 'x2'}]}).status_int == 202
+    assert FakeGuest.sent[-1] == ('grant_access', {
+        'username': 'bob', 'hostname': '%', 'databases': ['x1', 'x2']})
+
+
+@pytest.mark.parametrize('method, rest, body', [
+    ('POST', '/databases', {'databases': [{'name': 'mysql'}]}),
+    ('POST', '/databases', {'databases': [{'name': 'a;drop'}]}),
+    ('POST', '/databases', {'databases': [{'name': 'x' * 65}]}),
+    ('POST', '/databases', {'databases': [{'name': 'a',
+                                           'collate': 'nope'}]}),
+    ('POST', '/databases', {'databases': {'name': 'a'}}),
+    ('POST', '/databases', {'database': [{'name': 'a'}]}),
+    ('DELETE', '/databases/information_schema', None),
+    ('DELETE', '/databases/a%60b', None),
+    ('POST', '/users', {'users': [{'name': 'os_admin', 'password': 'x1'}]}),
+    ('POST', '/users', {'users': [{'name': 'root', 'password': 'x1'}]}),
+    ('POST', '/users', {'users': [{'name': 'amy', 'password': "x'1"}]}),
+    ('POST', '/users', {'users': [{'name': 'x' * 17, 'password': 'x1'}]}),
+    ('POST', '/users', {'users': [{'name': 'amy', 'password': 'x1',
+                                   'host': 'evil.example.com'}]}),
+    ('POST', '/users', {'users': [{'name': 'amy', 'password': 'x1',
+                                   'host': '10.0.0.1/8'}]}),
+    ('POST', '/users', {'users': [{'name': 'amy'}]}),
+    ('DELETE', '/users/os_admin', None),
+    ('DELETE', '/users/os_admin@localhost', None),
+    ('GET', '/users/root', None),
+    ('PUT', '/users/bob', {'user': {'name': 'os_admin'}}),
+    ('PUT', '/users/bob', {'user': {}}),
+    ('PUT', '/users/bob', {'user': {'host': 'db.example.com'}}),
+    ('PUT', '/users', {'users': [{'name': 'root', 'password': 'x1'}]}),
+    ('PUT', '/users/bob/databases', {'databases': [{'name': 'mysql'}]}),
+    ('PUT', '/users/bob/databases', {'databases': ['app']}),
+    ('DELETE', '/users/bob/databases/sys', None),
+    ('POST', '/root', {'password': "quo'te"}),
+    ('POST', '/root', {'password': ''}),
+])
+def test_bad_input_is_400_and_reaches_no_guest(app, instance, method, rest,
+                                               body):
+    fault(call(app, method, url(instance, rest), body), 400, 'badRequest')
+    assert FakeGuest.sent == []
+
+
+# --- the datastore must be running ------------------------------------------
+
+def test_data_operations_need_a_running_datastore(app, catalogue):
+    stopped = make_instance(catalogue, service=Services.SHUTDOWN)
+    message = fault(call(app, 'GET', url(stopped, '/databases')), 422,
+                    'unprocessableEntity')
+    assert message == (f'Instance {stopped} is not ready, status: '
+                       f'shutdown.')
+    building = make_instance(catalogue, task=Tasks.BUILDING,
+                             server='BUILD', service=Services.NEW)
+    for rest in ('/users', '/root', '/databases'):
+        fault(call(app, 'GET', url(building, rest)), 422,
+              'unprocessableEntity')
+    assert FakeGuest.sent == []
+
+
+def test_a_silent_guest_is_not_ready(app, catalogue, conf):
+    silent = make_instance(catalogue)
+    old = models.utcnow() - datetime.timedelta(seconds=300)
+    with db_api.get_engine().begin() as connection:
+        connection.execute(models.InstanceServiceStatus.__table__.update()
+                           .values(updated_at=old))
+    message = fault(call(app, 'GET', url(silent, '/users')), 422,
+                    'unprocessableEntity')
+    assert message.endswith('status: guestagent error.')
+
+
+def test_a_guest_timeout_is_a_clear_400(app, instance):
+    FakeGuest.fail_with = exceptions.GuestTimeout()
+    message = fault(call(app, 'GET', url(instance, '/databases')), 400,
+                    'badRequest')
+    assert message == 'Timeout trying to connect to the Guest Agent.'
+
+
+def test_unknown_instance_is_404(app):
+    missing = '00000000-0000-0000-0000-000000000000'
+    for rest in ('/databases', '/users', '/root', '/users/bob'):
+        fault(call(app, 'GET', url(missing, rest)), 404, 'itemNotFound')
+
+
+# --- root -------------------------------------------------------------------
+
+def test_root_enable_show_disable_with_history(app, instance):
+    assert call(app, 'GET', url(instance, '/root')).json == {
+        'rootEnabled': False}
+    message = fault(call(app, 'DELETE', url(instance, '/root')), 404,
+                    'itemNotFound')
+    assert message == 'Root user has never been enabled on the instance.'
+    response = call(app, 'POST', url(instance, '/root'))
+    assert response.status_int == 200
+    assert response.json == {'user': {'name': 'root',
+                                      'password': 'generated1'}}
+    assert call(app, 'GET', url(instance, '/root')).json == {
+        'rootEnabled': True}
+    response = call(app, 'DELETE', url(instance, '/root'))
+    assert response.status_int == 204 and response.body == b''
+    assert call(app, 'GET', url(instance, '/root')).json == {
+        'rootEnabled': False}
+    response = call(app, 'POST', url(instance, '/root'),
+                    {'password': 'mine-1'})
+    assert response.json['user']['password'] == 'mine-1'
+    assert sent_methods().count('disable_root') == 1
+
+
+# --- actions ----------------------------------------------------------------
+
+def record(instance_id):
+    return db_api.instance_get(instance_id)
+
+
+def test_restart_sets_reboot_and_casts_once(app, instance, casts):
+    response = call(app, 'POST', url(instance, '/action'), {'restart': {}})
+    assert response.status_int == 202 and response.body == b''
+    assert casts == [('restart', (instance,))]
+    assert record(instance).task == Tasks.REBOOTING
+    assert record(instance).service_status == Services.RESTARTING
+    message = fault(call(app, 'POST', url(instance, '/action'),
+                         {'restart': {}}), 422, 'unprocessableEntity')
+    assert message == (f'Instance {instance} is not currently available '
+                       f'for an action to be performed (task status was '
+                       f'REBOOTING).')
+    assert len(casts) == 1
+
+
+def test_action_on_a_building_instance_is_422(app, catalogue, casts):
+    building = make_instance(catalogue, task=Tasks.BUILDING, server='BUILD',
+                             service=Services.NEW)
+    for body in ({'restart': {}}, {'resize': {'flavorRef': '2'}},
+                 {'resize': {'volume': {'size': 2}}}):
+        message = fault(call(app, 'POST', url(building, '/action'), body),
+                        422, 'unprocessableEntity')
+        assert message.endswith('(instance status was BUILD).')
+    assert casts == []
+
+
+def test_resize_flavor_casts_both_flavors(app, instance, casts):
+    assert call(app, 'POST', url(instance, '/action'), {
+        'resize': {'flavorRef': 'http://h/v1.0/p1/flavors/2'}}
+    ).status_int == 202
+    [(method, (instance_id, old, new))] = casts
+    assert (method, instance_id) == ('resize_flavor', instance)
+    assert (old['id'], old['ram'], new['id'], new['ram']) == (
+        '1', 256, '2', 512)
+    assert record(instance).task == Tasks.RESIZING
+
+
+def test_resize_volume_casts_the_new_size(app, instance, casts):
+    assert call(app, 'POST', url(instance, '/action'), {
+        'resize': {'volume': {'size': '3'}}}).status_int == 202
+    assert casts == [('resize_volume', (3, instance))]
+    assert record(instance).task == Tasks.RESIZING
+
+
+@pytest.mark.parametrize('body, code, name, message', [
+    ({'resize': {'flavorRef': '1'}}, 400, 'badRequest',
+     "The new flavor id must be different than the current flavor id of "
+     "'1'."),
+    ({'resize': {'flavorRef': '77'}}, 400, 'badRequest',
+     'Resource 77 cannot be found.'),
+    ({'resize': {'flavorRef': '9'}}, 501, 'notImplemented',
+     'Local storage support is not enabled.'),
+    ({'resize': {'volume': {'size': 1}}}, 400, 'badRequest',
+     "The new volume 'size' must be larger than the current volume size "
+     "of '1'."),
+    ({'resize': {'volume': {'size': 11}}}, 413, 'overLimit', None),
+    ({'resize': {'volume': {'size': 0}}}, 400, 'badRequest', None),
+    ({'resize': {'volume': {}}}, 400, 'badRequest',
+     'Volume size was not specified.'),
+    ({'resize': {}}, 400, 'badRequest', None),
+    ({'resize': 'big'}, 400, 'badRequest', None),
+    ({'restart': []}, 400, 'badRequest', None),
+    ({}, 400, 'badRequest', 'Invalid request body.'),
+    ({'reboot': {}}, 400, 'badRequest', None),
+    ({'restart': {}, 'resize': {'flavorRef': '2'}}, 400, 'badRequest',
+     None),
+])
+def test_bad_actions_change_nothing(app, instance, casts, body, code, name,
+                                    message):
+    got = fault(call(app, 'POST', url(instance, '/action'), body), code,
+                name)
+    if message:
+        assert got == message
+    assert casts == [] and record(instance).task == Tasks.NONE
+
+
+def test_reset_status_is_for_admins(app, catalogue):
+    stuck = make_instance(catalogue, task=Tasks.RESIZING)
+    message = fault(call(app, 'POST', url(stuck, '/action'),
+                         {'reset_status': {}}), 403, 'forbidden')
+    assert message == ("Policy doesn't allow instance:reset_status to be "
+                       "performed.")
+    assert record(stuck).task == Tasks.RESIZING
+    response = call(app, 'POST', url(stuck, '/action'),
+                    {'reset_status': {}}, **{'X-Roles': 'member,admin'})
+    assert response.status_int == 202
+    assert record(stuck).task == Tasks.NONE
+    assert record(stuck).service_status == Services.UNKNOWN
+    view = call(app, 'GET', url(stuck)).json['instance']
+    assert (view['status'], view['operating_status']) == ('ACTIVE', 'ERROR')
+    missing = '00000000-0000-0000-0000-000000000000'
+    fault(call(app, 'POST', url(missing, '/action'), {'reset_status': {}}),
+          404, 'itemNotFound')
+
+
+# --- the detail view asks the guest for its volume usage ---------------------
+
+def test_show_reports_volume_usage_from_the_guest(app, instance):
+    volume = call(app, 'GET', url(instance)).json['instance']['volume']
+    assert volume == {'size': 1, 'used': 0.25, 'used_percent': 25.0}
+    listed = call(app, 'GET', '/v1.0/p1/instances').json['instances']
+    assert listed[0]['volume'] == {'size': 1}
+
+
+def test_show_survives_a_failing_guest_and_spares_a_busy_one(
+        app, instance, catalogue):
+    FakeGuest.fail_with = exceptions.GuestTimeout()
+    assert call(app, 'GET', url(instance)).json['instance']['volume'] == {
+        'size': 1}
+    FakeGuest.fail_with = None
+    FakeGuest.sent = []
+    busy = make_instance(catalogue, task=Tasks.REBOOTING)
+    assert call(app, 'GET', url(busy)).status_int == 200
+    assert FakeGuest.sent == []

@@ -1,0 +1,126 @@
+"""Instance actions (``POST /instances/{id}/action``): restart, resize of
+flavor or volume, reset of the status.
+
+Each action is checked completely (Trove's rules and order), then the
+task is set atomically (a racing action gets the same 422 as a busy
+instance), then the taskmanager gets its cast. A cast that cannot be sent
+puts the task back.
+"""
+
+import logging
+
+from trove_lite.common import exceptions
+from trove_lite.common import notifications
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+from trove_lite.instance import api as instance_api
+from trove_lite.instance import status as instance_status
+from trove_lite.instance.status import InstanceTasks
+from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+_IDLE_TASKS = (InstanceTasks.NONE, InstanceTasks.RESTART_REQUIRED)
+
+
+def check_can_perform_action(record):
+    """Trove's gate for actions: 422 unless the instance is idle and its
+    guest in a state that allows one."""
+    refusal = instance_status.action_refusal(
+        record.task, record.server_status,
+        instance_api.service_status(record))
+    if refusal is not None:
+        status_type, status = refusal
+        raise exceptions.InstanceBusy(instance_id=record.id,
+                                      status_type=status_type,
+                                      status=status)
+
+
+def _start(context, record, task, action, cast, **payload):
+    """Set ``task`` if no other action got there first, then send
+    ``cast()``; the notification's ``.end`` comes from the taskmanager."""
+    if not db_api.instance_set_task_if(record.id, _IDLE_TASKS, task):
+        current = db_api.instance_get(record.id)
+        raise exceptions.InstanceBusy(instance_id=record.id,
+                                      status_type='task',
+                                      status=current.task.action)
+    notifications.notify(context, 'api', action, 'start',
+                         notifications.instance_payload(record, **payload))
+    try:
+        cast()
+    except Exception as error:
+        LOG.exception('Could not send %s for %s', action, record.id)
+        db_api.instance_set_task_if(record.id, [task], record.task)
+        raise exceptions.ServiceUnavailable() from error
+
+
+def restart(context, instance_id):
+    """Restart the datastore: task REBOOTING, service RESTARTING until the
+    guest reports again."""
+    record = db_api.instance_get(instance_id, context.project_id)
+    check_can_perform_action(record)
+    previous_status = record.service_status
+
+    def cast():
+        db_api.service_status_set(record.id, ServiceStatuses.RESTARTING)
+        try:
+            taskmanager_rpcapi.API().restart(context, record.id)
+        except Exception:
+            db_api.service_status_set(record.id, previous_status)
+            raise
+
+    _start(context, record, InstanceTasks.REBOOTING, 'restart', cast)
+
+
+def resize_volume(context, instance_id, new_size):
+    """Grow the volume to ``new_size`` GB (never shrink it)."""
+    record = db_api.instance_get(instance_id, context.project_id)
+    if not record.volume_size:
+        raise exceptions.BadRequest(f'Instance {record.id} has no volume.')
+    if new_size <= record.volume_size:
+        raise exceptions.BadRequest(
+            f"The new volume 'size' must be larger than the current volume "
+            f"size of '{record.volume_size}'.")
+    if new_size > CONF.max_accepted_volume_size:
+        raise exceptions.VolumeQuotaExceeded(
+            max_size=CONF.max_accepted_volume_size)
+    check_can_perform_action(record)
+    _start(context, record, InstanceTasks.RESIZING, 'resize_volume',
+           lambda: taskmanager_rpcapi.API().resize_volume(
+               context, new_size, record.id),
+           new_size=new_size)
+
+
+def resize_flavor(context, instance_id, flavor_ref):
+    """Move the instance to the flavor ``flavor_ref``."""
+    record = db_api.instance_get(instance_id, context.project_id)
+    check_can_perform_action(record)
+    if flavor_ref == record.flavor_id:
+        raise exceptions.BadRequest(
+            f"The new flavor id must be different than the current flavor "
+            f"id of '{record.flavor_id}'.")
+    new_flavor = db_api.flavor_get(flavor_ref)
+    if new_flavor is None:
+        raise exceptions.FlavorNotFound(uuid=flavor_ref)
+    if (instance_api.volume_support(record.datastore_manager)
+            and new_flavor.ephemeral):
+        raise exceptions.NotImplementedYet(
+            'Local storage support is not enabled.')
+    old_flavor = db_api.flavor_get(record.flavor_id)
+    _start(context, record, InstanceTasks.RESIZING, 'resize_flavor',
+           lambda: taskmanager_rpcapi.API().resize_flavor(
+               context, record.id, instance_api.flavor_dict(old_flavor),
+               instance_api.flavor_dict(new_flavor)),
+           new_flavor_id=new_flavor.id)
+
+
+def reset_status(context, instance_id):
+    """Trove's way out of a stuck task (admins): no task, and the guest's
+    status unknown until its next heartbeat. No server is needed."""
+    record = db_api.instance_get(instance_id, context.project_id)
+    notifications.notify(context, 'api', 'reset_status', 'start',
+                         notifications.instance_payload(record))
+    db_api.instance_reset_status(record.id)
+    notifications.notify(context, 'api', 'reset_status', 'end',
+                         notifications.instance_payload(record))

@@ -1,0 +1,52 @@
+"""Databases on a running instance (``/instances/{id}/databases``).
+
+Listing is an RPC call to the guest; creating and dropping are casts, as
+in Trove. The API has validated every name before anything here runs, and
+checks existence first, so a duplicate or a missing database is refused
+with Trove's 400/404 instead of failing silently in the guest.
+"""
+
+from trove_lite.common import exceptions
+from trove_lite.common import objects
+from trove_lite.datastore import mysql_rules
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import api as instance_api
+
+
+def _guest(context, instance_id):
+    record = instance_api.get_with_running_datastore(context, instance_id)
+    return guest_rpcapi.API(record.id)
+
+
+def _exists(context, guest, name):
+    found, _next = guest.list_databases(context, limit=1, marker=name,
+                                        include_marker=True)
+    return bool(found) and found[0].name == name
+
+
+def list_databases(context, instance_id, limit, marker=None):
+    """One page of the instance's databases (reserved ones left out):
+    ``(DatabaseSpecs, next_marker)``."""
+    guest = _guest(context, instance_id)
+    databases, next_marker = guest.list_databases(context, limit=limit,
+                                                  marker=marker)
+    reserved = mysql_rules.reserved_databases()
+    return [d for d in databases if d.name.lower() not in reserved], \
+        next_marker
+
+
+def create(context, instance_id, databases):
+    """Create DatabaseSpecs; none of them may exist yet."""
+    guest = _guest(context, instance_id)
+    for database in databases:
+        if _exists(context, guest, database.name):
+            raise exceptions.DatabaseAlreadyExists(name=database.name)
+    guest.create_database(context, databases)
+
+
+def delete(context, instance_id, name):
+    """Drop the database ``name`` (404 when there is none)."""
+    guest = _guest(context, instance_id)
+    if not _exists(context, guest, name):
+        raise exceptions.DatabaseNotFound(uuid=name)
+    guest.delete_database(context, objects.DatabaseSpec(name=name))

@@ -1,0 +1,39 @@
+"""The root user of a running instance (``/instances/{id}/root``).
+
+Whether root is enabled is answered from the root-enabled history, as
+Trove does; enabling and disabling are RPC calls to the guest. The
+generated password leaves the guest only in the enable call's answer,
+which the API returns once.
+"""
+
+from trove_lite.common import exceptions
+from trove_lite.db import api as db_api
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import api as instance_api
+
+
+def is_enabled(context, instance_id):
+    record = instance_api.get_with_running_datastore(context, instance_id)
+    return db_api.root_enabled(record.id)
+
+
+def enable(context, instance_id, password=None):
+    """Enable remote root with ``password`` (generated when None); returns
+    root's UserSpec with the password."""
+    record = instance_api.get_with_running_datastore(context, instance_id)
+    guest = guest_rpcapi.API(record.id)
+    if password is None:
+        root = guest.enable_root(context)
+    else:
+        root = guest.enable_root_with_password(context, password)
+    db_api.root_history_record(record.id, context.user_id)
+    return root
+
+
+def disable(context, instance_id):
+    """Disable remote root (404 when it was never enabled)."""
+    record = instance_api.get_with_running_datastore(context, instance_id)
+    if not db_api.root_enabled(record.id):
+        raise exceptions.RootHistoryNotFound()
+    guest_rpcapi.API(record.id).disable_root(context)
+    db_api.root_history_disable(record.id)
