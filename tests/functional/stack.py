@@ -231,6 +231,8 @@ class Stack:
                 'usage_timeout': '120',
                 'usage_sleep_time': '2',
                 'server_delete_time_out': '10',
+                # Short enough for a test to see a silent guest time out.
+                'agent_call_low_timeout': '8',
                 'debug': 'true',
                 # Tests poll fast and share projects: rate limits and the
                 # instance quota are tested with values of their own.
@@ -438,6 +440,32 @@ class Stack:
                   errors='replace') as log:
             return log.read()
 
+    def server_of(self, instance_id):
+        """The local driver's record of an instance's server."""
+        return next(server for server in self.servers()
+                    if server['instance_id'] == instance_id)
+
+    def sandbox(self, instance_id):
+        return os.path.join(self.state_path, 'servers',
+                            self.server_of(instance_id)['id'])
+
+    def volume_path(self, instance_id):
+        return os.path.join(self.state_path, 'volumes',
+                            self.server_of(instance_id)['volume_id'])
+
+    def all_logs(self):
+        """Every log the deployment wrote: services, guests, databases."""
+        texts = []
+        for folder in (self.log_dir, os.path.join(self.state_path,
+                                                  'servers')):
+            for root, _dirs, files in os.walk(folder):
+                for name in files:
+                    if name.endswith(('.log', '.err')):
+                        with open(os.path.join(root, name),
+                                  errors='replace') as log:
+                            texts.append(log.read())
+        return '\n'.join(texts)
+
     # --- API helpers ------------------------------------------------------
 
     def project_url(self, project):
@@ -526,3 +554,23 @@ class APIClient:
 
     def wait_gone(self, instance_id, timeout=60):
         self.wait_for(instance_id, lambda i: i is None, timeout)
+
+
+def connect(address, user, password, database=None):
+    """A PyMySQL connection to an instance, as a tenant would open it."""
+    return pymysql.connect(host=address, user=user, password=password,
+                           database=database, connect_timeout=5,
+                           ssl_disabled=True, autocommit=True)
+
+
+def wait_until(check, timeout=30, interval=0.1):
+    """Poll ``check()`` until it returns a true value (returned); for the
+    effects of casts, which the API answers before they happen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f'timed out waiting; last: {result!r}')
+        time.sleep(interval)
