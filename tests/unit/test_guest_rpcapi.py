@@ -20,8 +20,9 @@ class RecordingClient:
         self.error = error
         self.timeout = None
 
-    def prepare(self, timeout=None, **kwargs):
+    def prepare(self, timeout=None, retry=None, **kwargs):
         self.timeout = timeout
+        self.retry = retry
         return self
 
     def call(self, context, method, **kwargs):
@@ -32,6 +33,8 @@ class RecordingClient:
 
     def cast(self, context, method, **kwargs):
         self.sent.append(('cast', method, None, kwargs))
+        if self.error is not None:
+            raise self.error
 
 
 @pytest.fixture
@@ -106,3 +109,14 @@ def test_a_guest_failure_is_a_guest_error(guest):
     with pytest.raises(exceptions.GuestError) as error:
         guest.get_user(None, 'u', '%')
     assert 'bad name' in str(error.value)
+
+
+def test_an_unreachable_broker_is_a_503_not_a_hang(guest, conf):
+    conf.config(rpc_cast_retry=2)
+    guest._client.error = messaging.MessageDeliveryFailure('broker gone')
+    with pytest.raises(exceptions.ServiceUnavailable):
+        guest.create_database(None, [DB])
+    assert guest._client.retry == 2
+    with pytest.raises(exceptions.ServiceUnavailable):
+        guest.list_users(None, 20)
+    assert guest._client.retry == 2

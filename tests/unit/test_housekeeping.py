@@ -68,6 +68,14 @@ def building(catalogue, **values):
     return db_api.instance_row(instance.id)
 
 
+def restarted_taskmanager(driver):
+    """A taskmanager that started after the instances made so far (its
+    reconciliation leaves alone what began after its start)."""
+    manager = tm_manager.Manager(driver=driver)
+    manager.housekeeper.started_at += datetime.timedelta(seconds=1)
+    return manager
+
+
 def server(instance_id, server_id='srv-1', status='ACTIVE'):
     return base.Server(id=server_id, status=status,
                        instance_id=instance_id)
@@ -94,7 +102,7 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
     driver = InventoryDriver(servers=[server(instance.id)],
                              volumes=[{'id': 'vol-1',
                                        'instance_id': instance.id}])
-    manager = tm_manager.Manager(driver=driver)
+    manager = restarted_taskmanager(driver)
 
     manager.housekeeper.reconcile()
 
@@ -110,7 +118,7 @@ def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
     instance = building(catalogue, compute_instance_id='srv-1')
     db_api.apply_heartbeat(instance.id, Services.BUILDING, 1.0)
     driver = InventoryDriver(servers=[server(instance.id)])
-    manager = tm_manager.Manager(driver=driver)
+    manager = restarted_taskmanager(driver)
 
     manager.housekeeper.reconcile()
     assert instance.id in manager.claims  # the resumed wait holds it
@@ -126,7 +134,7 @@ def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
 
 def test_build_claimed_by_a_redelivered_request_is_left_alone(catalogue):
     instance = building(catalogue)
-    manager = tm_manager.Manager(driver=InventoryDriver())
+    manager = restarted_taskmanager(InventoryDriver())
     manager.claims.take(instance.id)
 
     manager.housekeeper.reconcile()
@@ -190,5 +198,32 @@ def test_stopped_server_of_a_ready_instance_is_started_again(catalogue):
             return server(instance.id, server_id)
 
     driver = Restartable(servers=[server(instance.id, status='SHUTDOWN')])
-    tm_manager.Manager(driver=driver).housekeeper.reconcile()
+    restarted_taskmanager(driver).housekeeper.reconcile()
     assert started == ['srv-1']
+
+
+def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
+    rebooting = building(catalogue, task_id=Tasks.REBOOTING.code)
+    resizing = building(catalogue, task_id=Tasks.RESIZING.code)
+    claimed = building(catalogue, task_id=Tasks.RESIZING.code)
+    manager = restarted_taskmanager(InventoryDriver())
+    manager.claims.take(claimed.id)  # a redelivered resize is on it
+
+    manager.housekeeper.reconcile()
+
+    assert db_api.instance_get(rebooting.id).task == Tasks.NONE
+    assert db_api.instance_get(resizing.id).task == Tasks.NONE
+    assert db_api.instance_get(claimed.id).task == Tasks.RESIZING
+
+
+def test_work_begun_after_start_up_is_not_reconciled(catalogue):
+    manager = tm_manager.Manager(driver=InventoryDriver())
+    manager.housekeeper.started_at -= datetime.timedelta(seconds=5)
+    # Requested after this taskmanager started; its request is queued.
+    fresh_build = building(catalogue)
+    fresh_restart = building(catalogue, task_id=Tasks.REBOOTING.code)
+
+    manager.housekeeper.reconcile()
+
+    assert db_api.instance_get(fresh_build.id).task == Tasks.BUILDING
+    assert db_api.instance_get(fresh_restart.id).task == Tasks.REBOOTING

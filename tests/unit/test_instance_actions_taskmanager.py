@@ -33,6 +33,12 @@ class FakeDriver(base.ComputeDriver):
     def get_server(self, server_id):
         return None
 
+    def list_servers(self):
+        return []
+
+    def list_volumes(self):
+        return []
+
     def start_server(self, server_id):
         raise NotImplementedError
 

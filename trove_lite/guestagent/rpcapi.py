@@ -3,7 +3,10 @@
 Which methods are casts and which are calls, and with which timeout,
 follows Trove's guest API: a call waits ``agent_call_low_timeout`` or
 ``agent_call_high_timeout`` seconds, then fails with GuestTimeout instead
-of waiting for a guest that does not answer.
+of waiting for a guest that does not answer. Except ``prepare`` (sent by
+the taskmanager, which keeps trying), messages retry sending only
+``rpc_cast_retry`` times: an API request must not hang while the broker
+is away; it fails with 503 instead.
 """
 
 import oslo_messaging as messaging
@@ -40,13 +43,16 @@ class API:
 
     def _call(self, context, method, timeout, **kwargs):
         try:
-            return self._client.prepare(timeout=timeout).call(
-                context, method, **kwargs)
+            return self._client.prepare(
+                timeout=timeout, retry=CONF.rpc_cast_retry).call(
+                    context, method, **kwargs)
         except messaging.MessagingTimeout:
             raise exceptions.GuestTimeout() from None
         except messaging.RemoteError as error:
             raise exceptions.GuestError(original_message=error.value) \
                 from None
+        except messaging.MessageDeliveryFailure as error:
+            raise exceptions.ServiceUnavailable() from error
 
     def _call_low(self, context, method, **kwargs):
         return self._call(context, method, CONF.agent_call_low_timeout,
@@ -57,11 +63,15 @@ class API:
                           **kwargs)
 
     def _cast(self, context, method, **kwargs):
-        self._client.prepare().cast(context, method, **kwargs)
+        try:
+            self._client.prepare(retry=CONF.rpc_cast_retry).cast(
+                context, method, **kwargs)
+        except messaging.MessageDeliveryFailure as error:
+            raise exceptions.ServiceUnavailable() from error
 
     def prepare(self, context, request):
         """Set up the datastore (cast: progress comes back as heartbeats)."""
-        self._cast(context, 'prepare', request=request)
+        self._client.prepare().cast(context, 'prepare', request=request)
 
     # --- databases ------------------------------------------------------
 

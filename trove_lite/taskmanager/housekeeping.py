@@ -19,6 +19,9 @@ The rules (also in the README, "Crash recovery"):
   "recorded").
 * Stopped servers of ready instances are started again, as a hypervisor
   restarts its VMs when its host boots.
+* A restart or resize (REBOOTING, RESIZING) nobody works on at start-up
+  died with the previous taskmanager; it cannot be resumed halfway, so its
+  task is cleared and the guest's heartbeats tell how the instance is.
 
 This assumes one taskmanager per compute driver state (the local driver's
 state directory), which is how the local driver is deployed.
@@ -43,6 +46,8 @@ LOG = logging.getLogger(__name__)
 # of the RPC server starting; reconciliation waits this long so they claim
 # their instances first.
 RECONCILE_SETTLE_SECONDS = 2.0
+
+_ACTION_TASKS = (InstanceTasks.REBOOTING, InstanceTasks.RESIZING)
 
 
 class Claims:
@@ -82,6 +87,17 @@ class Housekeeper:
         self.manager = manager
         self.driver = manager.driver
         self.claims = manager.claims
+        # Whole seconds, as the database stores times: what began in the
+        # second of the start-up counts as this process's own.
+        self.started_at = models.utcnow().replace(microsecond=0)
+
+    def _left_over(self, tasks):
+        """Instances in ``tasks`` since before this process started: work
+        begun afterwards is this process's own, even when its request has
+        not been dispatched yet."""
+        return [instance for instance in db_api.instances_with_tasks(tasks)
+                if (instance.task_start_time or instance.created)
+                < self.started_at]
 
     @property
     def context(self):
@@ -105,8 +121,10 @@ class Housekeeper:
         for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
             LOG.info('Reconcile: finishing the delete of %s', instance.id)
             self.manager.delete_instance(self.context, instance.id)
-        for instance in db_api.instances_with_tasks([InstanceTasks.BUILDING]):
+        for instance in self._left_over([InstanceTasks.BUILDING]):
             self._reconcile_build(instance)
+        for instance in self._left_over(_ACTION_TASKS):
+            self._reconcile_action(instance)
         for instance in db_api.instances_with_tasks([InstanceTasks.NONE]):
             if instance.compute_instance_id:
                 self._ensure_running(instance)
@@ -129,6 +147,17 @@ class Housekeeper:
             self.fail_build(instance, 'The build was interrupted by a '
                                       'taskmanager restart; delete the '
                                       'instance and create it again.')
+        finally:
+            self.claims.release(instance.id)
+
+    def _reconcile_action(self, instance):
+        if not self.claims.take(instance.id):
+            return  # a redelivered restart or resize is on it
+        try:
+            LOG.warning('Reconcile: the %s of %s was interrupted; clearing '
+                        'its task', instance.task_description, instance.id)
+            db_api.instance_set_task_if(instance.id, _ACTION_TASKS,
+                                        InstanceTasks.NONE)
         finally:
             self.claims.release(instance.id)
 

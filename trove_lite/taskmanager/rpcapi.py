@@ -31,24 +31,20 @@ class API:
 
     def restart(self, context, instance_id):
         """Restart the instance's datastore (task REBOOTING is set)."""
-        self._client.prepare().cast(context, 'restart',
-                                    instance_id=instance_id)
+        self._cast(context, 'restart', instance_id=instance_id)
 
     def resize_flavor(self, context, instance_id, old_flavor, new_flavor):
         """Move the instance to another flavor (task RESIZING is set);
         flavors are dicts with ``id``, ``name``, ``ram``, ``vcpus``,
         ``disk``."""
-        self._client.prepare().cast(context, 'resize_flavor',
-                                    instance_id=instance_id,
-                                    old_flavor=old_flavor,
-                                    new_flavor=new_flavor)
+        self._cast(context, 'resize_flavor', instance_id=instance_id,
+                   old_flavor=old_flavor, new_flavor=new_flavor)
 
     def resize_volume(self, context, new_size, instance_id):
         """Grow the instance's volume to ``new_size`` GB (task RESIZING is
         set)."""
-        self._client.prepare().cast(context, 'resize_volume',
-                                    new_size=new_size,
-                                    instance_id=instance_id)
+        self._cast(context, 'resize_volume', new_size=new_size,
+                   instance_id=instance_id)
 
     def guest_status_changed(self, context, instance_id, status):
         """Tell every taskmanager that a guest's status changed (fanout:
