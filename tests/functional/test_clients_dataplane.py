@@ -3,9 +3,8 @@ python-troveclient, ``openstack database`` and ``trove-lite``, against the
 real stack and checked on the instance's own MariaDB.
 
 These need the data-plane API (issue 4: databases, users, access, root,
-restart/resize). They carry the ``needs_dataplane`` marker, which this
-branch deselects by default (pyproject.toml addopts); remove the marker
-from addopts when the data-plane API is merged.
+restart/resize); the ``needs_dataplane`` marker selects them
+(``-m needs_dataplane``).
 """
 
 import json
