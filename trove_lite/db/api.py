@@ -706,7 +706,7 @@ def _apply_usage(conn, change):
 
 def heartbeat_lastseen(instance_id):
     """The guest clock stamp of the newest heartbeat applied, or None."""
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         return conn.execute(sa.select(_L.c.sent).where(
             _L.c.instance_id == instance_id,
             _L.c.method_name == 'heartbeat')).scalar()
@@ -735,7 +735,7 @@ _R = models.RootEnabledHistory.__table__
 def root_enabled(instance_id):
     """Whether root was enabled and not disabled since (Trove decides
     this from the history, not by asking the guest)."""
-    with get_engine().connect() as conn:
+    with get_engine(autocommit=True).connect() as conn:
         row = conn.execute(sa.select(_R.c.created, _R.c.deleted_at).where(
             _R.c.id == instance_id)).first()
     return row is not None and not (row.deleted_at
