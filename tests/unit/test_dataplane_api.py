@@ -544,3 +544,87 @@ def test_show_survives_a_failing_guest_and_spares_a_busy_one(
     busy = make_instance(catalogue, task=Tasks.REBOOTING)
     assert call(app, 'GET', url(busy)).status_int == 200
     assert FakeGuest.sent == []
+
+
+# --- policy and quotas -----------------------------------------------------
+
+@pytest.mark.parametrize('method, rest, body, rule', [
+    ('GET', '/databases', None, 'instance:extension:database:index'),
+    ('POST', '/databases', {'databases': [{'name': 'x1'}]},
+     'instance:extension:database:create'),
+    ('DELETE', '/databases/app', None, 'instance:extension:database:delete'),
+    ('GET', '/users', None, 'instance:extension:user:index'),
+    ('GET', '/users/bob', None, 'instance:extension:user:show'),
+    ('PUT', '/users', {'users': [{'name': 'bob', 'password': 'pw2'}]},
+     'instance:extension:user:update_all'),
+    ('PUT', '/users/bob', {'user': {'password': 'pw2'}},
+     'instance:extension:user:update'),
+    ('DELETE', '/users/bob', None, 'instance:extension:user:delete'),
+    ('GET', '/users/bob/databases', None,
+     'instance:extension:user_access:index'),
+    ('PUT', '/users/bob/databases', {'databases': [{'name': 'app'}]},
+     'instance:extension:user_access:update'),
+    ('DELETE', '/users/bob/databases/app', None,
+     'instance:extension:user_access:delete'),
+    ('GET', '/root', None, 'instance:extension:root:index'),
+    ('POST', '/root', None, 'instance:extension:root:create'),
+    ('DELETE', '/root', None, 'instance:extension:root:delete'),
+    ('POST', '/action', {'restart': {}}, 'instance:restart'),
+    ('POST', '/action', {'resize': {'flavorRef': '2'}},
+     'instance:resize_flavor'),
+    ('POST', '/action', {'resize': {'volume': {'size': 2}}},
+     'instance:resize_volume'),
+])
+def test_each_call_is_decided_by_its_trove_policy_rule(
+        app, instance, casts, conf, tmp_path, method, rest, body, rule):
+    path = tmp_path / 'policy.yaml'
+    path.write_text(json.dumps({rule: 'role:admin'}))
+    conf.config(policy_file=str(path), group='oslo_policy')
+    message = fault(call(app, method, url(instance, rest), body), 403,
+                    'forbidden')
+    assert message == f"Policy doesn't allow {rule} to be performed."
+    assert FakeGuest.sent == [] and casts == []
+    assert record(instance).task == Tasks.NONE
+
+
+def test_admins_reach_other_projects_instances(app, instance):
+    listed = call(app, 'GET', '/v1.0/p2/instances/' + instance + '/users',
+                  **{'X-Roles': 'admin'})
+    assert listed.status_int == 200
+    fault(call(app, 'GET', '/v1.0/p2/instances/' + instance + '/users'),
+          404, 'itemNotFound')
+
+
+def usage(resource):
+    return db_api.quota_usages('p1').get(resource, 0)
+
+
+def test_resizes_are_charged_to_the_quota(app, instance, casts, conf):
+    assert call(app, 'POST', url(instance, '/action'), {
+        'resize': {'flavorRef': '2'}}).status_int == 202
+    assert usage('ram') == 512 - 256
+    db_api.instance_update(instance, task=Tasks.NONE)
+    assert call(app, 'POST', url(instance, '/action'), {
+        'resize': {'volume': {'size': 4}}}).status_int == 202
+    assert usage('volumes') == 3
+
+
+def test_resize_past_the_quota_is_413_and_changes_nothing(app, instance,
+                                                         casts, conf):
+    conf.config(max_ram_per_tenant=200)  # the resize adds 256 MB
+    message = fault(call(app, 'POST', url(instance, '/action'), {
+        'resize': {'flavorRef': '2'}}), 413, 'overLimit')
+    assert 'ram' in message
+    assert casts == [] and record(instance).task == Tasks.NONE
+    assert usage('ram') == 0
+
+
+def test_a_resize_that_cannot_be_sent_gives_its_quota_back(
+        app, instance, monkeypatch):
+    def broker_gone(*args):
+        raise RuntimeError('broker gone')
+    monkeypatch.setattr(taskmanager_rpcapi.API, 'resize_volume', broker_gone)
+    fault(call(app, 'POST', url(instance, '/action'), {
+        'resize': {'volume': {'size': 5}}}), 503, 'serviceUnavailable')
+    assert usage('volumes') == 0
+    assert record(instance).task == Tasks.NONE

@@ -4,6 +4,7 @@ half-done resize, and the task always cleared at the end."""
 import pytest
 
 from trove_lite.common import exceptions
+from trove_lite.common import quota
 from trove_lite.compute import base
 from trove_lite.db import api as db_api
 from trove_lite.instance.status import InstanceTasks as Tasks
@@ -106,6 +107,10 @@ def instance_in(task, catalogue):
     return row.id
 
 
+def charge_as_the_api_did(**deltas):
+    db_api.usage_apply(quota.UsageChange('p', deltas))
+
+
 def test_restart_waits_for_the_guests_report_then_clears_the_task(
         manager, catalogue):
     instance = instance_in(Tasks.REBOOTING, catalogue)
@@ -135,7 +140,9 @@ def test_resize_flavor_records_the_new_flavor(manager, catalogue):
 def test_resize_flavor_the_guest_refuses_goes_back(manager, catalogue):
     FakeGuest.fail = ('apply_flavor',)
     instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(ram=256)
     manager.resize_flavor(None, instance, *FLAVORS)
+    assert db_api.quota_usages('p')['ram'] == 0
     assert manager.driver.calls == [('resize_server', 'srv', '2'),
                                     ('resize_server', 'srv', '1')]
     assert FakeGuest.calls == [('apply_flavor', 512), ('apply_flavor', 256)]
@@ -155,7 +162,9 @@ def test_resize_volume_grows_and_tells_the_guest(manager, catalogue):
 def test_volume_that_cannot_grow_keeps_its_size(manager, catalogue):
     manager.driver.fail = ('extend_volume',)
     instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(volumes=2)
     manager.resize_volume(None, 3, instance)
+    assert db_api.quota_usages('p')['volumes'] == 0
     record = db_api.instance_get(instance)
     assert (record.volume_size, record.task) == (1, Tasks.NONE)
     assert FakeGuest.calls == []

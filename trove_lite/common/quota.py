@@ -109,3 +109,24 @@ def instance_release(record):
     return UsageChange(record.tenant_id,
                        {resource: -amount for resource, amount
                         in deltas.items()})
+
+
+def resize_charge(record, ram=0, volumes=0):
+    """The usage a resize of ``record``'s instance adds (RAM in MB, volume
+    GB), checked against the limits; None when it adds nothing."""
+    deltas = {resource: amount for resource, amount
+              in (('ram', ram), ('volumes', volumes)) if amount}
+    if not deltas:
+        return None
+    return UsageChange(record.tenant_id, deltas,
+                       get_limits(record.tenant_id))
+
+
+def refund(change):
+    """The change that gives back what ``change`` charged (a resize that
+    did not happen); None for None."""
+    if change is None:
+        return None
+    return UsageChange(change.project_id,
+                       {resource: -amount for resource, amount
+                        in change.deltas.items()})

@@ -681,6 +681,13 @@ def _ensure_usage_rows(tenant_id, resources):
                                  in_use=0))
 
 
+def usage_apply(change):
+    """Apply a quota.UsageChange on its own (a refund)."""
+    _ensure_usage_rows(change.project_id, list(change.deltas))
+    with get_engine().begin() as conn:
+        _apply_usage(conn, change)
+
+
 def _apply_usage(conn, change):
     """Apply a quota.UsageChange inside the caller's transaction. The
     project's usage rows stay locked until it ends, so racing requests

@@ -1,16 +1,19 @@
 """Instance actions (``POST /instances/{id}/action``): restart, resize of
 flavor or volume, reset of the status.
 
-Each action is checked completely (Trove's rules and order), then the
-task is set atomically (a racing action gets the same 422 as a busy
-instance), then the taskmanager gets its cast. A cast that cannot be sent
-puts the task back.
+Each action takes the instance as a record from ``instance.api.get`` and
+is checked completely (Trove's rules and order), then the task is set
+atomically with the quota usage a resize adds (a racing action gets the
+same 422 as a busy instance; a resize past a limit gets 413), then the
+taskmanager gets its cast. A cast that cannot be sent puts the task and
+the usage back.
 """
 
 import logging
 
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
+from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.instance import api as instance_api
@@ -37,10 +40,12 @@ def check_can_perform_action(record):
                                       status=status)
 
 
-def _start(context, record, task, action, cast, **payload):
-    """Set ``task`` if no other action got there first, then send
-    ``cast()``; the notification's ``.end`` comes from the taskmanager."""
-    if not db_api.instance_set_task_if(record.id, _IDLE_TASKS, task):
+def _start(context, record, task, action, cast, usage=None, **payload):
+    """Set ``task`` (and charge ``usage``) if no other action got there
+    first, then send ``cast()``; the notification's ``.end`` comes from
+    the taskmanager."""
+    if not db_api.instance_set_task_if(record.id, _IDLE_TASKS, task,
+                                       usage=usage):
         current = db_api.instance_get(record.id)
         raise exceptions.InstanceBusy(instance_id=record.id,
                                       status_type='task',
@@ -51,31 +56,29 @@ def _start(context, record, task, action, cast, **payload):
         cast()
     except Exception as error:
         LOG.exception('Could not send %s for %s', action, record.id)
-        db_api.instance_set_task_if(record.id, [task], record.task)
+        db_api.instance_set_task_if(record.id, [task], record.task,
+                                    usage=quota.refund(usage))
         raise exceptions.ServiceUnavailable() from error
 
 
-def restart(context, instance_id):
+def restart(context, record):
     """Restart the datastore: task REBOOTING, service RESTARTING until the
     guest reports again."""
-    record = db_api.instance_get(instance_id, context.project_id)
     check_can_perform_action(record)
-    previous_status = record.service_status
 
     def cast():
         db_api.service_status_set(record.id, ServiceStatuses.RESTARTING)
         try:
             taskmanager_rpcapi.API().restart(context, record.id)
         except Exception:
-            db_api.service_status_set(record.id, previous_status)
+            db_api.service_status_set(record.id, record.service_status)
             raise
 
     _start(context, record, InstanceTasks.REBOOTING, 'restart', cast)
 
 
-def resize_volume(context, instance_id, new_size):
+def resize_volume(context, record, new_size):
     """Grow the volume to ``new_size`` GB (never shrink it)."""
-    record = db_api.instance_get(instance_id, context.project_id)
     if not record.volume_size:
         raise exceptions.BadRequest(f'Instance {record.id} has no volume.')
     if new_size <= record.volume_size:
@@ -89,12 +92,13 @@ def resize_volume(context, instance_id, new_size):
     _start(context, record, InstanceTasks.RESIZING, 'resize_volume',
            lambda: taskmanager_rpcapi.API().resize_volume(
                context, new_size, record.id),
+           usage=quota.resize_charge(
+               record, volumes=new_size - record.volume_size),
            new_size=new_size)
 
 
-def resize_flavor(context, instance_id, flavor_ref):
+def resize_flavor(context, record, flavor_ref):
     """Move the instance to the flavor ``flavor_ref``."""
-    record = db_api.instance_get(instance_id, context.project_id)
     check_can_perform_action(record)
     if flavor_ref == record.flavor_id:
         raise exceptions.BadRequest(
@@ -112,13 +116,14 @@ def resize_flavor(context, instance_id, flavor_ref):
            lambda: taskmanager_rpcapi.API().resize_flavor(
                context, record.id, instance_api.flavor_dict(old_flavor),
                instance_api.flavor_dict(new_flavor)),
+           usage=quota.resize_charge(record,
+                                     ram=new_flavor.ram - old_flavor.ram),
            new_flavor_id=new_flavor.id)
 
 
-def reset_status(context, instance_id):
+def reset_status(context, record):
     """Trove's way out of a stuck task (admins): no task, and the guest's
     status unknown until its next heartbeat. No server is needed."""
-    record = db_api.instance_get(instance_id, context.project_id)
     notifications.notify(context, 'api', 'reset_status', 'start',
                          notifications.instance_payload(record))
     db_api.instance_reset_status(record.id)

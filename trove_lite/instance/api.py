@@ -160,11 +160,10 @@ def service_status(record):
 DATA_MANAGERS = ('mysql', 'mariadb')
 
 
-def get_with_running_datastore(context, instance_id):
-    """The instance, if its datastore can take database, user and root
-    operations now (Trove's load_and_verify): 404 when it does not exist,
-    422 for another datastore or one that is not running."""
-    record = db_api.instance_get(instance_id, context.project_id)
+def check_datastore_running(record):
+    """Whether the instance's datastore can take database, user and root
+    operations now (Trove's load_and_verify): 422 for another datastore or
+    one that is not running."""
     if record.datastore_manager not in DATA_MANAGERS:
         raise exceptions.DatastoreOperationUnsupported(
             manager=record.datastore_manager)
@@ -172,7 +171,6 @@ def get_with_running_datastore(context, instance_id):
     if status not in instance_status.DATASTORE_RUNNING:
         raise exceptions.DatastoreNotRunning(instance_id=record.id,
                                              status=status.description)
-    return record
 
 
 def volume_usage(context, record):

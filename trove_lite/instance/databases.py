@@ -13,8 +13,8 @@ from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
 
 
-def _guest(context, instance_id):
-    record = instance_api.get_with_running_datastore(context, instance_id)
+def _guest(record):
+    instance_api.check_datastore_running(record)
     return guest_rpcapi.API(record.id)
 
 
@@ -24,10 +24,11 @@ def _exists(context, guest, name):
     return bool(found) and found[0].name == name
 
 
-def list_databases(context, instance_id, limit, marker=None):
-    """One page of the instance's databases (reserved ones left out):
+def list_databases(context, record, limit, marker=None):
+    """One page of the databases of the instance (a record from
+    instance.api.get), reserved ones left out:
     ``(DatabaseSpecs, next_marker)``."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     databases, next_marker = guest.list_databases(context, limit=limit,
                                                   marker=marker)
     reserved = mysql_rules.reserved_databases()
@@ -35,18 +36,18 @@ def list_databases(context, instance_id, limit, marker=None):
         next_marker
 
 
-def create(context, instance_id, databases):
+def create(context, record, databases):
     """Create DatabaseSpecs; none of them may exist yet."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     for database in databases:
         if _exists(context, guest, database.name):
             raise exceptions.DatabaseAlreadyExists(name=database.name)
     guest.create_database(context, databases)
 
 
-def delete(context, instance_id, name):
+def delete(context, record, name):
     """Drop the database ``name`` (404 when there is none)."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     if not _exists(context, guest, name):
         raise exceptions.DatabaseNotFound(uuid=name)
     guest.delete_database(context, objects.DatabaseSpec(name=name))

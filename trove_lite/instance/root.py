@@ -12,15 +12,17 @@ from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
 
 
-def is_enabled(context, instance_id):
-    record = instance_api.get_with_running_datastore(context, instance_id)
+def is_enabled(context, record):
+    """Whether root of the instance (a record from instance.api.get) is
+    enabled."""
+    instance_api.check_datastore_running(record)
     return db_api.root_enabled(record.id)
 
 
-def enable(context, instance_id, password=None):
+def enable(context, record, password=None):
     """Enable remote root with ``password`` (generated when None); returns
     root's UserSpec with the password."""
-    record = instance_api.get_with_running_datastore(context, instance_id)
+    instance_api.check_datastore_running(record)
     guest = guest_rpcapi.API(record.id)
     if password is None:
         root = guest.enable_root(context)
@@ -30,9 +32,9 @@ def enable(context, instance_id, password=None):
     return root
 
 
-def disable(context, instance_id):
+def disable(context, record):
     """Disable remote root (404 when it was never enabled)."""
-    record = instance_api.get_with_running_datastore(context, instance_id)
+    instance_api.check_datastore_running(record)
     if not db_api.root_enabled(record.id):
         raise exceptions.RootHistoryNotFound()
     guest_rpcapi.API(record.id).disable_root(context)

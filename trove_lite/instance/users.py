@@ -14,8 +14,8 @@ from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
 
 
-def _guest(context, instance_id):
-    record = instance_api.get_with_running_datastore(context, instance_id)
+def _guest(record):
+    instance_api.check_datastore_running(record)
     return guest_rpcapi.API(record.id)
 
 
@@ -37,38 +37,39 @@ def _refuse_existing(context, guest, name, host):
         raise exceptions.UserAlreadyExists(name=name)
 
 
-def list_users(context, instance_id, limit, marker=None):
-    """One page of users (reserved ones left out):
-    ``(UserSpecs, next_marker)``."""
-    guest = _guest(context, instance_id)
+def list_users(context, record, limit, marker=None):
+    """One page of the users of the instance (a record from
+    instance.api.get), reserved ones left out: ``(UserSpecs,
+    next_marker)``."""
+    guest = _guest(record)
     users, next_marker = guest.list_users(context, limit=limit,
                                           marker=marker)
     reserved = mysql_rules.reserved_users()
     return [u for u in users if u.name not in reserved], next_marker
 
 
-def get(context, instance_id, name, host):
-    return _get(context, _guest(context, instance_id), name, host)
+def get(context, record, name, host):
+    return _get(context, _guest(record), name, host)
 
 
-def create(context, instance_id, users):
+def create(context, record, users):
     """Create UserSpecs (with grants); none may exist yet."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     for user in users:
         _refuse_existing(context, guest, user.name, user.host)
     guest.create_user(context, users)
 
 
-def delete(context, instance_id, name, host):
-    guest = _guest(context, instance_id)
+def delete(context, record, name, host):
+    guest = _guest(record)
     _get(context, guest, name, host)
     guest.delete_user(context, objects.UserSpec(name=name, host=host))
 
 
-def update_attributes(context, instance_id, name, host, attributes):
+def update_attributes(context, record, name, host, attributes):
     """Rename, move or re-password one user; the new name and host must
     not be another user's."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     _get(context, guest, name, host)
     new_name = attributes.get('name', name)
     new_host = attributes.get('host', host)
@@ -77,32 +78,32 @@ def update_attributes(context, instance_id, name, host, attributes):
     guest.update_attributes(context, name, host, attributes)
 
 
-def change_passwords(context, instance_id, users):
+def change_passwords(context, record, users):
     """New passwords (UserSpecs) for users that must all exist."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     for user in users:
         _get(context, guest, user.name, user.host)
     guest.change_passwords(context, users)
 
 
-def list_access(context, instance_id, name, host):
+def list_access(context, record, name, host):
     """The databases (DatabaseSpecs) the user may use."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     _get(context, guest, name, host)
     return guest.list_access(context, name, host)
 
 
-def grant(context, instance_id, name, host, databases):
+def grant(context, record, name, host, databases):
     """All privileges on ``databases`` (names) for the user."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     _get(context, guest, name, host)
     guest.grant_access(context, name, host, databases)
 
 
-def revoke(context, instance_id, name, host, database):
+def revoke(context, record, name, host, database):
     """Take the user's access to ``database`` away (404 unless it has
     it)."""
-    guest = _guest(context, instance_id)
+    guest = _guest(record)
     _get(context, guest, name, host)
     granted = {d.name for d in guest.list_access(context, name, host)}
     if database not in granted:

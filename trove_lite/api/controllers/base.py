@@ -1,5 +1,5 @@
 """What every controller shares: reading JSON bodies, empty responses,
-the current context, the admin check."""
+the current context, the instance a sub-resource belongs to."""
 
 import inspect
 import json
@@ -9,6 +9,8 @@ import webob
 from pecan import rest
 
 from trove_lite.common import exceptions
+from trove_lite.common import policy
+from trove_lite.instance import api as instance_api
 
 _JSON_TYPES = ('application/json', 'application/xml', '')
 
@@ -61,16 +63,13 @@ def page_limit(maximum):
     return min(limit, maximum)
 
 
-# Rules only admins pass (Trove's default policy for them) until policy
-# enforcement replaces this check.
-ADMIN_RULES = frozenset({'instance:reset_status'})
-
-
-def authorize(rule):
-    """Refuse the caller ``rule`` unless allowed: 403 with Trove's policy
-    message. The one place API access rules are decided."""
-    if rule in ADMIN_RULES and not context().is_admin:
-        raise exceptions.PolicyNotAuthorized(action=rule)
+def authorized_instance(instance_id, rule):
+    """The instance of a sub-resource (databases, users, root, actions):
+    404 when the caller cannot see it, 403 unless the policy ``rule``
+    allows the caller to act on it."""
+    record = instance_api.get(context(), instance_id)
+    policy.authorize(context(), rule, {'tenant': record.tenant_id})
+    return record
 
 
 class NamedMembersController(rest.RestController):

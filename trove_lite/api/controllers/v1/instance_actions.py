@@ -8,13 +8,13 @@ from pecan import rest
 from trove_lite.api import validation
 from trove_lite.api.controllers import base
 from trove_lite.common import exceptions
-from trove_lite.db import api as db_api
 from trove_lite.instance import actions
 
 
 def _restart(context, instance_id, value):
     validation.require_object(value, 'restart')
-    actions.restart(context, instance_id)
+    actions.restart(context, base.authorized_instance(
+        instance_id, 'instance:restart'))
 
 
 def _resize(context, instance_id, value):
@@ -24,21 +24,23 @@ def _resize(context, instance_id, value):
     if 'volume' in value:
         size, _type = validation.volume_size(value['volume'],
                                              "resize['volume']")
-        actions.resize_volume(context, instance_id, size)
+        actions.resize_volume(context, base.authorized_instance(
+            instance_id, 'instance:resize_volume'), size)
     elif 'flavorRef' in value:
-        actions.resize_flavor(context, instance_id, validation.reference(
-            value['flavorRef'], "resize['flavorRef']"))
+        flavor_ref = validation.reference(value['flavorRef'],
+                                          "resize['flavorRef']")
+        actions.resize_flavor(context, base.authorized_instance(
+            instance_id, 'instance:resize_flavor'), flavor_ref)
     else:
         validation.fail('resize', "needs 'volume' or 'flavorRef'")
 
 
 def _reset_status(context, instance_id, value):
     validation.require_object(value, 'reset_status')
-    # An unknown instance is 404 before the caller's rights are judged.
-    db_api.instance_get(instance_id, context.project_id)
-    base.authorize('instance:force_delete' if 'force_delete' in value
-                   else 'instance:reset_status')
-    actions.reset_status(context, instance_id)
+    rule = ('instance:force_delete' if 'force_delete' in value
+            else 'instance:reset_status')
+    actions.reset_status(context, base.authorized_instance(instance_id,
+                                                           rule))
 
 
 _ACTIONS = {

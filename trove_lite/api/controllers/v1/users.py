@@ -17,6 +17,8 @@ from trove_lite.conf import CONF
 from trove_lite.instance import users as users_api
 
 ACCESS = 'databases'
+USER_RULE = 'instance:extension:user:%s'
+ACCESS_RULE = 'instance:extension:user_access:%s'
 
 
 def parse_user_path(path):
@@ -38,9 +40,9 @@ class UsersController(base.NamedMembersController):
     @pecan.expose('json')
     def get_all(self, instance_id):
         limit = base.page_limit(CONF.users_page_size)
+        record = base.authorized_instance(instance_id, USER_RULE % 'index')
         specs, next_marker = users_api.list_users(
-            base.context(), instance_id, limit,
-            pecan.request.GET.get('marker'))
+            base.context(), record, limit, pecan.request.GET.get('marker'))
         result = views.users(specs)
         if next_marker:
             result['links'] = common_views.next_page_links(next_marker)
@@ -49,13 +51,16 @@ class UsersController(base.NamedMembersController):
     @pecan.expose('json')
     def get_one(self, instance_id, *path):
         (name, host), rest = parse_user_path(path)
-        context = base.context()
         if not rest:
+            record = base.authorized_instance(instance_id,
+                                              USER_RULE % 'show')
             return {'user': views.user(
-                users_api.get(context, instance_id, name, host))}
+                users_api.get(base.context(), record, name, host))}
         if rest == [ACCESS]:
+            record = base.authorized_instance(instance_id,
+                                              ACCESS_RULE % 'index')
             return views.access(users_api.list_access(
-                context, instance_id, name, host))
+                base.context(), record, name, host))
         raise exceptions.NotFound(uuid='/'.join(path))
 
     @pecan.expose('json')
@@ -65,27 +70,33 @@ class UsersController(base.NamedMembersController):
         users = validation.users(
             validation.body_object_value(base.json_body(), 'users'),
             'users')
-        users_api.create(base.context(), instance_id, users)
+        record = base.authorized_instance(instance_id, USER_RULE % 'create')
+        users_api.create(base.context(), record, users)
         return base.empty_response(202)
 
     @pecan.expose('json')
     def put(self, instance_id, *path):
         context = base.context()
         if not path:
-            users_api.change_passwords(
-                context, instance_id,
-                validation.password_changes(base.json_body()))
+            changes = validation.password_changes(base.json_body())
+            record = base.authorized_instance(instance_id,
+                                              USER_RULE % 'update_all')
+            users_api.change_passwords(context, record, changes)
             return base.empty_response(202)
         (name, host), rest = parse_user_path(path)
         if not rest:
-            users_api.update_attributes(
-                context, instance_id, name, host,
-                validation.user_attributes(base.json_body()))
+            attributes = validation.user_attributes(base.json_body())
+            record = base.authorized_instance(instance_id,
+                                              USER_RULE % 'update')
+            users_api.update_attributes(context, record, name, host,
+                                        attributes)
         elif rest == [ACCESS]:
             databases = validation.database_names(
                 validation.body_object_value(base.json_body(), ACCESS),
                 ACCESS)
-            users_api.grant(context, instance_id, name, host, databases)
+            record = base.authorized_instance(instance_id,
+                                              ACCESS_RULE % 'update')
+            users_api.grant(context, record, name, host, databases)
         else:
             raise exceptions.NotFound(uuid='/'.join(path))
         return base.empty_response(202)
@@ -95,10 +106,14 @@ class UsersController(base.NamedMembersController):
         (name, host), rest = parse_user_path(path)
         context = base.context()
         if not rest:
-            users_api.delete(context, instance_id, name, host)
+            record = base.authorized_instance(instance_id,
+                                              USER_RULE % 'delete')
+            users_api.delete(context, record, name, host)
         elif len(rest) == 2 and rest[0] == ACCESS:
             database = validation.database_name(rest[1], 'database')
-            users_api.revoke(context, instance_id, name, host, database)
+            record = base.authorized_instance(instance_id,
+                                              ACCESS_RULE % 'delete')
+            users_api.revoke(context, record, name, host, database)
         else:
             raise exceptions.NotFound(uuid='/'.join(path))
         return base.empty_response(202)
