@@ -711,6 +711,7 @@ def _apply_usage(conn, change):
             .values(in_use=max(0, in_use[resource] + amount), updated=now))
 
 
+@retry_once_on_disconnect
 def heartbeat_lastseen(instance_id):
     """The guest clock stamp of the newest heartbeat applied, or None."""
     with get_engine(autocommit=True).connect() as conn:
@@ -739,6 +740,7 @@ def instance_reset_status(instance_id):
 _R = models.RootEnabledHistory.__table__
 
 
+@retry_once_on_disconnect
 def root_enabled(instance_id):
     """Whether root was enabled and not disabled since (Trove decides
     this from the history, not by asking the guest)."""
