@@ -1,11 +1,6 @@
 """Databases, users, root and instance actions through
 python-troveclient, ``openstack database`` and ``trove-lite``, against the
-real stack and checked on the instance's own MariaDB.
-
-These need the data-plane API (issue 4: databases, users, access, root,
-restart/resize); the ``needs_dataplane`` marker selects them
-(``-m needs_dataplane``).
-"""
+real stack and checked on the instance's own MariaDB."""
 
 import json
 import time
@@ -16,7 +11,7 @@ import pytest
 from tests.functional import clients
 
 trove_exceptions = clients.trove_exceptions
-pytestmark = [pytest.mark.functional, pytest.mark.needs_dataplane]
+pytestmark = pytest.mark.functional
 
 
 def eventually(check, timeout=60, interval=0.5):

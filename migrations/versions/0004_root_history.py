@@ -1,17 +1,14 @@
 """Root-enabled history (Trove's ``root_enabled_history``).
 
-Revision ID: 0002
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27
-
-Made in parallel with 0003 (quotas), which was merged first; it follows
-0003 so that databases already at 0003 get it too (one line of history).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
