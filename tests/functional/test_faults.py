@@ -259,3 +259,62 @@ def test_orphan_server_of_a_deleted_instance_is_reaped(fault_stack, fapi):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert 'removing orphan server' in fault_stack.log('taskmanager')
+
+
+def agent_pid(stack, instance_id):
+    return server_of(stack, instance_id)['pid']
+
+
+def test_dead_guest_agent_shows_expired_and_restart_recovers(fault_stack,
+                                                             fapi):
+    instance = fapi.wait_active(fapi.create_instance(
+        name='dead-agent', databases=[{'name': 'keep'}],
+        users=[{'name': 'keeper', 'password': 'keep-pass-1',
+                'databases': [{'name': 'keep'}]}])['id'])
+    dead = agent_pid(fault_stack, instance['id'])
+    os.kill(dead, signal.SIGKILL)
+    # Compress time past agent_heartbeat_expiry (90 s).
+    fault_stack.query('UPDATE instance_service_statuses SET updated_at = '
+                      'updated_at - INTERVAL 100 SECOND WHERE instance_id = '
+                      '%s', instance['id'])
+    time.sleep(3)  # two report intervals: nobody reports any more
+    shown = fapi.instance(instance['id'])
+    assert (shown['status'], shown['operating_status']) == ('ACTIVE',
+                                                           'ERROR')
+
+    response = fapi.post(f'/instances/{instance["id"]}/action',
+                         {'restart': {}})
+    assert response.status_code == 202
+    assert fapi.instance(instance['id'])['status'] == 'REBOOT'
+    back = fapi.wait_active(instance['id'], timeout=120)
+    assert agent_pid(fault_stack, instance['id']) != dead
+    import pymysql
+    with pymysql.connect(host=back['ip'][0], user='keeper',
+                         password='keep-pass-1', database='keep',
+                         ssl_disabled=True, connect_timeout=5):
+        pass
+    assert 'does not answer; rebooting its server' in \
+        fault_stack.log('taskmanager')
+    fapi.delete(f'/instances/{instance["id"]}')
+    fapi.wait_gone(instance['id'])
+
+
+def test_reset_status_lets_an_admin_unstick_an_instance_for_delete(
+        fault_stack, fapi):
+    fault_stack.stop_service('taskmanager')
+    try:
+        stuck = fapi.create_instance(name='stuck')
+        time.sleep(1)
+        assert fapi.instance(stuck['id'])['status'] == 'BUILD'
+        refused = fapi.delete(f'/instances/{stuck["id"]}')
+        assert refused.status_code == 422
+        assert refused.json()['unprocessableEntity']['code'] == 422
+        action = f'/instances/{stuck["id"]}/action'
+        assert fapi.post(action, {'reset_status': {}}).status_code == 403
+        assert fapi.post(action, {'reset_status': {}},
+                         headers={'X-Roles': 'admin'}).status_code == 202
+        assert fapi.delete(f'/instances/{stuck["id"]}').status_code == 202
+    finally:
+        fault_stack.start_service('taskmanager')
+    fapi.wait_gone(stuck['id'], timeout=90)
+    assert server_of(fault_stack, stuck['id']) is None

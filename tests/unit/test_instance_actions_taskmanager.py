@@ -32,7 +32,13 @@ class FakeDriver(base.ComputeDriver):
         raise NotImplementedError
 
     def get_server(self, server_id):
-        return None
+        return base.Server(id=server_id, status=self.server_status)
+
+    server_status = 'ACTIVE'
+
+    def reboot_server(self, server_id):
+        self._call('reboot_server', server_id)
+        return base.Server(id=server_id, status='ACTIVE')
 
     def list_servers(self):
         return []
@@ -66,6 +72,11 @@ class FakeGuest:
         if call[0] in FakeGuest.fail:
             raise exceptions.GuestError(original_message=f'{call[0]} broke')
 
+    answers = True
+
+    def rpc_ping(self, context):
+        return FakeGuest.answers
+
     def restart(self, context):
         self._call('restart')
         return 1234.5
@@ -91,7 +102,7 @@ FLAVORS = ({'id': '1', 'ram': 256}, {'id': '2', 'ram': 512})
 
 @pytest.fixture
 def manager(catalogue, monkeypatch):
-    FakeGuest.calls, FakeGuest.fail = [], ()
+    FakeGuest.calls, FakeGuest.fail, FakeGuest.answers = [], (), True
     monkeypatch.setattr(tm_manager.guest_rpcapi, 'API', FakeGuest)
     tm = tm_manager.Manager(driver=FakeDriver())
     tm.waiters = FakeWaiters()
@@ -118,6 +129,25 @@ def test_restart_waits_for_the_guests_report_then_clears_the_task(
     assert FakeGuest.calls == [('restart',)]
     assert manager.waiters.waited == [(instance, 1234.5)]
     assert db_api.instance_get(instance).task == Tasks.NONE
+
+
+def test_restart_of_a_silent_guest_reboots_its_server(manager, catalogue):
+    FakeGuest.answers = False
+    instance = instance_in(Tasks.REBOOTING, catalogue)
+    manager.restart(None, instance)
+    assert FakeGuest.calls == []
+    assert manager.driver.calls == [('reboot_server', 'srv')]
+    (waited_for, sent), = manager.waiters.waited
+    assert waited_for == instance and sent > 1234.5
+    assert db_api.instance_get(instance).task == Tasks.NONE
+
+
+def test_restart_of_a_stopped_server_reboots_it(manager, catalogue):
+    manager.driver.server_status = 'SHUTDOWN'
+    instance = instance_in(Tasks.REBOOTING, catalogue)
+    manager.restart(None, instance)
+    assert manager.driver.calls == [('reboot_server', 'srv')]
+    assert FakeGuest.calls == []
 
 
 def test_failed_restart_still_clears_the_task(manager, catalogue):

@@ -109,3 +109,14 @@ def test_codes_are_unique():
 ])
 def test_action_gate_follows_trove(task, server, service, refusal):
     assert status.action_refusal(task, server, service) == refusal
+
+
+def test_restart_is_allowed_for_a_guest_that_stopped_answering():
+    expired = Services.FAILED_TIMEOUT_GUESTAGENT
+    assert status.action_refusal(Tasks.NONE, 'ACTIVE', expired) == (
+        'instance', 'ACTIVE')
+    assert status.action_refusal(Tasks.NONE, 'ACTIVE', expired,
+                                 status.RESTART_ALLOWED_SERVICE) is None
+    assert status.action_refusal(Tasks.REBOOTING, 'ACTIVE', expired,
+                                 status.RESTART_ALLOWED_SERVICE) == (
+        'task', 'REBOOTING')

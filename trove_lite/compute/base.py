@@ -112,6 +112,13 @@ class ComputeDriver(abc.ABC):
     def delete_server(self, server_id):
         """Stop and remove a server; a missing one is not an error."""
 
+    def reboot_server(self, server_id):
+        """Stop a server whatever state its guest is in and boot it again
+        (a hard reboot); return the Server, ACTIVE again."""
+        raise exceptions.NotImplementedYet(
+            f'The {type(self).__name__} compute driver cannot reboot '
+            f'servers.')
+
     def resize_server(self, server_id, flavor):
         """Give a server another flavor (a dict like the create's); return
         the Server, ACTIVE again."""

@@ -111,6 +111,10 @@ class Manager:
                 self.enforce_disk_allowance()
             self.status.set_status(status)
 
+    def rpc_ping(self, context):
+        """Answer at once: the agent is alive and consuming its queue."""
+        return True
+
     def restart(self, context):
         """Restart the datastore (a call from the taskmanager). Returns the
         ``sent`` stamp of the heartbeat that reports the status afterwards,

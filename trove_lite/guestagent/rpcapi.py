@@ -153,6 +153,13 @@ class API:
 
     # --- the datastore and its volume ---------------------------------------
 
+    def rpc_ping(self, context):
+        """Whether the agent answers within ``agent_call_low_timeout``."""
+        try:
+            return bool(self._call_low(context, 'rpc_ping'))
+        except (exceptions.GuestTimeout, exceptions.GuestError):
+            return False
+
     def restart(self, context):
         """Restart the datastore; returns the guest clock stamp of the
         heartbeat that reports its status afterwards."""

@@ -27,12 +27,13 @@ LOG = logging.getLogger(__name__)
 _IDLE_TASKS = (InstanceTasks.NONE, InstanceTasks.RESTART_REQUIRED)
 
 
-def check_can_perform_action(record):
+def check_can_perform_action(
+        record, allowed_service=instance_status.ACTION_ALLOWED_SERVICE):
     """Trove's gate for actions: 422 unless the instance is idle and its
     guest in a state that allows one."""
     refusal = instance_status.action_refusal(
         record.task, record.server_status,
-        instance_api.service_status(record))
+        instance_api.service_status(record), allowed_service)
     if refusal is not None:
         status_type, status = refusal
         raise exceptions.InstanceBusy(instance_id=record.id,
@@ -64,7 +65,8 @@ def _start(context, record, task, action, cast, usage=None, **payload):
 def restart(context, record):
     """Restart the datastore: task REBOOTING, service RESTARTING until the
     guest reports again."""
-    check_can_perform_action(record)
+    check_can_perform_action(record,
+                             instance_status.RESTART_ALLOWED_SERVICE)
 
     def cast():
         db_api.service_status_set(record.id, ServiceStatuses.RESTARTING)

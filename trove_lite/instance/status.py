@@ -175,6 +175,12 @@ ACTION_ALLOWED_SERVICE = frozenset({
 _ACTION_ALLOWED_TASKS = frozenset({InstanceTasks.NONE,
                                    InstanceTasks.RESTART_REQUIRED})
 
+# Restart is how an owner recovers an instance whose guest stopped
+# answering (its heartbeat expired, or an admin reset it): unlike Trove,
+# which refuses it until an admin's reset_status, it is allowed then too.
+RESTART_ALLOWED_SERVICE = ACTION_ALLOWED_SERVICE | frozenset({
+    ServiceStatuses.FAILED_TIMEOUT_GUESTAGENT, ServiceStatuses.UNKNOWN})
+
 # The datastore answers for database, user and root operations.
 DATASTORE_RUNNING = frozenset({ServiceStatuses.RUNNING,
                                ServiceStatuses.HEALTHY})
@@ -187,7 +193,8 @@ GUEST_UNAVAILABLE = frozenset({'BUILD', 'REBOOT', 'RESIZE', 'PROMOTE',
 GUEST_ANSWERING = ACTION_ALLOWED_SERVICE
 
 
-def action_refusal(task, server_status, service_status):
+def action_refusal(task, server_status, service_status,
+                   allowed_service=ACTION_ALLOWED_SERVICE):
     """Why an action may not start now, as ``(status_type, status)`` for
     Trove's 422 message; None when it may. ``service_status`` is the
     effective one (after heartbeat expiry)."""
@@ -195,6 +202,6 @@ def action_refusal(task, server_status, service_status):
         return 'instance', server_status
     if task not in _ACTION_ALLOWED_TASKS:
         return 'task', task.action
-    if service_status not in ACTION_ALLOWED_SERVICE:
+    if service_status not in allowed_service:
         return 'instance', api_status(task, server_status)
     return None

@@ -8,7 +8,9 @@ which also gives back the quota usage the API charged for it.
 """
 
 import logging
+import time
 
+from trove_lite.common import exceptions
 from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
@@ -16,11 +18,27 @@ from trove_lite.db import api as db_api
 LOG = logging.getLogger(__name__)
 
 
-def restart(context, instance, guest, waiters):
+def restart(context, instance, driver, guest, waiters):
     """Restart the datastore through the guest, then wait until the
     conductor has applied the guest's report of its status afterwards, so
-    the API never shows the restart as over while the old status stands."""
-    sent = guest.restart(context)
+    the API never shows the restart as over while the old status stands.
+
+    A guest agent that is dead or hung cannot restart anything: then the
+    server is rebooted instead, and its guest resumes the datastore it was
+    prepared for (the way to recover an instance whose agent died)."""
+    server = driver.get_server(instance.compute_instance_id) \
+        if instance.compute_instance_id else None
+    if server is not None and server.status == 'ACTIVE' and \
+            guest.rpc_ping(context):
+        sent = guest.restart(context)
+    else:
+        if server is None:
+            raise exceptions.ComputeError(
+                reason=f'instance {instance.id} has no server to restart')
+        LOG.warning('The guest of %s does not answer; rebooting its server',
+                    instance.id)
+        sent = time.time()  # the first report after the reboot is newer
+        driver.reboot_server(server.id)
     if waiters.wait_for_report(instance.id, sent, CONF.reboot_time_out,
                                CONF.usage_sleep_time) is None:
         LOG.warning('Instance %s restarted, but its status report did not '

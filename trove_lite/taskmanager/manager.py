@@ -135,7 +135,7 @@ class Manager:
         self._run_action(
             context, instance_id, InstanceTasks.REBOOTING, 'restart',
             lambda instance, guest: actions.restart(
-                context, instance, guest, self.waiters))
+                context, instance, self.driver, guest, self.waiters))
 
     def resize_flavor(self, context, instance_id, old_flavor, new_flavor):
         """Move the instance to ``new_flavor``."""

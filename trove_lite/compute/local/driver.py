@@ -243,6 +243,20 @@ class LocalDriver(base.ComputeDriver):
                  record['pid'])
         return self._server(record)
 
+    def reboot_server(self, server_id):
+        record = self._read_server(server_id)
+        if record is None:
+            raise exceptions.ComputeError(
+                reason=f'server {server_id} does not exist')
+        if record.get('pid'):
+            self._stop_process_group(record)
+        with self._children_lock:
+            child = self._children.pop(server_id, None)
+        if child is not None:
+            child.wait()
+        LOG.info('Server %s stopped for a reboot', server_id)
+        return self.start_server(server_id)
+
     def resize_server(self, server_id, flavor):
         """A local server takes no resources by flavor: the new flavor is
         recorded, and its guest sizes the datastore (``apply_flavor``)."""

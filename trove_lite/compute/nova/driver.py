@@ -219,6 +219,11 @@ class NovaDriver(base.ComputeDriver):
             self._nova.servers.start(server_id)
         return self._wait_until_active(server_id)
 
+    def reboot_server(self, server_id):
+        with _calling('Nova', f'rebooting server {server_id}'):
+            self._nova.servers.reboot(server_id, reboot_type='HARD')
+        return self._wait_until_active(server_id)
+
     def get_server(self, server_id):
         with _calling('Nova', f'server {server_id}'):
             server = self._find(self._nova.servers, server_id)

@@ -37,3 +37,16 @@ def test_start_server_asks_nova_to_start_and_waits_for_active(cloud):
     method, path, body, _ = cloud.sent('compute', 'POST')[0]
     assert (method, path, body) == (
         'POST', f'/servers/{conftest.SERVER_ID}/action', {'os-start': None})
+
+
+def test_reboot_server_asks_nova_for_a_hard_reboot_and_waits(cloud):
+    cloud.answer('nova_server_reboot')
+    cloud.answer('nova_server_build', 'nova_server_active')
+
+    server = nova_driver.NovaDriver().reboot_server(conftest.SERVER_ID)
+
+    assert server.status == 'ACTIVE'
+    method, path, body, _ = cloud.sent('compute', 'POST')[0]
+    assert (method, path, body) == (
+        'POST', f'/servers/{conftest.SERVER_ID}/action',
+        {'reboot': {'type': 'HARD'}})
