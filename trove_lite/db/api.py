@@ -312,12 +312,12 @@ class InstanceRecord:
     compute_instance_id: str | None
     volume_id: str | None
     datastore_version_id: str
-    datastore_name: str | None
-    datastore_version_name: str | None
-    datastore_version_number: str | None
-    datastore_manager: str | None
     service_status_id: int | None
     service_status_updated: datetime.datetime | None
+    datastore_name: str | None = None
+    datastore_version_name: str | None = None
+    datastore_version_number: str | None = None
+    datastore_manager: str | None = None
     fault_message: str | None = None
     fault_details: str | None = None
     fault_created: datetime.datetime | None = None
@@ -344,22 +344,56 @@ _RECORD_COLUMNS = (
     _I.c.flavor_id, _I.c.volume_size, _I.c.region_id, _I.c.task_id,
     _I.c.server_status, _I.c.addresses, _I.c.compute_instance_id,
     _I.c.volume_id, _I.c.datastore_version_id,
-    _D.c.name.label('datastore_name'),
-    _V.c.name.label('datastore_version_name'),
-    _V.c.version.label('datastore_version_number'),
-    _V.c.manager.label('datastore_manager'),
     _S.c.status_id.label('service_status_id'),
     _S.c.updated_at.label('service_status_updated'),
 )
 
-# Rows become InstanceRecords positionally: keep the orders in step.
+# Rows become InstanceRecords positionally (then the datastore names):
+# keep the orders in step.
 assert [column.key for column in _RECORD_COLUMNS] == [
     field.name for field in dataclasses.fields(InstanceRecord)][
     :len(_RECORD_COLUMNS)]
 
-_RECORD_FROM = (_I.outerjoin(_S, _S.c.instance_id == _I.c.id)
-                .outerjoin(_V, _V.c.id == _I.c.datastore_version_id)
-                .outerjoin(_D, _D.c.id == _V.c.datastore_id))
+_RECORD_FROM = _I.outerjoin(_S, _S.c.instance_id == _I.c.id)
+
+
+class _VersionNames:
+    """Datastore version id -> (datastore name, version name, version
+    number, manager), for the instance views without two joins and four
+    columns per row. Read whole, again when an unknown id turns up or the
+    copy is older than CATALOGUE_TTL (a renamed version shows its new
+    name within that time)."""
+
+    CATALOGUE_TTL = 30.0
+    UNKNOWN = (None, None, None, None)
+
+    def __init__(self):
+        self._names = {}
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def _read(self):
+        query = sa.select(_V.c.id, _D.c.name, _V.c.name, _V.c.version,
+                          _V.c.manager).select_from(
+            _V.outerjoin(_D, _D.c.id == _V.c.datastore_id))
+        with get_engine(autocommit=True).connect() as conn:
+            self._names = {row[0]: tuple(row[1:])
+                           for row in conn.execute(query)}
+        self._read_at = time.monotonic()
+
+    def of(self, version_id):
+        with self._lock:
+            stale = time.monotonic() - self._read_at > self.CATALOGUE_TTL
+            if stale or version_id not in self._names:
+                self._read()
+            return self._names.get(version_id, self.UNKNOWN)
+
+
+_VERSION_NAMES = _VersionNames()
+
+
+def _record(row):
+    return InstanceRecord(*row, *_VERSION_NAMES.of(row[13]))
 
 
 # The list query is built once: executing a prepared statement skips the
@@ -379,7 +413,7 @@ def instance_list(tenant_id, limit, marker=None):
         rows = conn.execute(_LIST_PAGE, {'tenant_id': tenant_id,
                                          'marker': marker or '',
                                          'rows': limit + 1}).all()
-    records = [InstanceRecord(*row) for row in rows[:limit]]
+    records = [_record(row) for row in rows[:limit]]
     return records, len(rows) > limit
 
 
@@ -401,7 +435,7 @@ def instance_get(instance_id, tenant_id=None):
         row = conn.execute(query).first()
         if row is None:
             raise exceptions.InstanceNotFound(uuid=instance_id)
-        record = InstanceRecord(*row)
+        record = _record(row)
         if record.task.is_error:
             fault = conn.execute(fault_query).first()
             if fault is not None:

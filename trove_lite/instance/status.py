@@ -47,10 +47,10 @@ class InstanceTasks:
 
     @classmethod
     def from_code(cls, code):
-        for task in cls.all():
-            if task.code == code:
-                return task
-        raise ValueError(f'Unknown task status code {code}')
+        try:
+            return _TASKS_BY_CODE[code]
+        except KeyError:
+            raise ValueError(f'Unknown task status code {code}') from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,18 +86,27 @@ class ServiceStatuses:
 
     @classmethod
     def from_code(cls, code):
-        for status in cls.all():
-            if status.code == code:
-                return status
-        raise ValueError(f'Unknown service status code {code}')
+        try:
+            return _SERVICES_BY_CODE[code]
+        except KeyError:
+            raise ValueError(f'Unknown service status code {code}') from None
 
     @classmethod
     def from_description(cls, description):
         """Heartbeats name statuses by description (exact match)."""
-        for status in cls.all():
-            if status.description == description:
-                return status
-        raise ValueError(f'Unknown service status {description!r}')
+        try:
+            return _SERVICES_BY_DESCRIPTION[description]
+        except KeyError:
+            raise ValueError(
+                f'Unknown service status {description!r}') from None
+
+
+# Lookups run for every instance in every list: index them once.
+_TASKS_BY_CODE = {task.code: task for task in InstanceTasks.all()}
+_SERVICES_BY_CODE = {status.code: status
+                     for status in ServiceStatuses.all()}
+_SERVICES_BY_DESCRIPTION = {status.description: status
+                            for status in ServiceStatuses.all()}
 
 
 # A build ends when the guest reports one of these...
