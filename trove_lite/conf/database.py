@@ -8,11 +8,11 @@ database_opts = [
     cfg.StrOpt('connection', secret=True,
                default='mysql+pymysql://root@127.0.0.1/trove_lite',
                help='SQLAlchemy URL of the control-plane database.'),
-    cfg.IntOpt('max_pool_size', default=5, min=1,
+    cfg.IntOpt('max_pool_size', default=10, min=1,
                help='Connections kept open per process and engine (a '
                     'process has two: transactions, and single '
-                    'autocommitted statements); up to twice as many open '
-                    'at peaks.'),
+                    'autocommitted statements); threads beyond it wait for '
+                    'a free one.'),
     cfg.IntOpt('connection_recycle_time', default=3600, min=1,
                help='Seconds after which a pooled connection is renewed.'),
     cfg.IntOpt('max_retries', default=10, min=0,
