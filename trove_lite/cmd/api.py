@@ -23,7 +23,7 @@ class APIServer(gunicorn_base.BaseApplication):
         self.cfg.set('bind', f'{CONF.bind_host}:{CONF.bind_port}')
         self.cfg.set('workers', CONF.trove_api_workers)
         self.cfg.set('worker_class', 'gthread')
-        self.cfg.set('threads', 8)
+        self.cfg.set('threads', CONF.api_worker_threads)
         self.cfg.set('keepalive', 5)
         self.cfg.set('proc_name', 'trove-lite-api')
         self.cfg.set('accesslog', None)

@@ -6,6 +6,10 @@ api_opts = [
     cfg.HostAddressOpt('bind_host', default='127.0.0.1',
                        help='Address the API listens on.'),
     cfg.PortOpt('bind_port', default=8779, help='Port the API listens on.'),
+    cfg.IntOpt('api_worker_threads', default=4, min=1,
+               help='Threads per API worker process. Requests are '
+                    'CPU-bound with short database waits: a few threads '
+                    'overlap those waits; more only fight over the GIL.'),
     cfg.IntOpt('trove_api_workers', default=2, min=1,
                help='Number of API worker processes.'),
     cfg.StrOpt('public_endpoint',
