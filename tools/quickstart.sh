@@ -5,8 +5,22 @@
 #   tools/quickstart.sh stop     stop every process it started, guests too
 #   tools/quickstart.sh status   show what runs
 #
-# State (config, logs, pid files, guests) lives in .run/quickstart/ or
-# $TROVE_LITE_STATE. The API listens on http://127.0.0.1:8779.
+# The API listens on http://127.0.0.1:8779 without authentication (noauth).
+# With TROVE_LITE_AUTH=keystone and a cloud admin's OS_* variables it runs
+# behind that Keystone instead: it registers a service user, the service
+# "trove" (type "database") and its endpoints there (see
+# tools/lib/keystone_registration.py), and the demo instance belongs to the
+# admin's project.
+#
+# Where things go (defaults in brackets), for running a second one:
+#   TROVE_LITE_STATE         config, logs, pid files, guests [.run/quickstart]
+#   TROVE_LITE_PORT          API port [8779]
+#   TROVE_LITE_DB_NAME       control-plane database [trove_lite]
+#   TROVE_LITE_RABBIT_VHOST  RabbitMQ vhost, created if missing [/]
+#   TROVE_LITE_ADDRESS_POOL  guests' loopback addresses [127.0.2.0/24]
+#   TROVE_LITE_VENV          a virtualenv with trove-lite installed, used as
+#                            it is [.venv, created and kept up to date]
+# These are written into the config when the state directory is new.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,12 +30,23 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STATE=${TROVE_LITE_STATE:-$ROOT/.run/quickstart}
 VENV=${TROVE_LITE_VENV:-$ROOT/.venv}
 CONF=$STATE/trove-lite.conf
+# [keystone_authtoken] with the service password: the API's second config
+# file in Keystone mode, readable by its owner only.
+KEYSTONE_CONF=$STATE/trove-lite-keystone.conf
 PIDS=$STATE/pids
 LOGS=$STATE/log
 PORT=${TROVE_LITE_PORT:-8779}
 PROJECT=${OS_PROJECT_ID:-demo}
 DB_NAME=${TROVE_LITE_DB_NAME:-trove_lite}
+VHOST=${TROVE_LITE_RABBIT_VHOST:-}
+ADDRESS_POOL=${TROVE_LITE_ADDRESS_POOL:-127.0.2.0/24}
+AUTH=${TROVE_LITE_AUTH:-noauth}
 SERVICES="conductor taskmanager api"
+
+case "$AUTH" in
+    noauth|keystone) ;;
+    *) die "TROVE_LITE_AUTH must be keystone or noauth, not '$AUTH'" ;;
+esac
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -30,7 +55,7 @@ write_config() {
     log "writing $CONF"
     cat > "$CONF" <<EOF
 [DEFAULT]
-transport_url = rabbit://guest:guest@127.0.0.1:5672/
+transport_url = rabbit://guest:guest@127.0.0.1:5672/$VHOST
 bind_host = 127.0.0.1
 bind_port = $PORT
 default_datastore = mariadb
@@ -42,7 +67,7 @@ connection = mysql+pymysql://root@127.0.0.1/$DB_NAME
 
 [local_compute]
 state_path = $STATE/compute
-address_pools = 127.0.2.0/24
+address_pools = $ADDRESS_POOL
 EOF
 }
 
@@ -64,15 +89,69 @@ write_catalogue() {
 EOF
 }
 
+# start_service NAME [ARGS...]: trove-lite-NAME in a session of its own,
+# unless it runs.
 start_service() {
     local name=$1
+    shift
     if pid_alive "$PIDS/$name.pid"; then
         return
     fi
     log "starting trove-lite-$name"
-    setsid "$VENV/bin/trove-lite-$name" --config-file "$CONF" \
+    setsid "$VENV/bin/trove-lite-$name" --config-file "$CONF" "$@" \
         >> "$LOGS/$name.out" 2>&1 < /dev/null &
     echo $! > "$PIDS/$name.pid"
+}
+
+# How the API authenticates: "noauth", or "keystone" and a digest of its
+# [keystone_authtoken] file (a new password or Keystone needs a restart).
+api_auth() {
+    if [ "$AUTH" = keystone ]; then
+        echo "keystone $(sha1sum < "$KEYSTONE_CONF" | cut -d' ' -f1)"
+    else
+        echo noauth
+    fi
+}
+
+# How the running API authenticates (noauth when it was started before
+# this was recorded).
+api_running_auth() {
+    cat "$PIDS/api.auth" 2>/dev/null || echo noauth
+}
+
+# The API, restarted if it runs with another authentication.
+start_api() {
+    local wanted
+    wanted=$(api_auth)
+    if pid_alive "$PIDS/api.pid" && [ "$(api_running_auth)" != "$wanted" ]; then
+        log "restarting trove-lite-api (auth_strategy ${wanted%% *})"
+        stop_pid_file "$PIDS/api.pid"
+    fi
+    if [ "$AUTH" = keystone ]; then
+        start_service api --config-file "$KEYSTONE_CONF"
+    else
+        start_service api
+    fi
+    echo "$wanted" > "$PIDS/api.auth"
+}
+
+ensure_vhost() {
+    [ -n "$VHOST" ] || return 0
+    if ! rabbitmqctl -q list_vhosts name | grep -qxF "$VHOST"; then
+        log "creating the RabbitMQ vhost $VHOST"
+        rabbitmqctl -q add_vhost "$VHOST"
+        rabbitmqctl -q set_permissions -p "$VHOST" guest '.*' '.*' '.*'
+    fi
+}
+
+# Registers trove-lite in the Keystone of the admin's OS_* variables and
+# writes $KEYSTONE_CONF; the demo instance goes to the admin's project.
+register_in_keystone() {
+    log "registering trove-lite in Keystone ($OS_AUTH_URL)"
+    PROJECT=$("$VENV/bin/python" "$ROOT/tools/lib/keystone_registration.py" \
+        --endpoint "http://127.0.0.1:$PORT/v1.0/\$(project_id)s" \
+        --config "$KEYSTONE_CONF" --password-file "$STATE/service-password") \
+        || die "registering trove-lite in Keystone failed"
 }
 
 wait_for_api() {
@@ -87,9 +166,14 @@ wait_for_api() {
 }
 
 cli() {
-    # noauth even when an openrc's OS_AUTH_URL is in the environment.
-    "$VENV/bin/trove-lite" --os-auth-type none \
-        --url "http://127.0.0.1:$PORT/v1.0/$PROJECT" "$@"
+    if [ "$AUTH" = keystone ]; then
+        # A token for the admin's project, from the OS_* variables.
+        "$VENV/bin/trove-lite" --url "http://127.0.0.1:$PORT" "$@"
+    else
+        # noauth even when an openrc's OS_AUTH_URL is in the environment.
+        "$VENV/bin/trove-lite" --os-auth-type none \
+            --url "http://127.0.0.1:$PORT/v1.0/$PROJECT" "$@"
+    fi
 }
 
 create_demo() {
@@ -118,7 +202,24 @@ create_demo() {
         [ "$status" = "HEALTHY" ] && break
         sleep 0.2
     done
-    cat <<EOF
+    if [ "$AUTH" = keystone ]; then
+        cat <<EOF
+
+trove-lite is running behind Keystone $OS_AUTH_URL: service "trove"
+(type database) in region ${OS_REGION_NAME:-RegionOne}, API
+http://127.0.0.1:$PORT/v1.0/<project id>.
+
+The demo instance (project $PROJECT) is ready. Connect to it:
+
+    mariadb -h $address -u demo -p$(cat "$password_file") demo
+
+Any project's openrc works with the usual clients:
+
+    openstack database instance list
+    $VENV/bin/trove-lite instance list
+EOF
+    else
+        cat <<EOF
 
 trove-lite is running (API http://127.0.0.1:$PORT/v1.0/$PROJECT).
 
@@ -130,26 +231,35 @@ Drive the API with the CLI:
 
     export TROVE_LITE_URL=http://127.0.0.1:$PORT/v1.0/$PROJECT
     $VENV/bin/trove-lite instance list
-
-Logs: $LOGS    Stop everything: tools/quickstart.sh stop
 EOF
+    fi
+    printf '\nLogs: %s    Stop everything: tools/quickstart.sh stop\n' "$LOGS"
 }
 
 start() {
     ensure_packages
     ensure_rabbitmq
     ensure_mariadb
-    ensure_venv "$VENV" "$ROOT"
+    if [ -n "${TROVE_LITE_VENV:-}" ]; then
+        [ -x "$VENV/bin/trove-lite-api" ] \
+            || die "TROVE_LITE_VENV=$VENV has no trove-lite installed"
+    else
+        ensure_venv "$VENV" "$ROOT"
+    fi
     mkdir -p "$STATE" "$PIDS" "$LOGS"
+    if [ "$AUTH" = keystone ]; then
+        register_in_keystone
+    fi
+    ensure_vhost
     write_config
     write_catalogue
     mariadb -h127.0.0.1 -uroot -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`"
     "$VENV/bin/trove-lite-manage" --config-file "$CONF" db-sync >/dev/null
     "$VENV/bin/trove-lite-manage" --config-file "$CONF" catalogue-load \
         "$STATE/catalogue.json" >/dev/null
-    for name in $SERVICES; do
-        start_service "$name"
-    done
+    start_service conductor
+    start_service taskmanager
+    start_api
     wait_for_api
     create_demo
 }
@@ -174,6 +284,7 @@ stop() {
     for name in api taskmanager conductor; do
         stop_pid_file "$PIDS/$name.pid"
     done
+    rm -f "$PIDS/api.auth"
     # Guests run in sessions of their own (like VMs, they outlive the
     # taskmanager); stop each one's process group.
     local record pid
@@ -198,7 +309,9 @@ stop() {
 
 status() {
     for name in $SERVICES; do
-        if pid_alive "$PIDS/$name.pid"; then
+        if [ "$name" = api ] && pid_alive "$PIDS/api.pid"; then
+            echo "api: running (pid $(cat "$PIDS/api.pid"), $(api_running_auth | cut -d' ' -f1))"
+        elif pid_alive "$PIDS/$name.pid"; then
             echo "$name: running (pid $(cat "$PIDS/$name.pid"))"
         else
             echo "$name: stopped"

@@ -210,6 +210,10 @@ class Keystone:
         assert response.status_code < 300, response.text
         return response.json() if response.content else None
 
+    def get(self, path):
+        """``GET /v3<path>`` as the admin: the JSON answer."""
+        return self._admin_call('GET', path)
+
     def _find(self, collection, name):
         found = self._admin_call('GET', f'/{collection}?name={name}')
         items = found[collection]
@@ -235,6 +239,19 @@ class Keystone:
         self._admin_call('PUT', f'/projects/{project_id}/users/{user_id}'
                                 f'/roles/{self.role(role)}')
         return Account(user, password, project, project_id, user_id)
+
+    def openrc(self, account, region='RegionOne'):
+        """The ``OS_*`` variables an openrc of ``account`` sets."""
+        return {
+            'OS_AUTH_URL': f'{self.url}/v3',
+            'OS_USERNAME': account.user,
+            'OS_PASSWORD': account.password,
+            'OS_PROJECT_NAME': account.project,
+            'OS_USER_DOMAIN_NAME': 'Default',
+            'OS_PROJECT_DOMAIN_NAME': 'Default',
+            'OS_REGION_NAME': region,
+            'OS_IDENTITY_API_VERSION': '3',
+        }
 
     def authtoken_options(self, service):
         """``[keystone_authtoken]`` for a service account."""

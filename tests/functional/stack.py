@@ -68,6 +68,19 @@ def mariadb_version():
     return '.'.join(number.split('.')[:2]), number
 
 
+def server_records(state_path):
+    """The local driver's server records under ``state_path``."""
+    servers = os.path.join(state_path, 'servers')
+    records = []
+    for server_id in sorted(os.listdir(servers)) \
+            if os.path.isdir(servers) else []:
+        path = os.path.join(servers, server_id, 'server.json')
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            with open(path) as record:
+                records.append(json.load(record))
+    return records
+
+
 def rabbitmqctl(*args):
     subprocess.run(['rabbitmqctl', '-q', *args], check=True,
                    capture_output=True, timeout=60)
@@ -389,15 +402,7 @@ class Stack:
 
     def servers(self):
         """Local driver server records still on disk."""
-        servers = os.path.join(self.state_path, 'servers')
-        records = []
-        for server_id in sorted(os.listdir(servers)) \
-                if os.path.isdir(servers) else []:
-            path = os.path.join(servers, server_id, 'server.json')
-            with contextlib.suppress(FileNotFoundError, ValueError):
-                with open(path) as record:
-                    records.append(json.load(record))
-        return records
+        return server_records(self.state_path)
 
     def volumes(self):
         volumes = os.path.join(self.state_path, 'volumes')
