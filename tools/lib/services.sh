@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tools/quickstart.sh and tools/run-tests.sh: make sure what
 # trove-lite needs on this machine is installed and running.
 # Sourced; expects `set -euo pipefail` in the caller.
