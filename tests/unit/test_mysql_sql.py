@@ -81,3 +81,13 @@ def test_read_only_is_set_and_read_as_a_global():
     assert sql.set_global('read_only', 1) == (
         'SET GLOBAL read_only = %s', (1,))
     assert sql.get_global('read_only') == ('SELECT @@GLOBAL.read_only', ())
+
+
+def test_socket_goes_to_a_short_directory_when_the_sandbox_is_deep():
+    from trove_lite.guestagent.datastore import mysql
+    shallow = '/var/lib/trove-lite/servers/0c1e'
+    assert mysql.run_dir_for(shallow) == shallow + '/run'
+    deep = '/tmp/' + 'd' * 120
+    run_dir = mysql.run_dir_for(deep)
+    assert len(run_dir + '/mysqld.sock') <= mysql.MAX_SOCKET_PATH
+    assert run_dir == mysql.run_dir_for(deep)  # the same on every start

@@ -32,6 +32,7 @@ from trove_lite.compute.local import addresses
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.conf import CONF
+from trove_lite.guestagent.datastore import mysql
 
 LOG = logging.getLogger(__name__)
 
@@ -276,7 +277,10 @@ class LocalDriver(base.ComputeDriver):
             child = self._children.pop(server_id, None)
         if child is not None:
             child.wait()
-        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
+        sandbox = self._server_path(server_id)
+        # A deep sandbox keeps its database socket outside (see run_dir_for).
+        shutil.rmtree(mysql.run_dir_for(sandbox), ignore_errors=True)
+        shutil.rmtree(sandbox, ignore_errors=True)
         LOG.info('Server %s deleted', server_id)
 
     def _stop_process_group(self, record):

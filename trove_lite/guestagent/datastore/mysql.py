@@ -2,10 +2,12 @@
 template datadir, administered over its unix socket as ``os_admin``."""
 
 import configparser
+import hashlib
 import logging
 import os
 import socket
 import subprocess
+import tempfile
 import time
 
 import pymysql
@@ -23,6 +25,23 @@ LOG = logging.getLogger(__name__)
 ADMIN_USER = 'os_admin'
 
 
+# A unix socket path holds at most 107 bytes (sun_path); mariadbd fails to
+# start with a longer one.
+MAX_SOCKET_PATH = 107
+
+
+def run_dir_for(sandbox_path):
+    """Where the server's socket and pid file go: in the sandbox, unless
+    that path is too long for a socket (a deep state directory); then in a
+    short directory under /tmp named after the sandbox, the same on every
+    start."""
+    run_dir = os.path.join(sandbox_path, 'run')
+    if len(os.path.join(run_dir, 'mysqld.sock')) <= MAX_SOCKET_PATH:
+        return run_dir
+    digest = hashlib.sha1(sandbox_path.encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f'trove-lite-{digest}')
+
+
 class MariaDBServer:
     """Starts, stops and connects to the guest's own server process."""
 
@@ -32,7 +51,7 @@ class MariaDBServer:
         self.bind_address = bind_address
         self.port = port
         self.mariadbd_path = mariadbd_path
-        self.run_dir = os.path.join(sandbox_path, 'run')
+        self.run_dir = run_dir_for(sandbox_path)
         self.log_dir = os.path.join(sandbox_path, 'log')
         self.options_file = os.path.join(sandbox_path, 'my.cnf')
         self.admin_file = os.path.join(sandbox_path, 'os_admin.cnf')
