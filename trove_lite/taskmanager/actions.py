@@ -19,7 +19,12 @@ LOG = logging.getLogger(__name__)
 def restart(context, instance, guest, waiters):
     """Restart the datastore through the guest, then wait until the
     conductor has applied the guest's report of its status afterwards, so
-    the API never shows the restart as over while the old status stands."""
+    the API never shows the restart as over while the old status stands.
+
+    A restart is when configuration values that need one take effect, so
+    the guest first gets the values of the instance's configuration group
+    again: a change that did not reach it before is not lost."""
+    guest.update_overrides(context, db_api.instance_overrides(instance.id))
     sent = guest.restart(context)
     if waiters.wait_for_report(instance.id, sent, CONF.reboot_time_out,
                                CONF.usage_sleep_time) is None:
