@@ -233,4 +233,3 @@ class InstancesController(rest.RestController):
                          {'tenant': record.tenant_id})
         instance_api.delete(context, record)
         return base.empty_response(202)
-
