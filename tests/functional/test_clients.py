@@ -130,12 +130,15 @@ def test_troveclient_gets_trove_errors(stack):
                                 datastore='mariadb')
     assert bad.value.http_status == 400
     with pytest.raises(trove_exceptions.ClientException) as unsupported:
-        client.instances.create('replica', flavor_id='1',
+        client.instances.create('moduled', flavor_id='1',
                                 volume={'size': 1}, datastore='mariadb',
-                                configuration='some-group')
+                                modules=['some-module'])
     assert unsupported.value.http_status == 501
-    assert 'does not support configuration groups' in str(
-        unsupported.value)
+    assert 'does not support modules' in str(unsupported.value)
+    with pytest.raises(trove_exceptions.NotFound):
+        client.instances.create('tuned', flavor_id='1', volume={'size': 1},
+                                datastore='mariadb',
+                                configuration='no-such-group')
     assert list(client.instances.list()) == []
 
 

@@ -75,7 +75,6 @@ def test_create_takes_what_osc_always_sends(app, monkeypatch):
     ('restorePoint', {'backupRef': 'b1'}, 'restoring from a backup'),
     ('replica_of', 'i1', 'replication'),
     ('replica_count', 2, 'replication'),
-    ('configuration', 'c1', 'configuration groups'),
     ('modules', [{'id': 'm1'}], 'modules'),
     ('locality', 'affinity', 'server groups (locality)'),
 ])

@@ -81,6 +81,9 @@ class FakeGuest:
         self._call('restart')
         return 1234.5
 
+    def update_overrides(self, context, overrides, remove=False):
+        self._call('update_overrides', overrides)
+
     def apply_flavor(self, context, memory_mb):
         self._call('apply_flavor', memory_mb)
 
@@ -126,7 +129,7 @@ def test_restart_waits_for_the_guests_report_then_clears_the_task(
         manager, catalogue):
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
-    assert FakeGuest.calls == [('restart',)]
+    assert FakeGuest.calls == [('update_overrides', {}), ('restart',)]
     assert manager.waiters.waited == [(instance, 1234.5)]
     assert db_api.instance_get(instance).task == Tasks.NONE
 
@@ -148,6 +151,19 @@ def test_restart_of_a_stopped_server_reboots_it(manager, catalogue):
     manager.restart(None, instance)
     assert manager.driver.calls == [('reboot_server', 'srv')]
     assert FakeGuest.calls == []
+
+
+def test_restart_hands_the_guest_its_configuration_first(manager,
+                                                         catalogue):
+    group = db_api.configuration_create('p1', 'tuned', None, catalogue.id,
+                                        {'max_connections': 50})
+    instance = instance_in(Tasks.RESTART_REQUIRED, catalogue)
+    db_api.instance_update(instance, configuration_id=group.id,
+                           task=Tasks.REBOOTING)
+    manager.restart(None, instance)
+    assert FakeGuest.calls == [('update_overrides', {'max_connections': 50}),
+                               ('restart',)]
+    assert db_api.instance_get(instance).task == Tasks.NONE
 
 
 def test_failed_restart_still_clears_the_task(manager, catalogue):

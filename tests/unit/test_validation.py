@@ -107,6 +107,10 @@ def test_passwords_without_control_characters_or_refused(password):
 def test_any_json_body_is_parsed_or_refused_with_a_400(value):
     try:
         instances.parse_create({'instance': value})
+    except exceptions.NotImplementedYet as error:
+        # The refusal of a Trove feature trove-lite lacks (modules...).
+        assert any(f"instance['{key}']" in str(error)
+                   for key in instances.UNSUPPORTED_CREATE_KEYS)
     except exceptions.TroveLiteError as error:
         assert 400 <= error.code < 500
 

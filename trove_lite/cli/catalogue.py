@@ -111,18 +111,22 @@ class ShowDatastoreVersion(show.ShowOne):
         return parser
 
     def take_action(self, args):
-        if args.datastore:
-            path = (f'/datastores/{api_client.quote(args.datastore)}/'
-                    f'versions/{api_client.quote(args.version)}')
-        elif _is_uuid(args.version):
-            path = f'/datastores/versions/{args.version}'
-        else:
-            raise api_client.APIError(
-                'Give --datastore to find a version by name.')
-        version = self.app.client.get(path)['version']
+        version = self.app.client.get(
+            version_path(args.version, args.datastore))['version']
         columns = VERSION_COLUMNS + ('datastore',) + tuple(
             key for key in ('active', 'image', 'packages') if key in version)
         return columns, tuple(version.get(column) for column in columns)
+
+
+def version_path(version, datastore=None):
+    """The API path of a datastore version: by name or ID under its
+    datastore, or by ID alone."""
+    if datastore:
+        return (f'/datastores/{api_client.quote(datastore)}/versions/'
+                f'{api_client.quote(version)}')
+    if _is_uuid(version):
+        return f'/datastores/versions/{version}'
+    raise api_client.APIError('Give --datastore to find a version by name.')
 
 
 def _is_uuid(text):

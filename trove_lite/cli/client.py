@@ -91,6 +91,9 @@ class Client:
     def put(self, path, body):
         return self.request('PUT', path, body=body)
 
+    def patch(self, path, body):
+        return self.request('PATCH', path, body=body)
+
     def delete(self, path):
         return self.request('DELETE', path)
 

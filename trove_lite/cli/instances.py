@@ -36,6 +36,8 @@ def instance_fields(instance):
     }
     if volume.get('used') is not None:
         fields['volume_used'] = volume['used']
+    if instance.get('configuration'):
+        fields['configuration'] = instance['configuration']['id']
     for key in ('created', 'updated'):
         if key in instance:
             fields[key] = instance[key]
@@ -109,6 +111,9 @@ class CreateInstance(show.ShowOne):
                             metavar='NAME[@HOST]:PASSWORD',
                             help='User to create, with access to every '
                                  '--database (repeatable).')
+        parser.add_argument('--configuration', metavar='GROUP',
+                            help='Name or ID of a configuration group to '
+                                 'attach.')
         waiting.add_arguments(parser)
         return parser
 
@@ -131,6 +136,9 @@ class CreateInstance(show.ShowOne):
         if args.user:
             body['users'] = [dict(user, databases=databases)
                              for user in args.user]
+        if args.configuration:
+            body['configuration'] = lookup.find_configuration(
+                client, args.configuration)['id']
         instance = client.post('/instances', {'instance': body})['instance']
         if args.wait:
             instance = waiting.Waiter(client, self.app.stderr,

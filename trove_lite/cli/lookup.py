@@ -1,4 +1,5 @@
-"""Finding instances and flavors by id or by name (users give either)."""
+"""Finding instances, flavors and configuration groups by id or by name
+(users give either)."""
 
 from trove_lite.cli import client as api_client
 
@@ -47,3 +48,15 @@ def flavor_id(flavor):
     """A flavor's id as the API takes it (``id`` is null for non-numeric
     ids; ``str_id`` always holds it)."""
     return flavor.get('str_id') or str(flavor['id'])
+
+
+def find_configuration(client, ref):
+    """The configuration group with id or unique name ``ref`` (with its
+    values)."""
+    found = _get_or_none(client, f'/configurations/{api_client.quote(ref)}',
+                         'configuration')
+    if found is not None:
+        return found
+    match = _by_name(client.list_all('/configurations', 'configurations'),
+                     ref, 'configuration group')
+    return client.get(f'/configurations/{match["id"]}')['configuration']

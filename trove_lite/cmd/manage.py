@@ -6,7 +6,16 @@
         [--image IMAGE] [--packages PACKAGES] [--inactive]
         [--version-number NUMBER]
     trove-lite-manage flavor-create ID NAME RAM VCPUS [--disk GB]
+    trove-lite-manage db-load-datastore-config-parameters DATASTORE VERSION
+        [FILE] [--version-number NUMBER]
     trove-lite-manage catalogue-load FILE
+
+``db-load-datastore-config-parameters`` (Trove's
+``db_load_datastore_config_parameters``) adds or updates the configuration
+parameters of a datastore version from a catalogue file in Trove's
+``validation-rules.json`` format (see configuration.parameters); without
+FILE, from the catalogue trove-lite ships for the version's manager.
+Parameters not in the file stay as they are.
 
 ``catalogue-load`` registers a whole catalogue from one JSON file::
 
@@ -16,6 +25,10 @@
                                    "image": null, "active": true}]}],
      "flavors": [{"id": "1", "name": "tiny", "ram": 256, "vcpus": 1,
                   "disk": 1}]}
+
+A version also gets the configuration parameters trove-lite ships for its
+manager, unless it names a file of its own (``"config_parameters":
+"FILE"``) or none (``"config_parameters": false``).
 """
 
 import json
@@ -26,6 +39,7 @@ from oslo_config import cfg
 from trove_lite.common import config
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+from trove_lite.configuration import parameters as config_parameters
 from trove_lite.db import api as db_api
 
 
@@ -59,18 +73,50 @@ def flavor_create():
     print(f'Flavor {flavor.name} ({flavor.id}) created')
 
 
+def _load_parameters(version, source):
+    """Load the parameters of ``source`` (a file name, or None for the
+    shipped catalogue of the version's manager) into ``version``."""
+    if source is None:
+        found = config_parameters.shipped(version.manager)
+        if found is None:
+            raise exceptions.TroveLiteError(
+                f'trove-lite ships no configuration parameters for '
+                f'manager {version.manager}; give a file')
+        source = f'the catalogue of {version.manager}'
+    else:
+        with open(source) as catalogue_file:
+            found = config_parameters.read(catalogue_file.read())
+    created, updated = db_api.parameters_load(
+        version.id, [parameter.row_values() for parameter in found])
+    print(f'Loaded {len(found)} configuration parameters from {source} '
+          f'into version {version.name} ({version.id}): {created} new, '
+          f'{updated} updated')
+
+
+def db_load_datastore_config_parameters():
+    args = CONF.command
+    datastore = db_api.datastore_find(args.datastore)
+    version = db_api.version_find(datastore, args.config_version,
+                                  args.version_number)
+    _load_parameters(version, args.parameters_file)
+
+
 def catalogue_load():
     with open(CONF.command.file) as source:
         catalogue = json.load(source)
     for datastore in catalogue.get('datastores', []):
         db_api.datastore_update(datastore['name'])
         for version in datastore.get('versions', []):
-            db_api.datastore_version_update(
+            row = db_api.datastore_version_update(
                 datastore['name'], version['name'], version['manager'],
                 image_id=version.get('image'),
                 packages=version.get('packages'),
                 active=version.get('active', True),
                 version=version.get('version_number'))
+            source = version.get('config_parameters')
+            if source is not False and (
+                    source or config_parameters.ships_for(row.manager)):
+                _load_parameters(row, source)
         if datastore.get('default_version'):
             db_api.datastore_update(datastore['name'],
                                     datastore['default_version'])
@@ -115,6 +161,20 @@ def add_command_parsers(subparsers):
     parser.set_defaults(func=flavor_create)
 
     parser = subparsers.add_parser(
+        'db-load-datastore-config-parameters',
+        help='Add or update the configuration parameters of a datastore '
+             'version.')
+    parser.add_argument('datastore')
+    # Not "datastore_version" nor "config_file": oslo.config has options
+    # of those names already.
+    parser.add_argument('config_version', metavar='datastore_version')
+    parser.add_argument('parameters_file', metavar='config_file', nargs='?',
+                        help='Catalogue file (default: the one trove-lite '
+                             "ships for the version's manager).")
+    parser.add_argument('--version-number', dest='version_number')
+    parser.set_defaults(func=db_load_datastore_config_parameters)
+
+    parser = subparsers.add_parser(
         'catalogue-load', help='Register datastores, versions and flavors '
                                'from a JSON file.')
     parser.add_argument('file')
@@ -127,7 +187,8 @@ def main():
     config.parse_args(sys.argv)
     try:
         CONF.command.func()
-    except exceptions.TroveLiteError as error:
+    except (exceptions.TroveLiteError, config_parameters.CatalogueError,
+            OSError) as error:
         sys.exit(f'Error: {error}')
 
 

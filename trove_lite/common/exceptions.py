@@ -90,6 +90,38 @@ class GuestTimeout(BadRequest):
     message = 'Timeout trying to connect to the Guest Agent.'
 
 
+class InvalidInstanceState(BadRequest):
+    message = 'The operation you have requested cannot be executed ' \
+              'because the instance status is currently: %(status)s.'
+
+
+class ConfigurationAlreadyAttached(BadRequest):
+    message = 'Instance %(instance_id)s already has a Configuration Group ' \
+              'attached: %(configuration_id)s.'
+
+
+class ConfigurationDatastoreNotMatchInstance(BadRequest):
+    message = 'Datastore Version on Configuration ' \
+              '%(config_datastore_version)s does not match the Datastore ' \
+              'Version on the instance %(instance_datastore_version)s.'
+
+
+class InstanceAssignedToConfiguration(BadRequest):
+    message = 'A configuration group cannot be deleted if it is ' \
+              'associated with one or more non-terminated instances. ' \
+              'Detach the configuration group from all non-terminated ' \
+              'instances and please try again.'
+
+
+class ConfigurationParameterAlreadyExists(BadRequest):
+    message = '%(parameter_name)s parameter already exists for datastore ' \
+              'version %(datastore_version)s.'
+
+
+class ConfigurationParameterNotInDatabase(BadRequest):
+    message = 'Parameter %(name)s does not exist in the database.'
+
+
 class Unauthorized(TroveLiteError):
     code = 401
     fault_name = 'unauthorized'
@@ -139,6 +171,10 @@ class RootHistoryNotFound(NotFound):
 
 class DatastoreNotFound(NotFound):
     message = "Datastore '%(datastore)s' cannot be found."
+
+
+class ConfigurationNotFound(NotFound):
+    message = 'Configuration group with ID %(uuid)s could not be found.'
 
 
 class QuotaResourceUnknown(NotFound):

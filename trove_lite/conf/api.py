@@ -28,6 +28,8 @@ api_opts = [
                help='Most databases returned in one page.'),
     cfg.IntOpt('users_page_size', default=20, min=1,
                help='Most users returned in one page.'),
+    cfg.IntOpt('configurations_page_size', default=20, min=1,
+               help='Most configuration groups returned in one page.'),
 ]
 
 

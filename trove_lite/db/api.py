@@ -7,6 +7,7 @@ heartbeats) are single Core statements.
 import dataclasses
 import datetime
 import functools
+import json
 import logging
 import threading
 import time
@@ -321,6 +322,8 @@ class InstanceRecord:
     datastore_version_id: str
     service_status_id: int | None
     service_status_updated: datetime.datetime | None
+    configuration_id: str | None
+    configuration_name: str | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None
@@ -345,6 +348,7 @@ _S = models.InstanceServiceStatus.__table__
 _V = models.DatastoreVersion.__table__
 _D = models.Datastore.__table__
 _F = models.InstanceFault.__table__
+_C = models.Configuration.__table__
 
 _RECORD_COLUMNS = (
     _I.c.id, _I.c.name, _I.c.tenant_id, _I.c.created, _I.c.updated,
@@ -353,6 +357,8 @@ _RECORD_COLUMNS = (
     _I.c.volume_id, _I.c.datastore_version_id,
     _S.c.status_id.label('service_status_id'),
     _S.c.updated_at.label('service_status_updated'),
+    _I.c.configuration_id,
+    _C.c.name.label('configuration_name'),
 )
 
 # Rows become InstanceRecords positionally (then the datastore names):
@@ -361,7 +367,8 @@ assert [column.key for column in _RECORD_COLUMNS] == [
     field.name for field in dataclasses.fields(InstanceRecord)][
     :len(_RECORD_COLUMNS)]
 
-_RECORD_FROM = _I.outerjoin(_S, _S.c.instance_id == _I.c.id)
+_RECORD_FROM = (_I.outerjoin(_S, _S.c.instance_id == _I.c.id)
+                .outerjoin(_C, _C.c.id == _I.c.configuration_id))
 
 
 class _VersionNames:
@@ -455,7 +462,9 @@ def instance_create(values, usage=None):
     """Insert the instance (task BUILDING) and its service status (NEW) in
     one transaction; returns the instance row. ``usage``, a
     quota.UsageChange, is checked and added in the same transaction
-    (QuotaExceeded leaves nothing behind)."""
+    (QuotaExceeded leaves nothing behind). A ``configuration_id`` among
+    the values must name a group that is not deleted meanwhile
+    (ConfigurationNotFound)."""
     now = models.utcnow()
     instance = models.Instance(
         id=values.pop('id', None) or new_id(), created=now, updated=now,
@@ -470,6 +479,8 @@ def instance_create(values, usage=None):
     if usage is not None:
         _ensure_usage_rows(usage.project_id, list(usage.deltas))
     with session() as s, s.begin():
+        if instance.configuration_id is not None:
+            _lock_configuration(s.connection(), instance.configuration_id)
         if usage is not None:
             _apply_usage(s.connection(), usage)
         s.add(instance)
@@ -809,3 +820,318 @@ def root_history_disable(instance_id):
     with get_engine().begin() as conn:
         conn.execute(_R.update().where(_R.c.id == instance_id)
                      .values(deleted_at=models.utcnow()))
+
+
+# --- Configuration parameters (the catalogue of each datastore version) ----
+
+_P = models.DatastoreConfigurationParameter.__table__
+
+
+def parameter_list(version_id):
+    """The catalogue rows of a datastore version, by name."""
+    with session() as s:
+        return list(s.scalars(
+            sa.select(models.DatastoreConfigurationParameter)
+            .where(models.DatastoreConfigurationParameter
+                   .datastore_version_id == version_id)
+            .order_by(models.DatastoreConfigurationParameter.name)))
+
+
+def parameter_get(version_id, name):
+    """One catalogue row by name (in any case), or None."""
+    with session() as s:
+        return s.scalars(sa.select(models.DatastoreConfigurationParameter)
+                         .where(_P.c.datastore_version_id == version_id,
+                                sa.func.lower(_P.c.name) == name.lower())
+                         ).first()
+
+
+def parameter_create(version_id, values):
+    """Add a parameter (``values``: the row's columns) to a version's
+    catalogue; ConfigurationParameterAlreadyExists when it has one of
+    that name."""
+    row = models.DatastoreConfigurationParameter(
+        id=new_id(), datastore_version_id=version_id, **values)
+    try:
+        with session() as s, s.begin():
+            s.add(row)
+    except sa.exc.IntegrityError:
+        raise exceptions.ConfigurationParameterAlreadyExists(
+            parameter_name=values['name'],
+            datastore_version=version_id) from None
+    return row
+
+
+def parameter_update(version_id, name, values):
+    """Change a parameter of a version's catalogue; the row, or None
+    when there is none of that name."""
+    with session() as s, s.begin():
+        row = s.scalars(sa.select(models.DatastoreConfigurationParameter)
+                        .where(_P.c.datastore_version_id == version_id,
+                               sa.func.lower(_P.c.name) == name.lower())
+                        ).first()
+        if row is None:
+            return None
+        for key, value in values.items():
+            setattr(row, key, value)
+        return row
+
+
+def parameter_delete(version_id, name):
+    """Remove a parameter from a version's catalogue; whether there was
+    one."""
+    with get_engine().begin() as conn:
+        return conn.execute(_P.delete().where(
+            _P.c.datastore_version_id == version_id,
+            sa.func.lower(_P.c.name) == name.lower())).rowcount > 0
+
+
+def parameters_load(version_id, rows):
+    """Create or update many parameters of a version (``rows``: their
+    columns) in one transaction; returns (created, updated) counts.
+    Parameters not among them stay as they are."""
+    created = updated = 0
+    with session() as s, s.begin():
+        existing = {row.name: row for row in s.scalars(
+            sa.select(models.DatastoreConfigurationParameter).where(
+                _P.c.datastore_version_id == version_id))}
+        for values in rows:
+            row = existing.get(values['name'])
+            if row is None:
+                s.add(models.DatastoreConfigurationParameter(
+                    id=new_id(), datastore_version_id=version_id,
+                    **values))
+                created += 1
+            else:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                updated += 1
+    return created, updated
+
+
+# --- Configuration groups ----------------------------------------------------
+
+_CV = models.ConfigurationValue.__table__
+
+
+@dataclasses.dataclass
+class ConfigurationRecord:
+    """A configuration group with the names its views show."""
+
+    id: str
+    name: str
+    description: str | None
+    tenant_id: str
+    datastore_version_id: str
+    created: datetime.datetime
+    updated: datetime.datetime
+    datastore_name: str
+    datastore_version_name: str
+    datastore_version_number: str | None
+
+
+_CONFIGURATION_COLUMNS = (
+    _C.c.id, _C.c.name, _C.c.description, _C.c.tenant_id,
+    _C.c.datastore_version_id, _C.c.created, _C.c.updated,
+    _D.c.name.label('datastore_name'),
+    _V.c.name.label('datastore_version_name'),
+    _V.c.version.label('datastore_version_number'),
+)
+_CONFIGURATION_FROM = (_C.join(_V, _V.c.id == _C.c.datastore_version_id)
+                       .join(_D, _D.c.id == _V.c.datastore_id))
+
+
+def _configurations(conn, *conditions, limit=None):
+    query = (sa.select(*_CONFIGURATION_COLUMNS)
+             .select_from(_CONFIGURATION_FROM)
+             .where(_C.c.deleted.is_(False), *conditions)
+             .order_by(_C.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return [ConfigurationRecord(*row) for row in conn.execute(query)]
+
+
+def _value_rows(configuration_id, values):
+    return [{'configuration_id': configuration_id, 'configuration_key': key,
+             'configuration_value': json.dumps(value)}
+            for key, value in values.items()]
+
+
+def configuration_create(tenant_id, name, description, version_id, values):
+    """A new group with its values (one transaction); its record."""
+    now = models.utcnow()
+    configuration_id = new_id()
+    with get_engine().begin() as conn:
+        conn.execute(_C.insert().values(
+            id=configuration_id, name=name, description=description,
+            tenant_id=tenant_id, datastore_version_id=version_id,
+            deleted=False, created=now, updated=now))
+        if values:
+            conn.execute(_CV.insert(), _value_rows(configuration_id, values))
+    return configuration_get(configuration_id)
+
+
+@retry_once_on_disconnect
+def configuration_get(configuration_id, tenant_id=None):
+    """An undeleted group (of ``tenant_id`` when given), or
+    ConfigurationNotFound."""
+    conditions = [_C.c.id == configuration_id]
+    if tenant_id is not None:
+        conditions.append(_C.c.tenant_id == tenant_id)
+    with get_engine(autocommit=True).connect() as conn:
+        found = _configurations(conn, *conditions)
+    if not found:
+        raise exceptions.ConfigurationNotFound(uuid=configuration_id)
+    return found[0]
+
+
+@retry_once_on_disconnect
+def configuration_list(tenant_id, limit, marker=None):
+    """One page of groups ordered by id (every project's when
+    ``tenant_id`` is None), plus whether another page follows."""
+    conditions = [_C.c.id > (marker or '')]
+    if tenant_id is not None:
+        conditions.append(_C.c.tenant_id == tenant_id)
+    with get_engine(autocommit=True).connect() as conn:
+        records = _configurations(conn, *conditions, limit=limit + 1)
+    return records[:limit], len(records) > limit
+
+
+def _values_of(conn, configuration_id):
+    rows = conn.execute(sa.select(_CV.c.configuration_key,
+                                  _CV.c.configuration_value)
+                        .where(_CV.c.configuration_id == configuration_id)
+                        .order_by(_CV.c.configuration_key)).all()
+    return {key: json.loads(value) for key, value in rows}
+
+
+@retry_once_on_disconnect
+def configuration_values(configuration_id):
+    """A group's values, {name: value}."""
+    with get_engine(autocommit=True).connect() as conn:
+        return _values_of(conn, configuration_id)
+
+
+def configuration_update(configuration_id, values, replace, **columns):
+    """Change a group in one transaction: its values (with ``replace``
+    they become ``values``, else ``values`` are merged into them) and any
+    ``name``/``description``. Returns (old values, new values)."""
+    with get_engine().begin() as conn:
+        _lock_configuration(conn, configuration_id)
+        old = _values_of(conn, configuration_id)
+        new = dict(values) if replace else {**old, **values}
+        conn.execute(_C.update().where(_C.c.id == configuration_id)
+                     .values(updated=models.utcnow(), **columns))
+        conn.execute(_CV.delete().where(
+            _CV.c.configuration_id == configuration_id))
+        if new:
+            conn.execute(_CV.insert(), _value_rows(configuration_id, new))
+    return old, new
+
+
+def _lock_configuration(conn, configuration_id):
+    """Lock an undeleted group's row until the transaction ends (attaching
+    and deleting take this lock, so neither misses the other), or raise
+    ConfigurationNotFound."""
+    found = conn.execute(sa.select(_C.c.id).where(
+        _C.c.id == configuration_id, _C.c.deleted.is_(False))
+        .with_for_update()).first()
+    if found is None:
+        raise exceptions.ConfigurationNotFound(uuid=configuration_id)
+
+
+def configuration_delete(configuration_id):
+    """Delete a group that no instance uses (soft delete, as Trove);
+    InstanceAssignedToConfiguration while one does."""
+    now = models.utcnow()
+    with get_engine().begin() as conn:
+        _lock_configuration(conn, configuration_id)
+        attached = conn.execute(sa.select(sa.func.count()).where(
+            _I.c.configuration_id == configuration_id,
+            _I.c.deleted.is_(False))).scalar()
+        if attached:
+            raise exceptions.InstanceAssignedToConfiguration()
+        conn.execute(_CV.delete().where(
+            _CV.c.configuration_id == configuration_id))
+        conn.execute(_C.update().where(_C.c.id == configuration_id)
+                     .values(deleted=True, deleted_at=now, updated=now))
+
+
+def _attached(configuration_id, tenant_id):
+    conditions = [_I.c.configuration_id == configuration_id,
+                  _I.c.deleted.is_(False)]
+    if tenant_id is not None:
+        conditions.append(_I.c.tenant_id == tenant_id)
+    return conditions
+
+
+@retry_once_on_disconnect
+def configuration_instance_count(configuration_id, tenant_id=None):
+    with get_engine(autocommit=True).connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).where(
+            *_attached(configuration_id, tenant_id))).scalar()
+
+
+@retry_once_on_disconnect
+def configuration_instances(configuration_id, tenant_id, limit,
+                            marker=None):
+    """One page of the instances a group is attached to, (id, name) by
+    id, plus whether another page follows."""
+    with get_engine(autocommit=True).connect() as conn:
+        rows = conn.execute(
+            sa.select(_I.c.id, _I.c.name)
+            .where(*_attached(configuration_id, tenant_id),
+                   _I.c.id > (marker or ''))
+            .order_by(_I.c.id).limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
+
+
+@retry_once_on_disconnect
+def configuration_attached_records(configuration_id):
+    """Every undeleted instance a group is attached to, as
+    InstanceRecords."""
+    with get_engine(autocommit=True).connect() as conn:
+        rows = conn.execute(
+            sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
+            .where(*_attached(configuration_id, None))
+            .order_by(_I.c.id)).all()
+    return [InstanceRecord(*row) for row in rows]
+
+
+def instance_attach_configuration(instance_id, configuration_id,
+                                  expected_tasks):
+    """Attach a group to an instance that has none and whose task is
+    among ``expected_tasks``; whether it was attached. The group must not
+    be deleted meanwhile (ConfigurationNotFound)."""
+    with get_engine().begin() as conn:
+        _lock_configuration(conn, configuration_id)
+        return conn.execute(_I.update().where(
+            _I.c.id == instance_id, _I.c.deleted.is_(False),
+            _I.c.configuration_id.is_(None),
+            _I.c.task_id.in_([task.code for task in expected_tasks]))
+            .values(configuration_id=configuration_id,
+                    updated=models.utcnow())).rowcount == 1
+
+
+def instance_detach_configuration(instance_id, configuration_id):
+    """Detach ``configuration_id`` from an instance if it is still the
+    attached group; whether it was."""
+    with get_engine().begin() as conn:
+        return conn.execute(_I.update().where(
+            _I.c.id == instance_id,
+            _I.c.configuration_id == configuration_id)
+            .values(configuration_id=None,
+                    updated=models.utcnow())).rowcount == 1
+
+
+@retry_once_on_disconnect
+def instance_overrides(instance_id):
+    """The values of the group attached to an instance ({} when none):
+    what its guest's server settings must hold."""
+    with get_engine(autocommit=True).connect() as conn:
+        rows = conn.execute(
+            sa.select(_CV.c.configuration_key, _CV.c.configuration_value)
+            .select_from(_I.join(_CV, _CV.c.configuration_id ==
+                                 _I.c.configuration_id))
+            .where(_I.c.id == instance_id)).all()
+    return {key: json.loads(value) for key, value in rows}

@@ -88,6 +88,8 @@ class Instance(Base):
     deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
+    configuration_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('configurations.id'))
 
 
 class InstanceServiceStatus(Base):
@@ -183,3 +185,65 @@ class RootEnabledHistory(Base):
         sa.DateTime, default=utcnow)
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
+
+
+class DatastoreConfigurationParameter(Base):
+    """A server setting tenants may put in a configuration group of one
+    datastore version (Trove's ``datastore_configuration_parameters``).
+    ``min_size``/``max_size`` are numbers in text, as in Trove;
+    ``allowed_values`` and ``multiple`` are trove-lite's (see
+    configuration.parameters)."""
+
+    __tablename__ = 'datastore_configuration_parameters'
+    __table_args__ = (sa.UniqueConstraint('datastore_version_id', 'name',
+                                          name='ds_config_parameters'),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(128))
+    datastore_version_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'))
+    restart_required: orm.Mapped[bool] = orm.mapped_column(sa.Boolean)
+    max_size: orm.Mapped[str | None] = orm.mapped_column(sa.String(40))
+    min_size: orm.Mapped[str | None] = orm.mapped_column(sa.String(40))
+    data_type: orm.Mapped[str] = orm.mapped_column(sa.String(128))
+    allowed_values: orm.Mapped[list | None] = orm.mapped_column(sa.JSON)
+    multiple: orm.Mapped[bool] = orm.mapped_column(sa.Boolean,
+                                                   default=False)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+
+
+class Configuration(Base):
+    """A configuration group: named parameter values of one datastore
+    version, owned by a project."""
+
+    __tablename__ = 'configurations'
+    __table_args__ = (sa.Index('configurations_tenant_id', 'tenant_id',
+                               'deleted'),)
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    datastore_version_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'))
+    deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ConfigurationValue(Base):
+    """One value of a configuration group (Trove's
+    ``configuration_parameters``), JSON-encoded so it keeps its type."""
+
+    __tablename__ = 'configuration_parameters'
+
+    configuration_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('configurations.id'), primary_key=True)
+    configuration_key: orm.Mapped[str] = orm.mapped_column(
+        sa.String(128), primary_key=True)
+    configuration_value: orm.Mapped[str] = orm.mapped_column(sa.Text)

@@ -172,6 +172,19 @@ class API:
         renders its own settings, so it needs only the RAM.)"""
         self._call_high(context, 'apply_flavor', memory_mb=memory_mb)
 
+    def update_overrides(self, context, overrides, remove=False):
+        """Keep ``overrides`` (the values of the instance's configuration
+        group) in the datastore's configuration for every later start."""
+        self._call_high(context, 'update_overrides', overrides=overrides,
+                        remove=remove)
+
+    def apply_overrides(self, context, overrides):
+        """Set values in the running datastore (None: back to the
+        instance's default); returns the names it takes only at a
+        start."""
+        return self._call_high(context, 'apply_overrides',
+                               overrides=overrides)
+
     def resize_fs(self, context, device_path=None, mount_point=None,
                   online=True):
         """The volume under the datastore has grown: use the new size."""

@@ -32,11 +32,12 @@ class CreateRequest:
     users: list = dataclasses.field(default_factory=list)
     availability_zone: str | None = None
     region_name: str | None = None
+    configuration_id: str | None = None
 
 
-def resolve_datastore_version(datastore_ref):
+def resolve_datastore_version(datastore_ref, allow_inactive=False):
     """The (datastore, version) a request names, with Trove's defaults
-    and errors."""
+    and errors; an inactive version only with ``allow_inactive``."""
     type_ref = datastore_ref.get('type') or CONF.default_datastore
     if not type_ref:
         raise exceptions.DatastoreDefaultDatastoreNotFound()
@@ -50,7 +51,7 @@ def resolve_datastore_version(datastore_ref):
     else:
         raise exceptions.DatastoreDefaultVersionNotFound(
             datastore=datastore.name)
-    if not version.active:
+    if not (version.active or allow_inactive):
         raise exceptions.DatastoreVersionInactive(version=version.name)
     return datastore, version
 
@@ -83,6 +84,13 @@ def create(context, request):
                 max_size=CONF.max_accepted_volume_size)
     elif request.volume_size is not None:
         raise exceptions.NotImplementedYet('Volume support is not enabled.')
+    if request.configuration_id is not None:
+        group = db_api.configuration_get(request.configuration_id,
+                                         context.project_id)
+        if group.datastore_version_id != version.id:
+            raise exceptions.ConfigurationDatastoreNotMatchInstance(
+                config_datastore_version=group.datastore_version_id,
+                instance_datastore_version=version.id)
 
     instance = db_api.instance_create({
         'name': request.name,
@@ -92,6 +100,7 @@ def create(context, request):
         'volume_size': request.volume_size,
         'volume_type': request.volume_type,
         'region_id': request.region_name or CONF.region,
+        'configuration_id': request.configuration_id,
     }, usage=quota.instance_charge(context.project_id, flavor,
                                    request.volume_size))
     spec = objects.InstanceSpec(

@@ -23,6 +23,10 @@ def restart(context, instance, driver, guest, waiters):
     conductor has applied the guest's report of its status afterwards, so
     the API never shows the restart as over while the old status stands.
 
+    A restart is when configuration values that need one take effect, so
+    the guest first gets the values of the instance's configuration group
+    again: a change that did not reach it before is not lost.
+
     A guest agent that is dead or hung cannot restart anything: then the
     server is rebooted instead, and its guest resumes the datastore it was
     prepared for (the way to recover an instance whose agent died)."""
@@ -30,6 +34,8 @@ def restart(context, instance, driver, guest, waiters):
         if instance.compute_instance_id else None
     if server is not None and server.status == 'ACTIVE' and \
             guest.rpc_ping(context):
+        guest.update_overrides(context,
+                               db_api.instance_overrides(instance.id))
         sent = guest.restart(context)
     else:
         if server is None:

@@ -111,7 +111,9 @@ class BootServer(Step):
 
 class PrepareGuest(Step):
     """Declare the guest's queue, then cast ``prepare`` so the message
-    waits there however long the guest takes to boot."""
+    waits there however long the guest takes to boot. The values of the
+    instance's configuration group are read now, so a change to the group
+    since the create request is not missed."""
 
     error_task = InstanceTasks.BUILDING_ERROR_TIMEOUT_GA
 
@@ -121,7 +123,8 @@ class PrepareGuest(Step):
         flow.guest.prepare(flow.context, objects.PrepareRequest(
             memory_mb=spec.flavor['ram'], databases=spec.databases,
             users=spec.users, root_password=spec.root_password,
-            volume_size=spec.volume_size))
+            volume_size=spec.volume_size,
+            config_overrides=db_api.instance_overrides(spec.instance_id)))
 
     def revert(self, flow):
         flow.guest.delete_queue()

@@ -293,7 +293,8 @@ def test_extra_registers_flavors_network_and_a_built_image_then_starts(
         ['datastore-update', 'mariadb'],
         ['datastore-version-update', 'mariadb', '10.11', 'mariadb',
          '--image', 'image-id-1'],
-        ['datastore-update', 'mariadb', '10.11']]
+        ['datastore-update', 'mariadb', '10.11'],
+        ['db-load-datastore-config-parameters', 'mariadb', '10.11']]
     assert named(calls, 'run_process') == [
         ['tl-api', '/usr/local/bin/uwsgi --procname-prefix trove-lite '
                    f'--ini {plugin.uwsgi}'],

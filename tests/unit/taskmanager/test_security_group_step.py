@@ -88,6 +88,8 @@ def no_database_or_broker(monkeypatch):
     monkeypatch.setattr(workflows.guest_rpcapi, 'API', Guest)
     monkeypatch.setattr(workflows.db_api, 'instance_update',
                         lambda *args, **kwargs: None)
+    monkeypatch.setattr(workflows.db_api, 'instance_overrides',
+                        lambda instance_id: {})
 
 
 def run(driver):

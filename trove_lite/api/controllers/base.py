@@ -41,8 +41,16 @@ def optional_json_body():
     return json_body()
 
 
+# Set in the environ of a request answered 200 without a body, which
+# Pecan would turn into a 204 (see app.EmptyOK).
+EMPTY_OK = 'trove_lite.empty_ok'
+
+
 def empty_response(code):
-    """A reply without a body (202/204) that still says JSON, as Trove's."""
+    """A reply without a body (200/202/204) that still says JSON, as
+    Trove's."""
+    if code == 200:
+        pecan.request.environ[EMPTY_OK] = True
     return webob.Response(status=code, content_type='application/json',
                           charset=None, body=b'')
 

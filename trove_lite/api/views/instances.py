@@ -56,6 +56,12 @@ def instance(record, detail=False, now=None):
         if record.datastore_version_number is not None:
             view['datastore']['version_number'] = \
                 record.datastore_version_number
+        if record.configuration_id:
+            view['configuration'] = {
+                'id': record.configuration_id,
+                'name': record.configuration_name,
+                'links': common.resource_links('configurations',
+                                               record.configuration_id)}
         if record.fault_message:
             view['fault'] = {'message': record.fault_message,
                              'created': common.timestamp(

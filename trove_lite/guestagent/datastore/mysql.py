@@ -3,11 +3,13 @@ template datadir, administered over its unix socket as ``os_admin``."""
 
 import configparser
 import hashlib
+import json
 import logging
 import os
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pymysql
@@ -24,6 +26,10 @@ LOG = logging.getLogger(__name__)
 
 ADMIN_USER = 'os_admin'
 
+# Errors of a SET GLOBAL the server would accept only at a start: a
+# read-only variable (1238), or one its start-up value locks
+# (max_user_connections=0: 1290).
+_NEEDS_RESTART = (1238, 1290)
 
 # A unix socket path holds at most 107 bytes (sun_path); mariadbd fails to
 # start with a longer one.
@@ -54,15 +60,19 @@ class MariaDBServer:
         self.run_dir = run_dir_for(sandbox_path)
         self.log_dir = os.path.join(sandbox_path, 'log')
         self.options_file = os.path.join(sandbox_path, 'my.cnf')
+        # What the option file is rendered from: the flavor's RAM and the
+        # configuration group's overrides.
+        self.settings_file = os.path.join(sandbox_path, 'settings.json')
         self.admin_file = os.path.join(sandbox_path, 'os_admin.cnf')
         self.socket = os.path.join(self.run_dir, 'mysqld.sock')
         self.process = None
+        self._settings_lock = threading.Lock()
 
     @property
     def is_initialised(self):
         return os.path.isdir(os.path.join(self.datadir, 'mysql'))
 
-    def install(self, template_datadir, memory_mb, overrides=None):
+    def install(self, template_datadir, memory_mb):
         """Copy the template datadir into the volume and write the options
         file for this flavor."""
         os.makedirs(self.run_dir, exist_ok=True)
@@ -73,33 +83,84 @@ class MariaDBServer:
             subprocess.run(['cp', '-a', '--reflink=auto',
                             f'{template_datadir}/.', self.datadir],
                            check=True, capture_output=True)
-        self.write_options(memory_mb, overrides)
+        self.write_options(memory_mb=memory_mb)
 
-    def write_options(self, memory_mb, overrides=None):
-        settings = mysql_config.server_settings(
-            self.datadir, self.run_dir, self.log_dir, self.bind_address,
-            self.port, memory_mb, overrides)
-        _write_private(self.options_file, mysql_config.render(settings))
+    def settings_inputs(self):
+        """(memory_mb, overrides) the option file was rendered from."""
+        try:
+            with open(self.settings_file) as inputs:
+                kept = json.load(inputs)
+        except FileNotFoundError:
+            return 0, {}
+        return kept['memory_mb'], kept['overrides']
+
+    def write_options(self, memory_mb=None, overrides=None):
+        """Render the option file (``mysql_config.server_settings``) for
+        the flavor's RAM and the configuration group's overrides; None
+        keeps the current one. Returns (memory_mb, overrides) written."""
+        with self._settings_lock:
+            current_memory, current_overrides = self.settings_inputs()
+            memory_mb = current_memory if memory_mb is None else memory_mb
+            overrides = current_overrides if overrides is None \
+                else overrides
+            try:
+                mysql_config.check_overrides(overrides)
+                settings = mysql_config.server_settings(
+                    self.datadir, self.run_dir, self.log_dir,
+                    self.bind_address, self.port, memory_mb, overrides)
+            except ValueError as error:
+                raise exceptions.DatastoreOperationError(
+                    reason=str(error)) from None
+            _write_private(self.settings_file, json.dumps(
+                {'memory_mb': memory_mb, 'overrides': overrides}))
+            _write_private(self.options_file, mysql_config.render(settings))
+        return memory_mb, overrides
 
     def apply_memory(self, connection, memory_mb, overrides=None):
         """Size the running server for the flavor's RAM: set the dynamic
-        variables now, and write them for every later start."""
-        self.write_options(memory_mb, overrides)
-        self._set_memory(connection, memory_mb)
+        variables now, and write them (with ``overrides``, the
+        configuration group's values) for every later start."""
+        self.write_options(memory_mb, overrides or {})
+        self._set_memory(connection, memory_mb, overrides or {})
 
     def resize_memory(self, connection, memory_mb):
-        """Like ``apply_memory`` for a server already set up: only the
-        memory settings of its option file change, nothing else in it."""
-        settings = mysql_config.parse(self.options_file)
-        settings.update(mysql_config.memory_settings(memory_mb))
-        _write_private(self.options_file, mysql_config.render(settings))
-        self._set_memory(connection, memory_mb)
+        """Like ``apply_memory`` for a server already set up: its
+        configuration group's values stay."""
+        _memory, overrides = self.write_options(memory_mb=memory_mb)
+        self._set_memory(connection, memory_mb, overrides)
 
-    def _set_memory(self, connection, memory_mb):
+    def _set_memory(self, connection, memory_mb, overrides):
+        """Set the flavor's memory settings live, except those the
+        configuration group sets."""
         cursor = connection.cursor()
         for name, value in mysql_config.memory_settings(memory_mb).items():
-            cursor.execute(*sql.set_global(name, mysql_config.to_bytes(
-                value)))
+            if name not in overrides:
+                cursor.execute(*sql.set_global(name, mysql_config.to_bytes(
+                    value)))
+
+    def apply_live(self, connection, changes):
+        """Set the variables ``changes`` names to their values now (None:
+        back to the instance's default, its base or flavor setting or the
+        server's own); returns the names the server takes only at a start.
+        In name order, so a character set is set before a collation."""
+        memory_mb, _overrides = self.settings_inputs()
+        cursor = connection.cursor()
+        needs_restart = []
+        for name in sorted(changes):
+            value = changes[name]
+            if value is None:
+                value = mysql_config.default_value(name, memory_mb)
+            statement = (sql.set_global_default(name) if value is None else
+                         sql.set_global(name, mysql_config.sql_value(value)))
+            try:
+                cursor.execute(*statement)
+            except pymysql.err.MySQLError as error:
+                if error.args[0] in _NEEDS_RESTART:
+                    needs_restart.append(name)
+                    continue
+                raise exceptions.DatastoreOperationError(
+                    reason=f'setting {name}: {error.args[-1]}') from None
+        return needs_restart
 
     def start(self, timeout):
         """Start the server and wait until it accepts connections."""
@@ -237,6 +298,11 @@ class MySqlManager(manager.Manager):
             self.server.apply_memory(connection, request.memory_mb,
                                      request.config_overrides)
             self.server.secure(connection)
+        if request.config_overrides:
+            # The configuration group's values all hold from a start (as
+            # Trove's apply_overrides_on_prepare).
+            self.stop_datastore()
+            self.start_datastore()
         with self.server.admin_connection() as connection:
             cursor = connection.cursor()
             for database in request.databases:
@@ -278,6 +344,33 @@ class MySqlManager(manager.Manager):
                             'full' if refuse else 'no longer full',
                             'refusing' if refuse else 'accepting')
                 cursor.execute(*sql.set_global('read_only', int(refuse)))
+
+    # --- RPC: configuration -------------------------------------------------
+
+    def _check_prepared(self):
+        if not self.status.is_installed:
+            raise exceptions.DatastoreOperationError(
+                reason='the datastore is not prepared yet')
+
+    def update_overrides(self, context, overrides, remove=False):
+        """Keep ``overrides`` (the values of the instance's configuration
+        group, {} for none) in the server's option file: they hold from
+        the next start. They replace the previous ones, so ``remove``
+        (Trove's: drop those first) changes nothing."""
+        self._check_prepared()
+        LOG.info('Configuration overrides now %s', sorted(overrides))
+        self.server.write_options(overrides=overrides)
+
+    def apply_overrides(self, context, overrides):
+        """Set values live (None: back to the instance's default);
+        returns the names the server refused to change while running."""
+        self._check_prepared()
+        with self.server.admin_connection() as connection:
+            needs_restart = self.server.apply_live(connection, overrides)
+        LOG.info('Applied %s live%s', sorted(overrides),
+                 f'; needs a restart: {needs_restart}' if needs_restart
+                 else '')
+        return needs_restart
 
     # --- RPC: databases ---------------------------------------------------
 

@@ -2,10 +2,15 @@
 
 One place decides the server settings, for the image template
 (``mariadb-install-db``) and for every guest started from it, so the two
-always agree (InnoDB refuses a datadir made with other log settings).
+always agree (InnoDB refuses a datadir made with other log settings). A
+guest's settings are the base ones, those that follow its flavor's RAM,
+and the overrides of its configuration group, which win.
 """
 
 import os
+import re
+
+from trove_lite.datastore import mysql_rules
 
 # Small, fixed settings: a guest costs ~50 MiB idle instead of ~100 MiB.
 BASE_SETTINGS = {
@@ -25,7 +30,18 @@ BASE_SETTINGS = {
     'collation_server': 'utf8mb4_general_ci',
 }
 
+# Settings the guest agent relies on, never a configuration group's:
+# where the server keeps its files and listens, who may reach it, and
+# read_only, which the agent sets while the volume is full.
+MANAGED_OPTIONS = frozenset({
+    'datadir', 'socket', 'pid_file', 'log_error', 'bind_address', 'port',
+    'user', 'skip_name_resolve', 'skip_networking', 'read_only',
+    'init_file', 'plugin_dir', 'tmpdir'})
+
 MIN_BUFFER_POOL_MB = 16
+
+# An option value needs no quotes when it is only these characters.
+_PLAIN_VALUE = re.compile(r'^[A-Za-z0-9_.,:/+-]+\Z')
 
 
 def memory_settings(memory_mb):
@@ -46,12 +62,79 @@ def to_bytes(value):
     return int(value)
 
 
+def sql_value(value):
+    """A setting's value as ``SET GLOBAL`` takes it: numbers (``16M``
+    included) as integers, anything else as it is."""
+    if isinstance(value, str) and re.match(r'^[0-9]+[KMG]?\Z', value,
+                                           re.IGNORECASE):
+        return to_bytes(value)
+    if isinstance(value, bool):
+        return 'ON' if value else 'OFF'
+    return value
+
+
+def option_value(value):
+    """A setting's value as an option file line writes it: booleans
+    ``ON``/``OFF``, numbers as numbers, text in double quotes (with
+    ``\\`` and ``"`` escaped) unless it is a plain word."""
+    if isinstance(value, bool):
+        return 'ON' if value else 'OFF'
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if _PLAIN_VALUE.match(value):
+        return value
+    return '"' + value.replace('\\', '\\\\').replace('"', '\\"') + '"'
+
+
+def option_name(name):
+    """An option's name in one spelling (the server takes "-" and "_"
+    alike)."""
+    return name.replace('-', '_').lower()
+
+
+def check_overrides(overrides):
+    """Refuse overrides the guest cannot write safely: names that are
+    not plain words or that the agent manages itself (ValueError)."""
+    for name, value in overrides.items():
+        if not re.match(r'^[a-z][a-z0-9_]*\Z', name) or \
+                option_name(name) in MANAGED_OPTIONS:
+            raise ValueError(f'{name!r} cannot be set by a configuration '
+                             f'group')
+        if isinstance(value, str) and re.search(r'[\x00-\x1f\x7f]', value):
+            raise ValueError(f'the value of {name} has control characters')
+
+
 def render(settings):
     """An option file with one [mariadbd] section."""
     lines = ['[mariadbd]']
     for name, value in settings.items():
-        lines.append(name if value is None else f'{name}={value}')
+        lines.append(name if value is None else
+                     f'{name}={option_value(value)}')
     return '\n'.join(lines) + '\n'
+
+
+def tunable_settings(memory_mb, overrides=None):
+    """The settings a guest's server runs with, besides where it keeps
+    its files and listens: base, flavor, then the overrides."""
+    overrides = overrides or {}
+    settings = dict(BASE_SETTINGS)
+    settings.update(memory_settings(memory_mb))
+    # A collation must belong to the server's character set, or the
+    # server does not start: an override of either decides both.
+    if 'collation_server' in overrides:
+        settings['character_set_server'] = _character_set_of(
+            overrides['collation_server'])
+    elif 'character_set_server' in overrides:
+        del settings['collation_server']
+    settings.update(overrides)
+    return settings
+
+
+def _character_set_of(collation):
+    for name, entry in mysql_rules.character_sets().items():
+        if collation.lower() in entry['collations']:
+            return name
+    raise ValueError(f'unknown collation {collation!r}')
 
 
 def server_settings(datadir, run_dir, log_dir, bind_address, port,
@@ -67,9 +150,7 @@ def server_settings(datadir, run_dir, log_dir, bind_address, port,
     }
     if os.geteuid() == 0:
         settings['user'] = 'root'
-    settings.update(BASE_SETTINGS)
-    settings.update(memory_settings(memory_mb))
-    settings.update(overrides or {})
+    settings.update(tunable_settings(memory_mb, overrides))
     return settings
 
 
@@ -82,14 +163,11 @@ def template_settings():
     return settings
 
 
-def parse(path):
-    """The settings of an option file written by ``render``."""
-    settings = {}
-    with open(path) as options:
-        for line in options:
-            line = line.strip()
-            if not line or line.startswith(('[', '#')):
-                continue
-            name, separator, value = line.partition('=')
-            settings[name] = value if separator else None
-    return settings
+def default_value(name, memory_mb):
+    """What a setting returns to when a group no longer sets it: its
+    base or flavor value (as ``SET GLOBAL`` takes it), or None for the
+    server's compiled-in default."""
+    for setting, value in tunable_settings(memory_mb).items():
+        if option_name(setting) == option_name(name):
+            return sql_value(value)
+    return None

@@ -163,6 +163,11 @@ def set_global(variable, value):
     return f'SET GLOBAL {_word(variable, "variable")} = %s', (value,)
 
 
+def set_global_default(variable):
+    """Back to the server's compiled-in default."""
+    return f'SET GLOBAL {_word(variable, "variable")} = DEFAULT', ()
+
+
 def get_global(variable):
     return f'SELECT @@GLOBAL.{_word(variable, "variable")}', ()
 

@@ -1,5 +1,6 @@
 """``/v1.0/{project_id}``: routes each resource to its controller."""
 
+from trove_lite.api.controllers.v1 import configurations
 from trove_lite.api.controllers.v1 import datastores
 from trove_lite.api.controllers.v1 import flavors
 from trove_lite.api.controllers.v1 import instances
@@ -15,6 +16,7 @@ class ProjectController:
     flavors = flavors.FlavorsController()
     datastores = datastores.DatastoresController()
     limits = limits.LimitsController()
+    configurations = configurations.ConfigurationsController()
     mgmt = mgmt.MgmtController()
 
     def __init__(self, project_id):

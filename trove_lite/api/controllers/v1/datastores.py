@@ -1,9 +1,11 @@
-"""``/datastores``, their versions, and ``/datastores/versions/{uuid}``."""
+"""``/datastores``, their versions, ``/datastores/versions/{uuid}``, and
+the parameter catalogue of a version (see parameters)."""
 
 import pecan
 from pecan import rest
 
 from trove_lite.api.controllers import base
+from trove_lite.api.controllers.v1 import parameters
 from trove_lite.api.views import catalogue as views
 from trove_lite.common import exceptions
 from trove_lite.common import policy
@@ -37,6 +39,9 @@ class DatastoresController(rest.RestController):
 
     @pecan.expose('json')
     def get_one(self, datastore_ref, *remainder):
+        catalogue = parameters.route((datastore_ref, *remainder))
+        if catalogue is not None:
+            return catalogue
         if datastore_ref == 'versions' and len(remainder) == 1:
             policy.authorize(base.context(), 'datastore:version_show_by_uuid')
             row = db_api.version_get(remainder[0])

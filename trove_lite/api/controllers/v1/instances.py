@@ -1,5 +1,6 @@
-"""``/instances``: create, list, show, delete; the instance's databases,
-users, root and actions are sub-resources."""
+"""``/instances``: create, list, show, update (name and configuration
+group), delete; the instance's databases, users, root, actions and
+configuration are sub-resources."""
 
 import pecan
 from pecan import rest
@@ -11,12 +12,14 @@ from trove_lite.api.controllers.v1 import instance_actions
 from trove_lite.api.controllers.v1 import root
 from trove_lite.api.controllers.v1 import users
 from trove_lite.api.views import common as common_views
+from trove_lite.api.views import configurations as configuration_views
 from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.instance import api as instance_api
+from trove_lite.instance import configuration as instance_configuration
 
 # Trove create-body features trove-lite lacks. They are refused, not
 # ignored: a client asking for a replica or a restore must not get a plain
@@ -25,7 +28,6 @@ UNSUPPORTED_CREATE_KEYS = {
     'restorePoint': 'restoring from a backup',
     'replica_of': 'replication',
     'replica_count': 'replication',
-    'configuration': 'configuration groups',
     'modules': 'modules',
     'locality': 'server groups (locality)',
 }
@@ -36,7 +38,7 @@ def parse_create(body):
     NotImplementedYet for a Trove feature trove-lite lacks."""
     instance = validation.body_object(body, 'instance')
     for key, feature in UNSUPPORTED_CREATE_KEYS.items():
-        if instance.get(key) not in (None, [], {}):
+        if instance.get(key):
             raise exceptions.NotImplementedYet(
                 f'trove-lite does not support {feature} '
                 f"(instance['{key}']).")
@@ -60,7 +62,68 @@ def parse_create(body):
         if instance.get(key) is not None:
             setattr(request, key, validation.non_empty_name(
                 instance[key], f"instance['{key}']"))
+    if instance.get('configuration'):
+        request.configuration_id = validation.reference(
+            instance['configuration'], "instance['configuration']")
     return request
+
+
+# Keys of an update body (Trove's schema allows no others) and the
+# features behind those trove-lite lacks.
+UPDATE_KEYS = ('name', 'configuration', 'replica_of', 'slave_of', 'access',
+               'datastore_version')
+UNSUPPORTED_UPDATE_KEYS = {
+    'replica_of': 'replication',
+    'slave_of': 'replication',
+    'access': 'access updates',
+    'datastore_version': 'datastore upgrades',
+}
+# What a body without a key to change does: Trove detaches the group.
+DETACH = object()
+
+
+def parse_update(body):
+    """(new name or None, configuration change) of a PUT or PATCH body:
+    the change is a group id to attach, DETACH, or None for none."""
+    instance = validation.body_object(body, 'instance')
+    unexpected = sorted(set(instance) - set(UPDATE_KEYS))
+    if unexpected:
+        validation.fail('instance', f'Additional properties are not '
+                                    f'allowed ({unexpected[0]!r} was '
+                                    f'unexpected)')
+    if len(set(instance) - {'name'}) > 1 or \
+            (instance.get('name') is None and len(instance) > 1):
+        raise exceptions.BadRequest("Only one attribute (except 'name') is "
+                                    "allowed to update.")
+    for key, feature in UNSUPPORTED_UPDATE_KEYS.items():
+        if key in instance:
+            raise exceptions.NotImplementedYet(
+                f"trove-lite does not support {feature} "
+                f"(instance['{key}']).")
+    name = None
+    if instance.get('name') is not None:
+        name = validation.non_empty_name(instance['name'],
+                                         "instance['name']")
+    change = None
+    if not instance:
+        change = DETACH
+    elif 'configuration' in instance:
+        change = DETACH if not instance['configuration'] else \
+            validation.reference(instance['configuration'],
+                                 "instance['configuration']")
+    return name, change
+
+
+class InstanceConfigurationController(rest.RestController):
+    """``GET /instances/{id}/configuration``: the settings the instance's
+    server runs with, its group's values included."""
+
+    @pecan.expose('json')
+    def get_all(self, instance_id):
+        record = base.authorized_instance(instance_id,
+                                          'instance:configuration')
+        return configuration_views.instance_configuration(
+            instance_configuration.effective(record))
 
 
 class InstancesController(rest.RestController):
@@ -71,6 +134,7 @@ class InstancesController(rest.RestController):
     users = users.UsersController()
     root = root.RootController()
     action = instance_actions.InstanceActionController()
+    configuration = InstanceConfigurationController()
 
     def _view(self, record, detail):
         view = views.instance(record, detail)
@@ -123,12 +187,41 @@ class InstancesController(rest.RestController):
             policy.authorize(context, 'instance:extension:database:create')
         if request.users:
             policy.authorize(context, 'instance:extension:user:create')
+        if request.configuration_id:
+            policy.authorize(context, 'instance:update')
         record = instance_api.create(context, request)
         view = self._view(record, detail=True)
         # Trove's create response: no addresses yet, only the size.
         for key in ('ip', 'addresses'):
             view.pop(key, None)
         return {'instance': view}
+
+    def _update(self, instance_id, rule):
+        if instance_id is None:
+            raise exceptions.MethodNotAllowed(method=pecan.request.method)
+        name, change = parse_update(base.json_body())
+        context = base.context()
+        record = instance_api.get(context, instance_id)
+        policy.authorize(context, rule, {'tenant': record.tenant_id})
+        if name is not None:
+            db_api.instance_update(record.id, name=name)
+        if change is DETACH:
+            instance_configuration.detach(context, record)
+        elif change is not None:
+            instance_configuration.attach(context, record, change)
+        return base.empty_response(202)
+
+    @pecan.expose('json')
+    def put(self, instance_id=None):
+        """Rename the instance, attach a configuration group to it
+        (``configuration``: its id) or detach its group
+        (``configuration``: null, or an empty body object)."""
+        return self._update(instance_id, 'instance:update')
+
+    @pecan.expose('json')
+    def patch(self, instance_id=None):
+        """Trove's deprecated alias of PUT."""
+        return self._update(instance_id, 'instance:edit')
 
     # 'json' although the reply is empty: clients send Accept JSON, and
     # Pecan answers 406 to that for a handler exposed as text/html.

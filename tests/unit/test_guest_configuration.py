@@ -1,0 +1,149 @@
+"""The guest's side of configuration groups: the overrides kept in the
+server's option file, the values set live, and what needs a restart."""
+
+import json
+
+import pymysql
+import pytest
+
+from trove_lite.common import exceptions
+from trove_lite.guestagent.datastore import mysql
+
+
+class FakeConnection:
+    """Records statements; refuses some variables as a server would."""
+
+    def __init__(self, refuse=None):
+        self.statements = []
+        self.refuse = refuse or {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def cursor(self):
+        return self
+
+    def execute(self, statement, params=()):
+        for name, error in self.refuse.items():
+            if f'GLOBAL {name} ' in statement:
+                raise error
+        self.statements.append((statement, params))
+
+
+@pytest.fixture
+def server(tmp_path):
+    return mysql.MariaDBServer(str(tmp_path), str(tmp_path / 'data'),
+                               '127.0.0.9', 3306, '/usr/sbin/mariadbd')
+
+
+def option_lines(server):
+    with open(server.options_file) as options:
+        return options.read().splitlines()
+
+
+def test_overrides_are_kept_in_the_option_file(server):
+    connection = FakeConnection()
+    server.apply_memory(connection, 512, {'max_connections': 300,
+                                          'back_log': 70})
+    lines = option_lines(server)
+    assert 'max_connections=300' in lines and 'back_log=70' in lines
+    assert 'innodb_buffer_pool_size=64M' in lines
+    # The flavor's max_connections is not set live over the group's.
+    assert [params for _sql, params in connection.statements] == [
+        (64 * 1024 * 1024,)]
+    with open(server.settings_file) as kept:
+        assert json.load(kept) == {'memory_mb': 512, 'overrides': {
+            'max_connections': 300, 'back_log': 70}}
+
+
+def test_a_resize_keeps_the_groups_values(server):
+    server.write_options(256, {'innodb_buffer_pool_size': 50331648})
+    connection = FakeConnection()
+    server.resize_memory(connection, 1024)
+    lines = option_lines(server)
+    assert 'innodb_buffer_pool_size=50331648' in lines
+    assert 'max_connections=64' in lines
+    assert [sql for sql, _params in connection.statements] == [
+        'SET GLOBAL max_connections = %s']
+
+
+def test_new_overrides_replace_the_old_ones(server):
+    server.write_options(256, {'wait_timeout': 60, 'back_log': 70})
+    server.write_options(overrides={'wait_timeout': 90})
+    lines = option_lines(server)
+    assert 'wait_timeout=90' in lines
+    assert not any(line.startswith('back_log') for line in lines)
+    assert 'max_connections=20' in lines  # the flavor's stays
+
+
+def test_unsafe_overrides_leave_the_file_as_it_was(server):
+    server.write_options(256, {'wait_timeout': 60})
+    before = option_lines(server)
+    with pytest.raises(exceptions.DatastoreOperationError):
+        server.write_options(overrides={'datadir': '/etc'})
+    assert option_lines(server) == before
+
+
+def test_live_values_are_set_in_name_order_and_reset_to_defaults(server):
+    server.write_options(512, {})
+    connection = FakeConnection()
+    assert server.apply_live(connection, {
+        'collation_server': 'latin1_bin', 'character_set_server': 'latin1',
+        'max_connections': None, 'wait_timeout': None,
+        'slow_query_log': True, 'long_query_time': 2.5}) == []
+    assert connection.statements == [
+        ('SET GLOBAL character_set_server = %s', ('latin1',)),
+        ('SET GLOBAL collation_server = %s', ('latin1_bin',)),
+        ('SET GLOBAL long_query_time = %s', (2.5,)),
+        # Back to the flavor's value, not the server's compiled default.
+        ('SET GLOBAL max_connections = %s', (32,)),
+        ('SET GLOBAL slow_query_log = %s', ('ON',)),
+        ('SET GLOBAL wait_timeout = DEFAULT', ()),
+    ]
+
+
+def test_values_the_server_takes_only_at_a_start_are_reported(server):
+    server.write_options(256, {})
+    connection = FakeConnection(refuse={
+        'back_log': pymysql.err.InternalError(
+            1238, "Variable 'back_log' is a read only variable"),
+        'max_user_connections': pymysql.err.OperationalError(
+            1290, 'The MariaDB server is running with the '
+                  '--max-user-connections=0 option')})
+    assert server.apply_live(connection, {
+        'back_log': 70, 'max_user_connections': 5, 'wait_timeout': 60}) == [
+        'back_log', 'max_user_connections']
+    assert connection.statements == [
+        ('SET GLOBAL wait_timeout = %s', (60,))]
+
+
+def test_a_value_the_server_refuses_is_an_error(server):
+    server.write_options(256, {})
+    connection = FakeConnection(refuse={'sql_mode': pymysql.err.
+                                        ProgrammingError(
+                                            1231, "Variable 'sql_mode' "
+                                                  "can't be set")})
+    with pytest.raises(exceptions.DatastoreOperationError) as error:
+        server.apply_live(connection, {'sql_mode': 'BOGUS'})
+    assert "setting sql_mode: Variable 'sql_mode' can't be set" in str(
+        error.value)
+
+
+def test_the_guest_takes_overrides_only_once_prepared(tmp_path, monkeypatch):
+    monkeypatch.setattr(mysql, 'CONF', type('Conf', (), {
+        'guest_agent': type('Agent', (), {
+            'mount_point': str(tmp_path / 'data'),
+            'bind_address': '127.0.0.9',
+            'mariadbd_path': '/usr/sbin/mariadbd'}),
+        'datastore_manager': 'mariadb',
+        'mariadb': type('Group', (), {'port': 3306})}))
+    manager = mysql.MySqlManager('i-1', str(tmp_path),
+                                 conductor=object())
+    with pytest.raises(exceptions.DatastoreOperationError):
+        manager.update_overrides(None, {'wait_timeout': 60})
+    manager.status.is_installed = True
+    manager.update_overrides(None, {'wait_timeout': 60}, remove=True)
+    assert 'wait_timeout=60' in option_lines(manager.server)

@@ -1,0 +1,206 @@
+"""Configuration groups on instances: attach, detach, bring attached
+instances up to date after a group changed, and the configuration an
+instance runs with.
+
+As in Trove this happens in the API request, through the guest: first
+the guest writes the instance's values into its server's option file
+(``update_overrides``, for every later start), then it sets the changed
+values the server takes live (``apply_overrides``). A changed value the
+server takes only at a start marks the instance RESTART_REQUIRED; the next
+restart clears the mark (and first hands the guest the instance's values
+again, see taskmanager.actions.restart).
+"""
+
+import logging
+
+from oslo_utils import strutils
+
+from trove_lite.common import exceptions
+from trove_lite.common import notifications
+from trove_lite.configuration import parameters as catalogue
+from trove_lite.db import api as db_api
+from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.instance import api as instance_api
+from trove_lite.instance import status as instance_status
+from trove_lite.instance.status import InstanceTasks
+
+LOG = logging.getLogger(__name__)
+
+# A group can be attached or detached while the instance has no other
+# task (RESTART_REQUIRED is no task: the instance works, only a change is
+# pending; Trove insists on NONE).
+ASSIGNABLE_TASKS = (InstanceTasks.NONE, InstanceTasks.RESTART_REQUIRED)
+
+# Attached instances in these tasks are left alone when their group
+# changes: a build reads the group when it prepares the guest, and a
+# deleted instance needs nothing.
+_UNREACHABLE_TASKS = (InstanceTasks.BUILDING, InstanceTasks.DELETING)
+
+# Guest failures that mean the guest did not take a change.
+_GUEST_FAILURES = (exceptions.GuestError, exceptions.GuestTimeout,
+                   exceptions.ServiceUnavailable)
+
+
+class _NotWritten(Exception):
+    """The guest did not write the values into its option file."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _check_assignable(record):
+    """Trove's rule for attach and detach: the server is up and no
+    other task runs (else 400); and the guest must answer (else 422),
+    rather than keep the request waiting for a silent guest."""
+    if record.server_status != 'ACTIVE':
+        raise exceptions.InvalidInstanceState(status=record.server_status)
+    if record.task not in ASSIGNABLE_TASKS:
+        raise exceptions.InvalidInstanceState(status=record.task.action)
+    instance_api.check_datastore_running(record)
+
+
+def _mark_restart_required(record, names):
+    LOG.info('Instance %s needs a restart to apply %s', record.id,
+             ', '.join(sorted(names)))
+    db_api.instance_set_task_if(record.id, [InstanceTasks.NONE],
+                                InstanceTasks.RESTART_REQUIRED)
+
+
+def apply_change(context, record, old, new, parameters):
+    """Bring an instance's guest from the values ``old`` to ``new``:
+    the guest keeps ``new`` in its option file and sets the changed values
+    the server takes live; the instance is marked RESTART_REQUIRED when a
+    changed value needs a restart (a static parameter, one no longer in
+    the catalogue, or one the server refused to change live). Raises
+    _NotWritten when the guest did not take ``new``."""
+    changed = sorted(name for name in old.keys() | new.keys()
+                     if old.get(name) != new.get(name))
+    if not changed:
+        return
+    guest = guest_rpcapi.API(record.id)
+    try:
+        guest.update_overrides(context, new)
+    except _GUEST_FAILURES as error:
+        raise _NotWritten(error) from error
+    restart = [name for name in changed if name not in parameters
+               or parameters[name].restart_required]
+    # None sets a value the group no longer has back to the default.
+    live = {name: new.get(name) for name in changed if name not in restart}
+    if live:
+        try:
+            restart += guest.apply_overrides(context, live)
+        except _GUEST_FAILURES as error:
+            # The option file has the values: a restart applies them.
+            LOG.warning('Instance %s did not apply %s live: %s', record.id,
+                        ', '.join(live), error)
+            restart += list(live)
+    if restart:
+        _mark_restart_required(record, restart)
+
+
+def attach(context, record, group_id):
+    """Attach the group ``group_id`` (of the instance's project and
+    datastore version) to an instance that has none."""
+    if record.configuration_id:
+        raise exceptions.ConfigurationAlreadyAttached(
+            instance_id=record.id, configuration_id=record.configuration_id)
+    _check_assignable(record)
+    group = db_api.configuration_get(group_id, record.tenant_id)
+    if group.datastore_version_id != record.datastore_version_id:
+        raise exceptions.ConfigurationDatastoreNotMatchInstance(
+            config_datastore_version=group.datastore_version_id,
+            instance_datastore_version=record.datastore_version_id)
+    if not db_api.instance_attach_configuration(record.id, group.id,
+                                                ASSIGNABLE_TASKS):
+        # Another request attached a group or started a task first.
+        current = instance_api.get(context, record.id)
+        if current.configuration_id:
+            raise exceptions.ConfigurationAlreadyAttached(
+                instance_id=record.id,
+                configuration_id=current.configuration_id)
+        raise exceptions.InvalidInstanceState(status=current.task.action)
+    payload = notifications.instance_payload(
+        db_api.instance_row(record.id), configuration_id=group.id)
+    notifications.notify(context, 'api', 'attach_configuration', 'start',
+                         payload)
+    try:
+        apply_change(context, record, {},
+                     db_api.configuration_values(group.id),
+                     catalogue.of_version(group.datastore_version_id))
+    except _NotWritten as failure:
+        db_api.instance_detach_configuration(record.id, group.id)
+        raise failure.error from None
+    notifications.notify(context, 'api', 'attach_configuration', 'end',
+                         payload)
+
+
+def detach(context, record):
+    """Detach an instance's group: its values go back to the instance's
+    defaults (live where the server allows). Nothing to do without one,
+    as in Trove."""
+    group_id = record.configuration_id
+    if not group_id:
+        return
+    _check_assignable(record)
+    payload = notifications.instance_payload(
+        db_api.instance_row(record.id), configuration_id=group_id)
+    notifications.notify(context, 'api', 'detach_configuration', 'start',
+                         payload)
+    try:
+        apply_change(context, record, db_api.configuration_values(group_id),
+                     {}, catalogue.of_version(record.datastore_version_id))
+    except _NotWritten as failure:
+        raise failure.error from None
+    db_api.instance_detach_configuration(record.id, group_id)
+    notifications.notify(context, 'api', 'detach_configuration', 'end',
+                         payload)
+
+
+def reapply(context, group_id, old, new, parameters):
+    """A group's values went from ``old`` to ``new``: bring every
+    instance it is attached to up to date. An instance whose guest cannot
+    take the change now is marked RESTART_REQUIRED, since its restart
+    hands the guest the group's values; the others are not held up."""
+    for record in db_api.configuration_attached_records(group_id):
+        if record.task in _UNREACHABLE_TASKS:
+            LOG.info('Instance %s is %s: configuration group %s reaches it '
+                     'later', record.id, record.task.action, group_id)
+            continue
+        if instance_api.service_status(record) not in \
+                instance_status.GUEST_ANSWERING:
+            LOG.warning('The guest of instance %s does not answer; it gets '
+                        'configuration group %s at its restart', record.id,
+                        group_id)
+            _mark_restart_required(record, new.keys() | old.keys())
+            continue
+        LOG.info('Re-applying configuration group %s to instance %s',
+                 group_id, record.id)
+        try:
+            apply_change(context, record, old, new, parameters)
+        except _NotWritten as failure:
+            LOG.warning('Instance %s did not take configuration group %s: '
+                        '%s; it gets it at its restart', record.id,
+                        group_id, failure)
+            _mark_restart_required(record, new.keys() | old.keys())
+
+
+def effective(record):
+    """The settings an instance's server runs with (after its next
+    restart, when one is pending): the defaults of its flavor with its
+    group's values, as text; password-like values masked."""
+    flavor = db_api.flavor_get(record.flavor_id)
+    settings = mysql_config.tunable_settings(
+        flavor.ram if flavor else 0, db_api.instance_overrides(record.id))
+    return strutils.mask_dict_password({
+        name: _as_text(value) for name, value in settings.items()})
+
+
+def _as_text(value):
+    # A bare option (skip-name-resolve) is a switch turned on.
+    if value is None or value is True:
+        return 'ON'
+    if value is False:
+        return 'OFF'
+    return str(value)
