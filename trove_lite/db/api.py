@@ -411,12 +411,35 @@ def _record(row):
 
 
 # The list query is built once: executing a prepared statement skips the
-# construction and most of the cache-key work on every request.
-_LIST_PAGE = (sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
+# construction and most of the cache-key work on every request. Each row
+# comes back as one JSON array: PyMySQL decodes every column of every row
+# in Python, the json module decodes a whole row in C (a page costs about
+# half as much to read).
+_LIST_PAGE = (sa.select(sa.func.json_array(*_RECORD_COLUMNS,
+                                           type_=sa.String))
+              .select_from(_RECORD_FROM)
               .where(_I.c.tenant_id == sa.bindparam('tenant_id'),
                      _I.c.deleted.is_(False),
                      _I.c.id > sa.bindparam('marker'))
               .order_by(_I.c.id).limit(sa.bindparam('rows')))
+
+_DATETIME_FIELDS = [index for index, column in enumerate(_RECORD_COLUMNS)
+                    if isinstance(column.type, sa.DateTime)]
+_ADDRESSES_FIELD = [column.key for column in _RECORD_COLUMNS].index(
+    'addresses')
+
+
+def _record_from_json(document):
+    """An InstanceRecord from a row packed by JSON_ARRAY: datetimes come
+    as text, and a JSON column as text where the database (SQLite) does
+    not embed it."""
+    values = json.loads(document)
+    for index in _DATETIME_FIELDS:
+        if values[index] is not None:
+            values[index] = datetime.datetime.fromisoformat(values[index])
+    if isinstance(values[_ADDRESSES_FIELD], str):
+        values[_ADDRESSES_FIELD] = json.loads(values[_ADDRESSES_FIELD])
+    return _record(values)
 
 
 @retry_once_on_disconnect
@@ -427,7 +450,7 @@ def instance_list(tenant_id, limit, marker=None):
         rows = conn.execute(_LIST_PAGE, {'tenant_id': tenant_id,
                                          'marker': marker or '',
                                          'rows': limit + 1}).all()
-    records = [_record(row) for row in rows[:limit]]
+    records = [_record_from_json(row[0]) for row in rows[:limit]]
     return records, len(rows) > limit
 
 

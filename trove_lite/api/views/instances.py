@@ -1,9 +1,8 @@
 """JSON shapes of instances (Trove's InstanceView / InstanceDetailView)."""
 
-import datetime
-
 from trove_lite.api.views import common
 from trove_lite.conf import CONF
+from trove_lite.db import models
 from trove_lite.instance import status as instance_status
 
 
@@ -23,8 +22,9 @@ def _volume_support(manager):
 
 
 def instance(record, detail=False, now=None):
-    """One instance; ``detail`` adds the keys of the detail view."""
-    now = now or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    """One instance as seen at ``now`` (the heartbeat expiry rule);
+    ``detail`` adds the keys of the detail view."""
+    now = now or models.utcnow()
     status, operating_status = _statuses(record, now)
     view = {
         'id': record.id,

@@ -18,6 +18,7 @@ from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
+from trove_lite.db import models
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import configuration as instance_configuration
 
@@ -136,18 +137,20 @@ class InstancesController(rest.RestController):
     action = instance_actions.InstanceActionController()
     configuration = InstanceConfigurationController()
 
-    def _view(self, record, detail):
-        view = views.instance(record, detail)
-        if base.context().is_admin:
+    def _view(self, record, detail, is_admin=None, now=None):
+        view = views.instance(record, detail, now)
+        if base.context().is_admin if is_admin is None else is_admin:
             views.admin_keys(view, record)
         return view
 
     def _list(self, detail):
+        context = base.context()
         limit = base.page_limit(CONF.instances_page_size)
         records, more = db_api.instance_list(
-            base.context().project_id, limit,
-            pecan.request.GET.get('marker'))
-        result = {'instances': [self._view(record, detail)
+            context.project_id, limit, pecan.request.GET.get('marker'))
+        now = models.utcnow()
+        result = {'instances': [self._view(record, detail, context.is_admin,
+                                           now)
                                 for record in sorted(
                                     records, key=lambda r: r.created,
                                     reverse=True)]}
