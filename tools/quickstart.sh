@@ -244,7 +244,7 @@ start() {
         [ -x "$VENV/bin/trove-lite-api" ] \
             || die "TROVE_LITE_VENV=$VENV has no trove-lite installed"
     else
-        ensure_venv "$VENV" "$ROOT"
+        ensure_venv "$VENV" "$ROOT" '[clients]'
     fi
     mkdir -p "$STATE" "$PIDS" "$LOGS"
     if [ "$AUTH" = keystone ]; then

@@ -78,7 +78,7 @@ ensure_venv() {
     fi
     local stamp="$venv/.trove-lite-installed"
     local digest
-    digest=$(cat "$root/setup.cfg" "$root/pyproject.toml" | sha1sum | cut -d' ' -f1)
+    digest=$( (cat "$root/setup.cfg" "$root/pyproject.toml"; echo "$extras") | sha1sum | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
         log "installing trove-lite into $venv"
         "$venv/bin/pip" install -q --upgrade pip 2>/dev/null || true
