@@ -41,11 +41,16 @@ def _rpc_setup(config_file):
     service.prepare_service(['benchmark', '--config-file', config_file])
 
 
-def _client(topic):
+def _guest_clients(topic, guests):
+    """A client per simulated guest: it seals what it sends with its
+    instance's key, as a real guest does (key None: in the clear)."""
     import oslo_messaging as messaging
 
     from trove_lite.common import rpc
-    return rpc.get_client(messaging.Target(topic=topic, version='1.0'))
+    target = messaging.Target(topic=topic, version='1.0')
+    return {instance_id: rpc.get_client(target, serializer=(
+        rpc.SealedSerializer(key, instance_id))).prepare()
+        for instance_id, key in guests}
 
 
 def noop_server(config_file, ready, stop, counter):
@@ -71,23 +76,23 @@ def noop_server(config_file, ready, stop, counter):
     server.wait()
 
 
-def burst_sender(config_file, topic, instance_ids, per_guest, start_at,
+def burst_sender(config_file, topic, guests, per_guest, start_at,
                  sent_base):
-    """Send ``per_guest`` heartbeats to each guest as fast as possible."""
+    """Send ``per_guest`` heartbeats from each guest as fast as possible."""
     _rpc_setup(config_file)
     from trove_lite.common import context
-    client = _client(topic).prepare()
+    clients = _guest_clients(topic, guests)
     ctxt = context.get_admin_context()
     while time.time() < start_at:
         time.sleep(0.001)
     for round_index in range(per_guest):
-        for instance_id in instance_ids:
+        for instance_id, client in clients.items():
             client.cast(ctxt, 'heartbeat', instance_id=instance_id,
                         payload={'service_status': 'healthy'},
                         sent=sent_base + round_index)
 
 
-def steady_sender(config_file, instance_ids, interval, duration, watched,
+def steady_sender(config_file, guests, interval, duration, watched,
                   results):
     """Guests reporting every ``interval`` s, spread evenly; each report
     of a watched guest flips its status, so its lag can be seen."""
@@ -96,14 +101,14 @@ def steady_sender(config_file, instance_ids, interval, duration, watched,
 
     from trove_lite.common import context
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    client = _client('trove-conductor').prepare()
+    clients = _guest_clients('trove-conductor', guests)
     ctxt = context.get_admin_context()
     started = time.time()
-    spacing = interval / len(instance_ids)
+    spacing = interval / len(clients)
     schedule = sorted(
         (started + index * spacing + round_index * interval, instance_id,
          round_index)
-        for index, instance_id in enumerate(instance_ids)
+        for index, instance_id in enumerate(clients)
         for round_index in range(int(duration // interval)))
     flips = []
     for due, instance_id, round_index in schedule:
@@ -114,38 +119,46 @@ def steady_sender(config_file, instance_ids, interval, duration, watched,
         if instance_id in watched:
             status = ('blocked', 'healthy')[round_index % 2]
             flips.append((instance_id, status, time.time()))
-        client.cast(ctxt, 'heartbeat', instance_id=instance_id,
-                    payload={'service_status': status}, sent=time.time())
+        clients[instance_id].cast(ctxt, 'heartbeat', instance_id=instance_id,
+                                  payload={'service_status': status},
+                                  sent=time.time())
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     results.put((after - before, flips))
 
 
 def insert_guests(deployment, count):
+    """``count`` ACTIVE instances, each with its own key: [(id, key)]."""
+    from cryptography import fernet
     version_id = deployment.query(
         'SELECT id FROM datastore_versions LIMIT 1')[0][0]
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    ids = [str(uuid.uuid4()) for _ in range(count)]
+    guests = [(str(uuid.uuid4()), fernet.Fernet.generate_key().decode())
+              for _ in range(count)]
+    ids = [instance_id for instance_id, _ in guests]
     with deployment.db_connection(deployment.database) as connection:
         cursor = connection.cursor()
         cursor.executemany(
             'INSERT INTO instances (id, created, updated, name, tenant_id, '
             'flavor_id, datastore_version_id, task_id, task_description, '
-            'server_status, deleted) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, '
-            "'No tasks for the instance.', 'ACTIVE', 0)",
-            [(i, now, now, 'sim', 'bench', '1', version_id) for i in ids])
+            'server_status, deleted, encrypted_key) VALUES (%s, %s, %s, %s, '
+            "%s, %s, %s, 1, 'No tasks for the instance.', 'ACTIVE', 0, %s)",
+            [(i, now, now, 'sim', 'bench', '1', version_id, key)
+             for i, key in guests])
         cursor.executemany(
             'INSERT INTO instance_service_statuses (id, instance_id, '
             "status_id, status_description, created_at, updated_at) VALUES "
             "(%s, %s, 33, 'healthy', %s, %s)",
             [(str(uuid.uuid4()), i, now, now) for i in ids])
-    return ids
+    return guests
 
 
 def chunks(items, parts):
     return [items[index::parts] for index in range(parts)]
 
 
-def measure_ceiling(config_file, instance_ids, per_guest):
+def measure_ceiling(config_file, guests, per_guest):
+    """Plain casts (no sealing, no work at the server): the ceiling."""
+    guests = [(instance_id, None) for instance_id, _ in guests]
     ctx = multiprocessing.get_context('spawn')
     ready, stop = ctx.Event(), ctx.Event()
     counter = ctx.Value('l', 0)
@@ -153,11 +166,11 @@ def measure_ceiling(config_file, instance_ids, per_guest):
                          args=(config_file, ready, stop, counter))
     server.start()
     ready.wait(60)
-    total = len(instance_ids) * per_guest
+    total = len(guests) * per_guest
     start_at = time.time() + 3
     senders = [ctx.Process(target=burst_sender, args=(
         config_file, NOOP_TOPIC, part, per_guest, start_at, 1.0))
-        for part in chunks(instance_ids, SENDERS)]
+        for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
     while counter.value < total:
@@ -170,15 +183,15 @@ def measure_ceiling(config_file, instance_ids, per_guest):
     return total / elapsed
 
 
-def measure_conductor(deployment, instance_ids, per_guest):
+def measure_conductor(deployment, guests, per_guest):
     ctx = multiprocessing.get_context('spawn')
-    total = len(instance_ids) * per_guest
+    total = len(guests) * per_guest
     sent_base = time.time()  # newer than anything applied so far
     start_at = time.time() + 3
     senders = [ctx.Process(target=burst_sender, args=(
         deployment.config_file, 'trove-conductor', part, per_guest,
         start_at, sent_base))
-        for part in chunks(instance_ids, SENDERS)]
+        for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
     final = sent_base + per_guest - 1
@@ -186,7 +199,7 @@ def measure_conductor(deployment, instance_ids, per_guest):
         done = deployment.query(
             'SELECT COUNT(*) FROM conductor_lastseen WHERE sent >= %s',
             final)[0][0]
-        if done >= len(instance_ids):
+        if done >= len(guests):
             break
         time.sleep(0.05)
     elapsed = time.time() - start_at
@@ -195,13 +208,13 @@ def measure_conductor(deployment, instance_ids, per_guest):
     return total / elapsed
 
 
-def measure_lag(deployment, instance_ids, interval, duration):
+def measure_lag(deployment, guests, interval, duration):
     ctx = multiprocessing.get_context('spawn')
-    watched = instance_ids[::50]
+    watched = [instance_id for instance_id, _ in guests[::50]]
     results = ctx.Queue()
     senders = [ctx.Process(target=steady_sender, args=(
         deployment.config_file, part, interval, duration, set(watched),
-        results)) for part in chunks(instance_ids, SENDERS)]
+        results)) for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
     # Poll the watched guests' statuses; note when each change shows.
@@ -230,7 +243,7 @@ def measure_lag(deployment, instance_ids, interval, duration):
                 if i == instance_id and st == status and at >= sent_at]
         if seen:
             lags.append(seen[0] - sent_at)
-    return lags, len(flips), growth / len(instance_ids)
+    return lags, len(flips), growth / len(guests)
 
 
 def process_memory(pid):
@@ -291,10 +304,10 @@ def main():
         'DEFAULT': {'debug': 'false', 'report_interval': '30'}})
     try:
         deployment.setup()
-        ids = insert_guests(deployment, args.guests)
-        ceiling = measure_ceiling(deployment.config_file, ids, per_guest)
-        applied = measure_conductor(deployment, ids, per_guest)
-        lags, flips, sim_kib = measure_lag(deployment, ids, args.interval,
+        guests = insert_guests(deployment, args.guests)
+        ceiling = measure_ceiling(deployment.config_file, guests, per_guest)
+        applied = measure_conductor(deployment, guests, per_guest)
+        lags, flips, sim_kib = measure_lag(deployment, guests, args.interval,
                                            args.duration)
         agents, databases = measure_real_guests(deployment)
     finally:

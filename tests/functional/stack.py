@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import uuid
 
@@ -30,6 +31,7 @@ RABBIT_URL = os.environ.get('TROVE_LITE_TEST_RABBIT',
 DB_HOST = os.environ.get('TROVE_LITE_TEST_DB_HOST', '127.0.0.1')
 DB_USER = os.environ.get('TROVE_LITE_TEST_DB_USER', 'root')
 SERVICES = ('conductor', 'taskmanager', 'api')
+CONDUCTOR_TOPIC = 'trove-conductor'  # conductor_queue's default
 
 FLAVORS = [('1', 'tiny', 256, 1, 1), ('2', 'small', 512, 1, 2),
            ('3', 'medium', 1024, 2, 4)]
@@ -399,6 +401,56 @@ class Stack:
             cursor = connection.cursor()
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def instance_key(self, instance_id):
+        """The key that seals the messages of an instance's guest."""
+        rows = self.query('SELECT encrypted_key FROM instances WHERE id = '
+                          '%s', instance_id)
+        return rows[0][0] if rows else None
+
+    def rpc(self, topic, server, method, sealed_as, key=None, call=False,
+            **kwargs):
+        """Cast (or call, 5 s timeout) ``method`` from a separate process,
+        sealed as the guest of instance ``sealed_as``: with its key unless
+        ``key`` is given ('' sends in the clear). A call's answer, or
+        ``{'error': <exception class name>}``."""
+        if key is None:
+            key = self.instance_key(sealed_as)
+        code = textwrap.dedent(f'''
+            import json
+            import oslo_messaging as messaging
+            import trove_lite.cmd
+            from trove_lite.common import context, rpc, service
+            service.prepare_service(['x', '--config-file',
+                                     {self.config_file!r}])
+            client = rpc.get_client(
+                messaging.Target(topic={topic!r}, server={server!r}),
+                serializer=rpc.SealedSerializer({key!r} or None,
+                                                {sealed_as!r}))
+            ctxt = context.get_admin_context()
+            try:
+                if {call!r}:
+                    answer = client.prepare(timeout=5).call(
+                        ctxt, {method!r}, **{kwargs!r})
+                else:
+                    answer = client.prepare().cast(ctxt, {method!r},
+                                                   **{kwargs!r})
+            except Exception as error:
+                answer = {{'error': type(error).__name__,
+                           'message': str(error)}}
+            print(json.dumps(answer, default=repr))
+            rpc.cleanup()
+        ''')
+        result = subprocess.run([sys.executable, '-c', code], check=True,
+                                timeout=60, capture_output=True, text=True)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def cast_to_conductor(self, method, sealed_as=None, key=None,
+                          **kwargs):
+        """A conductor cast as a guest sends it (by default the guest of
+        the instance it names)."""
+        self.rpc(CONDUCTOR_TOPIC, None, method,
+                 sealed_as or kwargs['instance_id'], key=key, **kwargs)
 
     def servers(self):
         """Local driver server records still on disk."""

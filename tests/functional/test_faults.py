@@ -7,9 +7,6 @@ of its own (nothing else on the machine is disturbed).
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
@@ -43,23 +40,6 @@ def fault_stack(tmp_path_factory):
 @pytest.fixture
 def fapi(fault_stack):
     return fault_stack.api('faults')
-
-
-def cast_to_conductor(stack, method, **kwargs):
-    """Send a conductor cast from a separate process (as a guest would)."""
-    code = textwrap.dedent(f'''
-        import sys
-        import trove_lite.cmd
-        from trove_lite.common import context, rpc, service
-        from trove_lite.conductor import rpcapi
-        service.prepare_service(['x', '--config-file', {stack.config_file!r}])
-        client = rpcapi.API()._client
-        client.prepare().cast(context.get_admin_context(), {method!r},
-                              **{kwargs!r})
-        rpc.cleanup()
-    ''')
-    subprocess.run([sys.executable, '-c', code], check=True, timeout=60,
-                   capture_output=True)
 
 
 def server_of(stack, instance_id):
@@ -128,13 +108,13 @@ def test_conductor_down_heartbeats_wait_and_apply_on_return(fault_stack,
 def test_stale_duplicate_and_unknown_heartbeats_change_nothing(fault_stack,
                                                                fapi):
     instance = fapi.wait_active(fapi.create_instance(name='stale')['id'])
-    cast_to_conductor(fault_stack, 'heartbeat', instance_id=instance['id'],
+    fault_stack.cast_to_conductor('heartbeat', instance_id=instance['id'],
                       payload={'service_status': 'shutdown'}, sent=1.0)
-    cast_to_conductor(fault_stack, 'heartbeat',
+    fault_stack.cast_to_conductor('heartbeat',
                       instance_id='00000000-0000-0000-0000-000000000000',
                       payload={'service_status': 'healthy'},
                       sent=time.time())
-    cast_to_conductor(fault_stack, 'heartbeat', instance_id=instance['id'],
+    fault_stack.cast_to_conductor('heartbeat', instance_id=instance['id'],
                       payload={'service_status': 'no such status'},
                       sent=time.time() + 1000)
     time.sleep(2)

@@ -11,6 +11,7 @@ from trove_lite.common import rpc
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.db import models
+from trove_lite.instance import keys
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +29,14 @@ def conf():
     yield fixture
     fixture.cleanUp()
     rpc.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def instance_keys(request, monkeypatch):
+    """Without the ``database`` fixture there are no instance rows to read
+    keys from: every instance talks in the clear."""
+    if 'database' not in request.fixturenames:
+        monkeypatch.setattr(keys, 'key_of', lambda instance_id: None)
 
 
 @pytest.fixture

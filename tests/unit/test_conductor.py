@@ -1,8 +1,11 @@
 """The conductor applies heartbeats and wakes the taskmanager on change."""
 
+from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
 from trove_lite.db import api as db_api
 from trove_lite.instance.status import ServiceStatuses as Services
+
+CONTEXT = RequestContext()  # as the dispatcher hands one over
 
 
 class FakeTaskmanager:
@@ -23,9 +26,9 @@ def setup(catalogue):
 
 def test_status_change_wakes_the_taskmanager_once(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
-    conductor.heartbeat(None, instance.id, {'service_status': 'healthy'},
+    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
                         sent=1.0)
-    conductor.heartbeat(None, instance.id, {'service_status': 'healthy'},
+    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
                         sent=2.0)
     assert taskmanager.woken == [(instance.id, 'healthy')]
     assert db_api.service_status_get(instance.id) == Services.HEALTHY
@@ -33,7 +36,7 @@ def test_status_change_wakes_the_taskmanager_once(catalogue):
 
 def test_unknown_status_is_dropped_without_error(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
-    conductor.heartbeat(None, instance.id, {'service_status': 'on fire'},
+    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'on fire'},
                         sent=1.0)
     assert db_api.service_status_get(instance.id) == Services.NEW
     assert taskmanager.woken == []
@@ -41,9 +44,9 @@ def test_unknown_status_is_dropped_without_error(catalogue):
 
 def test_stale_heartbeat_changes_nothing(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
-    conductor.heartbeat(None, instance.id, {'service_status': 'shutdown'},
+    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'shutdown'},
                         sent=10.0)
-    conductor.heartbeat(None, instance.id, {'service_status': 'healthy'},
+    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
                         sent=9.0)
     assert db_api.service_status_get(instance.id) == Services.SHUTDOWN
     assert taskmanager.woken == [(instance.id, 'shutdown')]
@@ -51,5 +54,5 @@ def test_stale_heartbeat_changes_nothing(catalogue):
 
 def test_heartbeat_for_unknown_instance_does_not_raise(database):
     conductor = manager.Manager(taskmanager=FakeTaskmanager())
-    conductor.heartbeat(None, 'ghost', {'service_status': 'healthy'},
+    conductor.heartbeat(CONTEXT, 'ghost', {'service_status': 'healthy'},
                         sent=1.0)

@@ -227,3 +227,16 @@ def test_work_begun_after_start_up_is_not_reconciled(catalogue):
 
     assert db_api.instance_get(fresh_build.id).task == Tasks.BUILDING
     assert db_api.instance_get(fresh_restart.id).task == Tasks.REBOOTING
+
+
+def test_build_begun_in_the_second_of_the_start_up_is_reconciled(catalogue):
+    # A taskmanager killed and restarted within one second: the database
+    # keeps whole seconds, so the build looks as old as the new process.
+    manager = tm_manager.Manager(driver=InventoryDriver())
+    started = manager.housekeeper.started_at
+    instance = building(catalogue,
+                        task_start_time=started.replace(microsecond=0))
+
+    manager.housekeeper.reconcile()
+
+    assert db_api.instance_get(instance.id).task.is_error

@@ -4,6 +4,7 @@ import sys
 
 from oslo_log import log as logging
 
+from trove_lite.common import rpc
 from trove_lite.common import service
 from trove_lite.conf import CONF
 from trove_lite.guestagent import rpcapi as guest_rpcapi
@@ -23,7 +24,10 @@ def main():
         topic=guest_rpcapi.guest_topic(CONF.guest_id),
         server=CONF.guest_id, endpoints=[manager],
         periodic_tasks=[(CONF.report_interval, manager.report_status)],
-        on_stop=manager.shutdown).run()
+        on_stop=manager.shutdown,
+        # Only messages sealed with this instance's key are obeyed.
+        serializer=rpc.SealedSerializer(CONF.instance_rpc_encr_key,
+                                        CONF.guest_id)).run()
 
 
 if __name__ == '__main__':

@@ -10,6 +10,11 @@ class RequestContext(context.RequestContext):
         super().__init__(**kwargs)
         self.limit = limit
         self.marker = marker
+        # Set by rpc.GuestReportSerializer, never sent: the instance whose
+        # key opened the message this context came in, or that the
+        # message claimed a key it could not be opened with.
+        self.sealed_by = None
+        self.broken_seal = False
 
     def to_policy_values(self):
         # Trove's "admin" rule also accepts "is_admin:True".

@@ -1,9 +1,11 @@
 """oslo.messaging plumbing: one transport per process, context serializer,
 client and server factories, notifier."""
 
+import json
 import logging
 
 import oslo_messaging as messaging
+from cryptography import fernet
 from oslo_messaging import opts as messaging_opts
 
 from trove_lite.common import context as trove_context
@@ -46,6 +48,105 @@ class RequestContextSerializer(messaging.Serializer):
         return trove_context.RequestContext.from_dict(ctxt)
 
 
+class BrokenSeal(Exception):
+    """A message that should be sealed with an instance's key is not, or
+    was sealed with another key."""
+
+
+class _Seal:
+    """Authenticated encryption (Fernet) of JSON values with one key."""
+
+    def __init__(self, key):
+        self._fernet = fernet.Fernet(key)
+
+    def close(self, value):
+        return self._fernet.encrypt(json.dumps(value).encode()).decode()
+
+    def open(self, token):
+        try:
+            return json.loads(self._fernet.decrypt(token))
+        except (fernet.InvalidToken, TypeError, ValueError):
+            raise BrokenSeal() from None
+
+
+class SealedSerializer(RequestContextSerializer):
+    """The messages between the control plane and one guest: context,
+    arguments and results sealed with the instance's key, so another
+    guest on the same broker can neither read them nor forge them. The
+    context also names the instance in the clear, so the conductor knows
+    which key opens it. Without a key, messages go in the clear."""
+
+    def __init__(self, key, instance_id):
+        self._seal = _Seal(key) if key else None
+        self._instance_id = instance_id
+
+    def serialize_entity(self, ctxt, entity):
+        primitive = _to_primitive(entity)
+        return primitive if self._seal is None else self._seal.close(
+            primitive)
+
+    def deserialize_entity(self, ctxt, entity):
+        if self._seal is not None:
+            entity = self._seal.open(entity)
+        return _from_primitive(entity)
+
+    def serialize_context(self, ctxt):
+        values = ctxt.to_dict()
+        if self._seal is None:
+            return values
+        return {'instance_id': self._instance_id,
+                'sealed': self._seal.close(values)}
+
+    def deserialize_context(self, ctxt):
+        if self._seal is not None:
+            ctxt = self._seal.open(ctxt.get('sealed'))
+        return trove_context.RequestContext.from_dict(ctxt)
+
+
+class GuestReportSerializer(RequestContextSerializer):
+    """The conductor's side: opens each guest's message with the key of
+    the instance its context names (``key_of(instance_id)``) and records
+    that instance as ``context.sealed_by``. A message that does not open
+    keeps ``sealed_by`` None and its arguments sealed; the conductor then
+    drops it (see conductor.manager)."""
+
+    def __init__(self, key_of):
+        self._key_of = key_of
+        self._seals = {}  # key -> _Seal: keys never change
+
+    def deserialize_context(self, ctxt):
+        token, instance_id = ctxt.get('sealed'), ctxt.get('instance_id')
+        if token is None:
+            return super().deserialize_context(ctxt)
+        try:
+            values = self._seal_of(instance_id).open(token)
+        except BrokenSeal:
+            LOG.warning('Message claiming to come from instance %s does '
+                        'not open with its key', instance_id)
+            context = trove_context.RequestContext(overwrite=False)
+            context.broken_seal = True
+            return context
+        context = super().deserialize_context(values)
+        context.sealed_by = instance_id
+        return context
+
+    def deserialize_entity(self, ctxt, entity):
+        if ctxt.broken_seal:
+            return None
+        if ctxt.sealed_by is not None:
+            entity = self._seal_of(ctxt.sealed_by).open(entity)
+        return super().deserialize_entity(ctxt, entity)
+
+    def _seal_of(self, instance_id):
+        key = self._key_of(instance_id) if instance_id else None
+        if key is None:
+            raise BrokenSeal()
+        seal = self._seals.get(key)
+        if seal is None:
+            seal = self._seals[key] = _Seal(key)
+        return seal
+
+
 def _to_primitive(entity):
     if isinstance(entity, objects.RemoteObject):
         return entity.to_primitive()
@@ -83,18 +184,19 @@ def get_notifier(publisher_id):
     return _NOTIFIER.prepare(publisher_id=publisher_id)
 
 
-def get_client(target, version_cap=None):
-    return messaging.get_rpc_client(get_transport(), target,
-                                    version_cap=version_cap,
-                                    serializer=RequestContextSerializer())
+def get_client(target, version_cap=None, serializer=None):
+    return messaging.get_rpc_client(
+        get_transport(), target, version_cap=version_cap,
+        serializer=serializer or RequestContextSerializer())
 
 
-def get_server(target, endpoints):
+def get_server(target, endpoints, serializer=None):
     """An RPC server; oslo.messaging runs it with its threading executor
     (it would pick eventlet only in a monkey-patched process, and nothing
     here monkey-patches)."""
-    return messaging.get_rpc_server(get_transport(), target, endpoints,
-                                    serializer=RequestContextSerializer())
+    return messaging.get_rpc_server(
+        get_transport(), target, endpoints,
+        serializer=serializer or RequestContextSerializer())
 
 
 def declare_topic_queue(topic, server):

@@ -26,10 +26,11 @@ class RPCService:
     """An RPC server on one topic plus periodic tasks, until SIGTERM."""
 
     def __init__(self, topic, endpoints, server=None, periodic_tasks=(),
-                 on_start=None, on_stop=None):
+                 on_start=None, on_stop=None, serializer=None):
         self.target = messaging.Target(topic=topic,
                                        server=server or CONF.host)
         self.endpoints = endpoints
+        self.serializer = serializer
         self.periodic_tasks = list(periodic_tasks)
         self.on_start = on_start
         self.on_stop = on_stop
@@ -53,7 +54,8 @@ class RPCService:
     def run(self):
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        server = rpc.get_server(self.target, self.endpoints)
+        server = rpc.get_server(self.target, self.endpoints,
+                                serializer=self.serializer)
         server.start()
         LOG.info('Serving topic %s as %s', self.target.topic,
                  self.target.server)

@@ -36,6 +36,7 @@ class GuestConfig:
     conductor_queue: str
     report_interval: float
     log_debug: bool = False
+    rpc_key: str | None = None
 
     def sections(self):
         """The guest's config file as {section: {option: value}}."""
@@ -49,7 +50,8 @@ class GuestConfig:
                 'conductor_queue': self.conductor_queue,
                 'report_interval': str(self.report_interval),
                 'debug': str(self.log_debug),
-            },
+            } | ({'instance_rpc_encr_key': self.rpc_key}
+                 if self.rpc_key else {}),
         }
 
 

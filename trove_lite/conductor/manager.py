@@ -6,6 +6,7 @@ import oslo_messaging as messaging
 
 from trove_lite.common import notifications
 from trove_lite.db import api as db_api
+from trove_lite.instance import keys
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
@@ -20,10 +21,27 @@ class Manager:
     def __init__(self, taskmanager=None):
         self.taskmanager = taskmanager or taskmanager_rpcapi.API()
 
+    @staticmethod
+    def _from_its_guest(context, instance_id):
+        """A report counts only from the guest of the instance it names:
+        sealed with that instance's key, or in the clear for an instance
+        that has no key (see rpc.GuestReportSerializer)."""
+        if context.sealed_by is not None:
+            authentic = context.sealed_by == instance_id
+        else:
+            authentic = (not context.broken_seal
+                         and keys.key_of(instance_id) is None)
+        if not authentic:
+            LOG.warning('Report for instance %s dropped: not sealed with '
+                        'its key', instance_id)
+        return authentic
+
     def heartbeat(self, context, instance_id, payload, sent=None):
         """Apply a guest's status report unless a newer one was already
         applied (the lastseen guard); wake the taskmanager when the status
         changed, so a waiting build or restart ends at once."""
+        if not self._from_its_guest(context, instance_id):
+            return
         description = (payload or {}).get('service_status')
         status = None
         if description is not None:
@@ -57,11 +75,15 @@ class Manager:
                                                   description)
 
     def notify_end(self, context, instance_id, action, payload):
+        if not self._from_its_guest(context, instance_id):
+            return
         notifications.notify(context, 'conductor', action, 'end',
                              dict(payload, instance_id=instance_id))
 
     def notify_exc_info(self, context, instance_id, action, message,
                         exception):
+        if not self._from_its_guest(context, instance_id):
+            return
         notifications.notify(context, 'conductor', action, 'error',
                              {'instance_id': instance_id,
                               'message': message, 'exception': exception})

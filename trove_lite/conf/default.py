@@ -21,6 +21,13 @@ rpc_opts = [
                help='Seconds to wait for a short guest agent call.'),
     cfg.IntOpt('agent_call_high_timeout', default=180, min=1,
                help='Seconds to wait for a long guest agent call.'),
+    cfg.BoolOpt('encrypted_rpc_messaging', default=True,
+                help='Give every new instance a key of its own and seal '
+                     'the messages between the control plane and its '
+                     'guest with it: guests share the broker, and the key '
+                     'keeps one guest from commanding another or reporting '
+                     'for it. Instances made without a key talk in the '
+                     'clear.'),
 ]
 
 status_opts = [

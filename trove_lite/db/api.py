@@ -580,6 +580,16 @@ def instance_row(instance_id, include_deleted=False):
     return row
 
 
+@retry_once_on_disconnect
+def instance_encrypted_key(instance_id):
+    """(found, key) of an instance, deleted ones included: its guest may
+    still report while it is deleted."""
+    with get_engine(autocommit=True).connect() as conn:
+        row = conn.execute(sa.select(_I.c.encrypted_key).where(
+            _I.c.id == instance_id)).first()
+    return (False, None) if row is None else (True, row[0])
+
+
 def fault_add(instance_id, message, details=None, task=None, **values):
     """Record why an instance failed; with ``task`` (and other instance
     ``values``), update the instance in the same transaction, so nobody

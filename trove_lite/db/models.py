@@ -90,6 +90,10 @@ class Instance(Base):
         sa.DateTime)
     configuration_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('configurations.id'))
+    # The key that seals the messages to and from this instance's guest
+    # (Trove's column; None: the guest talks in the clear).
+    encrypted_key: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
 
 
 class InstanceServiceStatus(Base):

@@ -12,6 +12,7 @@ from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import keys
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
@@ -101,6 +102,7 @@ def create(context, request):
         'volume_type': request.volume_type,
         'region_id': request.region_name or CONF.region,
         'configuration_id': request.configuration_id,
+        'encrypted_key': keys.new_key(),
     }, usage=quota.instance_charge(context.project_id, flavor,
                                    request.volume_size))
     spec = objects.InstanceSpec(

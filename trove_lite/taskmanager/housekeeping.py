@@ -87,14 +87,15 @@ class Housekeeper:
         self.manager = manager
         self.driver = manager.driver
         self.claims = manager.claims
-        # Whole seconds, as the database stores times: what began in the
-        # second of the start-up counts as this process's own.
-        self.started_at = models.utcnow().replace(microsecond=0)
+        self.started_at = models.utcnow()
 
     def _left_over(self, tasks):
         """Instances in ``tasks`` since before this process started: work
         begun afterwards is this process's own, even when its request has
-        not been dispatched yet."""
+        not been dispatched yet. The database keeps whole seconds, so work
+        begun in the second of the start-up counts as left over: if its
+        request reaches this process, it holds the claim by the time
+        reconcile runs (RECONCILE_SETTLE_SECONDS later)."""
         return [instance for instance in db_api.instances_with_tasks(tasks)
                 if (instance.task_start_time or instance.created)
                 < self.started_at]

@@ -13,6 +13,7 @@ from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import keys
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
 
@@ -87,7 +88,8 @@ class BootServer(Step):
             control_exchange=CONF.control_exchange,
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
-            log_debug=CONF.debug)
+            log_debug=CONF.debug,
+            rpc_key=keys.key_of(spec.instance_id))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,

@@ -12,13 +12,16 @@ VOLUME = {'device': '/dev/vdb', 'fstype': 'ext4',
           'mount_options': 'defaults,noatime'}
 
 
+RPC_KEY = 'kZ2oX0a7Yb3xQ1mN5pR8sT4uV6wY9zA2bC5dE7fG9hI='
+
+
 def guest_config():
     return base.GuestConfig(
         instance_id='0d3f6c1e-2b4a-4c5d-8e9f-a0b1c2d3e4f5',
         datastore_manager='mysql', datastore_version='8.0',
         transport_url='rabbit://guest:p%40ss:w#rd@10.0.0.1:5672/tl',
         control_exchange='trove', conductor_queue='trove-conductor',
-        report_interval=15.0, log_debug=True)
+        report_interval=15.0, log_debug=True, rpc_key=RPC_KEY)
 
 
 def document(volume=VOLUME):
@@ -58,6 +61,8 @@ def test_agent_config_carries_the_broker_and_queues_readable_by_agent_only():
         'rabbit://guest:p%40ss:w#rd@10.0.0.1:5672/tl'
     assert config['DEFAULT']['control_exchange'] == 'trove'
     assert config['DEFAULT']['conductor_queue'] == 'trove-conductor'
+    # The instance's key: in the agent's own file, not in guest_info.
+    assert config['DEFAULT']['instance_rpc_encr_key'] == RPC_KEY
     assert config['DEFAULT']['report_interval'] == '15.0'
     assert config['guest_agent']['mount_point'] == cloudinit.MOUNT_POINT
     assert config['guest_agent']['bind_address'] == '0.0.0.0'

@@ -1,0 +1,39 @@
+"""The key of each instance that seals the messages to and from its guest
+(``encrypted_rpc_messaging``; see rpc.SealedSerializer)."""
+
+import threading
+
+from cryptography import fernet
+
+from trove_lite.conf import CONF
+from trove_lite.db import api as db_api
+
+
+def new_key():
+    """A key for a new instance, or None when messages go in the clear."""
+    if not CONF.encrypted_rpc_messaging:
+        return None
+    return fernet.Fernet.generate_key().decode()
+
+
+class _Keys:
+    """instance id -> key, read from the database once per instance (an
+    instance's key never changes). Unknown instances are not remembered:
+    the conductor hears from a new guest before this copy does."""
+
+    def __init__(self):
+        self._keys = {}
+        self._lock = threading.Lock()
+
+    def of(self, instance_id):
+        with self._lock:
+            if instance_id in self._keys:
+                return self._keys[instance_id]
+        found, key = db_api.instance_encrypted_key(instance_id)
+        if found:
+            with self._lock:
+                self._keys[instance_id] = key
+        return key
+
+
+key_of = _Keys().of
