@@ -128,12 +128,11 @@ def steady_sender(config_file, guests, interval, duration, watched,
 
 def insert_guests(deployment, count):
     """``count`` ACTIVE instances, each with its own key: [(id, key)]."""
-    from cryptography import fernet
+    from trove_lite.instance import keys
     version_id = deployment.query(
         'SELECT id FROM datastore_versions LIMIT 1')[0][0]
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    guests = [(str(uuid.uuid4()), fernet.Fernet.generate_key().decode())
-              for _ in range(count)]
+    guests = [(str(uuid.uuid4()), keys.new_key()) for _ in range(count)]
     ids = [instance_id for instance_id, _ in guests]
     with deployment.db_connection(deployment.database) as connection:
         cursor = connection.cursor()

@@ -1,11 +1,15 @@
 """oslo.messaging plumbing: one transport per process, context serializer,
 client and server factories, notifier."""
 
+import base64
+import binascii
 import json
 import logging
+import os
 
 import oslo_messaging as messaging
-from cryptography import fernet
+from cryptography import exceptions as crypto_exceptions
+from cryptography.hazmat.primitives.ciphers import aead
 from oslo_messaging import opts as messaging_opts
 
 from trove_lite.common import context as trove_context
@@ -54,18 +58,27 @@ class BrokenSeal(Exception):
 
 
 class _Seal:
-    """Authenticated encryption (Fernet) of JSON values with one key."""
+    """Authenticated encryption (AES-256-GCM, a random nonce each time) of
+    JSON values with one key (32 bytes, URL-safe base64)."""
+
+    NONCE_BYTES = 12
 
     def __init__(self, key):
-        self._fernet = fernet.Fernet(key)
+        self._cipher = aead.AESGCM(base64.urlsafe_b64decode(key))
 
     def close(self, value):
-        return self._fernet.encrypt(json.dumps(value).encode()).decode()
+        nonce = os.urandom(self.NONCE_BYTES)
+        sealed = self._cipher.encrypt(nonce, json.dumps(value).encode(),
+                                      None)
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def open(self, token):
         try:
-            return json.loads(self._fernet.decrypt(token))
-        except (fernet.InvalidToken, TypeError, ValueError):
+            raw = base64.urlsafe_b64decode(token)
+            return json.loads(self._cipher.decrypt(
+                raw[:self.NONCE_BYTES], raw[self.NONCE_BYTES:], None))
+        except (crypto_exceptions.InvalidTag, binascii.Error, TypeError,
+                ValueError):
             raise BrokenSeal() from None
 
 
@@ -94,8 +107,12 @@ class SealedSerializer(RequestContextSerializer):
         values = ctxt.to_dict()
         if self._seal is None:
             return values
+        # Unset fields are left out: less to seal, and from_dict reads
+        # them back as unset.
         return {'instance_id': self._instance_id,
-                'sealed': self._seal.close(values)}
+                'sealed': self._seal.close({
+                    name: value for name, value in values.items()
+                    if value is not None})}
 
     def deserialize_context(self, ctxt):
         if self._seal is not None:

@@ -1,9 +1,9 @@
 """The key of each instance that seals the messages to and from its guest
 (``encrypted_rpc_messaging``; see rpc.SealedSerializer)."""
 
+import base64
+import os
 import threading
-
-from cryptography import fernet
 
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
@@ -13,7 +13,7 @@ def new_key():
     """A key for a new instance, or None when messages go in the clear."""
     if not CONF.encrypted_rpc_messaging:
         return None
-    return fernet.Fernet.generate_key().decode()
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
 class _Keys:
