@@ -28,7 +28,7 @@ def api(stack):
 
 @pytest.fixture(scope='session')
 def keystone(tmp_path_factory):
-    """A real Keystone (PyPI keystone, gunicorn, fernet, SQLite)."""
+    """A real Keystone (PyPI keystone, gunicorn, fernet, local MariaDB)."""
     server = keystone_module.Keystone(str(tmp_path_factory.mktemp(
         'keystone')))
     try:

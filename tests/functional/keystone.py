@@ -3,7 +3,8 @@
 PyPI's ``keystone`` is installed once into a virtualenv of its own
 (``.run/keystone-venv``, or ``$TROVE_LITE_TEST_KEYSTONE_VENV``) with the
 versions pinned in ``keystone-constraints.txt``. Each Keystone gets its own
-directory: config, SQLite database, fernet keys, log. It is set up with
+directory (config, fernet keys, log) and its own database on the local
+MariaDB (dropped at teardown). It is set up with
 ``keystone-manage db_sync``/``fernet_setup``/``bootstrap`` and served by
 gunicorn on a free port of 127.0.0.1.
 """
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 
+import pymysql
 import requests
 
 from tests.functional import stack as stack_module
@@ -30,7 +32,7 @@ VENV = os.environ.get('TROVE_LITE_TEST_KEYSTONE_VENV',
                       os.path.join(ROOT, '.run', 'keystone-venv'))
 CONSTRAINTS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'keystone-constraints.txt')
-PACKAGES = ['keystone', 'gunicorn']
+PACKAGES = ['keystone', 'gunicorn', 'PyMySQL']
 DOMAIN = 'default'
 
 # keystone.wsgi.api parses sys.argv with oslo.config: hide gunicorn's.
@@ -41,8 +43,10 @@ from keystone.wsgi.api import application  # noqa: E402,F401
 
 
 def _constraints_digest():
+    """What is installed: the packages at their pinned versions."""
     with open(CONSTRAINTS, 'rb') as pins:
-        return hashlib.sha256(pins.read()).hexdigest()
+        return hashlib.sha256(pins.read() + ' '.join(PACKAGES).encode()
+                              ).hexdigest()
 
 
 def ensure_installed():
@@ -88,6 +92,7 @@ class Keystone:
         self.port = stack_module.free_port()
         self.url = f'http://127.0.0.1:{self.port}'
         self.admin_password = secrets.token_hex(12)
+        self.database = f'keystone_{secrets.token_hex(5)}'
         self.process = None
         self.startup_seconds = None
         self.admin = None
@@ -110,8 +115,9 @@ class Keystone:
         with open(os.path.join(self.base_dir, 'keystone.conf'), 'w') as out:
             out.write(
                 '[DEFAULT]\nuse_stderr = true\n'
-                '[database]\nconnection = sqlite:///'
-                f'{self.base_dir}/keystone.db\n'
+                '[database]\nconnection = mysql+pymysql://'
+                f'{stack_module.DB_USER}@{stack_module.DB_HOST}/'
+                f'{self.database}\n'
                 '[token]\nprovider = fernet\n'
                 f'[fernet_tokens]\nkey_repository = {keys["fernet-keys"]}\n'
                 '[credential]\n'
@@ -126,6 +132,8 @@ class Keystone:
     def setup(self):
         started = time.monotonic()
         ensure_installed()
+        self._execute(f'CREATE DATABASE `{self.database}` '
+                      'CHARACTER SET utf8mb4')
         self.write_config()
         owner = ['--keystone-user', str(os.getuid()),
                  '--keystone-group', str(os.getgid())]
@@ -176,14 +184,21 @@ class Keystone:
         raise RuntimeError('Keystone did not answer in 120 s')
 
     def teardown(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._execute(f'DROP DATABASE IF EXISTS `{self.database}`')
+
+    @staticmethod
+    def _execute(sql):
+        with pymysql.connect(host=stack_module.DB_HOST,
+                             user=stack_module.DB_USER, autocommit=True,
+                             ssl_disabled=True) as connection:
+            connection.cursor().execute(sql)
 
     # --- identity API -----------------------------------------------------
 
