@@ -121,3 +121,19 @@ def test_guest_that_never_answers_ends_in_error_with_nothing_left(stack,
     # A failed instance can still be deleted.
     assert api.delete(f'/instances/{created["id"]}').status_code == 202
     api.wait_gone(created['id'])
+
+
+def test_user_made_at_create_with_a_network_host_can_log_in(stack, api):
+    # The same host rules as POST /users: a CIDR is a network of hosts.
+    created = api.create_instance(
+        name='cidr', databases=[{'name': 'netdb'}],
+        users=[{'name': 'netuser', 'password': 'net-pass-1',
+                'host': '127.0.0.0/8', 'databases': [{'name': 'netdb'}]}])
+    instance = api.wait_active(created['id'])
+
+    with connect(instance['ip'][0], 'netuser', 'net-pass-1', 'netdb') as db:
+        db.cursor().execute('CREATE TABLE t (id INT)')
+    user = api.get(f'/instances/{created["id"]}/users/netuser@127.0.0.0%2F8')
+    assert user.status_code == 200, user.text
+    assert user.json()['user']['databases'] == [{'name': 'netdb'}]
+    api.delete(f'/instances/{created["id"]}')

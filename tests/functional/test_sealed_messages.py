@@ -21,6 +21,9 @@ def test_guest_obeys_only_messages_sealed_with_its_key(stack, api):
                          include_marker=False, **sealing)
 
     assert stack.instance_key(instance['id'])
+    as_admin = api.get(f'/instances/{instance["id"]}',
+                       headers={'X-Roles': 'admin'}).json()['instance']
+    assert as_admin['encrypted_rpc_messaging'] is True
     assert "name='shop'" in str(list_databases(sealed_as=instance['id']))
     in_the_clear = list_databases(sealed_as=instance['id'], key='')
     under_another_key = list_databases(sealed_as=other['id'])

@@ -15,7 +15,9 @@ def make_instance(catalogue, **values):
 
 
 def test_list_and_get_give_the_same_record(catalogue):
-    instance = make_instance(catalogue, name='ünïcode "quoted", name')
+    instance = make_instance(catalogue, name='ünïcode "quoted", name',
+                             encrypted_key='a-key')
+    keyless = make_instance(catalogue, tenant_id='other')
     db_api.instance_update(instance.id, addresses=[
         {'address': '127.0.2.7', 'type': 'private', 'network': 'local'}])
 
@@ -27,6 +29,10 @@ def test_list_and_get_give_the_same_record(catalogue):
     assert listed.addresses[0]['address'] == '127.0.2.7'
     assert isinstance(listed.created, datetime.datetime)
     assert listed.datastore_name == 'mariadb'
+    assert listed.encrypted_rpc_messaging
+    [other], _ = db_api.instance_list('other', 10)
+    assert other == db_api.instance_get(keyless.id)
+    assert not other.encrypted_rpc_messaging
 
 
 def test_row_as_mariadb_packs_it_is_read_back(database):
@@ -35,7 +41,7 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
     row = ['id-1', 'n', 'p', '2026-11-26 23:07:03',
            '2026-11-26 23:07:04.250000', '1', 2, 'LOCAL', 1, 'ACTIVE',
            [{'address': '127.0.2.9', 'type': 'private'}], None, None, 'v-1',
-           33, None, None, None]
+           33, None, None, None, 1]
 
     record = db_api._record_from_json(json.dumps(row))
 
@@ -46,3 +52,4 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
     assert record.addresses == [{'address': '127.0.2.9',
                                  'type': 'private'}]
     assert record.volume_size == 2 and record.service_status_id == 33
+    assert record.encrypted_rpc_messaging

@@ -57,6 +57,16 @@ def test_cidr_user_is_created_with_a_netmask_host(admin, server):
         ('bob', '10.0.0.0/255.0.0.0')]
 
 
+def test_nothing_to_create_opens_no_connection():
+    # A prepare without databases or users goes through these too.
+    def no_connection():
+        raise AssertionError('connected')
+
+    admin = mysql_admin.MariaDBAdmin(no_connection)
+    admin.create_databases([])
+    admin.create_users([])
+
+
 @pytest.mark.parametrize('operation', [
     lambda a: a.delete_user(objects.UserSpec(name='os_admin',
                                              host='localhost')),

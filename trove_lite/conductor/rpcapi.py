@@ -7,18 +7,16 @@ from trove_lite.conf import CONF
 
 
 class API:
-    """Casts to the conductor (topic ``conductor_queue``) from the guest
-    of ``instance_id``, sealed with ``key`` (by default this guest's, from
-    its config)."""
+    """Casts to the conductor (topic ``conductor_queue``) from this guest,
+    sealed with its instance's key."""
 
     RPC_API_VERSION = '1.0'
 
-    def __init__(self, instance_id=None, key=None):
+    def __init__(self):
         target = messaging.Target(topic=CONF.conductor_queue,
                                   version=self.RPC_API_VERSION)
         self._client = rpc.get_client(target, serializer=rpc.SealedSerializer(
-            key or CONF.instance_rpc_encr_key,
-            instance_id or CONF.guest_id))
+            CONF.instance_rpc_encr_key, CONF.guest_id))
 
     def heartbeat(self, context, instance_id, payload, sent):
         """Report the guest's status; ``sent`` (guest clock, epoch seconds

@@ -324,6 +324,8 @@ class InstanceRecord:
     service_status_updated: datetime.datetime | None
     configuration_id: str | None
     configuration_name: str | None
+    # Whether the instance has a key (its guest's messages are sealed).
+    encrypted_rpc_messaging: bool
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None
@@ -359,6 +361,7 @@ _RECORD_COLUMNS = (
     _S.c.updated_at.label('service_status_updated'),
     _I.c.configuration_id,
     _C.c.name.label('configuration_name'),
+    _I.c.encrypted_key.is_not(None).label('encrypted_rpc_messaging'),
 )
 
 # Rows become InstanceRecords positionally (then the datastore names):

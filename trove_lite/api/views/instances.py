@@ -75,7 +75,7 @@ def admin_keys(view, record):
     view['tenant_id'] = record.tenant_id
     view['server_id'] = record.compute_instance_id
     view['volume_id'] = record.volume_id
-    view['encrypted_rpc_messaging'] = CONF.encrypted_rpc_messaging
+    view['encrypted_rpc_messaging'] = bool(record.encrypted_rpc_messaging)
     return view
 
 

@@ -303,17 +303,9 @@ class MySqlManager(manager.Manager):
             # Trove's apply_overrides_on_prepare).
             self.stop_datastore()
             self.start_datastore()
-        with self.server.admin_connection() as connection:
-            cursor = connection.cursor()
-            for database in request.databases:
-                cursor.execute(*sql.create_database(
-                    database.name, database.character_set, database.collate))
-            for user in request.users:
-                cursor.execute(*sql.create_user(user.name, user.host,
-                                                user.password))
-                for database in user.databases:
-                    cursor.execute(*sql.grant_all_on_database(
-                        database, user.name, user.host))
+        # The same checks and host rules as databases and users made later.
+        self.admin.create_databases(request.databases)
+        self.admin.create_users(request.users)
 
     def datastore_status(self):
         if self.server.is_healthy():

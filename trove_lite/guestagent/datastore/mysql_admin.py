@@ -56,7 +56,9 @@ class MariaDBAdmin:
 
     def _execute(self, *statements):
         """Run statements in order on one connection; the rows of the
-        last one."""
+        last one (none without statements)."""
+        if not statements:
+            return []
         with self._connect() as connection:
             cursor = connection.cursor()
             for statement in statements:

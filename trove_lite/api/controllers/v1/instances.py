@@ -137,9 +137,9 @@ class InstancesController(rest.RestController):
     action = instance_actions.InstanceActionController()
     configuration = InstanceConfigurationController()
 
-    def _view(self, record, detail, is_admin=None, now=None):
+    def _view(self, record, detail, is_admin, now=None):
         view = views.instance(record, detail, now)
-        if base.context().is_admin if is_admin is None else is_admin:
+        if is_admin:
             views.admin_keys(view, record)
         return view
 
@@ -174,7 +174,7 @@ class InstancesController(rest.RestController):
         record = instance_api.get(context, instance_id)
         policy.authorize(context, 'instance:show',
                          {'tenant': record.tenant_id})
-        view = self._view(record, detail=True)
+        view = self._view(record, True, context.is_admin)
         usage = instance_api.volume_usage(context, record)
         if usage is not None:
             views.add_volume_usage(view, usage)
@@ -193,7 +193,7 @@ class InstancesController(rest.RestController):
         if request.configuration_id:
             policy.authorize(context, 'instance:update')
         record = instance_api.create(context, request)
-        view = self._view(record, detail=True)
+        view = self._view(record, True, context.is_admin)
         # Trove's create response: no addresses yet, only the size.
         for key in ('ip', 'addresses'):
             view.pop(key, None)
