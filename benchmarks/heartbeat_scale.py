@@ -32,6 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from tests.functional import stack as stack_module  # noqa: E402
 
 SENDERS = 4
+# How long a burst may take to arrive once it is all sent.
+BURST_DRAIN_SECONDS = 120
 NOOP_TOPIC = 'heartbeat-benchmark-noop'
 
 
@@ -107,11 +109,12 @@ def steady_sender(config_file, guests, interval, duration, watched,
     ctxt = context.get_admin_context()
     # Warm up the transport with one cast, so what grows after is the
     # guests' own state (their clients and keys).
-    _guest_clients('trove-conductor', guests[:1])[guests[0][0]].cast(
-        ctxt, 'heartbeat', instance_id=guests[0][0],
+    first_id = guests[0][0]
+    _guest_clients(stack_module.CONDUCTOR_TOPIC, guests[:1])[first_id].cast(
+        ctxt, 'heartbeat', instance_id=first_id,
         payload={'service_status': 'healthy'}, sent=time.time())
     before = _resident_kib()
-    clients = _guest_clients('trove-conductor', guests)
+    clients = _guest_clients(stack_module.CONDUCTOR_TOPIC, guests)
     started = time.time()
     spacing = interval / len(clients)
     schedule = sorted(
@@ -181,8 +184,7 @@ def measure_ceiling(config_file, guests, per_guest):
         for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
-    while counter.value < total:
-        time.sleep(0.01)
+    wait_for_burst(senders, lambda: counter.value >= total, 0.01)
     elapsed = time.time() - start_at
     for sender in senders:
         sender.join()
@@ -191,25 +193,38 @@ def measure_ceiling(config_file, guests, per_guest):
     return total / elapsed
 
 
+def wait_for_burst(senders, arrived, poll):
+    """Poll ``arrived()`` until the whole burst arrived; fail instead of
+    waiting forever when a sender died, or when everything was sent but
+    not all of it arrives."""
+    sent_by = None
+    while not arrived():
+        if any(sender.exitcode for sender in senders):
+            raise RuntimeError('a sender process failed')
+        if sent_by is None and all(sender.exitcode == 0
+                                   for sender in senders):
+            sent_by = time.monotonic()
+        if sent_by and time.monotonic() - sent_by > BURST_DRAIN_SECONDS:
+            raise RuntimeError('the burst was sent but did not all arrive '
+                               f'within {BURST_DRAIN_SECONDS} s')
+        time.sleep(poll)
+
+
 def measure_conductor(deployment, guests, per_guest):
     ctx = multiprocessing.get_context('spawn')
     total = len(guests) * per_guest
     sent_base = time.time()  # newer than anything applied so far
     start_at = time.time() + 3
     senders = [ctx.Process(target=burst_sender, args=(
-        deployment.config_file, 'trove-conductor', part, per_guest,
+        deployment.config_file, stack_module.CONDUCTOR_TOPIC, part, per_guest,
         start_at, sent_base))
         for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
     final = sent_base + per_guest - 1
-    while True:
-        done = deployment.query(
-            'SELECT COUNT(*) FROM conductor_lastseen WHERE sent >= %s',
-            final)[0][0]
-        if done >= len(guests):
-            break
-        time.sleep(0.05)
+    wait_for_burst(senders, lambda: deployment.query(
+        'SELECT COUNT(*) FROM conductor_lastseen WHERE sent >= %s',
+        final)[0][0] >= len(guests), 0.05)
     elapsed = time.time() - start_at
     for sender in senders:
         sender.join()

@@ -147,6 +147,8 @@ ensure_vhost() {
 # Registers trove-lite in the Keystone of the admin's OS_* variables and
 # writes $KEYSTONE_CONF; the demo instance goes to the admin's project.
 register_in_keystone() {
+    [ -n "${OS_AUTH_URL:-}" ] || die "TROVE_LITE_AUTH=keystone needs the \
+Keystone admin's OS_* variables (source the admin openrc first)"
     log "registering trove-lite in Keystone ($OS_AUTH_URL)"
     PROJECT=$("$VENV/bin/python" "$ROOT/tools/lib/keystone_registration.py" \
         --endpoint "http://127.0.0.1:$PORT/v1.0/\$(project_id)s" \
@@ -192,8 +194,6 @@ create_demo() {
         log "creating the demo instance (trove-lite instance create demo --wait)"
         cli instance create demo --flavor small --size 1 --database demo \
             --user "demo:$(cat "$password_file")" --wait -f value -c id >/dev/null
-    else
-        cli instance show demo -f value -c id >/dev/null
     fi
     local address
     address=$(cli instance show demo -f value -c ip)
@@ -211,7 +211,7 @@ http://127.0.0.1:$PORT/v1.0/<project id>.
 
 The demo instance (project $PROJECT) is ready. Connect to it:
 
-    mariadb -h $address -u demo -p$(cat "$password_file") demo
+    mariadb -h $address -u demo -p"\$(cat $password_file)" demo
 
 Any project's openrc works with the usual clients:
 
@@ -225,7 +225,7 @@ trove-lite is running (API http://127.0.0.1:$PORT/v1.0/$PROJECT).
 
 The demo instance is ready. Connect to it:
 
-    mariadb -h $address -u demo -p$(cat "$password_file") demo
+    mariadb -h $address -u demo -p"\$(cat $password_file)" demo
 
 Drive the API with the CLI:
 

@@ -8,13 +8,9 @@ import time
 import pymysql
 import pytest
 
+from tests.functional.stack import connect
+
 pytestmark = pytest.mark.functional
-
-
-def connect(address, user, password, database=None):
-    return pymysql.connect(host=address, user=user, password=password,
-                           database=database, connect_timeout=5,
-                           ssl_disabled=True)
 
 
 def test_create_with_database_and_user_becomes_active_and_usable(stack, api):

@@ -21,6 +21,7 @@ ensure_packages() {
     { [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null 2>&1 \
         && command -v mariadb >/dev/null 2>&1; } || missing+=(mariadb-server mariadb-client)
     python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi
@@ -82,7 +83,12 @@ ensure_venv() {
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
         log "installing trove-lite into $venv"
         "$venv/bin/pip" install -q --upgrade pip 2>/dev/null || true
-        "$venv/bin/pip" install -q -e "$root$extras" 2>&1 | grep -v '^WARNING: Location' || true
+        # With pipefail the condition is pip's status, not the filter's: a
+        # failed install (an extra included) writes no stamp.
+        if ! "$venv/bin/pip" install -q -e "$root$extras" 2>&1 \
+                | { grep -v '^WARNING: Location' || true; }; then
+            die "installing trove-lite failed"
+        fi
         "$venv/bin/python" -c 'import trove_lite.cmd.api' || die "installing trove-lite failed"
         echo "$digest" > "$stamp"
     fi
