@@ -4,7 +4,7 @@ The usages of instances that exist already are counted, so quotas hold
 from the first create after the upgrade.
 
 Revision ID: 0003
-Revises: 0001 (to become 0002 when that migration lands)
+Revises: 0001 (0002 is not used: applied revision ids never change)
 Create Date: 2026-11-26
 """
 

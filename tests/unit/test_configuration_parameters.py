@@ -106,6 +106,40 @@ def test_malformed_catalogue_entries_are_refused(entry, problem):
     assert problem in str(error.value)
 
 
+@pytest.mark.parametrize('bound', [1.5, math.inf, math.nan])
+def test_an_integer_parameter_needs_whole_bounds(bound):
+    for bounds in ({'min_size': bound}, {'max_size': bound}):
+        with pytest.raises(parameters.CatalogueError) as error:
+            parameters.Parameter(name='x', data_type='integer',
+                                 restart_required=False, **bounds)
+        assert 'must be whole numbers' in str(error.value)
+
+
+def test_whole_float_bounds_of_an_integer_become_integers(catalogue):
+    parameter = parameters.Parameter(name='x', data_type='integer',
+                                     restart_required=False, min_size=2.0,
+                                     max_size=1e3)
+    assert (parameter.min_size, parameter.max_size) == (2, 1000)
+    assert isinstance(parameter.min_size, int)
+    db_api.parameters_load(catalogue.id, [parameter.row_values()])
+    assert parameters.of_version(catalogue.id)['x'] == parameter
+    # A float parameter keeps its fractional bounds.
+    assert parameters.Parameter(name='y', data_type='float',
+                                restart_required=False,
+                                min_size=0.5).min_size == 0.5
+
+
+@pytest.mark.parametrize('name', [123, None, ['x']])
+def test_a_name_that_is_no_string_is_refused(name):
+    with pytest.raises(parameters.CatalogueError) as error:
+        parameters.Parameter(name=name, data_type='integer',
+                             restart_required=False)
+    assert 'must be a lower-case word' in str(error.value)
+    entry = {'name': name, 'type': 'integer', 'restart_required': False}
+    with pytest.raises(parameters.CatalogueError):
+        parameters.read(json.dumps({'configuration-parameters': [entry]}))
+
+
 def test_a_catalogue_naming_a_parameter_twice_is_refused():
     entry = {'name': 'x', 'type': 'integer', 'restart_required': False}
     with pytest.raises(parameters.CatalogueError) as error:

@@ -418,6 +418,14 @@ def test_rename_alone_touches_no_guest(app, catalogue, guest):
     assert call(app, 'PUT', '/instances').status_int == 405
 
 
+def test_a_refused_attach_renames_nothing(app, catalogue, guest):
+    instance_id = make_instance(catalogue)
+    fault(call(app, 'PUT', f'/instances/{instance_id}', {'instance': {
+        'name': 'renamed', 'configuration': 'nope'}}), 404, 'itemNotFound')
+    assert db_api.instance_get(instance_id).name == 'i'
+    assert guest.sent == []
+
+
 # --- create with a group, the instance's configuration ----------------------
 
 def create_instance(app, **extra):
@@ -525,6 +533,32 @@ def test_management_of_the_catalogue_is_for_admins(app, catalogue):
                                      f'_pages', **admin), 400,
                  'badRequest') == ('Parameter innodb_stats_transient_sample_'
                                    'pages does not exist in the database.')
+
+
+@pytest.mark.parametrize('name, bounds, problem', [
+    ('x_pages', {'min_size': 1.5, 'max_size': 10}, 'must be whole numbers'),
+    (123, {'min_size': 1, 'max_size': 10}, 'must be a lower-case word'),
+])
+def test_a_bad_catalogue_entry_is_400_and_writes_nothing(
+        app, catalogue, name, bounds, problem):
+    base = f'/mgmt/datastores/versions/{catalogue.id}/parameters'
+    body = {'configuration-parameter': dict({
+        'name': name, 'restart_required': 0, 'data_type': 'integer'},
+        **bounds)}
+    before = parameters.of_version(catalogue.id)
+    assert problem in fault(call(app, 'POST', base, body,
+                                 **{'X-Roles': 'admin'}), 400, 'badRequest')
+    assert parameters.of_version(catalogue.id) == before
+
+
+def test_whole_float_bounds_of_an_integer_are_integers(app, catalogue):
+    base = f'/mgmt/datastores/versions/{catalogue.id}/parameters'
+    created = call(app, 'POST', base, {'configuration-parameter': {
+        'name': 'x_pages', 'restart_required': 0, 'data_type': 'integer',
+        'min_size': 2.0, 'max_size': 10}}, **{'X-Roles': 'admin'})
+    assert (created.json['min_size'], created.json['max_size']) == (2, 10)
+    assert call(app, 'GET', f'{base}/x_pages', **{'X-Roles': 'admin'}
+                ).json['min_size'] == 2
 
 
 def test_values_named_like_passwords_are_masked(app, catalogue):

@@ -147,3 +147,27 @@ def test_the_guest_takes_overrides_only_once_prepared(tmp_path, monkeypatch):
     manager.status.is_installed = True
     manager.update_overrides(None, {'wait_timeout': 60}, remove=True)
     assert 'wait_timeout=60' in option_lines(manager.server)
+
+
+def test_live_values_refuse_what_the_agent_manages(tmp_path, monkeypatch):
+    monkeypatch.setattr(mysql, 'CONF', type('Conf', (), {
+        'guest_agent': type('Agent', (), {
+            'mount_point': str(tmp_path / 'data'),
+            'bind_address': '127.0.0.9',
+            'mariadbd_path': '/usr/sbin/mariadbd'}),
+        'datastore_manager': 'mariadb',
+        'mariadb': type('Group', (), {'port': 3306})}))
+    manager = mysql.MySqlManager('i-1', str(tmp_path),
+                                 conductor=object())
+    manager.status.is_installed = True
+
+    def no_connection():
+        raise AssertionError('connected')
+
+    manager.server.admin_connection = no_connection
+    # As the option file refuses them (write_options).
+    for overrides in ({'read_only': 1}, {'wait_timeout': 60,
+                                         'datadir': None}):
+        with pytest.raises(exceptions.DatastoreOperationError,
+                           match='cannot be set by a configuration group'):
+            manager.apply_overrides(None, overrides)

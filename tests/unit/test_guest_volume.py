@@ -120,6 +120,15 @@ def test_full_volume_refuses_writes_until_it_grows(guest, conf, tmp_path):
     assert guest.refused is False
 
 
+def test_a_failed_allowance_check_still_sends_the_heartbeat(guest):
+    def fail(refuse):
+        raise OSError('the server went away')
+
+    guest.refuse_writes = fail
+    guest.report_status()
+    assert [status for status, _ in guest.conductor.reports] == ['healthy']
+
+
 def test_allowance_is_not_checked_while_the_datastore_is_down(guest):
     guest.running = False
     guest.report_status()

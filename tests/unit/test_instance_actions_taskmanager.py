@@ -216,6 +216,105 @@ def test_volume_that_cannot_grow_keeps_its_size(manager, catalogue):
     assert FakeGuest.calls == []
 
 
+def usage(resource):
+    return db_api.quota_usages('p')[resource]
+
+
+def test_resize_flavor_the_server_refuses_gives_the_ram_back(manager,
+                                                            catalogue):
+    manager.driver.fail = ('resize_server',)
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(ram=256)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert usage('ram') == 0
+    assert FakeGuest.calls == []
+    record = db_api.instance_get(instance)
+    assert (record.flavor_id, record.task) == ('1', Tasks.NONE)
+
+
+def test_resize_flavor_done_keeps_its_charge(manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(ram=256)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert usage('ram') == 256
+    assert db_api.instance_get(instance).flavor_id == '2'
+
+
+@pytest.mark.parametrize('guest_fails', [(), ('resize_fs',)])
+def test_a_volume_that_grew_keeps_its_charge(manager, catalogue,
+                                             guest_fails):
+    # Even when the guest then fails to grow its filesystem: the volume
+    # has grown and is recorded so.
+    FakeGuest.fail = guest_fails
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(volumes=2)
+    manager.resize_volume(None, 3, instance)
+    assert usage('volumes') == 2
+    record = db_api.instance_get(instance)
+    assert (record.volume_size, record.task) == (3, Tasks.NONE)
+
+
+@pytest.mark.parametrize('task', [Tasks.RESIZING, Tasks.NONE])
+def test_resize_that_never_got_its_instance_gives_the_charge_back(
+        manager, catalogue, monkeypatch, task):
+    # NONE: whoever held the claim (reconciliation) cleared the task.
+    monkeypatch.setattr(tm_manager, 'ACTION_CLAIM_WAIT', 0)
+    instance = instance_in(task, catalogue)
+    charge_as_the_api_did(volumes=2)
+    manager.claims.take(instance)
+    manager.resize_volume(None, 3, instance)
+    assert usage('volumes') == 0
+    record = db_api.instance_get(instance)
+    assert (record.volume_size, record.task) == (1, Tasks.NONE)
+    assert manager.driver.calls == []
+
+
+def test_resize_of_an_instance_reset_meanwhile_gives_the_charge_back(
+        manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(ram=256)
+    db_api.instance_reset_status(instance)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert usage('ram') == 0
+    assert manager.driver.calls == [] and FakeGuest.calls == []
+
+
+def test_resize_of_an_instance_deleted_meanwhile_gives_the_charge_back(
+        manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(volumes=2)
+    db_api.instance_soft_delete(instance)
+    manager.resize_volume(None, 3, instance)
+    assert usage('volumes') == 0
+    assert manager.driver.calls == []
+
+
+def test_a_resize_request_delivered_again_keeps_the_charge(manager,
+                                                          catalogue):
+    # The first delivery resized; the second finds the task cleared.
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(ram=256)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert usage('ram') == 256
+    assert db_api.instance_get(instance).flavor_id == '2'
+
+
+def test_resize_failing_while_its_task_was_reset_still_refunds(
+        manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    charge_as_the_api_did(ram=256)
+
+    def reset_then_fail(server_id, flavor):
+        db_api.instance_reset_status(instance)
+        raise exceptions.ComputeError(reason='broke')
+
+    manager.driver.resize_server = reset_then_fail
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert usage('ram') == 0
+    assert db_api.instance_get(instance).task == Tasks.NONE
+
+
 def test_action_for_an_instance_no_longer_in_that_task_is_skipped(
         manager, catalogue):
     instance = instance_in(Tasks.NONE, catalogue)

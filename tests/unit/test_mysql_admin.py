@@ -143,3 +143,20 @@ def test_get_user_is_none_when_absent(admin, server):
     user = admin.get_user('bob', '%')
     assert (user.name, user.host, user.databases, user.password) == (
         'bob', '%', ['a', 'b'], None)
+
+
+def test_a_page_of_users_and_their_grants_takes_one_connection(server):
+    connections = []
+
+    def connect():
+        connections.append(server)
+        return server
+
+    server.rows = {'FROM mysql.user': [('amy', '%'), ('bob', '%')],
+                   'FROM mysql.db': [('app',)]}
+    users, _next = mysql_admin.MariaDBAdmin(connect).list_users()
+    assert [u.databases for u in users] == [['app'], ['app']]
+    assert len(connections) == 1
+    # Each user's own grants, in the page's order.
+    assert [params for _statement, params in server.statements[1:]] == [
+        ('amy', '%'), ('bob', '%')]

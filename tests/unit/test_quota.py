@@ -183,3 +183,14 @@ def test_a_project_mismatch_is_refused_before_it_is_counted(app, conf):
         assert call(app, 'GET', '/v1.0/p1/flavors',
                     **{'X-Project-Id': 'p2'}).status_int == 403
     assert call(app, 'GET', '/v1.0/p1/flavors').status_int == 200
+
+
+def test_a_resize_refund_gives_back_its_charge_unchecked(catalogue):
+    record = db_api.instance_create({
+        'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': 1})
+    charge = quota.resize_charge(record, ram=256, volumes=2)
+    back = quota.resize_refund(record, ram=256, volumes=2)
+    assert back == quota.refund(charge)
+    assert back == quota.UsageChange('p', {'ram': -256, 'volumes': -2})
+    assert quota.resize_refund(record, ram=0) is None

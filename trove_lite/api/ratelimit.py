@@ -128,8 +128,8 @@ class Limiter:
             matching = [bucket for bucket in
                         self._project_buckets(project_id, now)
                         if bucket.limit.applies_to(verb, path)]
-            refusals = [(bucket.overflow(), bucket) for bucket in matching
-                        if bucket.overflow()]
+            waits = [(bucket.overflow(), bucket) for bucket in matching]
+            refusals = [(wait, bucket) for wait, bucket in waits if wait]
             if refusals:
                 wait, bucket = max(refusals, key=lambda item: item[0])
                 raise exceptions.RateLimited(

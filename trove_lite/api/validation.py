@@ -113,10 +113,7 @@ def databases(values, path):
     for index, value in enumerate(values):
         item_path = f'{path}[{index}]'
         require_object(value, item_path)
-        name = value.get('name')
-        problem = mysql_rules.check_database_name(name)
-        if problem:
-            fail(f"{item_path}['name']", problem)
+        name = database_name(value.get('name'), f"{item_path}['name']")
         if name in seen:
             fail(item_path, f'database {name!r} is listed twice')
         seen.add(name)

@@ -111,15 +111,29 @@ def instance_release(record):
                         in deltas.items()})
 
 
+def _resize_deltas(ram, volumes):
+    return {resource: amount for resource, amount
+            in (('ram', ram), ('volumes', volumes)) if amount}
+
+
 def resize_charge(record, ram=0, volumes=0):
     """The usage a resize of ``record``'s instance adds (RAM in MB, volume
     GB), checked against the limits; None when it adds nothing."""
-    deltas = {resource: amount for resource, amount
-              in (('ram', ram), ('volumes', volumes)) if amount}
+    deltas = _resize_deltas(ram, volumes)
     if not deltas:
         return None
     return UsageChange(record.tenant_id, deltas,
                        get_limits(record.tenant_id))
+
+
+def resize_refund(record, ram=0, volumes=0):
+    """The change that gives back what ``resize_charge`` with the same
+    arguments charged (a resize that did not happen); None for nothing.
+    Reads no limits: a refund is never checked."""
+    deltas = _resize_deltas(ram, volumes)
+    if not deltas:
+        return None
+    return refund(UsageChange(record.tenant_id, deltas))
 
 
 def refund(change):

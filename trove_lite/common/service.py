@@ -89,10 +89,12 @@ def run_workers(count, make_service):
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
+            code = 1
             try:
-                make_service().run()
+                code = _run_worker(make_service)
             finally:
-                os._exit(0)
+                # Never back into the parent's stack.
+                os._exit(code)
         children.append(pid)
 
     def forward(signum, _frame):
@@ -104,12 +106,27 @@ def run_workers(count, make_service):
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
-    for child in children:
-        while True:
-            try:
-                os.waitpid(child, 0)
-                break
-            except ChildProcessError:
-                break
-            except InterruptedError:
-                continue
+    for child in list(children):
+        # Wait without reaping: a zombie keeps its pid, so it can leave
+        # the signalled list before the pid is free for reuse. (Waits
+        # retry by themselves after a signal: PEP 475.)
+        try:
+            os.waitid(os.P_PID, child, os.WEXITED | os.WNOWAIT)
+        except ChildProcessError:
+            pass
+        children.remove(child)
+        try:
+            os.waitpid(child, 0)
+        except ChildProcessError:
+            pass
+
+
+def _run_worker(make_service):
+    """The life of a forked worker; its exit status: 1 (logged) when
+    the service fails, even at start-up."""
+    try:
+        make_service().run()
+    except Exception:
+        LOG.exception('Worker %d failed', os.getpid())
+        return 1
+    return 0

@@ -13,10 +13,9 @@ from trove_lite.instance import configuration as instance_configuration
 LOG = logging.getLogger(__name__)
 
 
-def _check(values, version_id, datastore_name, version_name):
-    return validation.check_values(
-        values, catalogue.of_version(version_id).values(), datastore_name,
-        version_name)
+def _check(values, parameters, datastore_name, version_name):
+    return validation.check_values(values, parameters.values(),
+                                   datastore_name, version_name)
 
 
 def create(context, name, description, values, datastore_ref):
@@ -26,7 +25,8 @@ def create(context, name, description, values, datastore_ref):
     value is good."""
     datastore, version = instance_api.resolve_datastore_version(
         datastore_ref, allow_inactive=True)
-    checked = _check(values, version.id, datastore.name, version.name)
+    checked = _check(values, catalogue.of_version(version.id),
+                     datastore.name, version.name)
     group = db_api.configuration_create(context.project_id, name,
                                         description, version.id, checked)
     LOG.info('Configuration group %s (%s) created for %s', group.id, name,
@@ -45,15 +45,15 @@ def update(context, group, values, replace, **columns):
     """Change a group's values (``replace``: PUT, they become ``values``;
     else PATCH, ``values`` are merged in) and ``name``/``description``,
     then bring every instance the group is attached to up to date."""
-    checked = _check(values, group.datastore_version_id,
-                     group.datastore_name, group.datastore_version_name)
+    parameters = catalogue.of_version(group.datastore_version_id)
+    checked = _check(values, parameters, group.datastore_name,
+                     group.datastore_version_name)
     old, new = db_api.configuration_update(group.id, checked, replace,
                                            **columns)
     LOG.info('Configuration group %s updated', group.id)
     if old != new:
-        instance_configuration.reapply(
-            context, group.id, old, new,
-            catalogue.of_version(group.datastore_version_id))
+        instance_configuration.reapply(context, group.id, old, new,
+                                       parameters)
 
 
 def delete(context, group):

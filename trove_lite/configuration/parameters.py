@@ -62,7 +62,7 @@ class Parameter:
     multiple: bool = False
 
     def __post_init__(self):
-        if not _NAME.match(self.name or ''):
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise CatalogueError(
                 f'parameter name {self.name!r} must be a lower-case word '
                 f'of letters, digits and "_" (at most 128 characters)')
@@ -80,6 +80,9 @@ class Parameter:
                 raise CatalogueError(
                     f'parameter {self.name}: min and max need a number and '
                     f'an integer or float parameter')
+        if self.data_type == 'integer':
+            for field in ('min_size', 'max_size'):
+                self._whole_bound(field)
         if self.min_size is not None and self.max_size is not None and \
                 self.min_size > self.max_size:
             raise CatalogueError(f'parameter {self.name}: min is greater '
@@ -88,6 +91,19 @@ class Parameter:
                 self.data_type != 'string':
             raise CatalogueError(f'parameter {self.name}: only a string '
                                  f'parameter has values')
+
+    def _whole_bound(self, field):
+        """An integer parameter's bound is whole: it is stored as text
+        and read back with int()."""
+        bound = getattr(self, field)
+        if not isinstance(bound, float):
+            return
+        if not bound.is_integer():
+            raise CatalogueError(f'parameter {self.name}: min and max of '
+                                 f'an integer parameter must be whole '
+                                 f'numbers')
+        # Frozen: set as the dataclass itself does.
+        object.__setattr__(self, field, int(bound))
 
     @classmethod
     def from_entry(cls, entry):

@@ -170,6 +170,13 @@ def is_uuid(value):
     return True
 
 
+def _insert_ignore(table):
+    """An INSERT that skips a row whose key exists (a racing writer's)
+    instead of failing; its rowcount says whether it inserted."""
+    return (table.insert().prefix_with('IGNORE', dialect='mysql')
+            .prefix_with('OR IGNORE', dialect='sqlite'))
+
+
 # --- Catalogue: datastores, versions, flavors ------------------------------
 
 def datastore_list():
@@ -409,8 +416,12 @@ class _VersionNames:
 _VERSION_NAMES = _VersionNames()
 
 
+_VERSION_FIELD = [column.key for column in _RECORD_COLUMNS].index(
+    'datastore_version_id')
+
+
 def _record(row):
-    return InstanceRecord(*row, *_VERSION_NAMES.of(row[13]))
+    return InstanceRecord(*row, *_VERSION_NAMES.of(row[_VERSION_FIELD]))
 
 
 # The list query is built once: executing a prepared statement skips the
@@ -645,9 +656,8 @@ def _claim_lastseen(conn, instance_id, method, sent):
         return True
     # No row yet, or one at least as new: only a first message inserts.
     first = conn.execute(
-        _L.insert().prefix_with('IGNORE', dialect='mysql')
-        .prefix_with('OR IGNORE', dialect='sqlite')
-        .values(instance_id=instance_id, method_name=method, sent=sent))
+        _insert_ignore(_L).values(instance_id=instance_id,
+                                  method_name=method, sent=sent))
     return bool(first.rowcount)
 
 
@@ -734,11 +744,10 @@ def quota_limits_set(tenant_id, limits):
                     hard_limit=hard_limit, updated=now)).rowcount:
                 continue
             inserted = conn.execute(
-                _Q.insert().prefix_with('IGNORE', dialect='mysql')
-                .prefix_with('OR IGNORE', dialect='sqlite')
-                .values(id=new_id(), created=now, updated=now,
-                        tenant_id=tenant_id, resource=resource,
-                        hard_limit=hard_limit)).rowcount
+                _insert_ignore(_Q).values(
+                    id=new_id(), created=now, updated=now,
+                    tenant_id=tenant_id, resource=resource,
+                    hard_limit=hard_limit)).rowcount
             if not inserted:  # a concurrent request inserted it first
                 conn.execute(_Q.update().where(*mine).values(
                     hard_limit=hard_limit, updated=now))
@@ -762,11 +771,9 @@ def _ensure_usage_rows(tenant_id, resources):
             _U.c.resource.in_(resources))).scalars())
         now = models.utcnow()
         for resource in sorted(set(resources) - present):
-            conn.execute(_U.insert().prefix_with('IGNORE', dialect='mysql')
-                         .prefix_with('OR IGNORE', dialect='sqlite')
-                         .values(id=new_id(), created=now, updated=now,
-                                 tenant_id=tenant_id, resource=resource,
-                                 in_use=0))
+            conn.execute(_insert_ignore(_U).values(
+                id=new_id(), created=now, updated=now, tenant_id=tenant_id,
+                resource=resource, in_use=0))
 
 
 def usage_apply(change):
@@ -841,15 +848,21 @@ def root_enabled(instance_id):
 
 def root_history_record(instance_id, user):
     """Record that ``user`` enabled root now; an enable while root is
-    already enabled keeps the first record, as Trove does."""
-    if root_enabled(instance_id):
-        return
-    with session() as s, s.begin():
-        row = s.get(models.RootEnabledHistory, instance_id)
-        if row is None:
-            row = models.RootEnabledHistory(id=instance_id)
-            s.add(row)
-        row.user, row.created, row.deleted_at = user, models.utcnow(), None
+    already enabled keeps the first record, as Trove does. Racing first
+    enables insert one row: the others find it (no IntegrityError)."""
+    values = dict(user=user, created=models.utcnow(), deleted_at=None)
+    # Two transactions: the shared lock an ignored insert takes on the row
+    # would deadlock racing enables that then update it.
+    with get_engine().begin() as conn:
+        if conn.execute(_insert_ignore(_R).values(
+                id=instance_id, **values)).rowcount:
+            return
+    # Enabled again only if disabled since (root_enabled's rule), in one
+    # statement: of racing enables, the first one stays.
+    with get_engine().begin() as conn:
+        conn.execute(_R.update().where(
+            _R.c.id == instance_id, _R.c.deleted_at.is_not(None),
+            _R.c.deleted_at >= _R.c.created).values(**values))
 
 
 def root_history_disable(instance_id):
@@ -873,13 +886,19 @@ def parameter_list(version_id):
             .order_by(models.DatastoreConfigurationParameter.name)))
 
 
+def _parameter_named(s, version_id, name):
+    """One catalogue row by name (in any case) in session ``s``, or
+    None."""
+    return s.scalars(sa.select(models.DatastoreConfigurationParameter)
+                     .where(_P.c.datastore_version_id == version_id,
+                            sa.func.lower(_P.c.name) == name.lower())
+                     ).first()
+
+
 def parameter_get(version_id, name):
     """One catalogue row by name (in any case), or None."""
     with session() as s:
-        return s.scalars(sa.select(models.DatastoreConfigurationParameter)
-                         .where(_P.c.datastore_version_id == version_id,
-                                sa.func.lower(_P.c.name) == name.lower())
-                         ).first()
+        return _parameter_named(s, version_id, name)
 
 
 def parameter_create(version_id, values):
@@ -902,10 +921,7 @@ def parameter_update(version_id, name, values):
     """Change a parameter of a version's catalogue; the row, or None
     when there is none of that name."""
     with session() as s, s.begin():
-        row = s.scalars(sa.select(models.DatastoreConfigurationParameter)
-                        .where(_P.c.datastore_version_id == version_id,
-                               sa.func.lower(_P.c.name) == name.lower())
-                        ).first()
+        row = _parameter_named(s, version_id, name)
         if row is None:
             return None
         for key, value in values.items():
@@ -1083,8 +1099,7 @@ def configuration_delete(configuration_id):
     with get_engine().begin() as conn:
         _lock_configuration(conn, configuration_id)
         attached = conn.execute(sa.select(sa.func.count()).where(
-            _I.c.configuration_id == configuration_id,
-            _I.c.deleted.is_(False))).scalar()
+            *_attached(configuration_id, None))).scalar()
         if attached:
             raise exceptions.InstanceAssignedToConfiguration()
         conn.execute(_CV.delete().where(
@@ -1131,7 +1146,7 @@ def configuration_attached_records(configuration_id):
             sa.select(*_RECORD_COLUMNS).select_from(_RECORD_FROM)
             .where(*_attached(configuration_id, None))
             .order_by(_I.c.id)).all()
-    return [InstanceRecord(*row) for row in rows]
+    return [_record(row) for row in rows]
 
 
 def instance_attach_configuration(instance_id, configuration_id,

@@ -108,7 +108,11 @@ class Manager:
                 return
             status = self.datastore_status()
             if status in DATASTORE_RUNNING:
-                self.enforce_disk_allowance()
+                try:
+                    self.enforce_disk_allowance()
+                except Exception:
+                    # The heartbeat still goes out; the next one retries.
+                    LOG.exception('Could not enforce the disk allowance')
             self.status.set_status(status)
 
     def rpc_ping(self, context):

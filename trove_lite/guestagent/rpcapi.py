@@ -87,10 +87,9 @@ class API:
     def list_databases(self, context, limit=None, marker=None,
                        include_marker=False):
         """One page of databases: ``(DatabaseSpecs, next_marker)``."""
-        databases, next_marker = self._call_low(
+        return self._call_low(
             context, 'list_databases', limit=limit, marker=marker,
             include_marker=include_marker)
-        return databases, next_marker
 
     # --- users and their access ------------------------------------------
 
@@ -114,10 +113,9 @@ class API:
     def list_users(self, context, limit=None, marker=None,
                    include_marker=False):
         """One page of users: ``(UserSpecs, next_marker)``."""
-        users, next_marker = self._call_high(
+        return self._call_high(
             context, 'list_users', limit=limit, marker=marker,
             include_marker=include_marker)
-        return users, next_marker
 
     def get_user(self, context, username, hostname):
         """The UserSpec (with its databases), or None."""

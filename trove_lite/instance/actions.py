@@ -24,8 +24,6 @@ from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 
-_IDLE_TASKS = (InstanceTasks.NONE, InstanceTasks.RESTART_REQUIRED)
-
 
 def check_can_perform_action(
         record, allowed_service=instance_status.ACTION_ALLOWED_SERVICE):
@@ -45,7 +43,8 @@ def _start(context, record, task, action, cast, usage=None, **payload):
     """Set ``task`` (and charge ``usage``) if no other action got there
     first, then send ``cast()``; the notification's ``.end`` comes from
     the taskmanager."""
-    if not db_api.instance_set_task_if(record.id, _IDLE_TASKS, task,
+    if not db_api.instance_set_task_if(record.id,
+                                       instance_status.IDLE_TASKS, task,
                                        usage=usage):
         current = db_api.instance_get(record.id)
         raise exceptions.InstanceBusy(instance_id=record.id,

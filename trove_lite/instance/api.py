@@ -2,7 +2,6 @@
 a request against the catalogue, write rows, cast to the taskmanager."""
 
 import dataclasses
-import datetime
 import logging
 
 from trove_lite.common import exceptions
@@ -11,6 +10,7 @@ from trove_lite.common import objects
 from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
+from trove_lite.db import models
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
 from trove_lite.instance import status as instance_status
@@ -58,7 +58,9 @@ def resolve_datastore_version(datastore_ref, allow_inactive=False):
 
 
 def volume_support(manager):
-    group = getattr(CONF, manager, None)
+    """Whether a datastore manager's instances have a volume (a record
+    without a version, hence without a manager, counts as mysql)."""
+    group = getattr(CONF, manager or 'mysql', None)
     return True if group is None else group.volume_support
 
 
@@ -161,10 +163,9 @@ def delete(context, record):
 def service_status(record):
     """The guest's status as Trove judges it: failed once its heartbeats
     are older than ``agent_heartbeat_expiry``."""
-    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     return instance_status.effective_service_status(
         record.task, record.service_status, record.service_status_updated,
-        now, CONF.agent_heartbeat_expiry)
+        models.utcnow(), CONF.agent_heartbeat_expiry)
 
 
 # Datastore managers whose databases, users and root the API manages.
@@ -182,6 +183,13 @@ def check_datastore_running(record):
     if status not in instance_status.DATASTORE_RUNNING:
         raise exceptions.DatastoreNotRunning(instance_id=record.id,
                                              status=status.description)
+
+
+def running_guest(record):
+    """The guest of an instance whose datastore runs (else 422, see
+    check_datastore_running)."""
+    check_datastore_running(record)
+    return guest_rpcapi.API(record.id)
 
 
 def volume_usage(context, record):

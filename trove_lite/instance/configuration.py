@@ -27,11 +27,6 @@ from trove_lite.instance.status import InstanceTasks
 
 LOG = logging.getLogger(__name__)
 
-# A group can be attached or detached while the instance has no other
-# task (RESTART_REQUIRED is no task: the instance works, only a change is
-# pending; Trove insists on NONE).
-ASSIGNABLE_TASKS = (InstanceTasks.NONE, InstanceTasks.RESTART_REQUIRED)
-
 # Attached instances in these tasks are left alone when their group
 # changes: a build reads the group when it prepares the guest, and a
 # deleted instance needs nothing.
@@ -56,7 +51,7 @@ def _check_assignable(record):
     rather than keep the request waiting for a silent guest."""
     if record.server_status != 'ACTIVE':
         raise exceptions.InvalidInstanceState(status=record.server_status)
-    if record.task not in ASSIGNABLE_TASKS:
+    if record.task not in instance_status.IDLE_TASKS:
         raise exceptions.InvalidInstanceState(status=record.task.action)
     instance_api.check_datastore_running(record)
 
@@ -113,7 +108,7 @@ def attach(context, record, group_id):
             config_datastore_version=group.datastore_version_id,
             instance_datastore_version=record.datastore_version_id)
     if not db_api.instance_attach_configuration(record.id, group.id,
-                                                ASSIGNABLE_TASKS):
+                                                instance_status.IDLE_TASKS):
         # Another request attached a group or started a task first.
         current = instance_api.get(context, record.id)
         if current.configuration_id:
@@ -121,8 +116,8 @@ def attach(context, record, group_id):
                 instance_id=record.id,
                 configuration_id=current.configuration_id)
         raise exceptions.InvalidInstanceState(status=current.task.action)
-    payload = notifications.instance_payload(
-        db_api.instance_row(record.id), configuration_id=group.id)
+    payload = notifications.instance_payload(record,
+                                             configuration_id=group.id)
     notifications.notify(context, 'api', 'attach_configuration', 'start',
                          payload)
     try:
@@ -144,8 +139,8 @@ def detach(context, record):
     if not group_id:
         return
     _check_assignable(record)
-    payload = notifications.instance_payload(
-        db_api.instance_row(record.id), configuration_id=group_id)
+    payload = notifications.instance_payload(record,
+                                             configuration_id=group_id)
     notifications.notify(context, 'api', 'detach_configuration', 'start',
                          payload)
     try:

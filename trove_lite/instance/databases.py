@@ -9,13 +9,7 @@ with Trove's 400/404 instead of failing silently in the guest.
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.datastore import mysql_rules
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
-
-
-def _guest(record):
-    instance_api.check_datastore_running(record)
-    return guest_rpcapi.API(record.id)
 
 
 def _exists(context, guest, name):
@@ -28,7 +22,7 @@ def list_databases(context, record, limit, marker=None):
     """One page of the databases of the instance (a record from
     instance.api.get), reserved ones left out:
     ``(DatabaseSpecs, next_marker)``."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     databases, next_marker = guest.list_databases(context, limit=limit,
                                                   marker=marker)
     reserved = mysql_rules.reserved_databases()
@@ -38,7 +32,7 @@ def list_databases(context, record, limit, marker=None):
 
 def create(context, record, databases):
     """Create DatabaseSpecs; none of them may exist yet."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     for database in databases:
         if _exists(context, guest, database.name):
             raise exceptions.DatabaseAlreadyExists(name=database.name)
@@ -47,7 +41,7 @@ def create(context, record, databases):
 
 def delete(context, record, name):
     """Drop the database ``name`` (404 when there is none)."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     if not _exists(context, guest, name):
         raise exceptions.DatabaseNotFound(uuid=name)
     guest.delete_database(context, objects.DatabaseSpec(name=name))

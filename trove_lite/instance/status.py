@@ -175,14 +175,17 @@ def operating_status(task, server_status, service_status):
     return service_status.api_status
 
 
+# An instance is idle, free to start an action or take a configuration
+# group, with no task or only a pending restart (RESTART_REQUIRED is no
+# task: the instance works; Trove insists on NONE).
+IDLE_TASKS = frozenset({InstanceTasks.NONE, InstanceTasks.RESTART_REQUIRED})
+
 # Trove's "can perform action" gate (restart, resize, ...): the server must
 # be up, no other task may run, and the datastore must be in one of these.
 ACTION_ALLOWED_SERVICE = frozenset({
     ServiceStatuses.RUNNING, ServiceStatuses.SHUTDOWN,
     ServiceStatuses.CRASHED, ServiceStatuses.BLOCKED,
     ServiceStatuses.HEALTHY, ServiceStatuses.RESTART_REQUIRED})
-_ACTION_ALLOWED_TASKS = frozenset({InstanceTasks.NONE,
-                                   InstanceTasks.RESTART_REQUIRED})
 
 # Restart is how an owner recovers an instance whose guest stopped
 # answering (its heartbeat expired, or an admin reset it): unlike Trove,
@@ -209,7 +212,7 @@ def action_refusal(task, server_status, service_status,
     effective one (after heartbeat expiry)."""
     if server_status not in ('ACTIVE', 'HEALTHY'):
         return 'instance', server_status
-    if task not in _ACTION_ALLOWED_TASKS:
+    if task not in IDLE_TASKS:
         return 'task', task.action
     if service_status not in allowed_service:
         return 'instance', api_status(task, server_status)

@@ -10,13 +10,7 @@ that the ones it would create do not (400).
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.datastore import mysql_rules
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
-
-
-def _guest(record):
-    instance_api.check_datastore_running(record)
-    return guest_rpcapi.API(record.id)
 
 
 def user_id(name, host):
@@ -41,7 +35,7 @@ def list_users(context, record, limit, marker=None):
     """One page of the users of the instance (a record from
     instance.api.get), reserved ones left out: ``(UserSpecs,
     next_marker)``."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     users, next_marker = guest.list_users(context, limit=limit,
                                           marker=marker)
     reserved = mysql_rules.reserved_users()
@@ -49,19 +43,19 @@ def list_users(context, record, limit, marker=None):
 
 
 def get(context, record, name, host):
-    return _get(context, _guest(record), name, host)
+    return _get(context, instance_api.running_guest(record), name, host)
 
 
 def create(context, record, users):
     """Create UserSpecs (with grants); none may exist yet."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     for user in users:
         _refuse_existing(context, guest, user.name, user.host)
     guest.create_user(context, users)
 
 
 def delete(context, record, name, host):
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     _get(context, guest, name, host)
     guest.delete_user(context, objects.UserSpec(name=name, host=host))
 
@@ -69,7 +63,7 @@ def delete(context, record, name, host):
 def update_attributes(context, record, name, host, attributes):
     """Rename, move or re-password one user; the new name and host must
     not be another user's."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     _get(context, guest, name, host)
     new_name = attributes.get('name', name)
     new_host = attributes.get('host', host)
@@ -80,7 +74,7 @@ def update_attributes(context, record, name, host, attributes):
 
 def change_passwords(context, record, users):
     """New passwords (UserSpecs) for users that must all exist."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     for user in users:
         _get(context, guest, user.name, user.host)
     guest.change_passwords(context, users)
@@ -88,14 +82,14 @@ def change_passwords(context, record, users):
 
 def list_access(context, record, name, host):
     """The databases (DatabaseSpecs) the user may use."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     _get(context, guest, name, host)
     return guest.list_access(context, name, host)
 
 
 def grant(context, record, name, host, databases):
     """All privileges on ``databases`` (names) for the user."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     _get(context, guest, name, host)
     guest.grant_access(context, name, host, databases)
 
@@ -103,7 +97,7 @@ def grant(context, record, name, host, databases):
 def revoke(context, record, name, host, database):
     """Take the user's access to ``database`` away (404 unless it has
     it)."""
-    guest = _guest(record)
+    guest = instance_api.running_guest(record)
     _get(context, guest, name, host)
     granted = {d.name for d in guest.list_access(context, name, host)}
     if database not in granted:

@@ -3,15 +3,15 @@
 The API has set the task (REBOOTING, RESIZING) before casting; the
 manager clears it when the action ends, whether it worked or not, as
 Trove does: the instance then shows what its guest reports. Here is only
-the work of each action, and the undo of a resize that failed halfway,
-which also gives back the quota usage the API charged for it.
+the work of each action, and the undo of a resize that failed halfway; the
+manager gives back the quota usage the API charged for a resize that was
+not recorded.
 """
 
 import logging
 import time
 
 from trove_lite.common import exceptions
-from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
 
@@ -68,7 +68,6 @@ def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
         except Exception:
             LOG.exception('The guest of %s did not go back to flavor %s',
                           instance.id, old_flavor['id'])
-        _refund(instance, ram=new_flavor['ram'] - old_flavor['ram'])
         raise
     db_api.instance_update(instance.id, flavor_id=new_flavor['id'])
 
@@ -76,19 +75,7 @@ def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
 def resize_volume(context, instance, driver, guest, new_size):
     """Grow the volume, record its new size (it has grown even if the guest
     is slow to notice), and tell the guest."""
-    try:
-        driver.extend_volume(instance.volume_id, new_size)
-    except Exception:
-        _refund(instance, volumes=new_size - instance.volume_size)
-        raise
+    driver.extend_volume(instance.volume_id, new_size)
     db_api.instance_update(instance.id, volume_size=new_size)
     guest.resize_fs(context)
 
-
-def _refund(instance, **amounts):
-    """Give back the usage (``ram=``, ``volumes=``) the API charged for a
-    resize that did not happen."""
-    deltas = {resource: -amount for resource, amount in amounts.items()
-              if amount}
-    if deltas:
-        db_api.usage_apply(quota.UsageChange(instance.tenant_id, deltas))

@@ -6,6 +6,7 @@ import oslo_messaging as messaging
 
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
+from trove_lite.common import quota
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.db import api as db_api
@@ -25,6 +26,18 @@ DELETE_CLAIM_WAIT = 300
 # Seconds a restart or resize waits for one (the API lets an action start
 # only on an idle instance, so only housekeeping can hold it briefly).
 ACTION_CLAIM_WAIT = 60
+
+
+def _unrecorded(instance_id, refund):
+    """``refund(instance)`` for the instance as recorded now: the quota
+    follows the record, as instance_release does, so a resize that failed
+    or never ran before it was recorded gives its charge back, and one
+    recorded (even by an earlier delivery of the same request) keeps it.
+    """
+    if refund is None:
+        return None
+    instance = db_api.instance_row(instance_id, include_deleted=True)
+    return None if instance is None else refund(instance)
 
 
 def usage_timeout(datastore_manager):
@@ -143,7 +156,11 @@ class Manager:
             context, instance_id, InstanceTasks.RESIZING, 'resize_flavor',
             lambda instance, guest: actions.resize_flavor(
                 context, instance, self.driver, guest, old_flavor,
-                new_flavor), new_flavor_id=new_flavor['id'])
+                new_flavor),
+            lambda instance: None if instance.flavor_id == new_flavor['id']
+            else quota.resize_refund(
+                instance, ram=new_flavor['ram'] - old_flavor['ram']),
+            new_flavor_id=new_flavor['id'])
 
     def resize_volume(self, context, new_size, instance_id):
         """Grow the instance's volume to ``new_size`` GB."""
@@ -151,31 +168,42 @@ class Manager:
             context, instance_id, InstanceTasks.RESIZING, 'resize_volume',
             lambda instance, guest: actions.resize_volume(
                 context, instance, self.driver, guest, new_size),
+            lambda instance: None if instance.volume_size >= new_size
+            else quota.resize_refund(
+                instance, volumes=new_size - instance.volume_size),
             new_size=new_size)
 
     def _run_action(self, context, instance_id, task, action, work,
-                    **payload):
+                    refund=None, **payload):
         """Run ``work(instance, guest)`` for an instance the API left in
         ``task``, holding the instance's claim (a delete waits for it),
-        then clear the task whatever happened."""
+        then clear the task whatever happened.
+
+        ``refund(instance)`` is the quota usage to give back (a resize's
+        charge; None once the resize is recorded): applied here only, so
+        no way out of an action forgets it."""
         if not self.claims.take(instance_id, wait=ACTION_CLAIM_WAIT):
             LOG.warning('%s of %s skipped: the instance stayed busy for %d '
                         's', action, instance_id, ACTION_CLAIM_WAIT)
-            db_api.instance_set_task_if(instance_id, [task],
-                                        InstanceTasks.NONE)
+            self._end(instance_id, task, _unrecorded(instance_id, refund))
             return
         try:
             instance = db_api.instance_row(instance_id)
             if instance is None or instance.task_id != task.code:
                 LOG.warning('%s of %s skipped: the instance is gone or no '
                             'longer %s', action, instance_id, task.action)
+                # Reset or deleted meanwhile: the task is not ours to
+                # clear, the charge still is ours to give back.
+                usage = _unrecorded(instance_id, refund)
+                if usage is not None:
+                    db_api.usage_apply(usage)
                 return
-            self._act(context, instance, task, action, work,
+            self._act(context, instance, task, action, work, refund,
                       notifications.instance_payload(instance, **payload))
         finally:
             self.claims.release(instance_id)
 
-    def _act(self, context, instance, task, action, work, payload):
+    def _act(self, context, instance, task, action, work, refund, payload):
         try:
             work(instance, guest_rpcapi.API(instance.id))
         except Exception as error:
@@ -189,8 +217,16 @@ class Manager:
             notifications.notify(context, PUBLISHER, action, 'end',
                                  payload)
         finally:
-            db_api.instance_set_task_if(instance.id, [task],
-                                        InstanceTasks.NONE)
+            self._end(instance.id, task, _unrecorded(instance.id, refund))
+
+    @staticmethod
+    def _end(instance_id, task, usage):
+        """Clear ``task`` and apply ``usage`` in one transaction; if the
+        task is no longer ours (a reset, a delete), the usage alone."""
+        cleared = db_api.instance_set_task_if(
+            instance_id, [task], InstanceTasks.NONE, usage=usage)
+        if not cleared and usage is not None:
+            db_api.usage_apply(usage)
 
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""

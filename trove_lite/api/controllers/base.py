@@ -72,9 +72,9 @@ def page_limit(maximum):
 
 
 def authorized_instance(instance_id, rule):
-    """The instance of a sub-resource (databases, users, root, actions):
-    404 when the caller cannot see it, 403 unless the policy ``rule``
-    allows the caller to act on it."""
+    """The instance a request acts on (itself or a sub-resource): 404
+    when the caller cannot see it, 403 unless the policy ``rule`` allows
+    the caller to act on it."""
     record = instance_api.get(context(), instance_id)
     policy.authorize(context(), rule, {'tenant': record.tenant_id})
     return record

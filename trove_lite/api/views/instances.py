@@ -3,6 +3,7 @@
 from trove_lite.api.views import common
 from trove_lite.conf import CONF
 from trove_lite.db import models
+from trove_lite.instance import api as instance_api
 from trove_lite.instance import status as instance_status
 
 
@@ -14,11 +15,6 @@ def _statuses(record, now):
     return (instance_status.api_status(task, record.server_status),
             instance_status.operating_status(task, record.server_status,
                                              service))
-
-
-def _volume_support(manager):
-    group = getattr(CONF, manager or 'mysql', None)
-    return True if group is None else group.volume_support
 
 
 def instance(record, detail=False, now=None):
@@ -43,7 +39,8 @@ def instance(record, detail=False, now=None):
     view['access'] = ({'is_public': any(a.get('type') == 'public'
                                         for a in addresses)}
                       if addresses else {})
-    if _volume_support(record.datastore_manager) and record.volume_size:
+    if (instance_api.volume_support(record.datastore_manager)
+            and record.volume_size):
         view['volume'] = {'size': record.volume_size}
     if addresses:
         view['ip'] = [address['address'] for address in addresses]

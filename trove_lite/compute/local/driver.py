@@ -62,10 +62,10 @@ class LocalDriver(base.ComputeDriver):
         volume_id = str(uuid.uuid4())
         path = self._volume_path(volume_id)
         os.makedirs(path)
-        with open(path + '.json', 'w') as meta:
-            json.dump({'id': volume_id, 'name': f'trove-{instance_id}',
-                       'instance_id': instance_id, 'size': size_gb,
-                       'type': volume_type}, meta)
+        _write_json(path + '.json', {
+            'id': volume_id, 'name': f'trove-{instance_id}',
+            'instance_id': instance_id, 'size': size_gb,
+            'type': volume_type})
         return volume_id
 
     def list_volumes(self):
@@ -95,10 +95,7 @@ class LocalDriver(base.ComputeDriver):
         guest's config, which the guest re-reads in ``resize_fs``."""
         record = self._volume_record(volume_id)
         record['size'] = size_gb
-        path = self._volume_path(volume_id) + '.json'
-        with open(path + '.tmp', 'w') as meta:
-            json.dump(record, meta)
-        os.rename(path + '.tmp', path)
+        _write_json(self._volume_path(volume_id) + '.json', record)
         servers = os.path.join(self.state_path, 'servers')
         for server_id in os.listdir(servers):
             server = self._read_server(server_id)
@@ -122,10 +119,8 @@ class LocalDriver(base.ComputeDriver):
             return None
 
     def _write_server(self, server_id, record):
-        path = os.path.join(self._server_path(server_id), 'server.json')
-        with open(path + '.tmp', 'w') as out:
-            json.dump(record, out)
-        os.rename(path + '.tmp', path)
+        _write_json(os.path.join(self._server_path(server_id),
+                                 'server.json'), record)
 
     def _taken_addresses(self):
         servers = os.path.join(self.state_path, 'servers')
@@ -249,12 +244,7 @@ class LocalDriver(base.ComputeDriver):
         if record is None:
             raise exceptions.ComputeError(
                 reason=f'server {server_id} does not exist')
-        if record.get('pid'):
-            self._stop_process_group(record)
-        with self._children_lock:
-            child = self._children.pop(server_id, None)
-        if child is not None:
-            child.wait()
+        self._stop(server_id, record)
         LOG.info('Server %s stopped for a reboot', server_id)
         return self.start_server(server_id)
 
@@ -270,18 +260,22 @@ class LocalDriver(base.ComputeDriver):
         return self._server(record)
 
     def delete_server(self, server_id):
-        record = self._read_server(server_id)
+        self._stop(server_id, self._read_server(server_id))
+        sandbox = self._server_path(server_id)
+        # A deep sandbox keeps its database socket outside (see run_dir_for).
+        shutil.rmtree(mysql.run_dir_for(sandbox), ignore_errors=True)
+        shutil.rmtree(sandbox, ignore_errors=True)
+        LOG.info('Server %s deleted', server_id)
+
+    def _stop(self, server_id, record):
+        """Stop the server's guest (``record``: its record, or None), and
+        reap it if this process started it."""
         if record is not None and record.get('pid'):
             self._stop_process_group(record)
         with self._children_lock:
             child = self._children.pop(server_id, None)
         if child is not None:
             child.wait()
-        sandbox = self._server_path(server_id)
-        # A deep sandbox keeps its database socket outside (see run_dir_for).
-        shutil.rmtree(mysql.run_dir_for(sandbox), ignore_errors=True)
-        shutil.rmtree(sandbox, ignore_errors=True)
-        LOG.info('Server %s deleted', server_id)
 
     def _stop_process_group(self, record):
         """SIGTERM the guest's process group (agent and database), then
@@ -304,6 +298,13 @@ class LocalDriver(base.ComputeDriver):
             LOG.warning('Server %s did not stop in time; killing it',
                         record['id'])
             _signal_group(pid, signal.SIGKILL)
+
+
+def _write_json(path, obj):
+    """Replace a JSON record atomically: readers never see half of it."""
+    with open(path + '.tmp', 'w') as out:
+        json.dump(obj, out)
+    os.rename(path + '.tmp', path)
 
 
 def _write_config(path, *section_maps):

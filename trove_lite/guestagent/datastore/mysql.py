@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import subprocess
 import tempfile
 import threading
@@ -48,6 +49,22 @@ def run_dir_for(sandbox_path):
     return os.path.join(tempfile.gettempdir(), f'trove-lite-{digest}')
 
 
+def _make_run_dir(run_dir):
+    """Create ``run_dir`` for this user only. Under /tmp anyone could
+    have made it first, or put a symlink there: refuse what is not a
+    directory of ours."""
+    try:
+        os.makedirs(run_dir, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(run_dir)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise exceptions.DatastoreOperationError(
+            reason=f'{run_dir} is not a directory of this user')
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        os.chmod(run_dir, 0o700)
+
+
 class MariaDBServer:
     """Starts, stops and connects to the guest's own server process."""
 
@@ -75,7 +92,7 @@ class MariaDBServer:
     def install(self, template_datadir, memory_mb):
         """Copy the template datadir into the volume and write the options
         file for this flavor."""
-        os.makedirs(self.run_dir, exist_ok=True)
+        _make_run_dir(self.run_dir)
         os.makedirs(self.log_dir, exist_ok=True)
         if not self.is_initialised:
             # cp copies 3x faster than shutil.copytree here, and shares
@@ -120,8 +137,9 @@ class MariaDBServer:
         """Size the running server for the flavor's RAM: set the dynamic
         variables now, and write them (with ``overrides``, the
         configuration group's values) for every later start."""
-        self.write_options(memory_mb, overrides or {})
-        self._set_memory(connection, memory_mb, overrides or {})
+        overrides = overrides or {}
+        self.write_options(memory_mb, overrides)
+        self._set_memory(connection, memory_mb, overrides)
 
     def resize_memory(self, connection, memory_mb):
         """Like ``apply_memory`` for a server already set up: its
@@ -166,7 +184,7 @@ class MariaDBServer:
         """Start the server and wait until it accepts connections."""
         if self.is_running():
             return
-        os.makedirs(self.run_dir, exist_ok=True)
+        _make_run_dir(self.run_dir)
         self.process = subprocess.Popen(
             [self.mariadbd_path, f'--defaults-file={self.options_file}'],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -357,6 +375,12 @@ class MySqlManager(manager.Manager):
         """Set values live (None: back to the instance's default);
         returns the names the server refused to change while running."""
         self._check_prepared()
+        # The same names refused as in the option file (write_options).
+        try:
+            mysql_config.check_overrides(overrides)
+        except ValueError as error:
+            raise exceptions.DatastoreOperationError(
+                reason=str(error)) from None
         with self.server.admin_connection() as connection:
             needs_restart = self.server.apply_live(connection, overrides)
         LOG.info('Applied %s live%s', sorted(overrides),

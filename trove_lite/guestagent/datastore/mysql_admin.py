@@ -114,34 +114,40 @@ class MariaDBAdmin:
         """The UserSpec with its databases, or None."""
         _check_user(name, host)
         server_host = mysql_rules.to_server_host(host)
-        if not self._execute(sql.get_user(name, server_host)):
-            return None
-        return objects.UserSpec(name=name, host=host,
-                                databases=self._granted(name, server_host))
+        with self._connect() as connection:
+            cursor = connection.cursor()
+            cursor.execute(*sql.get_user(name, server_host))
+            if not cursor.fetchall():
+                return None
+            return objects.UserSpec(
+                name=name, host=host,
+                databases=_granted(cursor, name, server_host))
 
     def list_users(self, limit=None, marker=None, include_marker=False):
         """``([UserSpec], next_marker)`` ordered by ``user@host``;
         reserved users left out."""
-        rows = self._execute(sql.list_users(
-            sorted(mysql_rules.reserved_users()), limit,
-            _marker_to_server(marker), include_marker))
-        page, next_marker = _split_page(
-            rows, limit, lambda row: (
-                f'{row[0]}@{mysql_rules.from_server_host(row[1])}'))
-        return [objects.UserSpec(
-            name=name, host=mysql_rules.from_server_host(host),
-            databases=self._granted(name, host)) for name, host in page], \
-            next_marker
-
-    def _granted(self, name, server_host):
-        rows = self._execute(sql.list_database_grants(name, server_host))
-        return [sql.unescape_wildcards(row[0]) for row in rows]
+        # One connection for the page and its users' grants, not one
+        # per user.
+        with self._connect() as connection:
+            cursor = connection.cursor()
+            cursor.execute(*sql.list_users(
+                sorted(mysql_rules.reserved_users()), limit,
+                _marker_to_server(marker), include_marker))
+            page, next_marker = _split_page(
+                cursor.fetchall(), limit, lambda row: (
+                    f'{row[0]}@{mysql_rules.from_server_host(row[1])}'))
+            return [objects.UserSpec(
+                name=name, host=mysql_rules.from_server_host(host),
+                databases=_granted(cursor, name, host))
+                for name, host in page], next_marker
 
     def list_access(self, name, host):
         """DatabaseSpecs of the databases the user holds privileges on."""
         _check_user(name, host)
-        return [objects.DatabaseSpec(name=database) for database in
-                self._granted(name, mysql_rules.to_server_host(host))]
+        with self._connect() as connection:
+            return [objects.DatabaseSpec(name=database) for database in
+                    _granted(connection.cursor(), name,
+                             mysql_rules.to_server_host(host))]
 
     def grant_access(self, name, host, databases):
         _check_user(name, host)
@@ -207,6 +213,12 @@ class MariaDBAdmin:
 
     def is_root_enabled(self):
         return self._execute(sql.count_remote_root())[0][0] > 0
+
+
+def _granted(cursor, name, server_host):
+    """The databases an account holds privileges on."""
+    cursor.execute(*sql.list_database_grants(name, server_host))
+    return [sql.unescape_wildcards(row[0]) for row in cursor.fetchall()]
 
 
 def _split_page(rows, limit, marker_of):

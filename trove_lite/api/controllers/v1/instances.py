@@ -171,9 +171,7 @@ class InstancesController(rest.RestController):
     @pecan.expose('json')
     def get_one(self, instance_id):
         context = base.context()
-        record = instance_api.get(context, instance_id)
-        policy.authorize(context, 'instance:show',
-                         {'tenant': record.tenant_id})
+        record = base.authorized_instance(instance_id, 'instance:show')
         view = self._view(record, True, context.is_admin)
         usage = instance_api.volume_usage(context, record)
         if usage is not None:
@@ -204,14 +202,14 @@ class InstancesController(rest.RestController):
             raise exceptions.MethodNotAllowed(method=pecan.request.method)
         name, change = parse_update(base.json_body())
         context = base.context()
-        record = instance_api.get(context, instance_id)
-        policy.authorize(context, rule, {'tenant': record.tenant_id})
-        if name is not None:
-            db_api.instance_update(record.id, name=name)
+        record = base.authorized_instance(instance_id, rule)
+        # The group first: a refused attach or detach renames nothing.
         if change is DETACH:
             instance_configuration.detach(context, record)
         elif change is not None:
             instance_configuration.attach(context, record, change)
+        if name is not None:
+            db_api.instance_update(record.id, name=name)
         return base.empty_response(202)
 
     @pecan.expose('json')
@@ -230,9 +228,6 @@ class InstancesController(rest.RestController):
     # Pecan answers 406 to that for a handler exposed as text/html.
     @pecan.expose('json')
     def delete(self, instance_id):
-        context = base.context()
-        record = instance_api.get(context, instance_id)
-        policy.authorize(context, 'instance:delete',
-                         {'tenant': record.tenant_id})
-        instance_api.delete(context, record)
+        record = base.authorized_instance(instance_id, 'instance:delete')
+        instance_api.delete(base.context(), record)
         return base.empty_response(202)
