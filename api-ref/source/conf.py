@@ -14,7 +14,14 @@ master_doc = 'index'
 pygments_style = 'native'
 
 html_theme = 'openstackdocs'
+# The theme without docs.openstack.org's site: no analytics, no badge
+# fetched from there, and the header, footer and menus of _templates/.
+templates_path = ['../../doc/source/_templates']
 html_theme_options = {
+    'analytics_tracking_code': '',
+    'display_badge': False,
+    'root_title': 'trove-lite',
+    'sidebar_search': True,
     'sidebar_mode': 'toc',
 }
 openstackdocs_repo_name = 'trove-lite/trove-lite'
