@@ -26,4 +26,7 @@ html_theme_options = {
 }
 openstackdocs_repo_name = 'trove-lite/trove-lite'
 openstackdocs_auto_name = False
+# One unversioned page set (no version computed from git tags).
+openstackdocs_auto_version = False
+version = release = ''
 openstackdocs_use_storyboard = False

@@ -6,6 +6,7 @@ cliff commands), so they cannot drift from what the services and the
 command line do.
 """
 
+import importlib.metadata
 import os
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -50,4 +51,7 @@ html_theme_options = {
 }
 openstackdocs_repo_name = 'trove-lite/trove-lite'
 openstackdocs_auto_name = False
+# The installed package's version, not one computed from git tags.
+openstackdocs_auto_version = False
+version = release = importlib.metadata.version('trove-lite')
 openstackdocs_use_storyboard = False
