@@ -28,9 +28,6 @@ if [ ! -x "$TOOLS/bin/tox" ]; then
 fi
 
 cd "$ROOT"
-# virtualenv (tox's) would leave a PEP-832 ".venv" redirect file in the
-# checkout, where tools/quickstart.sh then cannot make its virtualenv.
-export VIRTUALENV_NO_VENV_REDIRECT=1
 if [ $# -eq 0 ]; then
     set -- -e pep8,py3,functional,docs,api-ref
 fi
