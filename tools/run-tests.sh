@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them all: ruff (pep8), unit tests
-# (py3) and functional tests against the real RabbitMQ and MariaDB.
+# (py3), functional tests against the real RabbitMQ and MariaDB, and the
+# documentation and API reference builds (docs, api-ref).
 #
 #   tools/run-tests.sh                 every tox environment
 #   tools/run-tests.sh -e py3          one of them (arguments go to tox)
@@ -15,6 +16,8 @@ TOOLS=${TROVE_LITE_TOOLS_VENV:-$ROOT/.run/tools-venv}
 ensure_packages
 # The DevStack plugin's tests run shellcheck on its scripts.
 command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
+# reno (tox -e releasenotes) reads the release notes from git history.
+command -v git >/dev/null 2>&1 || apt_install git
 ensure_rabbitmq
 ensure_mariadb
 if [ ! -x "$TOOLS/bin/tox" ]; then
@@ -26,6 +29,6 @@ fi
 
 cd "$ROOT"
 if [ $# -eq 0 ]; then
-    set -- -e pep8,py3,functional
+    set -- -e pep8,py3,functional,docs,api-ref
 fi
 exec "$TOOLS/bin/tox" "$@"

@@ -1,0 +1,32 @@
+"""Sphinx configuration of the trove-lite REST API reference
+(``tox -e api-ref``), in the os-api-ref format of OpenStack's API
+references (Trove's included)."""
+
+project = 'trove-lite Database API Reference'
+copyright = 'trove-lite contributors'
+
+extensions = [
+    'os_api_ref',
+    'openstackdocstheme',
+]
+
+master_doc = 'index'
+pygments_style = 'native'
+
+html_theme = 'openstackdocs'
+# The theme without docs.openstack.org's site: no analytics, no badge
+# fetched from there, and the header, footer and menus of _templates/.
+templates_path = ['../../doc/source/_templates']
+html_theme_options = {
+    'analytics_tracking_code': '',
+    'display_badge': False,
+    'root_title': 'trove-lite',
+    'sidebar_search': True,
+    'sidebar_mode': 'toc',
+}
+openstackdocs_repo_name = 'trove-lite/trove-lite'
+openstackdocs_auto_name = False
+# One unversioned page set (no version computed from git tags).
+openstackdocs_auto_version = False
+version = release = ''
+openstackdocs_use_storyboard = False
