@@ -21,9 +21,7 @@ def is_enabled(conn, instance_id):
 def record_first(tx, instance_id, user):
     """Record the first enable of root by ``user``; whether this was the
     first (racing first enables insert one row, without IntegrityError).
-    When it was not, ``record_again`` follows in a transaction of its own:
-    the shared lock an ignored insert takes on the row would deadlock
-    racing enables that then update it."""
+    When it was not, record_again decides, in a transaction of its own."""
     return bool(tx.execute(sql.insert_ignore(_R).values(
         id=instance_id, user=user, created=models.utcnow(),
         deleted_at=None)).rowcount)
