@@ -61,3 +61,68 @@ def test_heartbeat_for_unknown_instance_does_not_raise(database):
     conductor = manager.Manager(taskmanager=FakeTaskmanager())
     conductor.heartbeat(CONTEXT, 'ghost', {'service_status': 'healthy'},
                         sent=1.0)
+
+
+# The lastseen guard and the heartbeat write, as the conductor composes
+# them (heartbeats.refresh_unchanged, then heartbeats.apply).
+
+def test_first_heartbeat_is_applied_and_reports_a_change(catalogue):
+    instance = make_instance(catalogue)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   100.0) == (True, True)
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY
+
+
+def test_same_status_again_is_applied_without_change(catalogue):
+    instance = make_instance(catalogue)
+    manager.apply_heartbeat(instance.id, Services.HEALTHY, 100.0)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   101.0) == (True, False)
+
+
+def test_heartbeat_older_than_lastseen_is_ignored(catalogue):
+    instance = make_instance(catalogue)
+    manager.apply_heartbeat(instance.id, Services.HEALTHY, 200.0)
+    assert manager.apply_heartbeat(instance.id, Services.SHUTDOWN,
+                                   150.0) == (False, False)
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY
+
+
+def test_duplicate_heartbeat_is_ignored(catalogue):
+    instance = make_instance(catalogue)
+    manager.apply_heartbeat(instance.id, Services.BUILDING, 200.0)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   200.0) == (False, False)
+    assert db_fixtures.service_status(instance.id) == Services.BUILDING
+
+
+def test_heartbeat_for_unknown_instance_leaves_no_trace(database):
+    assert manager.apply_heartbeat('no-such-instance', Services.HEALTHY,
+                                   1.0) == (False, False)
+    with database.connect() as conn:
+        rows = conn.exec_driver_sql(
+            'SELECT COUNT(*) FROM conductor_lastseen').scalar()
+    assert rows == 0
+
+
+def test_heartbeat_for_deleted_instance_is_dropped(catalogue):
+    instance = make_instance(catalogue)
+    db_fixtures.soft_delete_instance(instance.id)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   1.0) == (False, False)
+    assert db_fixtures.service_status(instance.id) == Services.DELETED
+
+
+def test_restart_required_is_kept_but_refreshed(catalogue):
+    instance = make_instance(catalogue)
+    db_fixtures.set_service_status(instance.id, Services.RESTART_REQUIRED)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   5.0) == (True, False)
+    assert db_fixtures.service_status(instance.id) == \
+        Services.RESTART_REQUIRED
+
+
+def test_heartbeat_without_sent_is_applied(catalogue):
+    instance = make_instance(catalogue)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   None) == (True, True)
