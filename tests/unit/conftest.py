@@ -6,10 +6,11 @@ from oslo_config import fixture as config_fixture
 from oslo_log import log as logging
 
 from trove_lite.api import ratelimit
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import policy
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.instance import keys
 
@@ -43,19 +44,19 @@ def instance_keys(request, monkeypatch):
 def database(conf):
     """An empty control-plane schema in SQLite (shared in-process)."""
     conf.config(connection='sqlite://', group='database')
-    db_api.dispose()
-    engine = db_api.get_engine()
-    models.Base.metadata.create_all(engine)
-    yield engine
-    db_api.dispose()
+    engine.dispose()
+    sqlite = engine.get_engine()
+    models.Base.metadata.create_all(sqlite)
+    yield sqlite
+    engine.dispose()
 
 
 @pytest.fixture
 def catalogue(database):
     """A datastore with one version and a flavor."""
-    db_api.datastore_update('mariadb')
-    version = db_api.datastore_version_update('mariadb', '10.11', 'mariadb',
-                                              version='10.11.19')
-    db_api.datastore_update('mariadb', '10.11')
-    db_api.flavor_create('1', 'tiny', 256, 1, disk=1)
+    catalogue_api.save_datastore('mariadb')
+    version = catalogue_api.save_version('mariadb', '10.11', 'mariadb',
+                                         version='10.11.19')
+    catalogue_api.save_datastore('mariadb', '10.11')
+    catalogue_api.save_flavor('1', 'tiny', 256, 1, disk=1)
     return version

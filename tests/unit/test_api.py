@@ -6,8 +6,9 @@ import json
 import pytest
 import webob
 
+from tests.unit import db_fixtures
 from trove_lite.api import app as api_app
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import catalogue as catalogue_repository
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 
@@ -45,7 +46,7 @@ def create_body(**extra):
 
 
 def instance_count():
-    return len(db_api.instance_list('p1', 100)[0])
+    return len(db_fixtures.list_instances('p1', 100))
 
 
 def test_version_documents(app):
@@ -185,7 +186,7 @@ def test_unexpected_error_is_500_with_request_id_and_no_traceback(
         app, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError('secret internals')
-    monkeypatch.setattr(db_api, 'flavor_list', explode)
+    monkeypatch.setattr(catalogue_repository, 'list_flavors', explode)
     response = call(app, 'GET', '/v1.0/p1/flavors')
     assert response.status_int == 500
     message = response.json['instanceFault']['message']

@@ -7,9 +7,9 @@ import types
 import pytest
 import webob
 
+from tests.unit import db_fixtures
 from trove_lite.api import app as api_app
 from trove_lite.api.controllers import v1
-from trove_lite.db import api as db_api
 from trove_lite.instance import api as instance_api
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
@@ -89,4 +89,4 @@ def test_create_refuses_trove_features_it_lacks_instead_of_ignoring(
         'code': 501,
         'message': f"trove-lite does not support {feature} "
                    f"(instance['{key}'])."}}
-    assert casts == [] and db_api.instance_list('p1', 10)[0] == []
+    assert casts == [] and db_fixtures.list_instances('p1', 10) == []

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from keystonemiddleware import fixture as auth_fixture
 
+from tests.unit import db_fixtures
 from tests.unit.test_api import call
 from tests.unit.test_api import create_body
 from trove_lite.api import app as api_app
-from trove_lite.db import api as db_api
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
@@ -97,7 +97,7 @@ def test_roles_come_from_the_token_not_the_client(keystone_app, tokens):
 def test_admins_reach_other_projects_instances_by_id(noauth_app):
     created = call(noauth_app, 'POST', '/v1.0/p1/instances',
                    create_body()).json['instance']
-    db_api.instance_update(created['id'], task=InstanceTasks.NONE)
+    db_fixtures.update_instance(created['id'], task=InstanceTasks.NONE)
     path = f'/v1.0/adm/instances/{created["id"]}'
     assert call(noauth_app, 'GET', path).status_int == 404
     assert call(noauth_app, 'DELETE', path).status_int == 404

@@ -1,11 +1,18 @@
-"""The conductor applies heartbeats and wakes the taskmanager on change."""
+"""The conductor applies heartbeats (newer than the last one applied) and
+wakes the taskmanager on change."""
 
+from tests.unit import db_fixtures
 from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
-from trove_lite.db import api as db_api
 from trove_lite.instance.status import ServiceStatuses as Services
 
 CONTEXT = RequestContext()  # as the dispatcher hands one over
+
+
+def make_instance(catalogue):
+    return db_fixtures.create_instance({
+        'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': 1})
 
 
 class FakeTaskmanager:
@@ -17,9 +24,7 @@ class FakeTaskmanager:
 
 
 def setup(catalogue):
-    instance = db_api.instance_create({
-        'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
-        'datastore_version_id': catalogue.id, 'volume_size': 1})
+    instance = make_instance(catalogue)
     taskmanager = FakeTaskmanager()
     return instance, manager.Manager(taskmanager=taskmanager), taskmanager
 
@@ -31,14 +36,14 @@ def test_status_change_wakes_the_taskmanager_once(catalogue):
     conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
                         sent=2.0)
     assert taskmanager.woken == [(instance.id, 'healthy')]
-    assert db_api.service_status_get(instance.id) == Services.HEALTHY
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY
 
 
 def test_unknown_status_is_dropped_without_error(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
     conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'on fire'},
                         sent=1.0)
-    assert db_api.service_status_get(instance.id) == Services.NEW
+    assert db_fixtures.service_status(instance.id) == Services.NEW
     assert taskmanager.woken == []
 
 
@@ -48,7 +53,7 @@ def test_stale_heartbeat_changes_nothing(catalogue):
                         sent=10.0)
     conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
                         sent=9.0)
-    assert db_api.service_status_get(instance.id) == Services.SHUTDOWN
+    assert db_fixtures.service_status(instance.id) == Services.SHUTDOWN
     assert taskmanager.woken == [(instance.id, 'shutdown')]
 
 
@@ -56,3 +61,68 @@ def test_heartbeat_for_unknown_instance_does_not_raise(database):
     conductor = manager.Manager(taskmanager=FakeTaskmanager())
     conductor.heartbeat(CONTEXT, 'ghost', {'service_status': 'healthy'},
                         sent=1.0)
+
+
+# The lastseen guard and the heartbeat write, as the conductor composes
+# them (heartbeats.refresh_unchanged, then heartbeats.apply).
+
+def test_first_heartbeat_is_applied_and_reports_a_change(catalogue):
+    instance = make_instance(catalogue)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   100.0) == (True, True)
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY
+
+
+def test_same_status_again_is_applied_without_change(catalogue):
+    instance = make_instance(catalogue)
+    manager.apply_heartbeat(instance.id, Services.HEALTHY, 100.0)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   101.0) == (True, False)
+
+
+def test_heartbeat_older_than_lastseen_is_ignored(catalogue):
+    instance = make_instance(catalogue)
+    manager.apply_heartbeat(instance.id, Services.HEALTHY, 200.0)
+    assert manager.apply_heartbeat(instance.id, Services.SHUTDOWN,
+                                   150.0) == (False, False)
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY
+
+
+def test_duplicate_heartbeat_is_ignored(catalogue):
+    instance = make_instance(catalogue)
+    manager.apply_heartbeat(instance.id, Services.BUILDING, 200.0)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   200.0) == (False, False)
+    assert db_fixtures.service_status(instance.id) == Services.BUILDING
+
+
+def test_heartbeat_for_unknown_instance_leaves_no_trace(database):
+    assert manager.apply_heartbeat('no-such-instance', Services.HEALTHY,
+                                   1.0) == (False, False)
+    with database.connect() as conn:
+        rows = conn.exec_driver_sql(
+            'SELECT COUNT(*) FROM conductor_lastseen').scalar()
+    assert rows == 0
+
+
+def test_heartbeat_for_deleted_instance_is_dropped(catalogue):
+    instance = make_instance(catalogue)
+    db_fixtures.soft_delete_instance(instance.id)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   1.0) == (False, False)
+    assert db_fixtures.service_status(instance.id) == Services.DELETED
+
+
+def test_restart_required_is_kept_but_refreshed(catalogue):
+    instance = make_instance(catalogue)
+    db_fixtures.set_service_status(instance.id, Services.RESTART_REQUIRED)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   5.0) == (True, False)
+    assert db_fixtures.service_status(instance.id) == \
+        Services.RESTART_REQUIRED
+
+
+def test_heartbeat_without_sent_is_applied(catalogue):
+    instance = make_instance(catalogue)
+    assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
+                                   None) == (True, True)

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.configuration import parameters
 from trove_lite.configuration import validation
-from trove_lite.db import api as db_api
 
 
 @pytest.fixture(scope='module')
@@ -121,8 +121,8 @@ def test_whole_float_bounds_of_an_integer_become_integers(catalogue):
                                      max_size=1e3)
     assert (parameter.min_size, parameter.max_size) == (2, 1000)
     assert isinstance(parameter.min_size, int)
-    db_api.parameters_load(catalogue.id, [parameter.row_values()])
-    assert parameters.of_version(catalogue.id)['x'] == parameter
+    catalogue_api.load_parameters(catalogue.id, [parameter])
+    assert catalogue_api.parameters_by_name(catalogue.id)['x'] == parameter
     # A float parameter keeps its fractional bounds.
     assert parameters.Parameter(name='y', data_type='float',
                                 restart_required=False,
@@ -153,18 +153,20 @@ def test_a_catalogue_naming_a_parameter_twice_is_refused():
 def test_parameters_survive_their_database_row(shipped, catalogue):
     names = ('long_query_time', 'sql_mode', 'max_allowed_packet',
              'slow_query_log', 'character_set_server')
-    db_api.parameters_load(catalogue.id,
-                           [shipped[name].row_values() for name in names])
-    stored = parameters.of_version(catalogue.id)
+    catalogue_api.load_parameters(catalogue.id,
+                                  [shipped[name] for name in names])
+    stored = catalogue_api.parameters_by_name(catalogue.id)
     assert {name: stored[name] for name in names} == {
         name: shipped[name] for name in names}
 
 
 def test_loading_twice_updates_instead_of_adding(catalogue):
-    rows = [p.row_values() for p in parameters.shipped('mariadb')]
-    assert db_api.parameters_load(catalogue.id, rows) == (len(rows), 0)
-    assert db_api.parameters_load(catalogue.id, rows) == (0, len(rows))
-    assert len(db_api.parameter_list(catalogue.id)) == len(rows)
+    shipped = parameters.shipped('mariadb')
+    assert catalogue_api.load_parameters(catalogue.id, shipped) == \
+        (len(shipped), 0)
+    assert catalogue_api.load_parameters(catalogue.id, shipped) == \
+        (0, len(shipped))
+    assert len(catalogue_api.parameters(catalogue.id)) == len(shipped)
 
 
 # --- checking values ------------------------------------------------------

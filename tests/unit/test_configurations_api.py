@@ -8,10 +8,11 @@ import json
 import pytest
 import webob
 
+from tests.unit import db_fixtures
 from trove_lite.api import app as api_app
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.configuration import parameters
-from trove_lite.db import api as db_api
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
@@ -60,14 +61,13 @@ def builds(monkeypatch):
 
 @pytest.fixture
 def app(catalogue, guest, builds):
-    db_api.datastore_update('mysql')
-    mysql = db_api.datastore_version_update('mysql', '10.11', 'mysql',
+    catalogue_api.save_datastore('mysql')
+    mysql = catalogue_api.save_version('mysql', '10.11', 'mysql',
                                             version='10.11.19')
-    db_api.datastore_update('mysql', '10.11')
+    catalogue_api.save_datastore('mysql', '10.11')
     for version in (catalogue, mysql):
-        db_api.parameters_load(version.id, [
-            parameter.row_values() for parameter in
-            parameters.shipped(version.manager)])
+        catalogue_api.load_parameters(version.id,
+                                      parameters.shipped(version.manager))
     return api_app.setup_app()
 
 
@@ -97,12 +97,12 @@ def create(app, values, name='tuned', datastore='mariadb'):
 
 def make_instance(catalogue, task=Tasks.NONE, group_id=None,
                   service=Services.HEALTHY):
-    row = db_api.instance_create({
+    row = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p1', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1,
         'configuration_id': group_id})
-    db_api.instance_update(row.id, task=task, server_status='ACTIVE')
-    db_api.service_status_set(row.id, service)
+    db_fixtures.update_instance(row.id, task=task, server_status='ACTIVE')
+    db_fixtures.set_service_status(row.id, service)
     return row.id
 
 
@@ -112,7 +112,7 @@ def attach(app, instance_id, group_id):
 
 
 def task_of(instance_id):
-    return db_api.instance_get(instance_id).task
+    return db_fixtures.get_instance(instance_id).task
 
 
 # --- groups -----------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_patch_merges_and_answers_200_without_a_body(app):
                     {'configuration': {'values': {'max_connections': 300}}})
     assert (response.status_int, response.body) == (200, b'')
     assert response.content_type == 'application/json'
-    assert db_api.configuration_values(group['id']) == {
+    assert db_fixtures.group_values(group['id']) == {
         'max_connections': 300, 'wait_timeout': 60}
 
 
@@ -233,7 +233,7 @@ def test_a_group_in_use_cannot_be_deleted(app, catalogue):
         'badRequest')
     assert call(app, 'GET', f'/configurations/{group["id"]}/instances'
                 ).json == {'instances': [{'id': instance_id, 'name': 'i'}]}
-    db_api.instance_soft_delete(instance_id)
+    db_fixtures.soft_delete_instance(instance_id)
     response = call(app, 'DELETE', f'/configurations/{group["id"]}')
     assert (response.status_int, response.body) == (202, b'')
     assert call(app, 'GET', f'/configurations/{group["id"]}'
@@ -296,7 +296,7 @@ def test_a_guest_that_cannot_take_the_change_gets_it_at_its_restart(
     assert response.status_int == 200
     assert task_of(failing) == task_of(silent) == Tasks.RESTART_REQUIRED
     assert silent not in {instance for instance, _m, _v in guest.sent}
-    assert db_api.configuration_values(group['id']) == {
+    assert db_fixtures.group_values(group['id']) == {
         'max_connections': 300}
 
 
@@ -341,7 +341,7 @@ def test_attach_needs_an_idle_instance(app, catalogue, guest, task, server,
                                        message):
     group = create(app, {'wait_timeout': 60})
     instance_id = make_instance(catalogue, task=task)
-    db_api.instance_update(instance_id, server_status=server)
+    db_fixtures.update_instance(instance_id, server_status=server)
     assert fault(attach(app, instance_id, group['id']), 400,
                  'badRequest') == (
         f'The operation you have requested cannot be executed because the '
@@ -363,7 +363,7 @@ def test_attach_refuses_other_versions_and_unknown_groups(app, catalogue,
     assert 'does not match the Datastore Version on the instance' in fault(
         attach(app, instance_id, mysql_group['id']), 400, 'badRequest')
     fault(attach(app, instance_id, 'nope'), 404, 'itemNotFound')
-    assert db_api.instance_get(instance_id).configuration_id is None
+    assert db_fixtures.get_instance(instance_id).configuration_id is None
     assert guest.sent == []
 
 
@@ -373,7 +373,7 @@ def test_a_guest_that_cannot_write_leaves_the_group_detached(app, catalogue,
     instance_id = make_instance(catalogue)
     guest.fail = {'update_overrides': exceptions.GuestTimeout()}
     fault(attach(app, instance_id, group['id']), 400, 'badRequest')
-    assert db_api.instance_get(instance_id).configuration_id is None
+    assert db_fixtures.get_instance(instance_id).configuration_id is None
 
 
 def test_detach_sets_the_values_back_to_defaults(app, catalogue, guest):
@@ -386,7 +386,7 @@ def test_detach_sets_the_values_back_to_defaults(app, catalogue, guest):
                           (instance_id, 'apply_overrides',
                            {'wait_timeout': None})]
     assert task_of(instance_id) == Tasks.RESTART_REQUIRED
-    assert db_api.instance_get(instance_id).configuration_id is None
+    assert db_fixtures.get_instance(instance_id).configuration_id is None
     # Nothing attached: nothing to do (an empty object detaches too).
     assert call(app, 'PATCH', f'/instances/{instance_id}',
                 {'instance': {}}).status_int == 202
@@ -413,7 +413,7 @@ def test_rename_alone_touches_no_guest(app, catalogue, guest):
     instance_id = make_instance(catalogue)
     assert call(app, 'PUT', f'/instances/{instance_id}',
                 {'instance': {'name': 'renamed'}}).status_int == 202
-    assert db_api.instance_get(instance_id).name == 'renamed'
+    assert db_fixtures.get_instance(instance_id).name == 'renamed'
     assert guest.sent == []
     assert call(app, 'PUT', '/instances').status_int == 405
 
@@ -422,7 +422,7 @@ def test_a_refused_attach_renames_nothing(app, catalogue, guest):
     instance_id = make_instance(catalogue)
     fault(call(app, 'PUT', f'/instances/{instance_id}', {'instance': {
         'name': 'renamed', 'configuration': 'nope'}}), 404, 'itemNotFound')
-    assert db_api.instance_get(instance_id).name == 'i'
+    assert db_fixtures.get_instance(instance_id).name == 'i'
     assert guest.sent == []
 
 
@@ -440,7 +440,8 @@ def test_create_with_a_group_attaches_it(app, builds):
     assert response.status_int == 200, response.text
     view = response.json['instance']
     assert view['configuration']['id'] == group['id']
-    assert db_api.instance_overrides(view['id']) == {'max_connections': 200}
+    assert db_fixtures.instance_overrides(view['id']) == {
+        'max_connections': 200}
     assert len(builds) == 1
 
 
@@ -455,7 +456,7 @@ def test_create_with_a_bad_group_builds_nothing(app, builds, configuration,
                                datastore='mysql')['id']
     assert create_instance(app, configuration=configuration).status_int == \
         code
-    assert builds == [] and db_api.instance_list('p1', 10)[0] == []
+    assert builds == [] and db_fixtures.list_instances('p1', 10) == []
 
 
 def test_an_instance_shows_the_settings_it_runs_with(app, catalogue):
@@ -522,7 +523,7 @@ def test_management_of_the_catalogue_is_for_admins(app, catalogue):
     call(app, 'PUT', f'{base}/event_scheduler', {'configuration-parameter': {
         'name': 'event_scheduler', 'restart_required': 1,
         'data_type': 'string'}}, **admin)
-    assert parameters.of_version(catalogue.id)['event_scheduler'] == \
+    assert catalogue_api.get_parameter(catalogue.id, 'event_scheduler') == \
         parameters.Parameter(name='event_scheduler', data_type='string',
                              restart_required=True,
                              allowed_values=('ON', 'OFF'))
@@ -545,10 +546,10 @@ def test_a_bad_catalogue_entry_is_400_and_writes_nothing(
     body = {'configuration-parameter': dict({
         'name': name, 'restart_required': 0, 'data_type': 'integer'},
         **bounds)}
-    before = parameters.of_version(catalogue.id)
+    before = catalogue_api.parameters_by_name(catalogue.id)
     assert problem in fault(call(app, 'POST', base, body,
                                  **{'X-Roles': 'admin'}), 400, 'badRequest')
-    assert parameters.of_version(catalogue.id) == before
+    assert catalogue_api.parameters_by_name(catalogue.id) == before
 
 
 def test_whole_float_bounds_of_an_integer_are_integers(app, catalogue):
@@ -562,9 +563,8 @@ def test_whole_float_bounds_of_an_integer_are_integers(app, catalogue):
 
 
 def test_values_named_like_passwords_are_masked(app, catalogue):
-    db_api.parameters_load(catalogue.id, [parameters.Parameter(
-        name='repl_password', data_type='string',
-        restart_required=True).row_values()])
+    catalogue_api.load_parameters(catalogue.id, [parameters.Parameter(
+        name='repl_password', data_type='string', restart_required=True)])
     group = create(app, {'repl_password': 'hunter2-x', 'wait_timeout': 60})
     assert group['values'] == {'repl_password': '***', 'wait_timeout': 60}
     assert 'hunter2' not in call(app, 'GET',

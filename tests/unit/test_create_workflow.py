@@ -2,10 +2,10 @@
 
 import pytest
 
+from tests.unit import db_fixtures
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.compute import base
-from trove_lite.db import api as db_api
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import manager as tm_manager
@@ -94,7 +94,7 @@ def instance(catalogue, monkeypatch):
     FakeGuest.instances = []
     FakeGuest.fail_prepare = False
     monkeypatch.setattr(workflows.guest_rpcapi, 'API', FakeGuest)
-    row = db_api.instance_create({
+    row = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
     return row
@@ -111,7 +111,7 @@ def build(instance, driver, outcome=Services.HEALTHY):
     manager = tm_manager.Manager(driver=driver)
     manager.waiters = FakeWaiters(outcome)
     manager._build(None, spec_for(instance), timeout=1)
-    return db_api.instance_get(instance.id)
+    return db_fixtures.get_instance(instance.id)
 
 
 def test_successful_build_clears_the_task(instance):

@@ -8,10 +8,12 @@ import json
 import pytest
 import webob
 
+from tests.unit import db_fixtures
 from trove_lite.api import app as api_app
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import objects
-from trove_lite.db import api as db_api
+from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance.status import InstanceTasks as Tasks
@@ -142,18 +144,18 @@ def casts(monkeypatch):
 
 @pytest.fixture
 def app(catalogue, guest, casts):
-    db_api.flavor_create('2', 'small', 512, 1, disk=2)
-    db_api.flavor_create('9', 'ephemeral', 512, 1, disk=2, ephemeral=1)
+    catalogue_api.save_flavor('2', 'small', 512, 1, disk=2)
+    catalogue_api.save_flavor('9', 'ephemeral', 512, 1, disk=2, ephemeral=1)
     return api_app.setup_app()
 
 
 def make_instance(catalogue, task=Tasks.NONE, server='ACTIVE',
                   service=Services.HEALTHY, volume_size=1):
-    row = db_api.instance_create({
+    row = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p1', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': volume_size})
-    db_api.instance_update(row.id, task=task, server_status=server)
-    db_api.service_status_set(row.id, service)
+    db_fixtures.update_instance(row.id, task=task, server_status=server)
+    db_fixtures.set_service_status(row.id, service)
     return row.id
 
 
@@ -380,7 +382,7 @@ def test_data_operations_need_a_running_datastore(app, catalogue):
 def test_a_silent_guest_is_not_ready(app, catalogue, conf):
     silent = make_instance(catalogue)
     old = models.utcnow() - datetime.timedelta(seconds=300)
-    with db_api.get_engine().begin() as connection:
+    with engine.get_engine().begin() as connection:
         connection.execute(models.InstanceServiceStatus.__table__.update()
                            .values(updated_at=old))
     message = fault(call(app, 'GET', url(silent, '/users')), 422,
@@ -428,7 +430,7 @@ def test_root_enable_show_disable_with_history(app, instance):
 # --- actions ----------------------------------------------------------------
 
 def record(instance_id):
-    return db_api.instance_get(instance_id)
+    return db_fixtures.get_instance(instance_id)
 
 
 def test_restart_sets_reboot_and_casts_once(app, instance, casts):
@@ -596,14 +598,14 @@ def test_admins_reach_other_projects_instances(app, instance):
 
 
 def usage(resource):
-    return db_api.quota_usages('p1').get(resource, 0)
+    return db_fixtures.quota_usages('p1').get(resource, 0)
 
 
 def test_resizes_are_charged_to_the_quota(app, instance, casts, conf):
     assert call(app, 'POST', url(instance, '/action'), {
         'resize': {'flavorRef': '2'}}).status_int == 202
     assert usage('ram') == 512 - 256
-    db_api.instance_update(instance, task=Tasks.NONE)
+    db_fixtures.update_instance(instance, task=Tasks.NONE)
     assert call(app, 'POST', url(instance, '/action'), {
         'resize': {'volume': {'size': 4}}}).status_int == 202
     assert usage('volumes') == 3

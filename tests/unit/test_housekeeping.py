@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from tests.unit import db_fixtures
 from tests.unit.test_create_workflow import FakeDriver
 from trove_lite.compute import base
-from trove_lite.db import api as db_api
+from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import housekeeping
@@ -60,12 +61,12 @@ def no_broker(monkeypatch):
 
 
 def building(catalogue, **values):
-    instance = db_api.instance_create({
+    instance = db_fixtures.create_instance({
         'name': 'b', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
     if values:
-        db_api.instance_update(instance.id, **values)
-    return db_api.instance_row(instance.id)
+        db_fixtures.update_instance(instance.id, **values)
+    return db_fixtures.get_instance(instance.id)
 
 
 def restarted_taskmanager(driver):
@@ -106,7 +107,7 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
 
     manager.housekeeper.reconcile()
 
-    record = db_api.instance_get(instance.id)
+    record = db_fixtures.get_instance(instance.id)
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
     assert 'interrupted' in record.fault_message
     assert record.compute_instance_id is None and record.volume_id is None
@@ -116,19 +117,19 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
 
 def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
     instance = building(catalogue, compute_instance_id='srv-1')
-    db_api.apply_heartbeat(instance.id, Services.BUILDING, 1.0)
+    conductor_manager.apply_heartbeat(instance.id, Services.BUILDING, 1.0)
     driver = InventoryDriver(servers=[server(instance.id)])
     manager = restarted_taskmanager(driver)
 
     manager.housekeeper.reconcile()
     assert instance.id in manager.claims  # the resumed wait holds it
-    db_api.apply_heartbeat(instance.id, Services.HEALTHY, 2.0)
+    conductor_manager.apply_heartbeat(instance.id, Services.HEALTHY, 2.0)
     manager.waiters.wake(instance.id)
     deadline = time.monotonic() + 10
     while instance.id in manager.claims and time.monotonic() < deadline:
         time.sleep(0.02)
 
-    assert db_api.instance_get(instance.id).task == Tasks.NONE
+    assert db_fixtures.get_instance(instance.id).task == Tasks.NONE
     assert driver.deleted == []
 
 
@@ -139,7 +140,7 @@ def test_build_claimed_by_a_redelivered_request_is_left_alone(catalogue):
 
     manager.housekeeper.reconcile()
 
-    assert db_api.instance_get(instance.id).task == Tasks.BUILDING
+    assert db_fixtures.get_instance(instance.id).task == Tasks.BUILDING
 
 
 def test_periodic_check_fails_only_builds_older_than_their_timeout(
@@ -151,17 +152,17 @@ def test_periodic_check_fails_only_builds_older_than_their_timeout(
 
     manager.housekeeper.fail_stuck_builds()
 
-    assert db_api.instance_get(old.id).task == \
+    assert db_fixtures.get_instance(old.id).task == \
         Tasks.BUILDING_ERROR_TIMEOUT_GA
-    assert 'lost' in db_api.instance_get(old.id).fault_message
-    assert db_api.instance_get(fresh.id).task == Tasks.BUILDING
+    assert 'lost' in db_fixtures.get_instance(old.id).fault_message
+    assert db_fixtures.get_instance(fresh.id).task == Tasks.BUILDING
 
 
 def test_orphans_are_reaped_and_owned_resources_kept(catalogue):
     live = building(catalogue, compute_instance_id='srv-live',
                     volume_id='vol-live')
     gone = building(catalogue, compute_instance_id='srv-gone')
-    db_api.instance_soft_delete(gone.id)
+    db_fixtures.soft_delete_instance(gone.id)
     driver = InventoryDriver(
         servers=[server(live.id, 'srv-live'), server(gone.id, 'srv-gone'),
                  server(live.id, 'srv-stray'), server(None, 'srv-nobody')],
@@ -211,9 +212,9 @@ def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
 
     manager.housekeeper.reconcile()
 
-    assert db_api.instance_get(rebooting.id).task == Tasks.NONE
-    assert db_api.instance_get(resizing.id).task == Tasks.NONE
-    assert db_api.instance_get(claimed.id).task == Tasks.RESIZING
+    assert db_fixtures.get_instance(rebooting.id).task == Tasks.NONE
+    assert db_fixtures.get_instance(resizing.id).task == Tasks.NONE
+    assert db_fixtures.get_instance(claimed.id).task == Tasks.RESIZING
 
 
 def test_work_begun_after_start_up_is_not_reconciled(catalogue):
@@ -225,8 +226,8 @@ def test_work_begun_after_start_up_is_not_reconciled(catalogue):
 
     manager.housekeeper.reconcile()
 
-    assert db_api.instance_get(fresh_build.id).task == Tasks.BUILDING
-    assert db_api.instance_get(fresh_restart.id).task == Tasks.REBOOTING
+    assert db_fixtures.get_instance(fresh_build.id).task == Tasks.BUILDING
+    assert db_fixtures.get_instance(fresh_restart.id).task == Tasks.REBOOTING
 
 
 def test_build_begun_in_the_second_of_the_start_up_is_reconciled(catalogue):
@@ -239,4 +240,4 @@ def test_build_begun_in_the_second_of_the_start_up_is_reconciled(catalogue):
 
     manager.housekeeper.reconcile()
 
-    assert db_api.instance_get(instance.id).task.is_error
+    assert db_fixtures.get_instance(instance.id).task.is_error

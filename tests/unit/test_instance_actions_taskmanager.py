@@ -3,10 +3,11 @@ half-done resize, and the task always cleared at the end."""
 
 import pytest
 
+from tests.unit import db_fixtures
 from trove_lite.common import exceptions
 from trove_lite.common import quota
 from trove_lite.compute import base
-from trove_lite.db import api as db_api
+from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import waiters as tm_waiters
@@ -113,16 +114,16 @@ def manager(catalogue, monkeypatch):
 
 
 def instance_in(task, catalogue):
-    row = db_api.instance_create({
+    row = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
-    db_api.instance_update(row.id, task=task, compute_instance_id='srv',
+    db_fixtures.update_instance(row.id, task=task, compute_instance_id='srv',
                            volume_id='vol', server_status='ACTIVE')
     return row.id
 
 
 def charge_as_the_api_did(**deltas):
-    db_api.usage_apply(quota.UsageChange('p', deltas))
+    quota.apply_alone(quota.UsageChange('p', deltas))
 
 
 def test_restart_waits_for_the_guests_report_then_clears_the_task(
@@ -131,7 +132,7 @@ def test_restart_waits_for_the_guests_report_then_clears_the_task(
     manager.restart(None, instance)
     assert FakeGuest.calls == [('update_overrides', {}), ('restart',)]
     assert manager.waiters.waited == [(instance, 1234.5)]
-    assert db_api.instance_get(instance).task == Tasks.NONE
+    assert db_fixtures.get_instance(instance).task == Tasks.NONE
 
 
 def test_restart_of_a_silent_guest_reboots_its_server(manager, catalogue):
@@ -142,7 +143,7 @@ def test_restart_of_a_silent_guest_reboots_its_server(manager, catalogue):
     assert manager.driver.calls == [('reboot_server', 'srv')]
     (waited_for, sent), = manager.waiters.waited
     assert waited_for == instance and sent > 1234.5
-    assert db_api.instance_get(instance).task == Tasks.NONE
+    assert db_fixtures.get_instance(instance).task == Tasks.NONE
 
 
 def test_restart_of_a_stopped_server_reboots_it(manager, catalogue):
@@ -155,22 +156,22 @@ def test_restart_of_a_stopped_server_reboots_it(manager, catalogue):
 
 def test_restart_hands_the_guest_its_configuration_first(manager,
                                                          catalogue):
-    group = db_api.configuration_create('p1', 'tuned', None, catalogue.id,
-                                        {'max_connections': 50})
+    group = db_fixtures.create_group('p1', 'tuned', catalogue.id,
+                                     {'max_connections': 50})
     instance = instance_in(Tasks.RESTART_REQUIRED, catalogue)
-    db_api.instance_update(instance, configuration_id=group.id,
-                           task=Tasks.REBOOTING)
+    db_fixtures.update_instance(instance, configuration_id=group.id,
+                                task=Tasks.REBOOTING)
     manager.restart(None, instance)
     assert FakeGuest.calls == [('update_overrides', {'max_connections': 50}),
                                ('restart',)]
-    assert db_api.instance_get(instance).task == Tasks.NONE
+    assert db_fixtures.get_instance(instance).task == Tasks.NONE
 
 
 def test_failed_restart_still_clears_the_task(manager, catalogue):
     FakeGuest.fail = ('restart',)
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
-    assert db_api.instance_get(instance).task == Tasks.NONE
+    assert db_fixtures.get_instance(instance).task == Tasks.NONE
     assert manager.waiters.waited == []
 
 
@@ -179,7 +180,7 @@ def test_resize_flavor_records_the_new_flavor(manager, catalogue):
     manager.resize_flavor(None, instance, *FLAVORS)
     assert manager.driver.calls == [('resize_server', 'srv', '2')]
     assert FakeGuest.calls == [('apply_flavor', 512)]
-    record = db_api.instance_get(instance)
+    record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('2', Tasks.NONE)
 
 
@@ -188,11 +189,11 @@ def test_resize_flavor_the_guest_refuses_goes_back(manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(ram=256)
     manager.resize_flavor(None, instance, *FLAVORS)
-    assert db_api.quota_usages('p')['ram'] == 0
+    assert db_fixtures.quota_usages('p')['ram'] == 0
     assert manager.driver.calls == [('resize_server', 'srv', '2'),
                                     ('resize_server', 'srv', '1')]
     assert FakeGuest.calls == [('apply_flavor', 512), ('apply_flavor', 256)]
-    record = db_api.instance_get(instance)
+    record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('1', Tasks.NONE)
 
 
@@ -201,7 +202,7 @@ def test_resize_volume_grows_and_tells_the_guest(manager, catalogue):
     manager.resize_volume(None, 3, instance)
     assert manager.driver.calls == [('extend_volume', 'vol', 3)]
     assert FakeGuest.calls == [('resize_fs',)]
-    record = db_api.instance_get(instance)
+    record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (3, Tasks.NONE)
 
 
@@ -210,14 +211,14 @@ def test_volume_that_cannot_grow_keeps_its_size(manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(volumes=2)
     manager.resize_volume(None, 3, instance)
-    assert db_api.quota_usages('p')['volumes'] == 0
-    record = db_api.instance_get(instance)
+    assert db_fixtures.quota_usages('p')['volumes'] == 0
+    record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.NONE)
     assert FakeGuest.calls == []
 
 
 def usage(resource):
-    return db_api.quota_usages('p')[resource]
+    return db_fixtures.quota_usages('p')[resource]
 
 
 def test_resize_flavor_the_server_refuses_gives_the_ram_back(manager,
@@ -228,7 +229,7 @@ def test_resize_flavor_the_server_refuses_gives_the_ram_back(manager,
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 0
     assert FakeGuest.calls == []
-    record = db_api.instance_get(instance)
+    record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('1', Tasks.NONE)
 
 
@@ -237,7 +238,7 @@ def test_resize_flavor_done_keeps_its_charge(manager, catalogue):
     charge_as_the_api_did(ram=256)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 256
-    assert db_api.instance_get(instance).flavor_id == '2'
+    assert db_fixtures.get_instance(instance).flavor_id == '2'
 
 
 @pytest.mark.parametrize('guest_fails', [(), ('resize_fs',)])
@@ -250,7 +251,7 @@ def test_a_volume_that_grew_keeps_its_charge(manager, catalogue,
     charge_as_the_api_did(volumes=2)
     manager.resize_volume(None, 3, instance)
     assert usage('volumes') == 2
-    record = db_api.instance_get(instance)
+    record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (3, Tasks.NONE)
 
 
@@ -264,7 +265,7 @@ def test_resize_that_never_got_its_instance_gives_the_charge_back(
     manager.claims.take(instance)
     manager.resize_volume(None, 3, instance)
     assert usage('volumes') == 0
-    record = db_api.instance_get(instance)
+    record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.NONE)
     assert manager.driver.calls == []
 
@@ -273,7 +274,7 @@ def test_resize_of_an_instance_reset_meanwhile_gives_the_charge_back(
         manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(ram=256)
-    db_api.instance_reset_status(instance)
+    db_fixtures.reset_status(instance)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 0
     assert manager.driver.calls == [] and FakeGuest.calls == []
@@ -283,7 +284,7 @@ def test_resize_of_an_instance_deleted_meanwhile_gives_the_charge_back(
         manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(volumes=2)
-    db_api.instance_soft_delete(instance)
+    db_fixtures.soft_delete_instance(instance)
     manager.resize_volume(None, 3, instance)
     assert usage('volumes') == 0
     assert manager.driver.calls == []
@@ -297,7 +298,7 @@ def test_a_resize_request_delivered_again_keeps_the_charge(manager,
     manager.resize_flavor(None, instance, *FLAVORS)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 256
-    assert db_api.instance_get(instance).flavor_id == '2'
+    assert db_fixtures.get_instance(instance).flavor_id == '2'
 
 
 def test_resize_failing_while_its_task_was_reset_still_refunds(
@@ -306,13 +307,13 @@ def test_resize_failing_while_its_task_was_reset_still_refunds(
     charge_as_the_api_did(ram=256)
 
     def reset_then_fail(server_id, flavor):
-        db_api.instance_reset_status(instance)
+        db_fixtures.reset_status(instance)
         raise exceptions.ComputeError(reason='broke')
 
     manager.driver.resize_server = reset_then_fail
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 0
-    assert db_api.instance_get(instance).task == Tasks.NONE
+    assert db_fixtures.get_instance(instance).task == Tasks.NONE
 
 
 def test_action_for_an_instance_no_longer_in_that_task_is_skipped(
@@ -327,7 +328,7 @@ def test_waiting_for_a_report_ends_when_the_conductor_applied_it(catalogue):
     instance = instance_in(Tasks.REBOOTING, catalogue)
     waiters = tm_waiters.GuestStatusWaiters()
     assert waiters.wait_for_report(instance, 100.0, 0.1, 0.05) is None
-    db_api.apply_heartbeat(instance, None, 100.5)
+    conductor_manager.apply_heartbeat(instance, None, 100.5)
     assert waiters.wait_for_report(instance, 100.0, 1, 0.05) is not None
 
 

@@ -4,11 +4,15 @@ and faults, usage taken with the instance rows and freed by deletes."""
 import pytest
 import sqlalchemy.exc
 
+from tests.unit import db_fixtures
 from tests.unit.test_api import call
 from tests.unit.test_api import create_body
+from trove_lite import db
 from trove_lite.api import app as api_app
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import quota
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import quotas
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
@@ -102,7 +106,7 @@ def test_invalid_updates_change_nothing(app, body, code, message):
     assert fault['code'] == code
     if message:
         assert fault['message'] == message
-    assert db_api.quota_limits('p1') == {}
+    assert db.read(quotas.limits, 'p1') == {}
 
 
 def test_create_over_quota_is_413_and_leaves_nothing(app, casts):
@@ -114,7 +118,7 @@ def test_create_over_quota_is_413_and_leaves_nothing(app, casts):
     assert response.json == {'overLimit': {
         'code': 413, 'message': "Quota exceeded for resources: "
                                 "['instances']."}}
-    assert len(db_api.instance_list('p1', 100)[0]) == 1
+    assert len(db_fixtures.list_instances('p1', 100)) == 1
     assert len(casts) == 1
     assert in_use() == {'instances': 1, 'ram': 256, 'backups': 0,
                         'volumes': 1}
@@ -138,7 +142,7 @@ def test_unlimited_resources_are_counted_but_never_refused(app):
 def test_delete_frees_the_usage_once(app, casts):
     created = call(app, 'POST', '/v1.0/p1/instances', create_body(
         volume={'size': 3})).json['instance']
-    db_api.instance_update(created['id'], task=InstanceTasks.NONE)
+    db_fixtures.update_instance(created['id'], task=InstanceTasks.NONE)
     assert in_use() == {'instances': 1, 'ram': 256, 'backups': 0,
                         'volumes': 3}
     path = f'/v1.0/p1/instances/{created["id"]}'
@@ -149,15 +153,21 @@ def test_delete_frees_the_usage_once(app, casts):
 
 
 def test_a_failed_insert_takes_no_usage(catalogue):
-    flavor = db_api.flavor_get('1')
+    flavor = catalogue_api.get_flavor('1')
     values = {'name': 'a', 'tenant_id': 'p1', 'flavor_id': '1',
               'datastore_version_id': catalogue.id, 'volume_size': 2}
-    first = db_api.instance_create(
-        dict(values), usage=quota.instance_charge('p1', flavor, 2))
+
+    def create_charged(values):
+        # As instance.api.create does: the usage and the rows together.
+        usage = quota.instance_charge('p1', flavor, 2)
+        quota.prepare(usage)
+        with db.transaction() as tx:
+            quota.apply(tx, usage)
+            return instances.create(tx, values)
+
+    first = create_charged(dict(values))
     with pytest.raises(sqlalchemy.exc.IntegrityError):
-        db_api.instance_create(
-            dict(values, id=first.id),
-            usage=quota.instance_charge('p1', flavor, 2))
+        create_charged(dict(values, id=first))
     assert in_use() == {'instances': 1, 'ram': 256, 'backups': 0,
                         'volumes': 2}
 
@@ -186,7 +196,7 @@ def test_a_project_mismatch_is_refused_before_it_is_counted(app, conf):
 
 
 def test_a_resize_refund_gives_back_its_charge_unchecked(catalogue):
-    record = db_api.instance_create({
+    record = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
     charge = quota.resize_charge(record, ram=256, volumes=2)

@@ -4,10 +4,10 @@ accepts a report only from the guest of the instance it names."""
 
 import pytest
 
+from tests.unit import db_fixtures
 from trove_lite.common import rpc
 from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
-from trove_lite.db import api as db_api
 from trove_lite.instance import keys
 from trove_lite.instance.status import ServiceStatuses as Services
 
@@ -33,7 +33,7 @@ def receive(serializer, message):
 
 
 def make_instance(catalogue, key):
-    return db_api.instance_create({
+    return db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1,
         'encrypted_key': key})
@@ -109,7 +109,7 @@ def test_heartbeat_sealed_by_another_instance_changes_nothing(catalogue):
 
     manager.Manager(taskmanager=FakeTaskmanager()).heartbeat(context, **args)
 
-    assert db_api.service_status_get(victim.id) == Services.NEW
+    assert db_fixtures.service_status(victim.id) == Services.NEW
 
 
 def test_heartbeat_in_the_clear_counts_only_for_an_instance_without_key(
@@ -122,8 +122,8 @@ def test_heartbeat_in_the_clear_counts_only_for_an_instance_without_key(
         conductor.heartbeat(RequestContext(), instance.id,
                             {'service_status': 'healthy'}, sent=1.0)
 
-    assert db_api.service_status_get(keyed.id) == Services.NEW
-    assert db_api.service_status_get(keyless.id) == Services.HEALTHY
+    assert db_fixtures.service_status(keyed.id) == Services.NEW
+    assert db_fixtures.service_status(keyless.id) == Services.HEALTHY
 
 
 def test_heartbeat_sealed_by_its_own_guest_is_applied(catalogue):
@@ -136,4 +136,4 @@ def test_heartbeat_sealed_by_its_own_guest_is_applied(catalogue):
 
     manager.Manager(taskmanager=FakeTaskmanager()).heartbeat(context, **args)
 
-    assert db_api.service_status_get(instance.id) == Services.HEALTHY
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY

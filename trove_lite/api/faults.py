@@ -6,11 +6,11 @@ import json
 import logging
 import uuid
 
-import sqlalchemy.exc
 import webob
 import webob.exc
 
 from trove_lite.common import exceptions
+from trove_lite.db import retry as db_retry
 
 LOG = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ def from_exception(error, request_id=None):
                               error.fault_fields())
     if isinstance(error, webob.exc.HTTPException) and error.code < 500:
         return fault_response(error.code, _webob_message(error))
-    if isinstance(error, (sqlalchemy.exc.OperationalError,
-                          sqlalchemy.exc.InterfaceError,
-                          sqlalchemy.exc.TimeoutError)):
+    if db_retry.is_unavailable(error):
         LOG.error('Database unavailable (request %s): %s', request_id,
                   error)
         return fault_response(503, exceptions.ServiceUnavailable.message,

@@ -36,11 +36,11 @@ import sys
 
 from oslo_config import cfg
 
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import config
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.configuration import parameters as config_parameters
-from trove_lite.db import api as db_api
 
 
 def db_sync():
@@ -51,14 +51,14 @@ def db_sync():
 
 def datastore_update():
     args = CONF.command
-    datastore = db_api.datastore_update(args.datastore_name,
-                                        args.default_version)
+    datastore = catalogue_api.save_datastore(args.datastore_name,
+                                             args.default_version)
     print(f'Datastore {datastore.name} ({datastore.id}) updated')
 
 
 def datastore_version_update():
     args = CONF.command
-    version = db_api.datastore_version_update(
+    version = catalogue_api.save_version(
         args.datastore, args.version_name, args.manager,
         image_id=args.image, packages=args.packages,
         active=not args.inactive, version=args.version_number)
@@ -68,8 +68,8 @@ def datastore_version_update():
 
 def flavor_create():
     args = CONF.command
-    flavor = db_api.flavor_create(args.flavor_id, args.flavor_name, args.ram,
-                                  args.vcpus, disk=args.disk)
+    flavor = catalogue_api.save_flavor(args.flavor_id, args.flavor_name,
+                                       args.ram, args.vcpus, disk=args.disk)
     print(f'Flavor {flavor.name} ({flavor.id}) created')
 
 
@@ -86,8 +86,7 @@ def _load_parameters(version, source):
     else:
         with open(source) as catalogue_file:
             found = config_parameters.read(catalogue_file.read())
-    created, updated = db_api.parameters_load(
-        version.id, [parameter.row_values() for parameter in found])
+    created, updated = catalogue_api.load_parameters(version.id, found)
     print(f'Loaded {len(found)} configuration parameters from {source} '
           f'into version {version.name} ({version.id}): {created} new, '
           f'{updated} updated')
@@ -95,9 +94,9 @@ def _load_parameters(version, source):
 
 def db_load_datastore_config_parameters():
     args = CONF.command
-    datastore = db_api.datastore_find(args.datastore)
-    version = db_api.version_find(datastore, args.config_version,
-                                  args.version_number)
+    datastore = catalogue_api.find_datastore(args.datastore)
+    version = catalogue_api.find_version(datastore, args.config_version,
+                                         args.version_number)
     _load_parameters(version, args.parameters_file)
 
 
@@ -105,9 +104,9 @@ def catalogue_load():
     with open(CONF.command.file) as source:
         catalogue = json.load(source)
     for datastore in catalogue.get('datastores', []):
-        db_api.datastore_update(datastore['name'])
+        catalogue_api.save_datastore(datastore['name'])
         for version in datastore.get('versions', []):
-            row = db_api.datastore_version_update(
+            row = catalogue_api.save_version(
                 datastore['name'], version['name'], version['manager'],
                 image_id=version.get('image'),
                 packages=version.get('packages'),
@@ -118,13 +117,13 @@ def catalogue_load():
                     source or config_parameters.ships_for(row.manager)):
                 _load_parameters(row, source)
         if datastore.get('default_version'):
-            db_api.datastore_update(datastore['name'],
-                                    datastore['default_version'])
+            catalogue_api.save_datastore(datastore['name'],
+                                         datastore['default_version'])
         print(f'Datastore {datastore["name"]} loaded')
     for flavor in catalogue.get('flavors', []):
-        db_api.flavor_create(str(flavor['id']), flavor['name'],
-                             flavor['ram'], flavor['vcpus'],
-                             disk=flavor.get('disk', 0))
+        catalogue_api.save_flavor(str(flavor['id']), flavor['name'],
+                                  flavor['ram'], flavor['vcpus'],
+                                  disk=flavor.get('disk', 0))
         print(f'Flavor {flavor["name"]} loaded')
 
 

@@ -17,7 +17,7 @@ LOG = logging.getLogger(__name__)
 
 
 def instance_payload(instance, **extra):
-    """Trove's usage traits for one instance row."""
+    """Trove's usage traits of an instance (an instance.models.Instance)."""
     payload = {
         'tenant_id': instance.tenant_id,
         'instance_id': instance.id,

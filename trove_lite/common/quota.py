@@ -5,19 +5,22 @@ Trove's resources: ``instances`` (count), ``ram`` (MB of flavor RAM),
 admin set (``PUT /mgmt/quotas/{project}``), else the config default
 ``max_<resource>_per_tenant``; -1 means unlimited.
 
-Usage changes in the same database transaction as the rows that use it
-(db.api applies a UsageChange under a lock on the project's usage rows),
-so concurrent creates cannot pass a limit and a failed create leaves no
-usage behind. There are no separate reservations: ``reserved`` is always
-0 in the API.
+Usage changes in the same database transaction as the rows that use it:
+the service that writes them calls ``prepare(change)`` first, then
+``apply(tx, change)`` in its transaction, which locks the project's usage
+rows until it ends. So concurrent creates cannot pass a limit and a failed
+create leaves no usage behind. There are no separate reservations:
+``reserved`` is always 0 in the API.
 """
 
 import dataclasses
 import logging
 
+from trove_lite import db
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import quotas
 
 LOG = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ def get_limits(project_id):
     """{resource: limit} of a project, in RESOURCES order."""
     limits = default_limits()
     limits.update((resource, limit) for resource, limit
-                  in db_api.quota_limits(project_id).items()
+                  in db.read(quotas.limits, project_id).items()
                   if resource in limits)
     return limits
 
@@ -64,14 +67,15 @@ def get_limits(project_id):
 def get_usages(project_id):
     """[(resource, in_use, limit)] of a project, in RESOURCES order."""
     limits = get_limits(project_id)
-    usages = db_api.quota_usages(project_id)
+    usages = db.read(quotas.usages, project_id)
     return [(resource, usages.get(resource, 0), limits[resource])
             for resource in RESOURCES]
 
 
 def set_limits(project_id, limits):
     """Store validated limits ({resource: limit}) for a project."""
-    db_api.quota_limits_set(project_id, limits)
+    with db.transaction() as tx:
+        quotas.set_limits(tx, project_id, limits)
     LOG.info('Quota limits of project %s set: %s', project_id, limits)
 
 
@@ -99,7 +103,7 @@ def instance_charge(project_id, flavor, volume_size):
 
 def instance_release(record):
     """The usage a deleted instance frees (its current flavor's RAM)."""
-    flavor = db_api.flavor_get(record.flavor_id)
+    flavor = catalogue_api.get_flavor(record.flavor_id)
     if flavor is None:
         LOG.warning('Flavor %s of instance %s is gone: its RAM stays '
                     'counted in the quota usage of project %s',
@@ -144,3 +148,32 @@ def refund(change):
     return UsageChange(change.project_id,
                        {resource: -amount for resource, amount
                         in change.deltas.items()})
+
+
+def prepare(change):
+    """Make the usage rows ``change`` (a UsageChange or None) touches that
+    its project lacks, in a transaction of their own: call it before the
+    transaction that applies the change."""
+    if change is not None:
+        with db.transaction() as tx:
+            quotas.ensure_usage_rows(tx, change.project_id,
+                                     list(change.deltas))
+
+
+def apply(tx, change):
+    """Apply ``change`` (prepared; None: nothing) in the caller's
+    transaction ``tx``, checked against its limits if it has any:
+    QuotaExceeded then rolls back everything ``tx`` wrote."""
+    if change is not None:
+        quotas.add_usage(tx, change.project_id, change.deltas,
+                         change.limits)
+
+
+def apply_alone(change):
+    """Apply ``change`` in a transaction of its own (a refund that goes
+    with no other write); None: nothing."""
+    if change is None:
+        return
+    prepare(change)
+    with db.transaction() as tx:
+        apply(tx, change)

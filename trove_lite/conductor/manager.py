@@ -4,13 +4,38 @@ import logging
 
 import oslo_messaging as messaging
 
+from trove_lite import db
 from trove_lite.common import notifications
-from trove_lite.db import api as db_api
+from trove_lite.db import engine
+from trove_lite.db import retry
+from trove_lite.db.repositories import heartbeats
 from trove_lite.instance import keys
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
+
+
+@retry.retry_once_on_disconnect
+def _refresh_unchanged(instance_id, status, sent):
+    with engine.autocommit() as conn:
+        return heartbeats.refresh_unchanged(conn, instance_id, status, sent)
+
+
+def apply_heartbeat(instance_id, status, sent):
+    """Apply a guest heartbeat atomically. Returns ``(applied, changed)``:
+    applied is False for a stale message or an unknown/deleted instance
+    (then nothing is written); changed is True when the status itself
+    changed, not just its time."""
+    # Most heartbeats change nothing but times: one autocommitted
+    # statement does those.
+    if sent is not None and _refresh_unchanged(instance_id, status, sent):
+        return True, False
+    with db.transaction() as tx:
+        applied, changed = heartbeats.apply(tx, instance_id, status, sent)
+        if not applied:
+            tx.rollback()
+    return applied, changed
 
 
 class Manager:
@@ -55,10 +80,9 @@ class Manager:
             LOG.error('Heartbeat from %s carries no sent time; applying it '
                       'without the ordering guard', instance_id)
         try:
-            applied, changed = db_api.apply_heartbeat(instance_id, status,
-                                                      sent)
+            applied, changed = apply_heartbeat(instance_id, status, sent)
         except Exception as error:
-            if not db_api.is_unavailable(error):
+            if not retry.is_unavailable(error):
                 raise
             # The guest reports again every report_interval; nothing is
             # lost but this report's freshness.

@@ -27,7 +27,6 @@ import json
 import re
 from importlib import resources
 
-from trove_lite.db import api as db_api
 from trove_lite.guestagent.datastore import mysql_config
 
 TYPES = ('integer', 'string', 'boolean', 'float')
@@ -195,10 +194,3 @@ def shipped(manager):
         return None
     return read(resources.files('trove_lite.datastore').joinpath(
         file_name).read_text())
-
-
-def of_version(version_id):
-    """The catalogue of a datastore version as stored, {name:
-    Parameter}."""
-    return {row.name: Parameter.from_row(row)
-            for row in db_api.parameter_list(version_id)}

@@ -7,7 +7,7 @@ from alembic import config as alembic_config
 from alembic import migration
 from alembic import script
 
-from trove_lite.db import api as db_api
+from trove_lite.db import engine
 
 
 def _alembic_config():
@@ -20,13 +20,13 @@ def _alembic_config():
 def upgrade(revision='head'):
     """Bring the schema to ``revision``; idempotent."""
     config = _alembic_config()
-    with db_api.get_engine().begin() as connection:
+    with engine.get_engine().begin() as connection:
         config.attributes['connection'] = connection
         command.upgrade(config, revision)
 
 
 def current_revision():
-    with db_api.get_engine().connect() as connection:
+    with engine.get_engine().connect() as connection:
         return migration.MigrationContext.configure(
             connection).get_current_revision()
 

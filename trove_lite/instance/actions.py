@@ -11,11 +11,14 @@ the usage back.
 
 import logging
 
+from trove_lite import db
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.common import quota
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import heartbeats
+from trove_lite.db.repositories import instances
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
@@ -39,14 +42,29 @@ def check_can_perform_action(
                                       status=status)
 
 
+def _set_task_if(record, expected_tasks, task, usage):
+    """Set ``task`` if the instance's task is one of ``expected_tasks``,
+    and apply ``usage`` with it (QuotaExceeded sets nothing); whether it
+    was set."""
+    quota.prepare(usage)
+    with db.transaction() as tx:
+        if not instances.set_task_if(tx, record.id, expected_tasks, task):
+            return False
+        quota.apply(tx, usage)
+    return True
+
+
+def _set_service_status(record, status):
+    with db.transaction() as tx:
+        heartbeats.set_service_status(tx, record.id, status)
+
+
 def _start(context, record, task, action, cast, usage=None, **payload):
     """Set ``task`` (and charge ``usage``) if no other action got there
     first, then send ``cast()``; the notification's ``.end`` comes from
     the taskmanager."""
-    if not db_api.instance_set_task_if(record.id,
-                                       instance_status.IDLE_TASKS, task,
-                                       usage=usage):
-        current = db_api.instance_get(record.id)
+    if not _set_task_if(record, instance_status.IDLE_TASKS, task, usage):
+        current = db.read(instances.get, record.id)
         raise exceptions.InstanceBusy(instance_id=record.id,
                                       status_type='task',
                                       status=current.task.action)
@@ -56,8 +74,7 @@ def _start(context, record, task, action, cast, usage=None, **payload):
         cast()
     except Exception as error:
         LOG.exception('Could not send %s for %s', action, record.id)
-        db_api.instance_set_task_if(record.id, [task], record.task,
-                                    usage=quota.refund(usage))
+        _set_task_if(record, [task], record.task, quota.refund(usage))
         raise exceptions.ServiceUnavailable() from error
 
 
@@ -68,11 +85,11 @@ def restart(context, record):
                              instance_status.RESTART_ALLOWED_SERVICE)
 
     def cast():
-        db_api.service_status_set(record.id, ServiceStatuses.RESTARTING)
+        _set_service_status(record, ServiceStatuses.RESTARTING)
         try:
             taskmanager_rpcapi.API().restart(context, record.id)
         except Exception:
-            db_api.service_status_set(record.id, record.service_status)
+            _set_service_status(record, record.service_status)
             raise
 
     _start(context, record, InstanceTasks.REBOOTING, 'restart', cast)
@@ -105,14 +122,14 @@ def resize_flavor(context, record, flavor_ref):
         raise exceptions.BadRequest(
             f"The new flavor id must be different than the current flavor "
             f"id of '{record.flavor_id}'.")
-    new_flavor = db_api.flavor_get(flavor_ref)
+    new_flavor = catalogue_api.get_flavor(flavor_ref)
     if new_flavor is None:
         raise exceptions.FlavorNotFound(uuid=flavor_ref)
     if (instance_api.volume_support(record.datastore_manager)
             and new_flavor.ephemeral):
         raise exceptions.NotImplementedYet(
             'Local storage support is not enabled.')
-    old_flavor = db_api.flavor_get(record.flavor_id)
+    old_flavor = catalogue_api.get_flavor(record.flavor_id)
     _start(context, record, InstanceTasks.RESIZING, 'resize_flavor',
            lambda: taskmanager_rpcapi.API().resize_flavor(
                context, record.id, instance_api.flavor_dict(old_flavor),
@@ -127,6 +144,7 @@ def reset_status(context, record):
     status unknown until its next heartbeat. No server is needed."""
     notifications.notify(context, 'api', 'reset_status', 'start',
                          notifications.instance_payload(record))
-    db_api.instance_reset_status(record.id)
+    with db.transaction() as tx:
+        instances.reset_status(tx, record.id)
     notifications.notify(context, 'api', 'reset_status', 'end',
                          notifications.instance_payload(record))

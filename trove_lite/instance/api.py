@@ -4,13 +4,17 @@ a request against the catalogue, write rows, cast to the taskmanager."""
 import dataclasses
 import logging
 
+from oslo_utils import timeutils
+
+from trove_lite import db
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.common import objects
 from trove_lite.common import quota
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
-from trove_lite.db import models
+from trove_lite.db.repositories import configurations
+from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
 from trove_lite.instance import status as instance_status
@@ -36,27 +40,6 @@ class CreateRequest:
     configuration_id: str | None = None
 
 
-def resolve_datastore_version(datastore_ref, allow_inactive=False):
-    """The (datastore, version) a request names, with Trove's defaults
-    and errors; an inactive version only with ``allow_inactive``."""
-    type_ref = datastore_ref.get('type') or CONF.default_datastore
-    if not type_ref:
-        raise exceptions.DatastoreDefaultDatastoreNotFound()
-    datastore = db_api.datastore_find(type_ref)
-    version_ref = datastore_ref.get('version')
-    if version_ref:
-        version = db_api.version_find(datastore, version_ref,
-                                      datastore_ref.get('version_number'))
-    elif datastore.default_version_id:
-        version = db_api.version_get(datastore.default_version_id)
-    else:
-        raise exceptions.DatastoreDefaultVersionNotFound(
-            datastore=datastore.name)
-    if not (version.active or allow_inactive):
-        raise exceptions.DatastoreVersionInactive(version=version.name)
-    return datastore, version
-
-
 def volume_support(manager):
     """Whether a datastore manager's instances have a volume (a record
     without a version, hence without a manager, counts as mysql)."""
@@ -75,10 +58,11 @@ def create(context, request):
     """Check the request against the catalogue, write the rows, cast the
     build; returns the new instance's record. Nothing is written or sent
     unless every check passed."""
-    flavor = db_api.flavor_get(request.flavor_ref)
+    flavor = catalogue_api.get_flavor(request.flavor_ref)
     if flavor is None:
         raise exceptions.FlavorNotFound(uuid=request.flavor_ref)
-    datastore, version = resolve_datastore_version(request.datastore)
+    datastore, version = catalogue_api.resolve_datastore_version(
+        request.datastore)
     if volume_support(version.manager):
         if request.volume_size is None:
             raise exceptions.VolumeSizeNotSpecified()
@@ -88,25 +72,34 @@ def create(context, request):
     elif request.volume_size is not None:
         raise exceptions.NotImplementedYet('Volume support is not enabled.')
     if request.configuration_id is not None:
-        group = db_api.configuration_get(request.configuration_id,
-                                         context.project_id)
+        group = db.read(configurations.get, request.configuration_id,
+                        context.project_id)
         if group.datastore_version_id != version.id:
             raise exceptions.ConfigurationDatastoreNotMatchInstance(
                 config_datastore_version=group.datastore_version_id,
                 instance_datastore_version=version.id)
 
-    instance = db_api.instance_create({
-        'name': request.name,
-        'tenant_id': context.project_id,
-        'flavor_id': flavor.id,
-        'datastore_version_id': version.id,
-        'volume_size': request.volume_size,
-        'volume_type': request.volume_type,
-        'region_id': request.region_name or CONF.region,
-        'configuration_id': request.configuration_id,
-        'encrypted_key': keys.new_key(),
-    }, usage=quota.instance_charge(context.project_id, flavor,
-                                   request.volume_size))
+    usage = quota.instance_charge(context.project_id, flavor,
+                                  request.volume_size)
+    quota.prepare(usage)
+    # The instance, its quota usage and the group it takes: all or none
+    # (QuotaExceeded, or the group deleted meanwhile, leaves no row).
+    with db.transaction() as tx:
+        if request.configuration_id is not None:
+            configurations.lock(tx, request.configuration_id)
+        quota.apply(tx, usage)
+        instance_id = instances.create(tx, {
+            'name': request.name,
+            'tenant_id': context.project_id,
+            'flavor_id': flavor.id,
+            'datastore_version_id': version.id,
+            'volume_size': request.volume_size,
+            'volume_type': request.volume_type,
+            'region_id': request.region_name or CONF.region,
+            'configuration_id': request.configuration_id,
+            'encrypted_key': keys.new_key(),
+        })
+    instance = db.read(instances.get, instance_id)
     spec = objects.InstanceSpec(
         instance_id=instance.id, name=request.name,
         flavor=flavor_dict(flavor),
@@ -123,20 +116,33 @@ def create(context, request):
         taskmanager_rpcapi.API().create_instance(context, spec)
     except Exception as error:
         LOG.exception('Could not send create_instance for %s', instance.id)
-        db_api.fault_add(instance.id, 'The build request could not be '
-                                      'sent to the taskmanager.',
-                         details=str(error),
-                         task=InstanceTasks.BUILDING_ERROR_SERVER)
+        with db.transaction() as tx:
+            instances.add_fault(tx, instance.id, 'The build request could '
+                                'not be sent to the taskmanager.',
+                                details=str(error),
+                                task=InstanceTasks.BUILDING_ERROR_SERVER)
         raise exceptions.ServiceUnavailable() from error
-    return db_api.instance_get(instance.id)
+    return db.read(instances.get, instance.id)
 
 
 def get(context, instance_id):
     """The instance as the caller may see it: one of the caller's
     project, or any project's for an admin (Trove's lookup); otherwise
     InstanceNotFound, so other projects' instances look absent."""
-    return db_api.instance_get(
-        instance_id, None if context.is_admin else context.project_id)
+    return db.read(instances.get, instance_id,
+                   None if context.is_admin else context.project_id)
+
+
+def list_page(context, limit, marker=None):
+    """One page of the caller's project's instances ordered by id, plus
+    whether another page follows."""
+    return db.read(instances.list_page, context.project_id, limit, marker)
+
+
+def rename(context, record, name):
+    """Give the instance (a record from get()) a new name."""
+    with db.transaction() as tx:
+        instances.update(tx, record.id, name=name)
 
 
 def delete(context, record):
@@ -150,11 +156,14 @@ def delete(context, record):
         return
     allowed = [t for t in InstanceTasks.all()
                if t not in (InstanceTasks.BUILDING, InstanceTasks.DELETING)]
-    if not db_api.instance_set_task_if(
-            instance_id, allowed, InstanceTasks.DELETING,
-            usage=quota.instance_release(record)):
-        raise exceptions.UnprocessableEntity(
-            f'Instance {instance_id} is not ready. (Status is BUILD).')
+    usage = quota.instance_release(record)
+    quota.prepare(usage)
+    with db.transaction() as tx:
+        if not instances.set_task_if(tx, instance_id, allowed,
+                                     InstanceTasks.DELETING):
+            raise exceptions.UnprocessableEntity(
+                f'Instance {instance_id} is not ready. (Status is BUILD).')
+        quota.apply(tx, usage)
     notifications.notify(context, 'api', 'delete', 'start',
                          notifications.instance_payload(record))
     taskmanager_rpcapi.API().delete_instance(context, instance_id)
@@ -165,7 +174,7 @@ def service_status(record):
     are older than ``agent_heartbeat_expiry``."""
     return instance_status.effective_service_status(
         record.task, record.service_status, record.service_status_updated,
-        models.utcnow(), CONF.agent_heartbeat_expiry)
+        timeutils.utcnow(), CONF.agent_heartbeat_expiry)
 
 
 # Datastore managers whose databases, users and root the API manages.

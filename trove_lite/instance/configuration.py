@@ -15,10 +15,12 @@ import logging
 
 from oslo_utils import strutils
 
+from trove_lite import db
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
-from trove_lite.configuration import parameters as catalogue
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import configurations
+from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.guestagent.datastore import mysql_config
 from trove_lite.instance import api as instance_api
@@ -59,8 +61,9 @@ def _check_assignable(record):
 def _mark_restart_required(record, names):
     LOG.info('Instance %s needs a restart to apply %s', record.id,
              ', '.join(sorted(names)))
-    db_api.instance_set_task_if(record.id, [InstanceTasks.NONE],
-                                InstanceTasks.RESTART_REQUIRED)
+    with db.transaction() as tx:
+        instances.set_task_if(tx, record.id, [InstanceTasks.NONE],
+                              InstanceTasks.RESTART_REQUIRED)
 
 
 def apply_change(context, record, old, new, parameters):
@@ -102,13 +105,18 @@ def attach(context, record, group_id):
         raise exceptions.ConfigurationAlreadyAttached(
             instance_id=record.id, configuration_id=record.configuration_id)
     _check_assignable(record)
-    group = db_api.configuration_get(group_id, record.tenant_id)
+    group = db.read(configurations.get, group_id, record.tenant_id)
     if group.datastore_version_id != record.datastore_version_id:
         raise exceptions.ConfigurationDatastoreNotMatchInstance(
             config_datastore_version=group.datastore_version_id,
             instance_datastore_version=record.datastore_version_id)
-    if not db_api.instance_attach_configuration(record.id, group.id,
-                                                instance_status.IDLE_TASKS):
+    # Under the group's lock: a delete of the group waits, then sees it
+    # attached.
+    with db.transaction() as tx:
+        configurations.lock(tx, group.id)
+        attached = instances.attach_configuration(
+            tx, record.id, group.id, instance_status.IDLE_TASKS)
+    if not attached:
         # Another request attached a group or started a task first.
         current = instance_api.get(context, record.id)
         if current.configuration_id:
@@ -122,13 +130,19 @@ def attach(context, record, group_id):
                          payload)
     try:
         apply_change(context, record, {},
-                     db_api.configuration_values(group.id),
-                     catalogue.of_version(group.datastore_version_id))
+                     db.read(configurations.values, group.id),
+                     catalogue_api.parameters_by_name(
+                         group.datastore_version_id))
     except _NotWritten as failure:
-        db_api.instance_detach_configuration(record.id, group.id)
+        _detach(record, group.id)
         raise failure.error from None
     notifications.notify(context, 'api', 'attach_configuration', 'end',
                          payload)
+
+
+def _detach(record, group_id):
+    with db.transaction() as tx:
+        instances.detach_configuration(tx, record.id, group_id)
 
 
 def detach(context, record):
@@ -144,11 +158,13 @@ def detach(context, record):
     notifications.notify(context, 'api', 'detach_configuration', 'start',
                          payload)
     try:
-        apply_change(context, record, db_api.configuration_values(group_id),
-                     {}, catalogue.of_version(record.datastore_version_id))
+        apply_change(context, record,
+                     db.read(configurations.values, group_id), {},
+                     catalogue_api.parameters_by_name(
+                         record.datastore_version_id))
     except _NotWritten as failure:
         raise failure.error from None
-    db_api.instance_detach_configuration(record.id, group_id)
+    _detach(record, group_id)
     notifications.notify(context, 'api', 'detach_configuration', 'end',
                          payload)
 
@@ -158,7 +174,7 @@ def reapply(context, group_id, old, new, parameters):
     instance it is attached to up to date. An instance whose guest cannot
     take the change now is marked RESTART_REQUIRED, since its restart
     hands the guest the group's values; the others are not held up."""
-    for record in db_api.configuration_attached_records(group_id):
+    for record in db.read(instances.list_with_configuration, group_id):
         if record.task in _UNREACHABLE_TASKS:
             LOG.info('Instance %s is %s: configuration group %s reaches it '
                      'later', record.id, record.task.action, group_id)
@@ -185,9 +201,10 @@ def effective(record):
     """The settings an instance's server runs with (after its next
     restart, when one is pending): the defaults of its flavor with its
     group's values, as text; password-like values masked."""
-    flavor = db_api.flavor_get(record.flavor_id)
+    flavor = catalogue_api.get_flavor(record.flavor_id)
     settings = mysql_config.tunable_settings(
-        flavor.ram if flavor else 0, db_api.instance_overrides(record.id))
+        flavor.ram if flavor else 0,
+        db.read(configurations.values_of_instance, record.id))
     return strutils.mask_dict_password({
         name: _as_text(value) for name, value in settings.items()})
 

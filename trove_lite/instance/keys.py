@@ -5,8 +5,9 @@ import base64
 import os
 import threading
 
+from trove_lite import db
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import instances
 
 
 def new_key():
@@ -29,7 +30,7 @@ class _Keys:
         with self._lock:
             if instance_id in self._keys:
                 return self._keys[instance_id]
-        found, key = db_api.instance_encrypted_key(instance_id)
+        found, key = db.read(instances.encrypted_key, instance_id)
         if found:
             with self._lock:
                 self._keys[instance_id] = key

@@ -11,9 +11,11 @@ not recorded.
 import logging
 import time
 
+from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import configurations
+from trove_lite.db.repositories import instances
 
 LOG = logging.getLogger(__name__)
 
@@ -34,8 +36,8 @@ def restart(context, instance, driver, guest, waiters):
         if instance.compute_instance_id else None
     if server is not None and server.status == 'ACTIVE' and \
             guest.rpc_ping(context):
-        guest.update_overrides(context,
-                               db_api.instance_overrides(instance.id))
+        guest.update_overrides(context, db.read(
+            configurations.values_of_instance, instance.id))
         sent = guest.restart(context)
     else:
         if server is None:
@@ -69,13 +71,15 @@ def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
             LOG.exception('The guest of %s did not go back to flavor %s',
                           instance.id, old_flavor['id'])
         raise
-    db_api.instance_update(instance.id, flavor_id=new_flavor['id'])
+    with db.transaction() as tx:
+        instances.update(tx, instance.id, flavor_id=new_flavor['id'])
 
 
 def resize_volume(context, instance, driver, guest, new_size):
     """Grow the volume, record its new size (it has grown even if the guest
     is slow to notice), and tell the guest."""
     driver.extend_volume(instance.volume_id, new_size)
-    db_api.instance_update(instance.id, volume_size=new_size)
+    with db.transaction() as tx:
+        instances.update(tx, instance.id, volume_size=new_size)
     guest.resize_fs(context)
 

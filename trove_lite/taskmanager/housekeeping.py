@@ -32,10 +32,13 @@ import logging
 import threading
 import time
 
+from oslo_utils import timeutils
+
+from trove_lite import db
 from trove_lite.common import context as trove_context
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
-from trove_lite.db import models
+from trove_lite.db.repositories import heartbeats
+from trove_lite.db.repositories import instances
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import workflows
@@ -87,7 +90,7 @@ class Housekeeper:
         self.manager = manager
         self.driver = manager.driver
         self.claims = manager.claims
-        self.started_at = models.utcnow()
+        self.started_at = timeutils.utcnow()
 
     def _left_over(self, tasks):
         """Instances in ``tasks`` since before this process started: work
@@ -96,7 +99,7 @@ class Housekeeper:
         begun in the second of the start-up counts as left over: if its
         request reaches this process, it holds the claim by the time
         reconcile runs (RECONCILE_SETTLE_SECONDS later)."""
-        return [instance for instance in db_api.instances_with_tasks(tasks)
+        return [instance for instance in db.read(instances.with_tasks, tasks)
                 if (instance.task_start_time or instance.created)
                 < self.started_at]
 
@@ -119,21 +122,22 @@ class Housekeeper:
         """At start-up (after the RPC server took any redelivered
         requests): finish deletes, resume or fail builds, restart the
         stopped servers of ready instances."""
-        for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
+        for instance in db.read(instances.with_tasks,
+                                [InstanceTasks.DELETING]):
             LOG.info('Reconcile: finishing the delete of %s', instance.id)
             self.manager.delete_instance(self.context, instance.id)
         for instance in self._left_over([InstanceTasks.BUILDING]):
             self._reconcile_build(instance)
         for instance in self._left_over(_ACTION_TASKS):
             self._reconcile_action(instance)
-        for instance in db_api.instances_with_tasks([InstanceTasks.NONE]):
+        for instance in db.read(instances.with_tasks, [InstanceTasks.NONE]):
             if instance.compute_instance_id:
                 self._ensure_running(instance)
 
     def _reconcile_build(self, instance):
         if not self.claims.take(instance.id):
             return  # a redelivered create request is on it
-        status = db_api.service_status_get(instance.id)
+        status = db.read(heartbeats.service_status, instance.id)
         server = (self.driver.get_server(instance.compute_instance_id)
                   if instance.compute_instance_id else None)
         if server is not None and status not in (None, ServiceStatuses.NEW):
@@ -156,15 +160,16 @@ class Housekeeper:
             return  # a redelivered restart or resize is on it
         try:
             LOG.warning('Reconcile: the %s of %s was interrupted; clearing '
-                        'its task', instance.task_description, instance.id)
-            db_api.instance_set_task_if(instance.id, _ACTION_TASKS,
-                                        InstanceTasks.NONE)
+                        'its task', instance.task.description, instance.id)
+            with db.transaction() as tx:
+                instances.set_task_if(tx, instance.id, _ACTION_TASKS,
+                                      InstanceTasks.NONE)
         finally:
             self.claims.release(instance.id)
 
     def _resume_wait(self, instance):
         try:
-            elapsed = (models.utcnow() - instance.task_start_time) \
+            elapsed = (timeutils.utcnow() - instance.task_start_time) \
                 .total_seconds()
             timeout = max(1.0, self.manager.usage_timeout_of(instance)
                           - elapsed)
@@ -216,8 +221,9 @@ class Housekeeper:
     def fail_stuck_builds(self):
         """Builds nobody works on that are older than their usage timeout
         (their request was lost): fail them cleanly."""
-        now = models.utcnow()
-        for instance in db_api.instances_with_tasks([InstanceTasks.BUILDING]):
+        now = timeutils.utcnow()
+        for instance in db.read(instances.with_tasks,
+                                [InstanceTasks.BUILDING]):
             age = now - (instance.task_start_time or instance.created)
             limit = datetime.timedelta(
                 seconds=self.manager.usage_timeout_of(instance))
@@ -236,9 +242,10 @@ class Housekeeper:
     def retry_stuck_deletes(self):
         """Deletes that failed or were dropped: run them again (delete is
         idempotent)."""
-        now = models.utcnow()
+        now = timeutils.utcnow()
         limit = datetime.timedelta(seconds=2 * CONF.server_delete_time_out)
-        for instance in db_api.instances_with_tasks([InstanceTasks.DELETING]):
+        for instance in db.read(instances.with_tasks,
+                                [InstanceTasks.DELETING]):
             age = now - (instance.task_start_time or instance.updated)
             if age > limit and instance.id not in self.claims:
                 LOG.warning('Periodic: the delete of %s is %d s old; running '
@@ -258,7 +265,7 @@ class Housekeeper:
         for instance_id, resources in owners.items():
             if instance_id in self.claims:
                 continue
-            instance = db_api.instance_row(instance_id) \
+            instance = db.read(instances.find, instance_id) \
                 if instance_id else None
             for kind, resource_id in resources:
                 if instance is not None and resource_id in (

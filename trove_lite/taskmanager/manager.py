@@ -4,12 +4,16 @@ import logging
 
 import oslo_messaging as messaging
 
+from trove_lite import db
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.common import quota
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db import retry
+from trove_lite.db.repositories import heartbeats
+from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import actions
@@ -36,7 +40,7 @@ def _unrecorded(instance_id, refund):
     """
     if refund is None:
         return None
-    instance = db_api.instance_row(instance_id, include_deleted=True)
+    instance = db.read(instances.find, instance_id, include_deleted=True)
     return None if instance is None else refund(instance)
 
 
@@ -60,7 +64,7 @@ class Manager:
         self.housekeeper = housekeeping.Housekeeper(self)
 
     def usage_timeout_of(self, instance):
-        version = db_api.version_get(instance.datastore_version_id)
+        version = catalogue_api.get_version(instance.datastore_version_id)
         return usage_timeout(version.manager)
 
     def create_instance(self, context, spec):
@@ -70,9 +74,8 @@ class Manager:
                         spec.instance_id)
             return
         try:
-            instance = db_api.instance_row(spec.instance_id)
-            if instance is None or instance.task_id != \
-                    InstanceTasks.BUILDING.code:
+            instance = db.read(instances.find, spec.instance_id)
+            if instance is None or instance.task != InstanceTasks.BUILDING:
                 LOG.warning('Create of %s skipped: the instance is gone or '
                             'no longer building', spec.instance_id)
                 return
@@ -91,23 +94,27 @@ class Manager:
             return
         self.build_succeeded(context, spec.instance_id)
 
-    @db_api.retry_on_unavailable
+    @retry.retry_on_unavailable
     def build_succeeded(self, context, instance_id):
-        db_api.instance_update(instance_id, task=InstanceTasks.NONE)
+        with db.transaction() as tx:
+            instances.update(tx, instance_id, task=InstanceTasks.NONE)
         LOG.info('Instance %s is ready', instance_id)
         notifications.notify(
             context, PUBLISHER, 'create', 'end',
-            notifications.instance_payload(db_api.instance_row(instance_id)))
+            notifications.instance_payload(
+                db.read(instances.get, instance_id)))
 
-    @db_api.retry_on_unavailable
+    @retry.retry_on_unavailable
     def build_failed(self, context, instance_id, task, message, **values):
         """Record the failed build (task, fault and any other instance
         ``values`` together) and tell."""
-        db_api.fault_add(instance_id, message, task=task, **values)
+        with db.transaction() as tx:
+            instances.add_fault(tx, instance_id, message, task=task,
+                                **values)
         notifications.notify(
             context, PUBLISHER, 'create', 'error',
-            notifications.instance_payload(db_api.instance_row(instance_id),
-                                           message=message))
+            notifications.instance_payload(
+                db.read(instances.get, instance_id), message=message))
 
     def delete_instance(self, context, instance_id):
         """Remove the instance's server, volume and queues, then its
@@ -125,7 +132,7 @@ class Manager:
             self.claims.release(instance_id)
 
     def _delete(self, context, instance_id):
-        instance = db_api.instance_row(instance_id)
+        instance = db.read(instances.find, instance_id)
         if instance is None:
             LOG.info('Delete of %s: already gone', instance_id)
             return
@@ -134,12 +141,18 @@ class Manager:
             self.housekeeper.remove_resources_of(instance)
         except Exception as error:
             LOG.exception('Delete of %s failed', instance_id)
-            db_api.fault_add(instance_id, f'Delete failed: {error}')
+            with db.transaction() as tx:
+                instances.add_fault(tx, instance_id,
+                                    f'Delete failed: {error}')
             notifications.notify(context, PUBLISHER, 'delete', 'error',
                                  dict(payload, message=str(error)))
             return
-        db_api.instance_soft_delete(instance_id)
-        db_api.lastseen_delete(instance_id)
+        with db.transaction() as tx:
+            instances.soft_delete(tx, instance_id)
+        # Apart: a heartbeat locks the lastseen row before the status row,
+        # the delete the other way round.
+        with db.transaction() as tx:
+            heartbeats.forget_lastseen(tx, instance_id)
         LOG.info('Instance %s deleted', instance_id)
         notifications.notify(context, PUBLISHER, 'delete', 'end', payload)
 
@@ -188,15 +201,13 @@ class Manager:
             self._end(instance_id, task, _unrecorded(instance_id, refund))
             return
         try:
-            instance = db_api.instance_row(instance_id)
-            if instance is None or instance.task_id != task.code:
+            instance = db.read(instances.find, instance_id)
+            if instance is None or instance.task != task:
                 LOG.warning('%s of %s skipped: the instance is gone or no '
                             'longer %s', action, instance_id, task.action)
                 # Reset or deleted meanwhile: the task is not ours to
                 # clear, the charge still is ours to give back.
-                usage = _unrecorded(instance_id, refund)
-                if usage is not None:
-                    db_api.usage_apply(usage)
+                quota.apply_alone(_unrecorded(instance_id, refund))
                 return
             self._act(context, instance, task, action, work, refund,
                       notifications.instance_payload(instance, **payload))
@@ -221,12 +232,13 @@ class Manager:
 
     @staticmethod
     def _end(instance_id, task, usage):
-        """Clear ``task`` and apply ``usage`` in one transaction; if the
-        task is no longer ours (a reset, a delete), the usage alone."""
-        cleared = db_api.instance_set_task_if(
-            instance_id, [task], InstanceTasks.NONE, usage=usage)
-        if not cleared and usage is not None:
-            db_api.usage_apply(usage)
+        """Clear ``task`` if it is still ours (not reset, not deleted) and
+        apply ``usage`` in one transaction."""
+        quota.prepare(usage)
+        with db.transaction() as tx:
+            instances.set_task_if(tx, instance_id, [task],
+                                  InstanceTasks.NONE)
+            quota.apply(tx, usage)
 
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""

@@ -8,7 +8,8 @@ instance's status; that wakes the waiter at once. A slow check every
 import threading
 import time
 
-from trove_lite.db import api as db_api
+from trove_lite import db
+from trove_lite.db.repositories import heartbeats
 
 
 class GuestStatusWaiters:
@@ -34,7 +35,7 @@ class GuestStatusWaiters:
             deadline = time.monotonic() + timeout
             while True:
                 event.clear()
-                status = db_api.service_status_get(instance_id)
+                status = db.read(heartbeats.service_status, instance_id)
                 if status is not None and is_done(status):
                     return status
                 remaining = deadline - time.monotonic()
@@ -51,7 +52,7 @@ class GuestStatusWaiters:
         at ``sent`` (or a newer one); returns the service status then, or
         None on timeout."""
         def applied(_status):
-            seen = db_api.heartbeat_lastseen(instance_id)
+            seen = db.read(heartbeats.lastseen, instance_id)
             return seen is not None and seen >= sent
 
         return self.wait(instance_id, applied, timeout, check_interval)

@@ -7,11 +7,14 @@ task status with a fault message; no volume or server is left behind.
 
 import logging
 
+from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
+from trove_lite.db.repositories import configurations
+from trove_lite.db.repositories import heartbeats
+from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
 from trove_lite.instance import status as instance_status
@@ -27,6 +30,12 @@ class BuildFailed(Exception):
         super().__init__(message)
         self.task = task
         self.message = message
+
+
+def _record(flow, **values):
+    """Record on the instance's row what a step made or undid."""
+    with db.transaction() as tx:
+        instances.update(tx, flow.spec.instance_id, **values)
 
 
 class Step:
@@ -66,13 +75,12 @@ class CreateVolume(Step):
         flow.volume_id = flow.driver.create_volume(
             flow.spec.instance_id, flow.spec.volume_size,
             flow.spec.volume_type)
-        db_api.instance_update(flow.spec.instance_id,
-                               volume_id=flow.volume_id)
+        _record(flow, volume_id=flow.volume_id)
 
     def revert(self, flow):
         if flow.volume_id:
             flow.driver.delete_volume(flow.volume_id)
-            db_api.instance_update(flow.spec.instance_id, volume_id=None)
+            _record(flow, volume_id=None)
 
 
 class BootServer(Step):
@@ -96,19 +104,16 @@ class BootServer(Step):
             security_group_id=flow.security_group_id, nics=spec.nics,
             availability_zone=spec.availability_zone)
         flow.server_id = server.id
-        db_api.instance_update(spec.instance_id,
-                               compute_instance_id=server.id,
-                               server_status=server.status,
-                               addresses=server.addresses)
+        _record(flow, compute_instance_id=server.id,
+                server_status=server.status, addresses=server.addresses)
 
     def revert(self, flow):
         if flow.server_id:
             flow.driver.delete_server(flow.server_id)
             # The status turns ERROR when the failure is recorded with
             # its fault, not before.
-            db_api.instance_update(flow.spec.instance_id,
-                                   compute_instance_id=None,
-                                   server_status=None, addresses=None)
+            _record(flow, compute_instance_id=None, server_status=None,
+                    addresses=None)
 
 
 class PrepareGuest(Step):
@@ -126,7 +131,8 @@ class PrepareGuest(Step):
             memory_mb=spec.flavor['ram'], databases=spec.databases,
             users=spec.users, root_password=spec.root_password,
             volume_size=spec.volume_size,
-            config_overrides=db_api.instance_overrides(spec.instance_id)))
+            config_overrides=db.read(configurations.values_of_instance,
+                                     spec.instance_id)))
 
     def revert(self, flow):
         flow.guest.delete_queue()
@@ -152,10 +158,11 @@ class WaitForGuest(Step):
                                   flow.timeout, CONF.usage_sleep_time)
         if final is None:
             if CONF.update_status_on_fail:
-                db_api.service_status_set(
-                    flow.spec.instance_id,
-                    instance_status.ServiceStatuses.
-                    FAILED_TIMEOUT_GUESTAGENT)
+                with db.transaction() as tx:
+                    heartbeats.set_service_status(
+                        tx, flow.spec.instance_id,
+                        instance_status.ServiceStatuses.
+                        FAILED_TIMEOUT_GUESTAGENT)
             raise exceptions.GuestTimeout(
                 f'The guest did not report healthy within '
                 f'{flow.timeout} seconds.')

@@ -1,5 +1,5 @@
-"""The create flow's security group step, with a recording driver (no
-database, no broker: their calls are stubbed)."""
+"""The create flow's security group step, with a recording driver (an
+empty database, no broker: the guest's calls are stubbed)."""
 
 import pytest
 
@@ -84,12 +84,8 @@ class Waiters:
 
 
 @pytest.fixture(autouse=True)
-def no_database_or_broker(monkeypatch):
+def no_broker(monkeypatch, database):
     monkeypatch.setattr(workflows.guest_rpcapi, 'API', Guest)
-    monkeypatch.setattr(workflows.db_api, 'instance_update',
-                        lambda *args, **kwargs: None)
-    monkeypatch.setattr(workflows.db_api, 'instance_overrides',
-                        lambda instance_id: {})
 
 
 def run(driver):

@@ -37,8 +37,10 @@ def configuration_detail(group, values, instance_count):
     }
 
 
-def attached_instances(rows):
-    return [{'id': row.id, 'name': row.name} for row in rows]
+def attached_instances(found):
+    """The instances a group is attached to, from (id, name) pairs."""
+    return [{'id': instance_id, 'name': name}
+            for instance_id, name in found]
 
 
 def _bounds(parameter, min_key, max_key):

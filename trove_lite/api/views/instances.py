@@ -1,8 +1,9 @@
 """JSON shapes of instances (Trove's InstanceView / InstanceDetailView)."""
 
+from oslo_utils import timeutils
+
 from trove_lite.api.views import common
 from trove_lite.conf import CONF
-from trove_lite.db import models
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import status as instance_status
 
@@ -20,7 +21,7 @@ def _statuses(record, now):
 def instance(record, detail=False, now=None):
     """One instance as seen at ``now`` (the heartbeat expiry rule);
     ``detail`` adds the keys of the detail view."""
-    now = now or models.utcnow()
+    now = now or timeutils.utcnow()
     status, operating_status = _statuses(record, now)
     view = {
         'id': record.id,

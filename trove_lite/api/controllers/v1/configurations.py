@@ -13,7 +13,6 @@ from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
 from trove_lite.configuration import groups
-from trove_lite.db import api as db_api
 
 
 def _values(configuration, required):
@@ -63,9 +62,8 @@ class ConfigurationsController(rest.RestController):
         context = base.context()
         policy.authorize(context, 'configuration:index')
         limit = base.page_limit(CONF.configurations_page_size)
-        found, more = db_api.configuration_list(
-            None if context.is_admin else context.project_id, limit,
-            pecan.request.GET.get('marker'))
+        found, more = groups.list_page(context, limit,
+                                       pecan.request.GET.get('marker'))
         result = {'configurations': [views.configuration(group)
                                      for group in found]}
         if more:
@@ -79,22 +77,19 @@ class ConfigurationsController(rest.RestController):
         if remainder:
             raise exceptions.NotFound(uuid='/'.join(remainder))
         group = self._group(group_id, 'configuration:show')
-        context = base.context()
         return {'configuration': views.configuration_detail(
-            group, db_api.configuration_values(group.id),
-            db_api.configuration_instance_count(
-                group.id, None if context.is_admin else group.tenant_id))}
+            group, groups.values_of(group),
+            groups.instance_count(base.context(), group))}
 
     def _instances(self, group_id):
         group = self._group(group_id, 'configuration:instances')
-        context = base.context()
         limit = base.page_limit(CONF.instances_page_size)
-        rows, more = db_api.configuration_instances(
-            group.id, None if context.is_admin else group.tenant_id, limit,
-            pecan.request.GET.get('marker'))
-        result = {'instances': views.attached_instances(rows)}
+        found, more = groups.instances_page(
+            base.context(), group, limit, pecan.request.GET.get('marker'))
+        result = {'instances': views.attached_instances(found)}
         if more:
-            result['links'] = common_views.next_page_links(rows[-1].id)
+            instance_id, _name = found[-1]
+            result['links'] = common_views.next_page_links(instance_id)
         return result
 
     @pecan.expose('json')
@@ -106,7 +101,7 @@ class ConfigurationsController(rest.RestController):
         group = groups.create(context, name, description, values,
                               datastore)
         return {'configuration': views.configuration_detail(
-            group, db_api.configuration_values(group.id), 0)}
+            group, groups.values_of(group), 0)}
 
     @pecan.expose('json')
     def put(self, group_id):

@@ -7,9 +7,9 @@ from pecan import rest
 from trove_lite.api.controllers import base
 from trove_lite.api.controllers.v1 import parameters
 from trove_lite.api.views import catalogue as views
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import policy
-from trove_lite.db import api as db_api
 
 # The rule of GET /datastores/{ds}[/versions[/{version}]], by the number
 # of path segments after the datastore.
@@ -22,7 +22,7 @@ def _is_admin():
 
 
 def _versions(datastore):
-    return db_api.version_list(datastore.id, active_only=not _is_admin())
+    return catalogue_api.versions(datastore.id, active_only=not _is_admin())
 
 
 class DatastoresController(rest.RestController):
@@ -35,26 +35,26 @@ class DatastoresController(rest.RestController):
         policy.authorize(base.context(), 'datastore:index')
         return {'datastores': [
             views.datastore(row, _versions(row), _is_admin())
-            for row in db_api.datastore_list()]}
+            for row in catalogue_api.datastores()]}
 
     @pecan.expose('json')
     def get_one(self, datastore_ref, *remainder):
-        catalogue = parameters.route((datastore_ref, *remainder))
-        if catalogue is not None:
-            return catalogue
+        found = parameters.route((datastore_ref, *remainder))
+        if found is not None:
+            return found
         if datastore_ref == 'versions' and len(remainder) == 1:
             policy.authorize(base.context(), 'datastore:version_show_by_uuid')
-            row = db_api.version_get(remainder[0])
+            row = catalogue_api.get_version(remainder[0])
             return {'version': views.version(row, _is_admin())}
         if remainder and (remainder[0] != 'versions' or len(remainder) > 2):
             raise exceptions.NotFound(uuid='/'.join(remainder))
         policy.authorize(base.context(), _RULES[len(remainder)])
-        datastore = db_api.datastore_find(datastore_ref)
+        datastore = catalogue_api.find_datastore(datastore_ref)
         if not remainder:
             return {'datastore': views.datastore(
                 datastore, _versions(datastore), _is_admin())}
         if len(remainder) == 1:
             return {'versions': [views.version(row, _is_admin())
                                  for row in _versions(datastore)]}
-        row = db_api.version_find(datastore, remainder[1])
+        row = catalogue_api.find_version(datastore, remainder[1])
         return {'version': views.version(row, _is_admin())}

@@ -3,6 +3,7 @@ group), delete; the instance's databases, users, root, actions and
 configuration are sub-resources."""
 
 import pecan
+from oslo_utils import timeutils
 from pecan import rest
 
 from trove_lite.api import validation
@@ -17,8 +18,6 @@ from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
-from trove_lite.db import api as db_api
-from trove_lite.db import models
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import configuration as instance_configuration
 
@@ -146,9 +145,9 @@ class InstancesController(rest.RestController):
     def _list(self, detail):
         context = base.context()
         limit = base.page_limit(CONF.instances_page_size)
-        records, more = db_api.instance_list(
-            context.project_id, limit, pecan.request.GET.get('marker'))
-        now = models.utcnow()
+        records, more = instance_api.list_page(
+            context, limit, pecan.request.GET.get('marker'))
+        now = timeutils.utcnow()
         result = {'instances': [self._view(record, detail, context.is_admin,
                                            now)
                                 for record in sorted(
@@ -209,7 +208,7 @@ class InstancesController(rest.RestController):
         elif change is not None:
             instance_configuration.attach(context, record, change)
         if name is not None:
-            db_api.instance_update(record.id, name=name)
+            instance_api.rename(context, record, name)
         return base.empty_response(202)
 
     @pecan.expose('json')

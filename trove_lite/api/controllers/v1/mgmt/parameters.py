@@ -10,9 +10,9 @@ from pecan import rest
 from trove_lite.api import validation
 from trove_lite.api.controllers import base
 from trove_lite.api.views import configurations as views
+from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
-from trove_lite.configuration import parameters as catalogue
-from trove_lite.db import api as db_api
+from trove_lite.configuration import parameters as config_parameters
 
 BODY_KEY = 'configuration-parameter'
 
@@ -44,9 +44,10 @@ def parse_parameter(body, name=None):
         validation.fail(f"{BODY_KEY}['restart_required']",
                         f'{restart_required!r} is not one of [0, 1]')
     data_type = value['data_type']
-    if data_type not in catalogue.TYPES:
+    if data_type not in config_parameters.TYPES:
         validation.fail(f"{BODY_KEY}['data_type']",
-                        f'{data_type!r} is not one of {catalogue.TYPES}')
+                        f'{data_type!r} is not one of '
+                        f'{config_parameters.TYPES}')
     bounds = {}
     for key in ('min_size', 'max_size'):
         if value.get(key) is not None:
@@ -59,10 +60,10 @@ def parse_parameter(body, name=None):
         raise exceptions.BadRequest(
             'max_size must be greater than or equal to min_size.')
     try:
-        return catalogue.Parameter(
+        return config_parameters.Parameter(
             name=name or value['name'], data_type=data_type,
             restart_required=bool(restart_required), **bounds)
-    except catalogue.CatalogueError as error:
+    except config_parameters.CatalogueError as error:
         validation.fail(BODY_KEY, str(error))
 
 
@@ -75,51 +76,47 @@ class MgmtDatastoresController(rest.RestController):
         if len(path) != 3 + with_name or path[0] != 'versions' or \
                 path[2] != 'parameters':
             raise exceptions.NotFound(uuid='/'.join(path))
-        return db_api.version_get(path[1])
+        return catalogue_api.get_version(path[1])
 
     @pecan.expose('json')
     def get_one(self, *path):
         version = self._version(path, with_name=len(path) == 4)
         if len(path) == 3:
             return {'configuration-parameters': [
-                views.mgmt_parameter(catalogue.Parameter.from_row(row),
-                                     version.id)
-                for row in db_api.parameter_list(version.id)]}
-        row = db_api.parameter_get(version.id, path[3])
-        if row is None:
+                views.mgmt_parameter(parameter, version.id)
+                for parameter in catalogue_api.parameters(version.id)]}
+        parameter = catalogue_api.get_parameter(version.id, path[3])
+        if parameter is None:
             raise exceptions.NotFound(uuid=path[3])
-        return views.mgmt_parameter(catalogue.Parameter.from_row(row),
-                                    version.id)
+        return views.mgmt_parameter(parameter, version.id)
 
     @pecan.expose('json')
     def post(self, *path):
         version = self._version(path, with_name=False)
         parameter = parse_parameter(base.optional_json_body())
-        db_api.parameter_create(version.id, parameter.row_values())
+        catalogue_api.add_parameter(version.id, parameter)
         return views.mgmt_parameter(parameter, version.id)
 
     @pecan.expose('json')
     def put(self, *path):
         version = self._version(path, with_name=True)
-        existing = db_api.parameter_get(version.id, path[3])
+        existing = catalogue_api.get_parameter(version.id, path[3])
         if existing is None:
             raise exceptions.NotFound(uuid=path[3])
         parameter = parse_parameter(base.optional_json_body(),
                                     name=existing.name)
         if parameter.data_type == existing.data_type == 'string':
             # The management API knows no allowed values: keep them.
-            kept = catalogue.Parameter.from_row(existing)
             parameter = dataclasses.replace(
-                parameter, allowed_values=kept.allowed_values,
-                multiple=kept.multiple)
-        db_api.parameter_update(version.id, existing.name,
-                                parameter.row_values())
+                parameter, allowed_values=existing.allowed_values,
+                multiple=existing.multiple)
+        catalogue_api.update_parameter(version.id, existing.name, parameter)
         return views.mgmt_parameter(parameter, version.id)
 
     @pecan.expose('json')
     def delete(self, *path):
         version = self._version(path, with_name=True)
-        if not db_api.parameter_delete(version.id, path[3]):
+        if not catalogue_api.delete_parameter(version.id, path[3]):
             raise exceptions.ConfigurationParameterNotInDatabase(
                 name=path[3])
         return base.empty_response(204)

@@ -1,0 +1,2 @@
+"""The catalogue: datastores, their versions and their configuration
+parameters, and flavors."""

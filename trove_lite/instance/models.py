@@ -1,0 +1,56 @@
+"""The instance as every service sees it: one record from one query, with
+its task and the guest's status as members of instance.status."""
+
+import dataclasses
+import datetime
+
+from trove_lite.instance.status import InstanceTasks
+from trove_lite.instance.status import ServiceStatuses
+
+
+@dataclasses.dataclass
+class Instance:
+    """One instance with everything its views, workflows and
+    notifications need. The repository fills the fields up to
+    ``encrypted_rpc_messaging`` from the columns of the same names, in
+    this order."""
+
+    id: str
+    name: str
+    tenant_id: str
+    created: datetime.datetime
+    updated: datetime.datetime
+    flavor_id: str
+    volume_size: int | None
+    region_id: str | None
+    task_id: int
+    task_start_time: datetime.datetime | None
+    server_status: str | None
+    addresses: list | None
+    compute_instance_id: str | None
+    volume_id: str | None
+    datastore_version_id: str
+    service_status_id: int | None
+    service_status_updated: datetime.datetime | None
+    configuration_id: str | None
+    configuration_name: str | None
+    # Whether the instance has a key (its guest's messages are sealed).
+    encrypted_rpc_messaging: bool
+    datastore_name: str | None = None
+    datastore_version_name: str | None = None
+    datastore_version_number: str | None = None
+    datastore_manager: str | None = None
+    # The latest fault, of an instance in an error task.
+    fault_message: str | None = None
+    fault_details: str | None = None
+    fault_created: datetime.datetime | None = None
+
+    @property
+    def task(self):
+        return InstanceTasks.from_code(self.task_id)
+
+    @property
+    def service_status(self):
+        if self.service_status_id is None:
+            return ServiceStatuses.UNKNOWN
+        return ServiceStatuses.from_code(self.service_status_id)
