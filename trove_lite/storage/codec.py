@@ -44,6 +44,9 @@ COMPRESSIONS = {'none': 0, 'gzip': 1, 'zstd': 2}
 PROTECTION_DIGEST, PROTECTION_AES_GCM = 0, 1
 TAG_SIZE = 16
 MIN_KEY_LENGTH = 32
+# A reader holds one frame in memory: a hostile header must not make it
+# buffer gigabytes (backup_chunk_size has the same maximum).
+MAX_FRAME_SIZE = 16 * 2 ** 20
 _HEADER = struct.Struct('>4sBBBBI8s32s')
 HEADER_SIZE = _HEADER.size
 # The most a decompressor hands on at once: a small compressed frame can
@@ -197,11 +200,12 @@ class Codec:
          salt) = _HEADER.unpack(header)
         if (version != VERSION or compression not in COMPRESSIONS.values()
                 or protection not in (PROTECTION_DIGEST, PROTECTION_AES_GCM)
-                or not frame_size):
+                or not 0 < frame_size <= MAX_FRAME_SIZE):
             raise exceptions.StorageIntegrityError(
                 location=location,
                 reason=f'unknown format (version {version}, compression '
-                       f'{compression}, protection {protection})')
+                       f'{compression}, protection {protection}, frame '
+                       f'size {frame_size})')
         if protection == PROTECTION_AES_GCM:
             if not self.key:
                 raise exceptions.StorageKeyError(

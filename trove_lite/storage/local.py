@@ -20,6 +20,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 import struct
 import uuid
 
@@ -31,7 +32,8 @@ _FOOTER = struct.Struct('>Q8s')
 _MAGIC = b'TLLOCAL1'
 _MAX_FOOTER_DOCUMENT = 2 ** 20
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: a FIFO planted as an object must not hang the open.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 
 class LocalStorage(base.Storage):
@@ -72,12 +74,12 @@ class LocalStorage(base.Storage):
         return fd
 
     def _open_object(self, location):
-        """(fd of the object's file, its directory parts, its leaf)."""
+        """An fd of the object's file; only a regular file is one."""
         dirs, leaf = self._path(location)
         try:
             dir_fd = self._open_dirs(dirs)
             try:
-                return os.open(leaf, _FILE_FLAGS, dir_fd=dir_fd)
+                fd = os.open(leaf, _FILE_FLAGS, dir_fd=dir_fd)
             finally:
                 os.close(dir_fd)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -87,6 +89,11 @@ class LocalStorage(base.Storage):
                 raise exceptions.StorageAccessDenied(location=location) from e
             raise exceptions.StorageError(
                 reason=f'cannot open {location}: {e.strerror}') from e
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise exceptions.StorageAccessDenied(location=location)
+        os.set_blocking(fd, True)
+        return fd
 
     def _save(self, container, name, chunks, metadata):
         location = self._location(container, name)

@@ -26,6 +26,7 @@ import uuid
 
 import requests
 import swiftclient
+from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from oslo_log import log as logging
@@ -82,7 +83,8 @@ def _failure(error, what):
 
 
 _SWIFT_ERRORS = (swift_exceptions.ClientException,
-                 requests.RequestException, OSError)
+                 ks_exceptions.ClientException, requests.RequestException,
+                 OSError)
 
 
 def _not_found(error):
@@ -134,7 +136,7 @@ class SwiftStorage(base.Storage):
         if not self.connection.url:
             try:
                 self.connection.get_auth()
-            except Exception as e:  # keystoneauth's errors too
+            except _SWIFT_ERRORS as e:
                 raise _failure(e, 'authenticating to Swift') from e
         return self.connection.url.rstrip('/')
 
@@ -306,13 +308,16 @@ class SwiftStorage(base.Storage):
         own = f'/{container}{base.SEGMENTS_SUFFIX}/{obj}/{_UPLOAD}'
         if not isinstance(parts, list) or not all(
                 isinstance(part, dict)
-                and str(part.get('name', '')).startswith(own)
-                for part in parts):
+                and isinstance(part.get('name'), str)
+                and isinstance(part.get('hash'), str)
+                and isinstance(part.get('bytes'), int) for part in parts):
+            raise damaged('its manifest is not a list of segments')
+        if not all(part['name'].startswith(own) for part in parts):
             raise damaged('its manifest names segments of another object')
-        hashes = ''.join(str(part.get('hash')) for part in parts)
+        hashes = ''.join(part['hash'] for part in parts)
         if hashlib.md5(hashes.encode(), usedforsecurity=False
                        ).hexdigest() != info.checksum or \
-                sum(part.get('bytes', 0) for part in parts) != info.size:
+                sum(part['bytes'] for part in parts) != info.size:
             raise damaged('its manifest does not match its ETag and size')
         return parts
 

@@ -196,3 +196,11 @@ def test_gzip_stream_cut_before_its_end_is_detected():
     sealer = codec._Sealer(header, codec.PROTECTION_DIGEST, None, bytes(32))
     with pytest.raises(exceptions.StorageIntegrityError, match='cut short'):
         decode(header + sealer.seal(0, True, cut), key=None)
+
+
+def test_huge_frame_size_in_a_header_is_refused():
+    # A reader buffers one frame: a forged header must not make it 4 GiB.
+    encoded = bytearray(encode(b'abc', key=None))
+    encoded[8:12] = (2 ** 32 - 1).to_bytes(4, 'big')
+    with pytest.raises(exceptions.StorageIntegrityError, match='frame size'):
+        decode(bytes(encoded), key=None)

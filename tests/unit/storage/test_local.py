@@ -257,3 +257,11 @@ def test_reader_reads_in_pieces(store):
     pieces = [reader.read(1000) for _ in range(30)]
     assert b''.join(pieces) == data
     assert reader.read(10) == b''
+
+
+def test_planted_fifo_is_refused_without_hanging(store, root):
+    store.save('c', 'x', [b'x'])
+    os.mkfifo(root / 'project-a' / 'c' / 'o')
+    with pytest.raises(exceptions.StorageAccessDenied):
+        store.load(store.location('c', 'o'))
+    assert [info.name for info in store.list('c')] == ['x']

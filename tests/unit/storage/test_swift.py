@@ -145,6 +145,20 @@ def test_manifest_naming_segments_of_another_object_is_refused(
         store.load(store.location('c', 'o'))
 
 
+@pytest.mark.parametrize('manifest', [
+    {'not': 'a list'}, [{'name': 1}],
+    [{'name': '/c_segments/project-a/o/.upload-1/0', 'hash': 'x',
+      'bytes': '1'}],
+])
+def test_malformed_manifest_is_refused(store, connection, manifest):
+    connection.head_object.return_value = {
+        'etag': 'x', 'content-length': '1', 'x-static-large-object': 'True'}
+    connection.get_object.return_value = ({}, json.dumps(manifest))
+    with pytest.raises(exceptions.StorageIntegrityError,
+                       match='not a list of segments'):
+        store.load(store.location('c', 'o'))
+
+
 def test_replaced_segment_is_refused(store, connection):
     part = {'name': '/c_segments/project-a/o/.upload-1/00000000',
             'hash': md5(b'x'), 'bytes': 1}
@@ -206,3 +220,14 @@ def test_storage_package_imports_nothing_of_the_control_plane():
             ' "trove_lite.api", "trove_lite.taskmanager"))];'
             'assert not bad, bad')
     subprocess.run([sys.executable, '-c', code], check=True)
+
+
+def test_keystone_unreachable_is_unavailable(conf):
+    conf.config(storage_strategy='swift')
+    conf.config(auth_strategy='keystone', auth_url='http://127.0.0.1:9/v3',
+                username='u', password='p', project_name='p', timeout=2,
+                group='swift')
+    store = swift.SwiftStorage('project-a', CONF)
+    with pytest.raises(exceptions.StorageUnavailable,
+                       match='authenticating to Swift'):
+        store.location('c', 'o')
