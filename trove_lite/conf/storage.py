@@ -16,7 +16,7 @@ storage_opts = [
                help='Where backups are stored (Trove\'s option; Trove\'s '
                     'default is swift).'),
     cfg.StrOpt('storage_local_path',
-               sample_default='$[local_compute]/state_path/storage',
+               sample_default='<[local_compute] state_path>/storage',
                help='Root of the local storage; each project gets a '
                     'directory under it. Unset: the "storage" directory '
                     'of [local_compute] state_path.'),
