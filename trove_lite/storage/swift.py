@@ -25,15 +25,13 @@ import json
 import uuid
 
 import requests
-import swiftclient
 from keystoneauth1 import exceptions as ks_exceptions
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 from oslo_log import log as logging
 from swiftclient import exceptions as swift_exceptions
 
 from trove_lite.common import exceptions
 from trove_lite.storage import base
+from trove_lite.storage import swift_connection
 
 LOG = logging.getLogger(__name__)
 
@@ -41,35 +39,6 @@ LOG = logging.getLogger(__name__)
 MAX_SEGMENTS = 1000
 _META = 'x-object-meta-'
 _UPLOAD = '.upload-'
-
-
-def connect(conf, session=None):
-    """A swiftclient Connection from the configuration, or with the
-    keystoneauth ``session`` given (a user's token, say)."""
-    options = dict(retries=conf.swift.retries, timeout=conf.swift.timeout,
-                   insecure=conf.swift_api_insecure)
-    os_options = {'object_storage_url': conf.swift_url,
-                  'service_type': conf.swift_service_type,
-                  'endpoint_type': conf.swift_endpoint_type,
-                  'region_name': conf.swift.region_name}
-    if session is None and conf.swift.auth_strategy == 'tempauth':
-        return swiftclient.Connection(
-            authurl=conf.swift.auth_url, user=conf.swift.username,
-            key=conf.swift.password, auth_version='1', os_options=os_options,
-            **options)
-    if session is None:
-        auth = v3.Password(
-            auth_url=conf.swift.auth_url, username=conf.swift.username,
-            password=conf.swift.password,
-            user_domain_name=conf.swift.user_domain_name,
-            project_id=conf.swift.project_id or None,
-            project_name=(None if conf.swift.project_id
-                          else conf.swift.project_name),
-            project_domain_name=conf.swift.project_domain_name)
-        session = ks_session.Session(auth=auth,
-                                     verify=not conf.swift_api_insecure)
-    return swiftclient.Connection(session=session, os_options=os_options,
-                                  **options)
 
 
 def _failure(error, what):
@@ -130,7 +99,7 @@ class SwiftStorage(base.Storage):
     def __init__(self, project_id, conf, session=None):
         super().__init__(project_id, conf)
         self.segment_size = conf.backup_segment_max_size
-        self.connection = connect(conf, session)
+        self.connection = swift_connection.connect(conf, session)
 
     def _storage_url(self):
         if not self.connection.url:
@@ -155,6 +124,7 @@ class SwiftStorage(base.Storage):
         segments_container = container + base.SEGMENTS_SUFFIX
         upload = f'{obj}/{_UPLOAD}{uuid.uuid4().hex}/'
         written = []
+        manifest_written = False
         try:
             for each in (container, segments_container):
                 self.connection.put_container(each)
@@ -162,24 +132,35 @@ class SwiftStorage(base.Storage):
                                           chunks, written, location)
             headers = {_META + key.replace('_', '-'): value
                        for key, value in metadata.items()}
+            manifest_written = True
             checksum, size = self._put_manifest(container, obj, segments,
                                                 headers)
             self._check_saved(container, obj, checksum, size, location)
         except BaseException as e:
-            left = self._remove(segments_container, written)
+            left = self._remove(container, [obj] if manifest_written else [])
+            left += self._remove(segments_container, written)
             error = _failure(e, f'saving {location}') \
                 if isinstance(e, _SWIFT_ERRORS) else e
             if left and isinstance(error, exceptions.StorageError):
-                error.msg += (f'; {left} segments could not be removed '
+                error.msg += (f'; {left} objects could not be removed '
                               f'(delete {location} when Swift is back)')
             if error is e:
                 raise
             raise error from e
-        # What an earlier object of this name or a failed save left.
-        self._remove(segments_container, [
-            segment for segment in self._uploads(segments_container, obj)
-            if not segment.startswith(upload)])
+        self._remove_old_uploads(segments_container, obj, upload)
         return location, size, checksum
+
+    def _remove_old_uploads(self, segments_container, obj, upload):
+        """Remove the segments of an object this save replaced, and of
+        failed saves of the same name; the save stands if this fails."""
+        try:
+            old = [segment for segment in
+                   self._uploads(segments_container, obj)
+                   if not segment.startswith(upload)]
+        except _SWIFT_ERRORS as e:
+            LOG.warning('Could not list old segments of %s: %s', obj, e)
+            return
+        self._remove(segments_container, old)
 
     def _put_segments(self, segments_container, upload, chunks, written,
                       location):
@@ -241,17 +222,17 @@ class SwiftStorage(base.Storage):
         return [item['name'] for item in listing]
 
     def _remove(self, container, names):
-        """Delete objects, best effort; return how many are left."""
-        left = 0
-        for name in names:
+        """Delete objects, best effort; return how many are left. Gives up
+        at the first failure: Swift is down or refuses."""
+        for done, name in enumerate(names):
             try:
                 self.connection.delete_object(container, name)
             except _SWIFT_ERRORS as e:
                 if not _not_found(e):
                     LOG.warning('Could not delete %s/%s: %s', container,
                                 name, e)
-                    left += 1
-        return left
+                    return len(names) - done
+        return 0
 
     def _head(self, location):
         container, obj, name = self._parse(location)

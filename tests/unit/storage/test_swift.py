@@ -109,7 +109,7 @@ def test_segments_left_behind_are_named_in_the_error(store, connection):
     connection.put_object.side_effect = failing
     connection.delete_object.side_effect = ConnectionRefusedError('down')
     with pytest.raises(exceptions.StorageUnavailable,
-                       match='refused; 2 segments could not be removed '
+                       match='refused; 2 objects could not be removed '
                              r'\(delete .*/c/project-a/o when Swift'):
         store.save('c', 'o', [b'x' * 35], encode=False)
 
@@ -231,3 +231,12 @@ def test_keystone_unreachable_is_unavailable(conf):
     with pytest.raises(exceptions.StorageUnavailable,
                        match='authenticating to Swift'):
         store.location('c', 'o')
+
+
+def test_object_failing_its_final_check_is_removed_whole(store, connection):
+    connection.head_object.return_value = {'etag': '"0"',
+                                           'content-length': '25'}
+    with pytest.raises(exceptions.StorageIntegrityError,
+                       match='Swift reports ETag 0'):
+        store.save('c', 'o', [b'x' * 25], encode=False)
+    assert deleted(connection) == ['project-a/o', *segment_puts(connection)]
