@@ -1,5 +1,6 @@
 """Fixtures of the functional tests: one real stack per test session, and
-a real Keystone with a second stack behind it when a test needs them."""
+a real Keystone with a second stack behind it, and a real Swift, when a
+test needs them."""
 
 import dataclasses
 import os
@@ -9,6 +10,7 @@ import pytest
 
 from tests.functional import keystone as keystone_module
 from tests.functional import stack as stack_module
+from tests.functional import swift_server as swift_server_module
 
 
 @pytest.fixture(scope='session')
@@ -100,3 +102,14 @@ def caller(keystone, keystone_stack):
                 user, account.password, project), keystone_stack)
         return known[user]
     return make
+
+
+@pytest.fixture(scope='session')
+def swift_server():
+    """The real Swift of tools/swift.sh (installed on first use)."""
+    server = swift_server_module.SwiftServer().start()
+    print(f'\nSwift started in {server.startup_seconds:.1f} s')
+    try:
+        yield server
+    finally:
+        server.stop()

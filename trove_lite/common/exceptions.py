@@ -294,3 +294,39 @@ class DatastoreOperationError(TroveLiteError):
     code = 500
     fault_name = 'serverError'
     message = 'Datastore operation failed: %(reason)s'
+
+
+# Errors of the backup storage (trove_lite.storage).
+
+class StorageError(TroveLiteError):
+    """The backup storage failed; ``reason`` says how."""
+
+    code = 500
+    fault_name = 'serverError'
+    message = 'Backup storage error: %(reason)s'
+
+
+class StorageUnavailable(StorageError):
+    code = 503
+    fault_name = 'serviceUnavailable'
+    message = 'Backup storage is unavailable: %(reason)s'
+
+
+class StorageIntegrityError(StorageError):
+    message = 'Stored object %(location)s is damaged: %(reason)s'
+
+
+class StorageKeyError(StorageError):
+    message = 'Stored object %(location)s cannot be decrypted: %(reason)s'
+
+
+class StorageInvalidName(BadRequest):
+    message = 'Invalid storage %(kind)s name %(name)r: %(reason)s'
+
+
+class StorageAccessDenied(Forbidden):
+    message = 'Location %(location)s is outside this project\'s storage.'
+
+
+class StorageObjectNotFound(NotFound):
+    message = 'Object %(location)s cannot be found in backup storage.'

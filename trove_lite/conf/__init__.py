@@ -15,9 +15,10 @@ from trove_lite.conf import default
 from trove_lite.conf import guestagent
 from trove_lite.conf import quota
 from trove_lite.conf import service_credentials
+from trove_lite.conf import storage
 
 CONF = cfg.CONF
 
 for _module in (default, api, database, compute, datastores, guestagent,
-                quota, service_credentials):
+                quota, service_credentials, storage):
     _module.register_opts(CONF)

@@ -8,9 +8,10 @@ from trove_lite.conf import default
 from trove_lite.conf import guestagent
 from trove_lite.conf import quota
 from trove_lite.conf import service_credentials
+from trove_lite.conf import storage
 
 _MODULES = (default, api, database, compute, datastores, guestagent, quota,
-            service_credentials)
+            service_credentials, storage)
 
 
 def list_opts():

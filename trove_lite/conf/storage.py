@@ -1,0 +1,101 @@
+"""Options of the backup storage (trove_lite.storage).
+
+Trove's names in [DEFAULT] where the meaning is Trove's; the credentials
+of the swift driver in [swift]. The guest agent reads these too: it writes
+backups itself.
+"""
+
+from oslo_config import cfg
+
+storage_opts = [
+    cfg.StrOpt('storage_strategy', default='local',
+               choices=[('local', 'a directory per project under '
+                                  'storage_local_path'),
+                        ('swift', 'OpenStack Swift (python-swiftclient), '
+                                  'large objects as segments')],
+               help='Where backups are stored (Trove\'s option; Trove\'s '
+                    'default is swift).'),
+    cfg.StrOpt('storage_local_path',
+               sample_default='<[local_compute] state_path>/storage',
+               help='Root of the local storage; each project gets a '
+                    'directory under it. Unset: the "storage" directory '
+                    'of [local_compute] state_path.'),
+    cfg.StrOpt('backup_swift_container', default='database_backups',
+               help='Swift container (local: directory) backups go to '
+                    'when a request names none.'),
+    cfg.IntOpt('backup_chunk_size', default=2 ** 16, min=4096,
+               max=16 * 2 ** 20,
+               help='Bytes read, written and encrypted at a time. Each '
+                    'encrypted chunk costs 16 bytes of tag.'),
+    cfg.IntOpt('backup_segment_max_size', default=2 * 2 ** 30, min=2 ** 16,
+               help='Largest Swift segment in bytes; bigger objects are '
+                    'stored as segments under a Static Large Object '
+                    'manifest.'),
+    cfg.StrOpt('backup_aes_cbc_key', default='', secret=True,
+               help='Key that encrypts stored backups (Trove\'s name; the '
+                    'cipher is AES-256-GCM in authenticated chunks, not '
+                    'CBC). At least 32 characters of random text, e.g. '
+                    '"openssl rand -base64 32". Empty: not encrypted. '
+                    'Backups made with another key cannot be read.'),
+    cfg.StrOpt('backup_compression', default='zstd',
+               choices=[('zstd', 'Zstandard level 3: fast, the default'),
+                        ('gzip', 'gzip level 6'),
+                        ('none', 'stored as given')],
+               help='Compression applied to backups before encryption. '
+                    'Each stored object records its own, so changing this '
+                    'does not affect reading older ones.'),
+    cfg.URIOpt('swift_url',
+               help='Swift storage URL (ending in AUTH_<project>) used '
+                    'instead of the one in the Keystone catalog.'),
+    cfg.StrOpt('swift_service_type', default='object-store',
+               help='Service type of Swift in the Keystone catalog.'),
+    cfg.StrOpt('swift_endpoint_type', default='publicURL',
+               help='Endpoint interface of Swift in the Keystone catalog.'),
+    cfg.BoolOpt('swift_api_insecure', default=False,
+                help='Do not verify Swift\'s (and Keystone\'s) TLS '
+                     'certificate.'),
+]
+
+swift_group = cfg.OptGroup(
+    'swift', title='Swift credentials',
+    help='The account the swift storage driver writes to. Objects of each '
+         'project are kept under the project\'s own name prefix.')
+
+swift_opts = [
+    cfg.StrOpt('auth_strategy', default='keystone',
+               choices=[('keystone', 'Keystone v3 password (keystoneauth1 '
+                                     'session)'),
+                        ('tempauth', 'Swift v1 auth (tempauth), as in '
+                                     'test deployments')],
+               help='How the driver authenticates.'),
+    cfg.URIOpt('auth_url',
+               help='Keystone URL, or the tempauth URL (.../auth/v1.0).'),
+    cfg.StrOpt('username', default='',
+               help='User name (tempauth: "account:user").'),
+    cfg.StrOpt('password', default='', secret=True,
+               help='Password (tempauth: the key).'),
+    cfg.StrOpt('project_name', default='', help='Keystone project name.'),
+    cfg.StrOpt('project_id', default='',
+               help='Keystone project ID (wins over project_name).'),
+    cfg.StrOpt('user_domain_name', default='Default',
+               help='Keystone domain of the user.'),
+    cfg.StrOpt('project_domain_name', default='Default',
+               help='Keystone domain of the project.'),
+    cfg.StrOpt('region_name', help='Region whose Swift endpoint is used.'),
+    cfg.FloatOpt('timeout', default=60.0, min=1,
+                 help='Seconds a Swift request may stay silent before it '
+                      'fails.'),
+    cfg.IntOpt('retries', default=3, min=0,
+               help='Times a failed request that can be repeated (not a '
+                    'streamed upload) is retried.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(storage_opts)
+    conf.register_group(swift_group)
+    conf.register_opts(swift_opts, group=swift_group)
+
+
+def list_opts():
+    return [('DEFAULT', storage_opts), (swift_group, swift_opts)]
