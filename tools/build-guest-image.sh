@@ -3,20 +3,24 @@
 # or the qemu compute driver), made from Debian's packages only, with the
 # guest agent installed from a wheel of this checkout.
 #
-#   tools/build-guest-image.sh [--output PATH]   build (or reuse) the image;
-#                                                 PATH gets a copy of it
-#   tools/build-guest-image.sh --print-path       print the image of this
-#                                                 checkout, exit 1 if it is
-#                                                 not built
+#   tools/build-guest-image.sh                  build the image, or find it
+#                                               in the cache
+#   tools/build-guest-image.sh --output PATH    and copy it to PATH
+#                              [--compress]     compressed (a third of the
+#                                               size, for uploading)
+#   tools/build-guest-image.sh --print-path     print the image of this
+#                                               checkout; exit 1 if it is
+#                                               not built
 #
 # Images are cached by content hash in $TROVE_LITE_IMAGE_CACHE (default
 # /var/cache/trove-lite/images), outside the checkout, so every checkout
 # and CI on this machine find them:
-#   base-<hash>/rootfs           Debian, the guest's packages and the
-#                                agent's dependencies (hash of the build
-#                                scripts and of their package lists)
-#   trove-lite-guest-<hash>.qcow2  the image (the base's hash plus
-#                                trove-lite's source: the wheel's files)
+#   base-<hash>/rootfs             Debian, the guest's packages and the
+#                                  agent's dependencies (hash of base.sh
+#                                  and the package lists)
+#   trove-lite-guest-<hash>.qcow2  the image (hash of the base's, this
+#                                  script, image.sh and trove-lite's
+#                                  source: the wheel's files)
 # A change to trove-lite rebuilds only the image from the cached base.
 # Entries unused for a week are removed. Needs root (debootstrap, chroot).
 set -euo pipefail
@@ -25,17 +29,21 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$ROOT/tools/lib/guest-image
 # shellcheck source=tools/lib/services.sh
 . "$ROOT/tools/lib/services.sh"
-# shellcheck source=tools/lib/guest-image/steps.sh
-. "$HERE/steps.sh"
+# shellcheck source=tools/lib/guest-image/base.sh
+. "$HERE/base.sh"
+# shellcheck source=tools/lib/guest-image/image.sh
+. "$HERE/image.sh"
 
 CACHE_DIR=${TROVE_LITE_IMAGE_CACHE:-/var/cache/trove-lite/images}
 OUTPUT=
+COMPRESS=false
 PRINT_PATH=false
 
 while [ $# -gt 0 ]; do
     case $1 in
         --output) OUTPUT=${2:?--output needs a path}; shift 2 ;;
         --output=*) OUTPUT=${1#--output=}; shift ;;
+        --compress) COMPRESS=true; shift ;;
         --print-path) PRINT_PATH=true; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
@@ -56,9 +64,9 @@ source_files() {
     done
 }
 
-BASE_KEY=$(cat "$0" "$HERE/steps.sh" "$HERE/packages.txt" \
-    "$HERE/requirements.txt" | sha256sum | cut -c1-16)
-IMAGE_KEY=$( (echo "$BASE_KEY"; cd "$ROOT" && source_files \
+BASE_KEY=$(cat "$HERE/base.sh" "$HERE/packages.txt" "$HERE/requirements.txt" \
+    | sha256sum | cut -c1-16)
+IMAGE_KEY=$( (echo "$BASE_KEY"; cat "$0" "$HERE/image.sh"; cd "$ROOT" && source_files \
     | while read -r file; do printf '%s ' "$file"; sha256sum <"$file"; done) \
     | sha256sum | cut -c1-16)
 BASE_DIR=$CACHE_DIR/base-$BASE_KEY
@@ -147,7 +155,11 @@ else
         -exec rm -rf {} +
 fi
 
-if [ -n "$OUTPUT" ]; then
+# The cache keeps images uncompressed: servers read them faster.
+if [ -n "$OUTPUT" ] && $COMPRESS; then
+    qemu-img convert -c -O qcow2 "$IMAGE" "$OUTPUT"
+    log "compressed to $OUTPUT ($(du -m "$OUTPUT" | cut -f1) MiB)"
+elif [ -n "$OUTPUT" ]; then
     cp --reflink=auto "$IMAGE" "$OUTPUT"
     log "copied to $OUTPUT"
 fi
