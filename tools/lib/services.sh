@@ -38,7 +38,9 @@ ensure_vm_packages() {
         || missing+=(genisoimage)
     command -v socat >/dev/null 2>&1 || missing+=(socat)
     if [ ${#missing[@]} -gt 0 ]; then
-        apt_install "${missing[@]}"
+        # Without qemu's recommends: its GUI and firmware for other
+        # machines.
+        apt_install --no-install-recommends "${missing[@]}"
     fi
 }
 
