@@ -5,6 +5,12 @@
 #
 #   tools/run-tests.sh                 every tox environment
 #   tools/run-tests.sh -e py3          one of them (arguments go to tox)
+#
+# With the functional tests it also installs qemu and builds the guest
+# image (tools/build-guest-image.sh: about 3 minutes the first time on a
+# machine, about 30 s after a change to trove-lite, nothing when it is
+# cached), so the VM test boots the image of this checkout.
+# TROVE_LITE_SKIP_GUEST_IMAGE=1 skips that; the VM test then skips.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,5 +36,13 @@ fi
 cd "$ROOT"
 if [ $# -eq 0 ]; then
     set -- -e pep8,py3,functional,docs,api-ref
+fi
+if [[ " $* " == *functional* ]] && [ "${TROVE_LITE_SKIP_GUEST_IMAGE:-}" != 1 ]; then
+    if is_root; then
+        ensure_vm_packages
+        "$ROOT/tools/build-guest-image.sh"
+    else
+        log "not root: the guest image is not built, the VM test skips"
+    fi
 fi
 exec "$TOOLS/bin/tox" "$@"

@@ -27,6 +27,23 @@ ensure_packages() {
     fi
 }
 
+# What the qemu compute driver runs: qemu, its disk tool, genisoimage
+# for NoCloud seeds (isoinfo reads them back), socat for the broker
+# forward.
+ensure_vm_packages() {
+    local missing=()
+    command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+    command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
+    { command -v genisoimage >/dev/null 2>&1 && command -v isoinfo >/dev/null 2>&1; } \
+        || missing+=(genisoimage)
+    command -v socat >/dev/null 2>&1 || missing+=(socat)
+    if [ ${#missing[@]} -gt 0 ]; then
+        # Without qemu's recommends: its GUI and firmware for other
+        # machines.
+        apt_install --no-install-recommends "${missing[@]}"
+    fi
+}
+
 rabbit_up() { timeout 15 rabbitmqctl -q status >/dev/null 2>&1; }
 
 ensure_rabbitmq() {

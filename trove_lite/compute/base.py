@@ -144,4 +144,7 @@ def load_driver(name):
     if name == 'nova':
         from trove_lite.compute.nova import driver
         return driver.NovaDriver()
+    if name == 'qemu':
+        from trove_lite.compute.qemu import driver
+        return driver.QemuDriver()
     raise ValueError(f'Unknown compute driver {name!r}')

@@ -100,14 +100,49 @@ nova_opts = [
 ]
 
 
+qemu_group = cfg.OptGroup(
+    'qemu_compute', title='qemu compute driver',
+    help='Servers are qemu virtual machines on this host, booted from the '
+         'guest image (tools/build-guest-image.sh) and configured by the '
+         'same cloud-init user data as Nova servers; volumes are qcow2 '
+         'files.')
+
+qemu_opts = [
+    cfg.StrOpt('state_path', default='/var/lib/trove-lite/qemu',
+               help='Directory holding the servers (disks, seeds, console '
+                    'logs) and the volumes.'),
+    cfg.StrOpt('images_path', default='/var/cache/trove-lite/images',
+               help='Directory of guest images: a datastore version\'s '
+                    'image is the name of a qcow2 file in it.'),
+    cfg.ListOpt('address_pools', default=['127.0.3.0/24'],
+                help='Loopback networks (CIDR) servers take addresses from; '
+                     'the datastore port of each server is forwarded from '
+                     'its own address. Never include 127.0.0.1.'),
+    cfg.StrOpt('accelerator', default='tcg',
+               choices=[('tcg', 'software emulation: works everywhere, '
+                                'slow'),
+                        ('kvm', 'hardware virtualisation (/dev/kvm)')],
+               help='How qemu runs the guests.'),
+    cfg.StrOpt('run_as_user', default='nobody',
+               help='User qemu runs as once it has opened its files, when '
+                    'the taskmanager runs as root.'),
+    cfg.StrOpt('qemu_path', default='qemu-system-x86_64',
+               help='The qemu system emulator.'),
+    cfg.StrOpt('qemu_img_path', default='qemu-img',
+               help='The qemu disk image tool.'),
+]
+
+
 def register_opts(conf):
     conf.register_group(local_group)
     conf.register_opts(local_opts, group=local_group)
     conf.register_opts(nova_trove_opts)
     conf.register_group(nova_group)
     conf.register_opts(nova_opts, group=nova_group)
+    conf.register_group(qemu_group)
+    conf.register_opts(qemu_opts, group=qemu_group)
 
 
 def list_opts():
     return [(local_group, local_opts), ('DEFAULT', nova_trove_opts),
-            (nova_group, nova_opts)]
+            (nova_group, nova_opts), (qemu_group, qemu_opts)]

@@ -74,7 +74,8 @@ catalogue_opts = [
                choices=[('local', 'sandbox directory and guest process on '
                                   'this machine'),
                         ('nova', 'OpenStack Nova servers and Cinder '
-                                 'volumes')],
+                                 'volumes'),
+                        ('qemu', 'qemu virtual machines on this host')],
                help='How instances get their server.'),
     cfg.StrOpt('host', sample_default='<hostname>',
                help='Name of this host in notifications and RPC servers.'),

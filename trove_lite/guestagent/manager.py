@@ -22,6 +22,7 @@ import oslo_messaging as messaging
 from trove_lite.common import exceptions
 from trove_lite.conductor import rpcapi as conductor_rpcapi
 from trove_lite.conf import CONF
+from trove_lite.guestagent import durable
 from trove_lite.guestagent import status as guest_status
 from trove_lite.guestagent import volume
 from trove_lite.instance.status import DATASTORE_RUNNING
@@ -96,8 +97,7 @@ class Manager:
                     context, self.instance_id, 'create', str(error),
                     traceback.format_exception(error))
                 return
-            with open(self.prepare_marker, 'w'):
-                pass
+            durable.write_private(self.prepare_marker, '')
             self.status.end_install()
             LOG.info('Prepare completed')
 

@@ -12,7 +12,6 @@ function record {
 function iniset { record iniset "$@"; }
 function echo_summary { record echo_summary "$@"; }
 function setup_develop { record setup_develop "$@"; }
-function pip_install { record pip_install "$@"; }
 function recreate_database { record recreate_database "$@"; }
 function create_service_user { record create_service_user "$@"; }
 function get_or_create_endpoint { record get_or_create_endpoint "$@"; echo endpoint-id; }
@@ -115,9 +114,3 @@ function curl {
     done
 }
 
-function pip { record pip "$@"; }
-
-function disk-image-create {
-    record disk-image-create "ELEMENTS_PATH=$ELEMENTS_PATH" \
-        "DIB_RELEASE=$DIB_RELEASE" "TROVE_LITE_WHEEL_DIR=$TROVE_LITE_WHEEL_DIR" "$@"
-}

@@ -271,14 +271,12 @@ def test_extra_registers_flavors_network_and_a_built_image_then_starts(
     assert written(calls, plugin.conf) == {
         'DEFAULT': {'management_networks': 'net-mgmt-id'}}
     image_dir = pathlib.Path(plugin.env['DEST']) / 'trove-lite-images'
-    wheels = image_dir / 'wheels'
-    assert named(calls, 'pip') == [
-        ['wheel', '--no-deps', '--wheel-dir', str(wheels), str(REPO)]]
-    assert named(calls, 'disk-image-create') == [[
-        f'ELEMENTS_PATH={DEVSTACK}/files/elements', 'DIB_RELEASE=noble',
-        f'TROVE_LITE_WHEEL_DIR={wheels}', '-a', 'amd64', '-t', 'qcow2',
-        '-o', str(image_dir / 'trove-lite-guest-mariadb-10.11'),
-        'ubuntu', 'vm', 'trove-lite-guest']]
+    image_file = image_dir / 'trove-lite-guest-mariadb-10.11.qcow2'
+    assert named(calls, 'sudo') == [
+        ['TROVE_LITE_IMAGE_CACHE=/var/cache/trove-lite/images',
+         str(REPO / 'tools' / 'build-guest-image.sh'), '--output',
+         str(image_file), '--compress'],
+        ['chown', 'stack', str(image_file)]]
     image_create = [call for call in named(calls, 'openstack')
                     if 'image' in call]
     assert image_create == [[
@@ -313,7 +311,7 @@ def test_extra_downloads_the_image_when_given_its_url(plugin):
     assert named(calls, 'curl') == [[
         '-sSfL', 'https://images.example/trove-lite-guest.qcow2', '-o',
         str(image_file)]]
-    assert not named(calls, 'disk-image-create')
+    assert not named(calls, 'sudo')
     assert ['datastore-version-update', 'mariadb', '10.11', 'mariadb',
             '--image', 'image-id-1'] in manage(calls)
 
@@ -322,7 +320,7 @@ def test_extra_without_any_image_registers_the_version_without_one(plugin):
     calls = plugin.run('stack', 'extra',
                        TROVE_LITE_BUILD_GUEST_IMAGE='False')
 
-    assert not named(calls, 'disk-image-create')
+    assert not named(calls, 'sudo')
     assert not [call for call in named(calls, 'openstack')
                 if 'image' in call]
     assert ['datastore-version-update', 'mariadb', '10.11',
@@ -370,7 +368,8 @@ def test_plugin_scripts_are_shellcheck_clean():
     assert shellcheck, f'shellcheck is missing: {SHELLCHECK_INSTALL}'
     scripts = [DEVSTACK / 'plugin.sh', DEVSTACK / 'settings',
                DEVSTACK / 'lib' / 'trove-lite', STUBS,
-               *sorted((DEVSTACK / 'files' / 'elements').glob('*/*.d/*'))]
+               REPO / 'tools' / 'build-guest-image.sh',
+               *sorted((REPO / 'tools' / 'lib' / 'guest-image').glob('*.sh'))]
 
     result = subprocess.run([shellcheck, '--external-sources', *scripts],
                             cwd=REPO, capture_output=True, text=True)

@@ -17,6 +17,7 @@ import pymysql
 
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+from trove_lite.guestagent import durable
 from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_config
@@ -100,6 +101,9 @@ class MariaDBServer:
             subprocess.run(['cp', '-a', '--reflink=auto',
                             f'{template_datadir}/.', self.datadir],
                            check=True, capture_output=True)
+            # On disk before the server runs from it: a VM that loses
+            # power minutes later must not find empty table definitions.
+            durable.sync_tree(self.datadir)
         self.write_options(memory_mb=memory_mb)
 
     def settings_inputs(self):
@@ -128,9 +132,10 @@ class MariaDBServer:
             except ValueError as error:
                 raise exceptions.DatastoreOperationError(
                     reason=str(error)) from None
-            _write_private(self.settings_file, json.dumps(
+            durable.write_private(self.settings_file, json.dumps(
                 {'memory_mb': memory_mb, 'overrides': overrides}))
-            _write_private(self.options_file, mysql_config.render(settings))
+            durable.write_private(self.options_file,
+                                  mysql_config.render(settings))
         return memory_mb, overrides
 
     def apply_memory(self, connection, memory_mb, overrides=None):
@@ -284,15 +289,9 @@ class MariaDBServer:
         cursor.execute(*sql.list_anonymous_accounts())
         for user, host in cursor.fetchall():
             cursor.execute(*sql.drop_user(user, host))
-        _write_private(self.admin_file,
+        durable.write_private(self.admin_file,
                        f'[client]\nuser={ADMIN_USER}\n'
                        f'password={admin_password}\n')
-
-
-def _write_private(path, text):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'w') as out:
-        out.write(text)
 
 
 class MySqlManager(manager.Manager):
