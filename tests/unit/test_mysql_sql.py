@@ -97,16 +97,33 @@ def test_run_dir_is_private_and_never_someone_elses(tmp_path):
     from trove_lite.common import exceptions
     from trove_lite.guestagent.datastore import mysql
     run_dir = tmp_path / 'run'
-    mysql._make_run_dir(str(run_dir))
+    mysql._make_private_dir(str(run_dir))
     assert run_dir.stat().st_mode & 0o777 == 0o700
     run_dir.chmod(0o755)
-    mysql._make_run_dir(str(run_dir))  # ours: made private again
+    mysql._make_private_dir(str(run_dir))  # ours: made private again
     assert run_dir.stat().st_mode & 0o777 == 0o700
     # One planted under /tmp is refused, not followed.
     planted = tmp_path / 'planted'
     planted.symlink_to(run_dir)
     with pytest.raises(exceptions.DatastoreOperationError):
-        mysql._make_run_dir(str(planted))
+        mysql._make_private_dir(str(planted))
     (tmp_path / 'file').write_text('')
     with pytest.raises(exceptions.DatastoreOperationError):
-        mysql._make_run_dir(str(tmp_path / 'file'))
+        mysql._make_private_dir(str(tmp_path / 'file'))
+
+
+def test_tenant_root_holds_nothing_that_reaches_past_its_data():
+    statements = sql.grant_tenant_root('root', '%')
+    # Earlier grants (all on *.*, before this release) are taken back.
+    assert statements[0][0].startswith('REVOKE ALL PRIVILEGES, GRANT OPTION')
+    text = ' '.join(statement for statement, _params in statements)
+    for privilege in ('FILE', 'SUPER', 'SHUTDOWN', 'PROCESS', 'RELOAD',
+                      'REPLICATION', 'CREATE USER', 'ALL PRIVILEGES ON',
+                      'BINLOG', 'CONNECTION ADMIN', 'SET USER'):
+        assert privilege not in text.replace('REVOKE ALL PRIVILEGES', '')
+    granted_on = [statement.split(' ON ')[1].split(' TO ')[0]
+                  for statement, _params in statements[1:]]
+    assert granted_on == ['*.*', '`%%`.*', '`mysql`.*']
+    assert statements[1][0].startswith('GRANT SHOW DATABASES ON *.*')
+    assert statements[3][0].startswith('GRANT SHOW VIEW ON `mysql`')
+    assert all(params == ('root', '%') for _statement, params in statements)
