@@ -4,7 +4,7 @@ they were meant."""
 
 import pytest
 
-from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.datastore import mysql_config
 
 
 def test_a_groups_values_win_over_base_and_flavor():
