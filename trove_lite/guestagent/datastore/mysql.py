@@ -17,10 +17,10 @@ import pymysql
 
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import durable
 from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
-from trove_lite.guestagent.datastore import mysql_config
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.instance.status import ServiceStatuses
 
