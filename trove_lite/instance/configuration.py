@@ -22,7 +22,6 @@ from trove_lite.common import notifications
 from trove_lite.datastore import mysql_config
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
@@ -77,7 +76,7 @@ def apply_change(context, record, old, new, parameters):
                      if old.get(name) != new.get(name))
     if not changed:
         return
-    guest = guest_rpcapi.API(record.id)
+    guest = instance_api.guest(record.id)
     try:
         guest.update_overrides(context, new)
     except _GUEST_FAILURES as error:

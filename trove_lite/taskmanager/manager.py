@@ -15,6 +15,7 @@ from trove_lite.db import retry
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import keys
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import restart_resize
@@ -216,7 +217,8 @@ class Manager:
 
     def _act(self, context, instance, task, action, work, refund, payload):
         try:
-            work(instance, guest_rpcapi.API(instance.id))
+            work(instance, guest_rpcapi.API(instance.id,
+                                            keys.key_of(instance.id)))
         except Exception as error:
             LOG.warning('%s of %s failed: %s', action, instance.id, error,
                         exc_info=not isinstance(

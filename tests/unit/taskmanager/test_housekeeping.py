@@ -46,7 +46,7 @@ class InventoryDriver(FakeDriver):
 
 
 class NoQueue:
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         pass
 
     def delete_queue(self):
