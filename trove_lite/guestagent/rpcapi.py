@@ -13,6 +13,7 @@ import oslo_messaging as messaging
 
 from trove_lite.common import exceptions
 from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.conf import CONF
 
 
@@ -31,8 +32,7 @@ class API:
         target = messaging.Target(topic=guest_topic(instance_id),
                                   server=instance_id,
                                   version=self.RPC_API_VERSION)
-        self._client = rpc.get_client(target, serializer=rpc.SealedSerializer(
-            key, instance_id))
+        self._client = sealing.SealedClient(target, key, instance_id)
 
     def declare_queue(self):
         """Create the guest's queues so ``prepare`` waits for the guest."""
