@@ -15,7 +15,7 @@ import pytest
 
 from tests.functional.stack import connect
 from trove_lite.compute.local import guest_users
-from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.datastore import mysql_config
 
 ROOT_PATH = '/root'
 PYTHON = '/usr/bin/python3'

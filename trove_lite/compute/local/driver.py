@@ -42,7 +42,7 @@ from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.conf import CONF
-from trove_lite.guestagent.datastore import mysql
+from trove_lite.datastore import mysql_config
 
 LOG = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ class LocalDriver(base.ComputeDriver):
         record = self._read_server(server_id)
         self._stop(server_id, record)
         # A deep sandbox keeps its database socket outside (see run_dir_for).
-        shutil.rmtree(mysql.run_dir_for(self._sandbox_path(server_id)),
+        shutil.rmtree(mysql_config.run_dir_for(self._sandbox_path(server_id)),
                       ignore_errors=True)
         uid = record.get('uid') if record else None
         if uid is not None and record.get('volume_id'):
