@@ -1,25 +1,14 @@
-"""The local driver's guest isolation, in parts: which uid a guest gets
-and what its mount namespace covers. The real thing (users, namespaces,
-attacks) is in tests/functional/test_containment_local.py."""
+"""What a local guest's mount namespace covers and binds back. The real
+namespace is checked in tests/functional/test_containment_local.py."""
 
 import os
 import pathlib
-import pwd
 import shutil
 import tempfile
 
 import pytest
 
-from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import mounts
-from trove_lite.conf import CONF
-
-
-@pytest.fixture
-def uid_range():
-    CONF.set_override('guest_uid_range', '42000-42003', 'local_compute')
-    yield
-    CONF.clear_override('guest_uid_range', 'local_compute')
 
 
 @pytest.fixture
@@ -29,31 +18,6 @@ def base():
     os.chmod(path, 0o755)
     yield pathlib.Path(path)
     shutil.rmtree(path)
-
-
-def test_a_uid_held_by_a_server_or_an_account_is_never_picked(
-        uid_range, monkeypatch):
-    accounts = {42000: 'someone', 42002: 'trove-guest-42002'}
-
-    def getpwuid(uid):
-        if uid not in accounts:
-            raise KeyError(uid)
-        return pwd.struct_passwd((accounts[uid], 'x', uid, uid, '', '/',
-                                  '/bin/false'))
-
-    monkeypatch.setattr(guest_users.pwd, 'getpwuid', getpwuid)
-    # An account named like ours may be another deployment's guest.
-    assert guest_users.pick_uid(taken={42001}) == 42003
-    assert guest_users.pick_uid(taken={42001, 42003}) is None
-
-
-def test_removing_leaves_accounts_that_are_not_ours(monkeypatch):
-    calls = []
-    monkeypatch.setattr(guest_users, '_run', calls.append)
-    monkeypatch.setattr(guest_users, '_owner_name', lambda uid: 'alice')
-    guest_users.remove(1000)
-    guest_users.remove(None)
-    assert calls == []
 
 
 def test_hidden_directories_keep_only_what_is_needed(base):
