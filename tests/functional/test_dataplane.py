@@ -368,7 +368,7 @@ def test_a_guest_never_takes_bad_names_even_past_the_api(
         'from trove_lite.guestagent import rpcapi\n'
         "service.prepare_service(['guest-client', '--config-file', "
         'sys.argv[1]])\n'
-        'guest = rpcapi.API(sys.argv[2])\n'
+        'guest = rpcapi.API(sys.argv[2], sys.argv[3])\n'
         'ctx = context.get_admin_context()\n'
         'guest.create_database(ctx, [objects.DatabaseSpec(\n'
         "    name='x`; DROP DATABASE appdb; --')])\n"
@@ -381,7 +381,8 @@ def test_a_guest_never_takes_bad_names_even_past_the_api(
         "        print('refused', error)\n")
     result = subprocess.run(
         [sys.executable, '-c', script, stack.config_file,
-         data_instance['id']], capture_output=True, text=True, timeout=60)
+         data_instance['id'], stack.instance_key(data_instance['id'])],
+        capture_output=True, text=True, timeout=60)
     assert result.stdout.count('refused') == 2, result.stdout + result.stderr
     guest_log = os.path.join(stack.server_dir(data_instance['id']),
                              'guest.log')
