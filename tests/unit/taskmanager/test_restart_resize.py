@@ -7,58 +7,11 @@ from tests.unit import db_fixtures
 from trove_lite.common import exceptions
 from trove_lite.common import quota
 from trove_lite.compute import base
+from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import waiters as tm_waiters
-
-
-class FakeDriver(base.ComputeDriver):
-    def __init__(self, fail=()):
-        self.calls = []
-        self.fail = fail
-
-    def _call(self, *call):
-        self.calls.append(call)
-        if call[0] in self.fail:
-            raise exceptions.ComputeError(reason=f'{call[0]} broke')
-
-    def create_volume(self, instance_id, size_gb, volume_type=None):
-        raise NotImplementedError
-
-    def delete_volume(self, volume_id):
-        raise NotImplementedError
-
-    def create_server(self, *args):
-        raise NotImplementedError
-
-    def get_server(self, server_id):
-        return base.Server(id=server_id, status=self.server_status)
-
-    server_status = 'ACTIVE'
-
-    def reboot_server(self, server_id):
-        self._call('reboot_server', server_id)
-        return base.Server(id=server_id, status='ACTIVE')
-
-    def list_servers(self):
-        return []
-
-    def list_volumes(self):
-        return []
-
-    def start_server(self, server_id):
-        raise NotImplementedError
-
-    def delete_server(self, server_id):
-        raise NotImplementedError
-
-    def resize_server(self, server_id, flavor):
-        self._call('resize_server', server_id, flavor['id'])
-        return base.Server(id=server_id, status='ACTIVE')
-
-    def extend_volume(self, volume_id, size_gb):
-        self._call('extend_volume', volume_id, size_gb)
 
 
 class FakeGuest:
@@ -109,6 +62,9 @@ def manager(catalogue, monkeypatch):
     FakeGuest.calls, FakeGuest.fail, FakeGuest.answers = [], (), True
     monkeypatch.setattr(tm_manager.guest_rpcapi, 'API', FakeGuest)
     tm = tm_manager.Manager(driver=FakeDriver())
+    # The server and volume of every instance_in.
+    tm.driver.add_server(None, server_id='srv', volume_id='vol')
+    tm.driver.add_volume(None, volume_id='vol')
     tm.waiters = FakeWaiters()
     return tm
 
@@ -147,7 +103,7 @@ def test_restart_of_a_silent_guest_reboots_its_server(manager, catalogue):
 
 
 def test_restart_of_a_stopped_server_reboots_it(manager, catalogue):
-    manager.driver.server_status = 'SHUTDOWN'
+    manager.driver.servers['srv'].status = 'SHUTDOWN'
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
     assert manager.driver.calls == [('reboot_server', 'srv')]
