@@ -6,6 +6,7 @@ import time
 import pytest
 
 from tests.unit import db_fixtures
+from tests.unit.fakes import FakeGuest
 from trove_lite.compute import base
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
@@ -33,17 +34,9 @@ def deleted(driver):
             if method in ('delete_server', 'delete_volume')]
 
 
-class NoQueue:
-    def __init__(self, instance_id, key):
-        pass
-
-    def delete_queue(self):
-        pass
-
-
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoQueue)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
     monkeypatch.setattr(tm_manager.notifications, 'notify',
                         lambda *args, **kwargs: None)
 

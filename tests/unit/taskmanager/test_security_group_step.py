@@ -3,25 +3,12 @@ empty database, no broker: the guest's calls are stubbed)."""
 
 import pytest
 
+from tests.unit.fakes import FakeGuest
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import workflows
-
-
-class Guest:
-    def __init__(self, instance_id, key):
-        pass
-
-    def declare_queue(self):
-        pass
-
-    def delete_queue(self):
-        pass
-
-    def prepare(self, context, request):
-        pass
 
 
 class Waiters:
@@ -32,7 +19,7 @@ class Waiters:
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch, database):
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', Guest)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
 
 
 def run(driver):

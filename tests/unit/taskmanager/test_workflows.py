@@ -3,34 +3,13 @@
 import pytest
 
 from tests.unit import db_fixtures
+from tests.unit.fakes import FakeGuest
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
-
-
-class FakeGuest:
-    """Stands in for guestagent.rpcapi.API."""
-
-    instances = []
-
-    def __init__(self, instance_id, key, fail_prepare=False):
-        self.instance_id = instance_id
-        self.calls = []
-        FakeGuest.instances.append(self)
-
-    def declare_queue(self):
-        self.calls.append('declare_queue')
-
-    def delete_queue(self):
-        self.calls.append('delete_queue')
-
-    def prepare(self, context, request):
-        self.calls.append('prepare')
-        if FakeGuest.fail_prepare:
-            raise RuntimeError('broker gone')
 
 
 class FakeWaiters:
@@ -46,9 +25,7 @@ class FakeWaiters:
 
 @pytest.fixture
 def instance(catalogue, monkeypatch):
-    FakeGuest.instances = []
-    FakeGuest.fail_prepare = False
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', FakeGuest)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
     row = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
@@ -75,7 +52,7 @@ def test_successful_build_clears_the_task(instance):
     assert record.task == Tasks.NONE
     assert record.compute_instance_id in driver.servers
     assert record.volume_id in driver.volumes
-    assert FakeGuest.instances[-1].calls == ['declare_queue', 'prepare']
+    assert FakeGuest.methods() == ['declare_queue', 'prepare']
 
 
 def test_volume_failure_leaves_nothing(instance):
@@ -95,7 +72,7 @@ def test_server_failure_removes_the_volume(instance):
 
 
 def test_prepare_failure_removes_server_and_volume(instance):
-    FakeGuest.fail_prepare = True
+    FakeGuest.fail = {'prepare': RuntimeError('broker gone')}
     driver = FakeDriver()
     record = build(instance, driver)
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
@@ -110,7 +87,7 @@ def test_guest_timeout_undoes_everything_and_marks_the_guest(instance):
     assert 'did not report healthy' in record.fault_message
     assert record.service_status == Services.FAILED_TIMEOUT_GUESTAGENT
     assert driver.volumes == {} and driver.servers == {}
-    assert FakeGuest.instances[-1].calls[-1] == 'delete_queue'
+    assert FakeGuest.methods()[-1] == 'delete_queue'
     assert record.compute_instance_id is None
 
 
