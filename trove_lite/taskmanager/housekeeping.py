@@ -236,6 +236,12 @@ class Housekeeper:
                 self.fail_build(instance, 'The build request was lost; '
                                           'delete the instance and create '
                                           'it again.')
+            except Exception:
+                # One build that cannot be failed now (its server will not
+                # go, the database blinked) is tried again next period;
+                # the builds after it are not held up by it.
+                LOG.exception('Periodic: failing the build of %s failed',
+                              instance.id)
             finally:
                 self.claims.release(instance.id)
 
