@@ -6,9 +6,9 @@ import datetime
 import logging
 
 from tests.unit import db_fixtures
-from tests.unit.test_housekeeping import InventoryDriver
-from tests.unit.test_housekeeping import building
-from tests.unit.test_housekeeping import no_broker  # noqa: F401 (fixture)
+from tests.unit.taskmanager.test_housekeeping import InventoryDriver
+from tests.unit.taskmanager.test_housekeeping import building
+from tests.unit.taskmanager.test_housekeeping import no_broker  # noqa: F401 (fixture)
 from trove_lite.compute import base
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.test_api import app  # noqa: F401 (fixture)
-from tests.unit.test_api import call
-from tests.unit.test_api import casts  # noqa: F401 (fixture)
-from tests.unit.test_api import create_body
+from tests.unit.api.test_app import app  # noqa: F401 (fixture)
+from tests.unit.api.test_app import call
+from tests.unit.api.test_app import casts  # noqa: F401 (fixture)
+from tests.unit.api.test_app import create_body
 from trove_lite.api import faults
 from trove_lite.common import quota
 

@@ -5,17 +5,17 @@ once the instance is gone, never the old or the new flavor's share."""
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.test_api import app  # noqa: F401 (fixture)
-from tests.unit.test_api import call
-from tests.unit.test_api import casts  # noqa: F401 (fixture)
-from tests.unit.test_instance_actions_taskmanager import FLAVORS
-from tests.unit.test_instance_actions_taskmanager import FakeGuest
-from tests.unit.test_instance_actions_taskmanager import charge_as_the_api_did
-from tests.unit.test_instance_actions_taskmanager import instance_in
-from tests.unit.test_instance_actions_taskmanager import manager  # noqa: F401
+from tests.unit.api.test_app import app  # noqa: F401 (fixture)
+from tests.unit.api.test_app import call
+from tests.unit.api.test_app import casts  # noqa: F401 (fixture)
+from tests.unit.taskmanager.test_restart_resize import FLAVORS
+from tests.unit.taskmanager.test_restart_resize import FakeGuest
+from tests.unit.taskmanager.test_restart_resize import charge_as_the_api_did
+from tests.unit.taskmanager.test_restart_resize import instance_in
+from tests.unit.taskmanager.test_restart_resize import manager  # noqa: F401
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.taskmanager import actions
+from trove_lite.taskmanager import restart_resize
 
 
 def usages():
@@ -59,14 +59,15 @@ def test_delete_while_the_flavor_resize_works_releases_exactly(
 def test_delete_right_after_the_flavor_resize_recorded_releases_exactly(
         app, manager, catalogue, casts, monkeypatch):  # noqa: F811
     instance = created_then_resizing(catalogue, ram=256)
-    record_resize = actions._record_resize
+    record_resize = restart_resize._record_resize
 
     def deleted_once_recorded(record, **values):
         recorded = record_resize(record, **values)
         delete_through_the_api(app, instance)
         return recorded
 
-    monkeypatch.setattr(actions, '_record_resize', deleted_once_recorded)
+    monkeypatch.setattr(restart_resize, '_record_resize',
+                        deleted_once_recorded)
     manager.resize_flavor(None, instance, *FLAVORS)
     record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('2', Tasks.DELETING)
