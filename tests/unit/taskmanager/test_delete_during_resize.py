@@ -9,8 +9,8 @@ from tests.unit.api.test_app import app  # noqa: F401 (fixture)
 from tests.unit.api.test_app import call
 from tests.unit.api.test_app import casts  # noqa: F401 (fixture)
 from tests.unit.taskmanager.test_restart_resize import FLAVORS
-from tests.unit.taskmanager.test_restart_resize import FakeGuest
 from tests.unit.taskmanager.test_restart_resize import charge_as_the_api_did
+from tests.unit.taskmanager.test_restart_resize import guest_calls
 from tests.unit.taskmanager.test_restart_resize import instance_in
 from tests.unit.taskmanager.test_restart_resize import manager  # noqa: F401
 from trove_lite.catalogue import api as catalogue_api
@@ -87,7 +87,7 @@ def test_delete_while_the_volume_grows_releases_exactly(
     manager.resize_volume(None, 3, instance)
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.DELETING)
-    assert 'resize_fs' not in [call[0] for call in FakeGuest.calls]
+    assert 'resize_fs' not in [call[0] for call in guest_calls()]
     assert usages() == {'instances': 0, 'ram': 0, 'volumes': 0}
 
 

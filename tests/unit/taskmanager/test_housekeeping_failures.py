@@ -6,17 +6,16 @@ import datetime
 import logging
 
 from tests.unit import db_fixtures
-from tests.unit.taskmanager.test_housekeeping import InventoryDriver
 from tests.unit.taskmanager.test_housekeeping import building
-from tests.unit.taskmanager.test_housekeeping import no_broker  # noqa: F401 (fixture)
-from trove_lite.compute import base
+from tests.unit.taskmanager.test_housekeeping import no_broker  # noqa: F401
+from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 
 LONG_AGO = datetime.datetime(2020, 1, 1)
 
 
-class StuckServerDriver(InventoryDriver):
+class StuckServerDriver(FakeDriver):
     """Its servers named ``stuck`` refuse to go."""
 
     def delete_server(self, server_id):
@@ -32,11 +31,10 @@ def test_a_build_that_cannot_be_failed_does_not_stop_the_others(
                      compute_instance_id='stuck')
     later = building(catalogue, task_start_time=LONG_AGO,
                      compute_instance_id='srv-later')
-    servers = [base.Server(id='stuck', status='ACTIVE',
-                           instance_id=stuck.id),
-               base.Server(id='srv-later', status='ACTIVE',
-                           instance_id=later.id)]
-    manager = tm_manager.Manager(driver=StuckServerDriver(servers))
+    driver = StuckServerDriver()
+    driver.add_server(stuck.id, server_id='stuck')
+    driver.add_server(later.id, server_id='srv-later')
+    manager = tm_manager.Manager(driver=driver)
 
     with caplog.at_level(logging.ERROR):
         manager.housekeeper.fail_stuck_builds()
@@ -48,7 +46,7 @@ def test_a_build_that_cannot_be_failed_does_not_stop_the_others(
     assert 'the compute service refused' in caplog.text
     # Its claim is let go: the next period tries it again.
     assert not manager.claims.is_claimed(stuck.id)
-    manager.driver.delete_server = InventoryDriver.delete_server.__get__(
+    manager.driver.delete_server = FakeDriver.delete_server.__get__(
         manager.driver)
     manager.housekeeper.fail_stuck_builds()
     assert db_fixtures.get_instance(stuck.id).task == \
