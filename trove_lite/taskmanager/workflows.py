@@ -168,8 +168,8 @@ class WaitForGuest(Step):
 
 
 class CreateInstanceFlow:
-    """Security group, volume, server, prepare, wait: the seed's create
-    flow."""
+    """The create flow: security group, volume, server, prepare, wait
+    (doc/source/contributor/create-flow.rst tells it step by step)."""
 
     steps = (CreateSecurityGroup, CreateVolume, BootServer, PrepareGuest,
              WaitForGuest)
