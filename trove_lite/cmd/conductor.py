@@ -15,6 +15,7 @@ def main():
         CONF.trove_conductor_workers,
         lambda: service.RPCService(
             topic=CONF.conductor_queue, endpoints=[manager.Manager()],
+            binary='trove-lite-conductor',
             serializer=rpc.GuestReportSerializer(keys.key_of)))
 
 

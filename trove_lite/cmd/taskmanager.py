@@ -12,6 +12,7 @@ def main():
     taskmanager = manager.Manager()
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=[taskmanager],
+                       binary='trove-lite-taskmanager',
                        periodic_tasks=taskmanager.periodic_tasks(),
                        on_start=taskmanager.housekeeper.start_reconcile).run()
 

@@ -10,6 +10,7 @@ from oslo_log import log as logging
 
 from trove_lite.common import config
 from trove_lite.common import rpc
+from trove_lite.common import service_registry
 from trove_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -23,10 +24,12 @@ def prepare_service(argv, default_config_files=None):
 
 
 class RPCService:
-    """An RPC server on one topic plus periodic tasks, until SIGTERM."""
+    """An RPC server on one topic plus periodic tasks, until SIGTERM.
+    A service given its ``binary`` name heartbeats in the service
+    registry while it runs."""
 
     def __init__(self, topic, endpoints, server=None, periodic_tasks=(),
-                 on_start=None, on_stop=None, serializer=None):
+                 on_start=None, on_stop=None, serializer=None, binary=None):
         self.target = messaging.Target(topic=topic,
                                        server=server or CONF.host)
         self.endpoints = endpoints
@@ -34,6 +37,10 @@ class RPCService:
         self.periodic_tasks = list(periodic_tasks)
         self.on_start = on_start
         self.on_stop = on_stop
+        self.registration = (
+            service_registry.Registration(binary, topic,
+                                          host=self.target.server)
+            if binary else None)
         self._stopping = threading.Event()
 
     def _periodic_worker(self):
@@ -59,6 +66,8 @@ class RPCService:
         server.start()
         LOG.info('Serving topic %s as %s', self.target.topic,
                  self.target.server)
+        if self.registration is not None:
+            self.registration.start()
         if self.on_start:
             self.on_start()
         worker = None
@@ -75,6 +84,8 @@ class RPCService:
         server.wait()
         if self.on_stop:
             self.on_stop()
+        if self.registration is not None:
+            self.registration.stop()
         rpc.cleanup()
 
 
