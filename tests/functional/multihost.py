@@ -19,8 +19,11 @@ class MultiHostStack(stack_module.Stack):
 
     def __init__(self, base_dir, overrides=None, **kwargs):
         overrides = dict(overrides or {})
-        overrides['DEFAULT'] = dict(overrides.get('DEFAULT', {}),
-                                    host=BASE_HOST)
+        # Heartbeats often enough that a test sees a silent service down
+        # within seconds.
+        overrides['DEFAULT'] = dict(
+            {'service_report_interval': '1', 'service_down_time': '5'},
+            **overrides.get('DEFAULT', {}), host=BASE_HOST)
         super().__init__(base_dir, overrides=overrides, **kwargs)
         self.extra = []
 

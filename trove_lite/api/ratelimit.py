@@ -26,6 +26,7 @@ import threading
 from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+from trove_lite.db import retry
 from trove_lite.db.repositories import rate_limits
 
 UNIT_NAMES = {1: 'SECOND', 60: 'MINUTE', 3600: 'HOUR', 86400: 'DAY'}
@@ -134,6 +135,7 @@ class Limiter:
         if next(self._checks) % _FORGET_DRAINED_EVERY == 0:
             self.forget_drained()
 
+    @retry.retry_on_deadlock
     def _count(self, project_id, matching):
         """Count the request against ``matching`` in one transaction;
         False (nothing counted) when a bucket is not stored yet."""
@@ -159,6 +161,7 @@ class Limiter:
                               for bucket in buckets}, now)
         return True
 
+    @retry.retry_on_deadlock
     def forget_drained(self):
         """Delete every bucket that has drained empty."""
         with db.transaction() as tx:

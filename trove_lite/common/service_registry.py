@@ -15,6 +15,7 @@ LOG = logging.getLogger(__name__)
 
 
 @retry.retry_once_on_disconnect
+@retry.retry_on_deadlock
 def _heartbeat(binary, host, topic):
     with db.transaction() as tx:
         services.heartbeat(tx, binary, host, topic)

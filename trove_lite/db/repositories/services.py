@@ -4,6 +4,8 @@ and binary) with the database time of its last heartbeat."""
 import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import sqlite
 
 from trove_lite.db import models
 from trove_lite.db import sql
@@ -13,17 +15,18 @@ _T = models.Service.__table__
 
 def heartbeat(conn, binary, host, topic):
     """Record that ``binary`` on ``host`` is alive now (registering it on
-    its first heartbeat, or again after a stop)."""
+    its first heartbeat, or again after a stop). One upsert: the workers
+    of one host share the row and may register at the same moment."""
     now = sql.database_now(conn)
-    updated = conn.execute(_T.update().where(
-        _T.c.binary == binary, _T.c.host == host).values(
-            topic=topic, updated_at=now, stopped_at=None)).rowcount
-    if not updated:
-        # A racing worker of the same host may insert first: then its row
-        # is this one's too.
-        conn.execute(sql.insert_ignore(_T).values(
-            binary=binary, host=host, topic=topic, created_at=now,
-            updated_at=now))
+    refreshed = {'topic': topic, 'updated_at': now, 'stopped_at': None}
+    row = dict(binary=binary, host=host, created_at=now, **refreshed)
+    if conn.dialect.name == 'mysql':
+        statement = mysql.insert(_T).values(row).on_duplicate_key_update(
+            refreshed)
+    else:
+        statement = sqlite.insert(_T).values(row).on_conflict_do_update(
+            index_elements=['host', 'binary'], set_=refreshed)
+    conn.execute(statement)
 
 
 def stopped(conn, binary, host):
