@@ -2,8 +2,9 @@
 
 import sys
 
-from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.common import service
+from trove_lite.common import service_registry
 from trove_lite.conductor import manager
 from trove_lite.conf import CONF
 from trove_lite.instance import keys
@@ -11,12 +12,17 @@ from trove_lite.instance import keys
 
 def main():
     service.prepare_service(sys.argv)
-    service.run_workers(
-        CONF.trove_conductor_workers,
-        lambda: service.RPCService(
-            topic=CONF.conductor_queue, endpoints=[manager.Manager()],
-            binary='trove-lite-conductor',
-            serializer=rpc.GuestReportSerializer(keys.key_of)))
+
+    def make_service():
+        endpoints, serializer = sealing.conductor_server_parts(
+            manager.Manager(), keys.find_key)
+        return service.RPCService(
+            topic=CONF.conductor_queue, endpoints=endpoints,
+            serializer=serializer,
+            registration=service_registry.Registration(
+                'trove-lite-conductor', CONF.conductor_queue))
+
+    service.run_workers(CONF.trove_conductor_workers, make_service)
 
 
 if __name__ == '__main__':

@@ -10,7 +10,6 @@ from oslo_log import log as logging
 
 from trove_lite.common import config
 from trove_lite.common import rpc
-from trove_lite.common import service_registry
 from trove_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -25,11 +24,12 @@ def prepare_service(argv, default_config_files=None):
 
 class RPCService:
     """An RPC server on one topic plus periodic tasks, until SIGTERM.
-    A service given its ``binary`` name heartbeats in the service
-    registry while it runs."""
+    A ``registration`` (service_registry.Registration) is started once
+    the server serves and stopped when it has stopped."""
 
     def __init__(self, topic, endpoints, server=None, periodic_tasks=(),
-                 on_start=None, on_stop=None, serializer=None, binary=None):
+                 on_start=None, on_stop=None, serializer=None,
+                 registration=None):
         self.target = messaging.Target(topic=topic,
                                        server=server or CONF.host)
         self.endpoints = endpoints
@@ -37,10 +37,7 @@ class RPCService:
         self.periodic_tasks = list(periodic_tasks)
         self.on_start = on_start
         self.on_stop = on_stop
-        self.registration = (
-            service_registry.Registration(binary, topic,
-                                          host=self.target.server)
-            if binary else None)
+        self.registration = registration
         self._stopping = threading.Event()
 
     def _periodic_worker(self):
