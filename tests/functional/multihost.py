@@ -95,17 +95,18 @@ class MultiHostStack(stack_module.Stack):
         code = textwrap.dedent(f'''
             import oslo_messaging as messaging
             import trove_lite.cmd
-            from trove_lite.common import context, rpc, service
+            from trove_lite.common import context, rpc, sealing, service
             service.prepare_service(['x', '--config-file',
                                      {self.config_file!r}])
-            serializer = rpc.SealedSerializer(
-                {self.instance_key(sealed_as)!r}, {sealed_as!r})
+            envelopes = sealing.Envelopes({self.instance_key(sealed_as)!r},
+                                          {sealed_as!r})
             ctxt = context.get_admin_context()
             for server, method, kwargs in {casts!r}:
                 client = rpc.get_client(
                     messaging.Target(topic={topic!r}, server=server),
-                    serializer=serializer)
-                client.prepare().cast(ctxt, method, **kwargs)
+                    serializer=messaging.NoOpSerializer())
+                wire, _ = envelopes.seal(ctxt, method, kwargs, False)
+                client.prepare().cast(wire, method)
             rpc.cleanup()
         ''')
         subprocess.run([sys.executable, '-c', code], check=True, timeout=120,
