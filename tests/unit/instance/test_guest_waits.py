@@ -124,13 +124,13 @@ def test_guest_sessions_bound_their_lock_waits():
 
 def test_every_agent_connection_has_read_and_lock_timeouts(
         conf, tmp_path, monkeypatch):
-    from trove_lite.guestagent.datastore import mysql
+    from trove_lite.guestagent.datastore import mysql_server
     conf.config(sql_read_timeout=12, sql_lock_wait_timeout=4,
                 group='guest_agent')
     opened = []
-    monkeypatch.setattr(mysql.pymysql, 'connect',
+    monkeypatch.setattr(mysql_server.pymysql, 'connect',
                         lambda **kwargs: opened.append(kwargs))
-    server = mysql.MariaDBServer(str(tmp_path), str(tmp_path / 'data'),
+    server = mysql_server.MariaDBServer(str(tmp_path), str(tmp_path / 'data'),
                                  '127.0.0.1', 3306, '/usr/sbin/mariadbd')
     server.connect()
     assert opened[0]['read_timeout'] == 12
