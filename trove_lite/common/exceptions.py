@@ -36,6 +36,16 @@ class BadRequest(TroveLiteError):
               'either malformed or otherwise incorrect.'
 
 
+class IncompatibleObjectVersion(TroveLiteError):
+    """A message carries an object in a version this service cannot read
+    (a sender of another major version)."""
+
+    code = 500
+    fault_name = 'internalServerError'
+    message = ('Cannot read %(name)s version %(version)s: this service '
+               'reads version %(known)s.')
+
+
 class ValidationError(BadRequest):
     message = 'Validation error: %(detail)s'
 
@@ -218,6 +228,16 @@ class QuotaExceeded(OverLimit):
     as a Python list as Trove does."""
 
     message = 'Quota exceeded for resources: %(overs)s.'
+
+
+class GuestsBusy(OverLimit):
+    """Too many requests already wait on the guests of the project."""
+
+    message = 'Too many requests are waiting on the guests of project ' \
+              '%(project_id)s; retry in %(retry_after)s seconds.'
+
+    def response_headers(self):
+        return {'Retry-After': str(self.kwargs['retry_after'])}
 
 
 class RateLimited(OverLimit):
