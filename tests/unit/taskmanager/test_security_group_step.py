@@ -1,6 +1,8 @@
 """The create flow's security group step, with a recording driver (an
 empty database, no broker: the guest's calls are stubbed)."""
 
+import types
+
 import pytest
 
 from trove_lite.common import exceptions
@@ -8,6 +10,7 @@ from trove_lite.common import objects
 from trove_lite.compute import base
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows
 
 
@@ -111,11 +114,13 @@ def test_group_is_made_first_and_handed_to_the_server():
                                   'availability_zone': 'az-1'}
 
 
-def test_failed_server_undoes_the_volume_then_the_group():
+def test_failed_server_is_torn_down_volume_first_then_the_group():
     driver = FirewalledDriver(fail='create_server')
 
     with pytest.raises(workflows.BuildFailed) as raised:
         run(driver)
+    teardown.remove_resources_of(driver, types.SimpleNamespace(
+        id='instance-1', compute_instance_id=None, volume_id='volume-1'))
 
     assert raised.value.task == InstanceTasks.BUILDING_ERROR_SERVER
     assert [name for name, _, _ in driver.calls][-2:] == [
@@ -139,5 +144,5 @@ def test_driver_without_a_firewall_skips_the_group_step():
         run(driver)
 
     assert [name for name, _, _ in driver.calls] == [
-        'create_volume', 'create_server', 'delete_volume']
+        'create_volume', 'create_server']
     assert driver.calls[1][2]['security_group_id'] is None

@@ -5,14 +5,15 @@ import pytest
 from tests.unit.compute.nova import conftest
 from trove_lite.compute import base
 from trove_lite.compute.nova import driver as nova_driver
-from trove_lite.taskmanager import workflows
+from trove_lite.taskmanager import teardown
 
 
 class Row:
-    """The instance row fields delete_instance_resources reads."""
+    """The instance row fields the teardown path reads."""
 
-    def __init__(self, compute_instance_id, volume_id):
-        self.id = '5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'
+    def __init__(self, compute_instance_id, volume_id,
+                 instance_id='5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'):
+        self.id = instance_id
         self.compute_instance_id = compute_instance_id
         self.volume_id = volume_id
 
@@ -29,7 +30,7 @@ class NoGuest:
 
 @pytest.fixture
 def no_guest_queue(monkeypatch):
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoGuest)
+    monkeypatch.setattr(teardown.guest_rpcapi, 'API', NoGuest)
 
 
 def test_nova_is_the_driver_called_nova_and_contacts_nobody_until_used(
@@ -42,6 +43,8 @@ def test_nova_is_the_driver_called_nova_and_contacts_nobody_until_used(
 
 def test_half_made_instance_is_removed_even_with_its_server_already_gone(
         cloud, no_guest_queue):
+    cloud.answer('nova_server_list_detail')
+    cloud.answer('cinder_volume_list_detail')
     cloud.answer('nova_server_delete_not_found')
     cloud.answer('cinder_volume_creating')
     cloud.answer('cinder_volume_delete_invalid')
@@ -49,7 +52,7 @@ def test_half_made_instance_is_removed_even_with_its_server_already_gone(
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_not_found')
 
-    workflows.delete_instance_resources(
+    teardown.remove_resources_of(
         nova_driver.NovaDriver(),
         Row(conftest.SERVER_ID, conftest.VOLUME_ID))
 
@@ -63,12 +66,16 @@ def test_half_made_instance_is_removed_even_with_its_server_already_gone(
 
 def test_instance_that_never_got_a_server_or_volume_loses_its_group(
         cloud, no_guest_queue):
+    # The listed server and volume belong to another instance.
+    cloud.answer('nova_server_list_detail')
+    cloud.answer('cinder_volume_list_detail')
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_delete')
 
-    workflows.delete_instance_resources(nova_driver.NovaDriver(),
-                                        Row(None, None))
+    teardown.remove_resources_of(nova_driver.NovaDriver(),
+                                 Row(None, None, instance_id='other'))
 
     assert cloud.paths('network')[-1] == (
         'DELETE', f'/v2.0/security-groups/{conftest.SECURITY_GROUP_ID}')
-    assert cloud.sent('compute') == cloud.sent('volumev3') == []
+    assert cloud.sent('compute', 'DELETE') == []
+    assert cloud.sent('volumev3', 'DELETE') == []
