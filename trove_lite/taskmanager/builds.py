@@ -25,6 +25,7 @@ from trove_lite.taskmanager import teardown
 
 LOG = logging.getLogger(__name__)
 
+# The publisher of the taskmanager's notifications.
 PUBLISHER = 'taskmanager'
 
 

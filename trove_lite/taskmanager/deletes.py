@@ -11,12 +11,11 @@ from trove_lite import db
 from trove_lite.common import notifications
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
+from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims as instance_claims
 from trove_lite.taskmanager import teardown
 
 LOG = logging.getLogger(__name__)
-
-PUBLISHER = 'taskmanager'
 
 # Seconds a delete waits for another workflow on the same instance.
 DELETE_CLAIM_WAIT = 300
@@ -39,16 +38,23 @@ def _delete(context, driver, instance_id):
     if instance is None:
         LOG.info('Delete of %s: already gone', instance_id)
         return
-    payload = notifications.instance_payload(instance)
+    try:
+        with notifications.EndNotification(
+                context, builds.PUBLISHER, 'delete',
+                notifications.instance_payload(instance)):
+            _remove(driver, instance)
+    except Exception:
+        LOG.exception('Delete of %s failed', instance_id)
+
+
+def _remove(driver, instance):
+    instance_id = instance.id
     try:
         teardown.remove_resources_of(driver, instance)
     except Exception as error:
-        LOG.exception('Delete of %s failed', instance_id)
         with db.transaction() as tx:
             instances.add_fault(tx, instance_id, f'Delete failed: {error}')
-        notifications.notify(context, PUBLISHER, 'delete', 'error',
-                             dict(payload, message=str(error)))
-        return
+        raise
     with db.transaction() as tx:
         instances.soft_delete(tx, instance_id)
     # Apart: a heartbeat locks the lastseen row before the status row,
@@ -56,4 +62,3 @@ def _delete(context, driver, instance_id):
     with db.transaction() as tx:
         heartbeats.forget_lastseen(tx, instance_id)
     LOG.info('Instance %s deleted', instance_id)
-    notifications.notify(context, PUBLISHER, 'delete', 'end', payload)

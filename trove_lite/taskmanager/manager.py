@@ -23,8 +23,6 @@ from trove_lite.taskmanager import workflows
 
 LOG = logging.getLogger(__name__)
 
-PUBLISHER = 'taskmanager'
-
 # Seconds a restart or resize waits for one (the API lets an action start
 # only on an idle instance, so only housekeeping can hold it briefly).
 ACTION_CLAIM_WAIT = 60
@@ -148,17 +146,15 @@ class Manager:
 
     def _act(self, context, instance, task, action, work, refund, payload):
         try:
-            work(instance, guest_rpcapi.API(instance.id))
+            with notifications.EndNotification(context, builds.PUBLISHER,
+                                               action, payload):
+                work(instance, guest_rpcapi.API(instance.id))
         except Exception as error:
             LOG.warning('%s of %s failed: %s', action, instance.id, error,
                         exc_info=not isinstance(
                             error, exceptions.TroveLiteError))
-            notifications.notify(context, PUBLISHER, action, 'error',
-                                 dict(payload, message=str(error)))
         else:
             LOG.info('%s of %s done', action, instance.id)
-            notifications.notify(context, PUBLISHER, action, 'end',
-                                 payload)
         finally:
             self._end(instance.id, task, _unrecorded(instance.id, refund))
 
