@@ -10,10 +10,11 @@ from trove_lite.taskmanager import manager
 def main():
     service.prepare_service(sys.argv)
     taskmanager = manager.Manager()
+    housekeeper = taskmanager.housekeeper
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=[taskmanager],
-                       periodic_tasks=taskmanager.periodic_tasks(),
-                       on_start=taskmanager.housekeeper.start_reconcile).run()
+                       periodic_tasks=housekeeper.periodic_tasks(),
+                       on_start=housekeeper.start_reconcile).run()
 
 
 if __name__ == '__main__':

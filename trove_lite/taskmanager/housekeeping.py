@@ -75,6 +75,12 @@ class Housekeeper:
                 if (instance.task_start_time or instance.created)
                 < self.started_at]
 
+    def periodic_tasks(self):
+        """(spacing, task) pairs the service runs."""
+        return [(CONF.periodic_interval, task) for task in (
+            self.fail_stuck_builds, self.retry_stuck_deletes,
+            self.reap_orphans)]
+
     @property
     def context(self):
         return trove_context.get_admin_context()

@@ -171,10 +171,3 @@ class Manager:
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""
         self.waiters.wake(instance_id)
-
-    def periodic_tasks(self):
-        """(spacing, task) pairs the service runs."""
-        housekeeper = self.housekeeper
-        return [(CONF.periodic_interval, task) for task in (
-            housekeeper.fail_stuck_builds, housekeeper.retry_stuck_deletes,
-            housekeeper.reap_orphans)]
