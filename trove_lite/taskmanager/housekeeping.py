@@ -219,8 +219,8 @@ class Housekeeper:
             owners.setdefault(server.instance_id, []).append(
                 ('server', server.id))
         for volume in self.driver.list_volumes():
-            owners.setdefault(volume.get('instance_id'), []).append(
-                ('volume', volume['id']))
+            owners.setdefault(volume.instance_id, []).append(
+                ('volume', volume.id))
         reaped = 0
         for instance_id, resources in owners.items():
             if self.claims.is_claimed(instance_id):

@@ -30,8 +30,8 @@ def remove_servers(driver, instance):
 
 def remove_volumes(driver, instance):
     """The recorded volume and any other volume made for the instance."""
-    found = {volume['id'] for volume in driver.list_volumes()
-             if volume.get('instance_id') == instance.id}
+    found = {volume.id for volume in driver.list_volumes()
+             if volume.instance_id == instance.id}
     if instance.volume_id:
         found.add(instance.volume_id)
     for volume_id in sorted(found):
@@ -45,7 +45,8 @@ def remove_security_group(driver, instance):
 
 def remove_guest_queue(driver, instance):
     """The guest's RPC queue (and whatever requests wait in it)."""
-    guest_rpcapi.API(instance.id).delete_queue()
+    # Deleting a queue needs no key: nothing is sent to the guest.
+    guest_rpcapi.API(instance.id, None).delete_queue()
 
 
 RESOURCE_KINDS = [

@@ -139,7 +139,8 @@ class CreateInstanceFlow:
         self.driver = driver
         self.waiters = waiters
         self.timeout = timeout
-        self.guest = guest_rpcapi.API(spec.instance_id)
+        self.guest = guest_rpcapi.API(spec.instance_id,
+                                      keys.key_of(spec.instance_id))
         self.security_group_id = None
         self.volume_id = None
         self.server_id = None

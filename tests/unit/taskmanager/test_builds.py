@@ -6,12 +6,11 @@ import types
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.test_create_workflow import FakeDriver
-from tests.unit.test_create_workflow import FakeGuest
-from tests.unit.test_create_workflow import build
+from tests.unit.fakes import FakeGuest
+from tests.unit.taskmanager.test_workflows import build
 from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
-from trove_lite.compute import base
+from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import builds
@@ -20,23 +19,11 @@ from trove_lite.taskmanager import workflows
 
 
 class LoggingDriver(FakeDriver):
-    """A driver whose servers are listed and keep a guest log."""
+    """A fake driver whose servers keep a guest log."""
 
-    def __init__(self, fail_on=None, stray_server=None):
-        super().__init__(fail_on)
+    def __init__(self, fail=()):
+        super().__init__(fail)
         self.kept = []
-        self.instance_id = None
-        if stray_server:
-            self.servers.add(stray_server)
-
-    def create_server(self, instance_id, *args, **kwargs):
-        self.instance_id = instance_id
-        return super().create_server(instance_id, *args, **kwargs)
-
-    def list_servers(self):
-        return [base.Server(id=server_id, status='ACTIVE',
-                            instance_id=self.instance_id)
-                for server_id in sorted(self.servers)]
 
     def keep_guest_log(self, server_id):
         self.kept.append(server_id)
@@ -45,9 +32,7 @@ class LoggingDriver(FakeDriver):
 
 @pytest.fixture
 def instance(catalogue, monkeypatch):
-    FakeGuest.instances = []
-    FakeGuest.fail_prepare = False
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', FakeGuest)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
     return db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
@@ -57,20 +42,21 @@ def test_failed_build_keeps_the_guest_log_tail_for_admins_only(instance):
     driver = LoggingDriver()
     record = build(instance, driver, outcome=None)
 
-    assert driver.kept == ['srv-1'] and driver.servers == set()
-    assert record.fault_details == 'srv-1: mariadbd: Aborting'
+    assert len(driver.kept) == 1 and driver.servers == {}
+    expected = f'{driver.kept[0]}: mariadbd: Aborting'
+    assert record.fault_details == expected
     # The tenant's view has details None; admins get what was kept.
     admin_view = views.admin_keys(
         {'fault': {'message': record.fault_message, 'details': None}},
         record)
-    assert admin_view['fault']['details'] == 'srv-1: mariadbd: Aborting'
+    assert admin_view['fault']['details'] == expected
 
 
 @pytest.mark.parametrize('fail_on', ['create_server', None])
 def test_every_failed_build_ends_with_server_status_error(instance,
                                                           fail_on):
     outcome = None if fail_on is None else 'unused'
-    record = build(instance, FakeDriver(fail_on=fail_on), outcome=outcome)
+    record = build(instance, FakeDriver(fail={fail_on}), outcome=outcome)
 
     assert record.task.is_error
     assert record.server_status == 'ERROR'
@@ -95,14 +81,15 @@ def test_build_failed_by_housekeeping_looks_like_one_failed_by_its_step(
 
 
 def test_failed_build_removes_a_server_it_never_recorded(instance):
-    driver = LoggingDriver(fail_on='create_volume', stray_server='srv-0')
-    driver.instance_id = instance.id
+    driver = FakeDriver(fail={'create_volume'})
+    # Made by an earlier delivery of the request, never recorded.
+    driver.add_server(instance.id, server_id='srv-0')
 
     record = build(instance, driver)
 
     assert record.task == Tasks.BUILDING_ERROR_VOLUME
-    assert driver.servers == set()
-    assert 'delete_server' in driver.calls
+    assert driver.servers == {}
+    assert ('delete_server', 'srv-0') in driver.calls
 
 
 def test_teardown_tries_every_kind_and_raises_the_first_error(
