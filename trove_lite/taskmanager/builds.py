@@ -82,16 +82,16 @@ def succeed(context, instance_id):
 
 def fail(context, driver, instance_id, task, message):
     """Keep the guest's log, remove everything the build made, then record
-    the instance in ``task`` with ``message`` as its fault and tell."""
+    the instance in ``task`` with ``message`` as its fault and tell.
+
+    When something will not go, this raises and records nothing: the
+    instance stays BUILDING, and the periodic check fails it again once
+    it is older than its usage timeout."""
     instance = db.read(instances.find, instance_id)
     if instance is None:
         return
     log_tail = _keep_guest_logs(driver, instance)
-    try:
-        teardown.remove_resources_of(driver, instance)
-    except Exception:
-        LOG.exception('Could not remove everything the build of %s made; '
-                      'the periodic reaper will retry', instance_id)
+    teardown.remove_resources_of(driver, instance)
     _record_failure(context, instance_id, task, message, log_tail)
 
 

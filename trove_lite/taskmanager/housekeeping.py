@@ -106,7 +106,12 @@ class Housekeeper:
             deletes.delete_instance(self.context, self.driver, self.claims,
                                     instance.id)
         for instance in self._left_over([InstanceTasks.BUILDING]):
-            self._reconcile_build(instance)
+            try:
+                self._reconcile_build(instance)
+            except Exception:
+                # Tried again by the periodic check of stuck builds.
+                LOG.exception('Reconcile: failing the build of %s failed',
+                              instance.id)
         for instance in self._left_over(_ACTION_TASKS):
             self._reconcile_action(instance)
         for instance in db.read(instances.with_tasks, [InstanceTasks.NONE]):

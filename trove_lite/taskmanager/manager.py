@@ -76,8 +76,12 @@ class Manager:
         try:
             flow.run()
         except workflows.BuildFailed as failure:
-            builds.fail(context, self.driver, spec.instance_id,
-                        failure.task, failure.message)
+            try:
+                builds.fail(context, self.driver, spec.instance_id,
+                            failure.task, failure.message)
+            except Exception:
+                LOG.exception('Could not fail the build of %s; the periodic '
+                              'check will', spec.instance_id)
             return
         builds.succeed(context, spec.instance_id)
 
