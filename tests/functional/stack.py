@@ -101,6 +101,8 @@ class PrivateRabbitMQ:
         os.chmod(self.base_dir, 0o755)
         self.node = f'tl{uuid.uuid4().hex[:8]}@localhost'
         self.port = free_port()
+        self.management_port = free_port()
+        self.management_url = f'http://127.0.0.1:{self.management_port}'
         self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}'
 
     def ctl(self, *args, timeout=60):
@@ -115,11 +117,14 @@ class PrivateRabbitMQ:
     def start(self):
         os.makedirs(self.base_dir, exist_ok=True)
         with open(os.path.join(self.base_dir, 'enabled_plugins'), 'w') as f:
-            f.write('[].\n')
+            # The management API makes the guests' broker users.
+            f.write('[rabbitmq_management].\n')
         with open(os.path.join(self.base_dir, 'rabbitmq.conf'), 'w') as f:
-            # The system config pins 5672; this node gets its own port.
+            # The system config pins 5672; this node gets its own ports.
             f.write(f'listeners.tcp.local = 127.0.0.1:{self.port}\n'
-                    'loopback_users = none\n')
+                    'loopback_users = none\n'
+                    f'management.tcp.ip = 127.0.0.1\n'
+                    f'management.tcp.port = {self.management_port}\n')
         subprocess.run(['chown', '-R', 'rabbitmq:rabbitmq', self.base_dir],
                        check=False)
         env = dict(os.environ,
@@ -139,7 +144,8 @@ class PrivateRabbitMQ:
     def wait_until_serving(self, timeout=120):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if _listening('127.0.0.1', self.port):
+            if _listening('127.0.0.1', self.port) and \
+                    _listening('127.0.0.1', self.management_port):
                 return
             time.sleep(0.2)
         raise RuntimeError(f'RabbitMQ node {self.node} did not start')
@@ -273,6 +279,9 @@ class Stack:
             'mysql': {'usage_timeout': '6'},
             'oslo_messaging_notifications': {'driver': 'messagingv2'},
         }
+        if self.rabbit:
+            sections['DEFAULT']['broker_management_url'] = \
+                self.rabbit.management_url
         for section, values in self.overrides.items():
             sections.setdefault(section, {}).update(values)
         return sections
@@ -379,6 +388,11 @@ class Stack:
         with concurrent.futures.ThreadPoolExecutor(len(SERVICES)) as pool:
             list(pool.map(self.stop_service, SERVICES))
         self.kill_guests()
+        with contextlib.suppress(Exception):
+            # Broker users are not in the vhost: those of instances a test
+            # left behind.
+            for (instance_id,) in self.query('SELECT id FROM instances'):
+                self.rabbitmqctl('delete_user', f'trove-guest-{instance_id}')
         with contextlib.suppress(Exception):
             with self.db_connection() as connection:
                 connection.cursor().execute(

@@ -135,6 +135,12 @@ class Manager:
         if instance is None:
             LOG.info('Delete of %s: already gone', instance_id)
             return
+        if instance.task != InstanceTasks.DELETING:
+            # Only the API's delete (which sets DELETING first) counts: a
+            # delete_instance cast by anyone else changes nothing.
+            LOG.warning('Delete of %s refused: its task is %s, not '
+                        'DELETING', instance_id, instance.task.action)
+            return
         payload = notifications.instance_payload(instance)
         try:
             self.housekeeper.remove_resources_of(instance)

@@ -8,6 +8,7 @@ task status with a fault message; no volume or server is left behind.
 import logging
 
 from trove_lite import db
+from trove_lite.common import broker_users
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.compute import base as compute_base
@@ -83,6 +84,20 @@ class CreateVolume(Step):
             _record(flow, volume_id=None)
 
 
+class CreateBrokerUser(Step):
+    """The guest's own broker user (common.broker_users); its URL goes
+    only into the guest's config."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_SERVER
+
+    def execute(self, flow):
+        flow.transport_url = broker_users.guest_transport_url(
+            flow.spec.instance_id, flow.driver.guest_transport_url())
+
+    def revert(self, flow):
+        broker_users.remove(flow.spec.instance_id)
+
+
 class BootServer(Step):
     error_task = InstanceTasks.BUILDING_ERROR_SERVER
 
@@ -92,7 +107,7 @@ class BootServer(Step):
             instance_id=spec.instance_id,
             datastore_manager=spec.datastore_manager,
             datastore_version=spec.datastore_version,
-            transport_url=flow.driver.guest_transport_url(),
+            transport_url=flow.transport_url,
             control_exchange=CONF.control_exchange,
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
@@ -172,8 +187,8 @@ class CreateInstanceFlow:
     """Security group, volume, server, prepare, wait: the seed's create
     flow."""
 
-    steps = (CreateSecurityGroup, CreateVolume, BootServer, PrepareGuest,
-             WaitForGuest)
+    steps = (CreateSecurityGroup, CreateVolume, CreateBrokerUser,
+             BootServer, PrepareGuest, WaitForGuest)
 
     def __init__(self, context, spec, driver, waiters, timeout):
         self.context = context
@@ -184,6 +199,7 @@ class CreateInstanceFlow:
         self.guest = guest_rpcapi.API(spec.instance_id)
         self.security_group_id = None
         self.volume_id = None
+        self.transport_url = None
         self.server_id = None
 
     def run(self):
@@ -220,3 +236,4 @@ def delete_instance_resources(driver, instance):
     # Not recorded on the row: the driver finds it by the instance's id.
     driver.delete_security_group(instance.id)
     guest_rpcapi.API(instance.id).delete_queue()
+    broker_users.remove(instance.id)
