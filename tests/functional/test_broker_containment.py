@@ -116,3 +116,28 @@ def test_broker_user_is_gone_after_delete(stack, api):
     with pytest.raises(amqp.exceptions.AccessRefused):
         with broker(url) as connection:
             connection.connect()
+
+
+def test_create_request_carries_no_password_in_the_clear(stack, api):
+    vhost = stack.vhost
+    stack.stop_service('taskmanager')
+    try:
+        created = api.create_instance(
+            name='sealed-pw', users=[{'name': 'bob',
+                                      'password': 'Never-In-Clear-42'}])
+        # What is waiting in the taskmanager's queue, as the broker's
+        # admin sees it (requeued after the look).
+        waiting = requests.post(
+            f'http://127.0.0.1:15672/api/queues/{vhost}/taskmanager/get',
+            json={'count': 10, 'ackmode': 'reject_requeue_true',
+                  'encoding': 'auto'},
+            auth=('guest', 'guest'), timeout=10).json()
+    finally:
+        stack.start_service('taskmanager')
+    bodies = ' '.join(message['payload'] for message in waiting)
+
+    assert 'create_instance' in bodies and created['id'] in bodies
+    assert 'Never-In-Clear-42' not in bodies
+    api.wait_active(created['id'], timeout=120)
+    assert 'bob' in str(api.get(f'/instances/{created["id"]}/users').json())
+    api.delete(f'/instances/{created["id"]}')

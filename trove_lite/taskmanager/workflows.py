@@ -144,7 +144,8 @@ class PrepareGuest(Step):
         flow.guest.declare_queue()
         flow.guest.prepare(flow.context, objects.PrepareRequest(
             memory_mb=spec.flavor['ram'], databases=spec.databases,
-            users=spec.users, root_password=spec.root_password,
+            users=keys.open_passwords(spec.instance_id, spec.users),
+            root_password=spec.root_password,
             volume_size=spec.volume_size,
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id)))
