@@ -366,9 +366,10 @@ def test_a_guest_never_takes_bad_names_even_past_the_api(
         'from trove_lite.common import context, exceptions, objects\n'
         'from trove_lite.common import service\n'
         'from trove_lite.guestagent import rpcapi\n'
+        'from trove_lite.instance import keys\n'
         "service.prepare_service(['guest-client', '--config-file', "
         'sys.argv[1]])\n'
-        'guest = rpcapi.API(sys.argv[2])\n'
+        'guest = rpcapi.API(sys.argv[2], keys.key_of(sys.argv[2]))\n'
         'ctx = context.get_admin_context()\n'
         'guest.create_database(ctx, [objects.DatabaseSpec(\n'
         "    name='x`; DROP DATABASE appdb; --')])\n"

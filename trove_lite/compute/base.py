@@ -7,8 +7,13 @@ makes, finds and removes servers and volumes.
 import abc
 import dataclasses
 
+from stevedore import driver as stevedore_driver
+from stevedore import exception as stevedore_exceptions
+
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+
+DRIVER_NAMESPACE = 'trove_lite.compute.drivers'
 
 
 @dataclasses.dataclass
@@ -21,6 +26,15 @@ class Server:
     fault: str | None = None
     instance_id: str | None = None  # the instance it was made for
     volume_id: str | None = None
+
+
+@dataclasses.dataclass
+class Volume:
+    """A volume as the taskmanager sees it."""
+
+    id: str
+    instance_id: str | None = None  # the instance it was made for
+    size: int | None = None  # GB
 
 
 @dataclasses.dataclass
@@ -98,12 +112,13 @@ class ComputeDriver(abc.ABC):
 
     @abc.abstractmethod
     def list_volumes(self):
-        """Every volume this driver made: dicts with ``id`` and
-        ``instance_id``, for finding orphans."""
+        """Every volume this driver made (Volumes), for finding
+        orphans."""
 
     @abc.abstractmethod
     def list_servers(self):
-        """Every server this driver made, for finding orphans."""
+        """Every server this driver made (Servers), for finding
+        orphans."""
 
     @abc.abstractmethod
     def start_server(self, server_id):
@@ -137,14 +152,12 @@ class ComputeDriver(abc.ABC):
 
 
 def load_driver(name):
-    """The compute driver called ``name`` in config."""
-    if name == 'local':
-        from trove_lite.compute.local import driver
-        return driver.LocalDriver()
-    if name == 'nova':
-        from trove_lite.compute.nova import driver
-        return driver.NovaDriver()
-    if name == 'qemu':
-        from trove_lite.compute.qemu import driver
-        return driver.QemuDriver()
-    raise ValueError(f'Unknown compute driver {name!r}')
+    """The compute driver called ``name`` in config: the entry point
+    ``name`` of the ``trove_lite.compute.drivers`` namespace (setup.cfg),
+    so this boundary knows no driver and another package can add one."""
+    try:
+        manager = stevedore_driver.DriverManager(
+            DRIVER_NAMESPACE, name, invoke_on_load=True)
+    except stevedore_exceptions.NoMatches:
+        raise ValueError(f'Unknown compute driver {name!r}') from None
+    return manager.driver

@@ -5,10 +5,10 @@ nothing."""
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.test_housekeeping import InventoryDriver
-from tests.unit.test_housekeeping import NoQueue
-from tests.unit.test_housekeeping import building
-from tests.unit.test_housekeeping import server
+from tests.unit.taskmanager.test_housekeeping import InventoryDriver
+from tests.unit.taskmanager.test_housekeeping import NoQueue
+from tests.unit.taskmanager.test_housekeeping import building
+from tests.unit.taskmanager.test_housekeeping import server
 from trove_lite.common.context import RequestContext
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager

@@ -1,0 +1,99 @@
+"""The create workflow undoes what it made when a step fails."""
+
+import pytest
+
+from tests.unit import db_fixtures
+from tests.unit.fakes import FakeGuest
+from trove_lite.common import objects
+from trove_lite.compute.fake.driver import FakeDriver
+from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.taskmanager import manager as tm_manager
+from trove_lite.taskmanager import workflows
+
+
+class FakeWaiters:
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def wait(self, instance_id, is_done, timeout, check_interval):
+        if self.outcome is None:
+            return None
+        is_done(self.outcome)  # may raise, as with a failed guest
+        return self.outcome
+
+
+@pytest.fixture
+def instance(catalogue, monkeypatch):
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
+    row = db_fixtures.create_instance({
+        'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
+        'datastore_version_id': catalogue.id, 'volume_size': 1})
+    return row
+
+
+def spec_for(instance):
+    return objects.InstanceSpec(
+        instance_id=instance.id, name='i', flavor={'id': '1', 'ram': 256},
+        datastore_manager='mariadb', datastore_version='10.11',
+        datastore_version_id=instance.datastore_version_id, volume_size=1)
+
+
+def build(instance, driver, outcome=Services.HEALTHY):
+    manager = tm_manager.Manager(driver=driver)
+    manager.waiters = FakeWaiters(outcome)
+    manager._build(None, spec_for(instance), timeout=1)
+    return db_fixtures.get_instance(instance.id)
+
+
+def test_successful_build_clears_the_task(instance):
+    driver = FakeDriver()
+    record = build(instance, driver)
+    assert record.task == Tasks.NONE
+    assert record.compute_instance_id in driver.servers
+    assert record.volume_id in driver.volumes
+    assert FakeGuest.methods() == ['declare_queue', 'prepare']
+
+
+def test_volume_failure_leaves_nothing(instance):
+    driver = FakeDriver(fail={'create_volume'})
+    record = build(instance, driver)
+    assert record.task == Tasks.BUILDING_ERROR_VOLUME
+    assert 'create_volume broke' in record.fault_message
+    assert driver.volumes == {} and driver.servers == {}
+
+
+def test_server_failure_removes_the_volume(instance):
+    driver = FakeDriver(fail={'create_server'})
+    record = build(instance, driver)
+    assert record.task == Tasks.BUILDING_ERROR_SERVER
+    assert driver.volumes == {} and driver.servers == {}
+    assert record.volume_id is None
+
+
+def test_prepare_failure_removes_server_and_volume(instance):
+    FakeGuest.fail = {'prepare': RuntimeError('broker gone')}
+    driver = FakeDriver()
+    record = build(instance, driver)
+    assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
+    assert driver.volumes == {} and driver.servers == {}
+    assert driver.called()[-2:] == ['delete_server', 'delete_volume']
+
+
+def test_guest_timeout_undoes_everything_and_marks_the_guest(instance):
+    driver = FakeDriver()
+    record = build(instance, driver, outcome=None)
+    assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
+    assert 'did not report healthy' in record.fault_message
+    assert record.service_status == Services.FAILED_TIMEOUT_GUESTAGENT
+    assert driver.volumes == {} and driver.servers == {}
+    assert FakeGuest.methods()[-1] == 'delete_queue'
+    assert record.compute_instance_id is None
+
+
+def test_guest_reporting_failure_fails_the_build(instance):
+    driver = FakeDriver()
+    record = build(instance, driver, outcome=Services.FAILED)
+    assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
+    assert 'failed to spawn' in record.fault_message
+    assert driver.servers == {}
