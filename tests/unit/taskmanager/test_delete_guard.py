@@ -5,9 +5,10 @@ nothing."""
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.taskmanager.test_housekeeping import InventoryDriver
-from tests.unit.taskmanager.test_housekeeping import NoQueue
+from tests.unit.fakes import FakeGuest
 from tests.unit.taskmanager.test_housekeeping import building
+from tests.unit.taskmanager.test_housekeeping import deleted
+from tests.unit.taskmanager.test_housekeeping import inventory
 from tests.unit.taskmanager.test_housekeeping import server
 from trove_lite.common.context import RequestContext
 from trove_lite.instance.status import InstanceTasks as Tasks
@@ -17,7 +18,7 @@ from trove_lite.taskmanager import workflows
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoQueue)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
     monkeypatch.setattr(tm_manager.notifications, 'notify',
                         lambda *args, **kwargs: None)
 
@@ -27,22 +28,22 @@ def no_broker(monkeypatch):
 def test_delete_of_an_instance_not_deleting_changes_nothing(catalogue,
                                                             task):
     instance = building(catalogue, compute_instance_id='srv-1', task=task)
-    driver = InventoryDriver(servers=[server(instance.id)])
+    driver = inventory(servers=[server(instance.id)])
 
     tm_manager.Manager(driver=driver).delete_instance(RequestContext(),
                                                       instance.id)
 
-    assert driver.deleted == []
+    assert deleted(driver) == []
     assert db_fixtures.get_instance(instance.id).task == task
 
 
 def test_delete_of_an_instance_deleting_goes_ahead(catalogue):
     instance = building(catalogue, compute_instance_id='srv-1',
                         task=Tasks.DELETING)
-    driver = InventoryDriver(servers=[server(instance.id)])
+    driver = inventory(servers=[server(instance.id)])
 
     tm_manager.Manager(driver=driver).delete_instance(RequestContext(),
                                                       instance.id)
 
-    assert ('server', 'srv-1') in driver.deleted
+    assert ('server', 'srv-1') in deleted(driver)
     assert db_fixtures.list_instances('p') == []
