@@ -145,8 +145,6 @@ class PrepareGuest(Step):
         flow.guest.prepare(flow.context, objects.PrepareRequest(
             memory_mb=spec.flavor['ram'], databases=spec.databases,
             users=keys.open_passwords(spec.instance_id, spec.users),
-            root_password=spec.root_password,
-            volume_size=spec.volume_size,
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id)))
 
@@ -185,8 +183,8 @@ class WaitForGuest(Step):
 
 
 class CreateInstanceFlow:
-    """Security group, volume, server, prepare, wait: the seed's create
-    flow."""
+    """The create flow: security group, volume, server, prepare, wait
+    (doc/source/contributor/create-flow.rst tells it step by step)."""
 
     steps = (CreateSecurityGroup, CreateVolume, CreateBrokerUser,
              BootServer, PrepareGuest, WaitForGuest)
