@@ -110,7 +110,7 @@ def resize_volume(context, record, new_size):
     check_can_perform_action(record)
     _start(context, record, InstanceTasks.RESIZING, 'resize_volume',
            lambda: taskmanager_rpcapi.API().resize_volume(
-               context, new_size, record.id),
+               context, record.id, new_size),
            usage=quota.resize_charge(
                record, volumes=new_size - record.volume_size),
            new_size=new_size)

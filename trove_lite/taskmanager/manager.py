@@ -110,7 +110,7 @@ class Manager:
                 instance, ram=new_flavor['ram'] - old_flavor['ram']),
             new_flavor_id=new_flavor['id'])
 
-    def resize_volume(self, context, new_size, instance_id):
+    def resize_volume(self, context, instance_id, new_size):
         """Grow the instance's volume to ``new_size`` GB."""
         self._run_action(
             context, instance_id, InstanceTasks.RESIZING, 'resize_volume',
