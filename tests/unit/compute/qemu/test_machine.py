@@ -58,9 +58,14 @@ def test_pid_is_only_that_of_the_machines_own_qemu(tmp_path):
     assert machine.pid(str(directory)) is None
 
     disk = str(directory / machine.DISK)
-    process = subprocess.Popen([sys.executable, '-c',
-                                'import time; time.sleep(30)', disk])
+    # The child says when it runs: until then its cmdline may still be
+    # the parent's (a busy machine schedules the exec late).
+    process = subprocess.Popen(
+        [sys.executable, '-c',
+         'import time; print("up", flush=True); time.sleep(30)', disk],
+        stdout=subprocess.PIPE)
     try:
+        assert process.stdout.readline() == b'up\n'
         (directory / machine.PIDFILE).write_text(str(process.pid))
         assert machine.pid(str(directory)) == process.pid
         machine.stop(str(directory), timeout=5)
@@ -68,3 +73,4 @@ def test_pid_is_only_that_of_the_machines_own_qemu(tmp_path):
     finally:
         process.kill()
         process.wait()
+        process.stdout.close()
