@@ -7,6 +7,7 @@ import logging
 from oslo_utils import timeutils
 
 from trove_lite import db
+from trove_lite.backup import api as backup_api
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
@@ -38,6 +39,7 @@ class CreateRequest:
     availability_zone: str | None = None
     region_name: str | None = None
     configuration_id: str | None = None
+    backup_id: str | None = None
 
 
 def volume_support(manager):
@@ -79,6 +81,11 @@ def create(context, request):
                 config_datastore_version=group.datastore_version_id,
                 instance_datastore_version=version.id)
 
+    backup_info = None
+    if request.backup_id is not None:
+        backup_info = backup_api.restore_info(
+            context, request.backup_id, version, request.volume_size)
+
     usage = quota.instance_charge(context.project_id, flavor,
                                   request.volume_size)
     quota.prepare(usage)
@@ -107,7 +114,8 @@ def create(context, request):
         datastore_version_id=version.id, image_id=version.image_id,
         volume_size=request.volume_size, volume_type=request.volume_type,
         databases=request.databases, users=request.users,
-        availability_zone=request.availability_zone)
+        availability_zone=request.availability_zone,
+        backup_info=backup_info)
     notifications.notify(context, 'api', 'create', 'start',
                          notifications.instance_payload(
                              instance, datastore=datastore.name,

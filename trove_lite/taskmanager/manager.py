@@ -17,6 +17,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import actions
+from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
@@ -240,6 +241,14 @@ class Manager:
                                   InstanceTasks.NONE)
             quota.apply(tx, usage)
 
+    def create_backup(self, context, backup_id, container):
+        """Send a new backup to its instance's guest."""
+        backups.create_backup(context, backup_id, container)
+
+    def delete_backup(self, context, backup_id):
+        """Remove the stored object of a deleted backup."""
+        backups.delete_backup(context, backup_id)
+
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""
         self.waiters.wake(instance_id)
@@ -249,4 +258,9 @@ class Manager:
         housekeeper = self.housekeeper
         return [(CONF.periodic_interval, task) for task in (
             housekeeper.fail_stuck_builds, housekeeper.retry_stuck_deletes,
-            housekeeper.reap_orphans)]
+            housekeeper.reap_orphans, self.fail_dead_backups)]
+
+    def fail_dead_backups(self):
+        """Periodic: fail the backups whose guest died or whose instance
+        went away."""
+        backups.fail_dead_backups(self.housekeeper.context)

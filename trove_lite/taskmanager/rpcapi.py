@@ -51,3 +51,13 @@ class API:
         whichever one is waiting on that instance wakes up)."""
         self._cast(context, 'guest_status_changed', fanout=True,
                    instance_id=instance_id, status=status)
+
+    def create_backup(self, context, backup_id, container):
+        """Send a NEW backup to its instance's guest, to be stored in
+        ``container``."""
+        self._cast(context, 'create_backup', backup_id=backup_id,
+                   container=container)
+
+    def delete_backup(self, context, backup_id):
+        """Remove the stored object of a deleted backup."""
+        self._cast(context, 'delete_backup', backup_id=backup_id)

@@ -12,6 +12,7 @@ from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
+from trove_lite.conf import storage as storage_conf
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
@@ -97,7 +98,8 @@ class BootServer(Step):
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,
-            rpc_key=keys.key_of(spec.instance_id))
+            rpc_key=keys.key_of(spec.instance_id),
+            storage=storage_conf.guest_sections(CONF))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,
@@ -132,7 +134,8 @@ class PrepareGuest(Step):
             users=spec.users, root_password=spec.root_password,
             volume_size=spec.volume_size,
             config_overrides=db.read(configurations.values_of_instance,
-                                     spec.instance_id)))
+                                     spec.instance_id),
+            backup_info=spec.backup_info))
 
     def revert(self, flow):
         flow.guest.delete_queue()
