@@ -1,7 +1,6 @@
 """Reconciliation and periodic housekeeping rules (taskmanager)."""
 
 import datetime
-import threading
 import time
 
 import pytest
@@ -12,7 +11,6 @@ from trove_lite.compute import base
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
-from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
 
@@ -82,20 +80,6 @@ def server(instance_id, server_id='srv-1', status='ACTIVE'):
                        instance_id=instance_id)
 
 
-def test_claims_are_exclusive_and_a_waiter_gets_the_claim_when_freed():
-    claims = housekeeping.Claims()
-    assert claims.take('i')
-    assert not claims.take('i')
-    got = []
-    waiter = threading.Thread(target=lambda: got.append(
-        claims.take('i', wait=5)))
-    waiter.start()
-    time.sleep(0.1)
-    claims.release('i')
-    waiter.join()
-    assert got == [True]
-
-
 def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
         catalogue):
     instance = building(catalogue, compute_instance_id='srv-1',
@@ -122,11 +106,12 @@ def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
     manager = restarted_taskmanager(driver)
 
     manager.housekeeper.reconcile()
-    assert instance.id in manager.claims  # the resumed wait holds it
+    assert manager.claims.is_claimed(instance.id)  # the resumed wait
     conductor_manager.apply_heartbeat(instance.id, Services.HEALTHY, 2.0)
     manager.waiters.wake(instance.id)
     deadline = time.monotonic() + 10
-    while instance.id in manager.claims and time.monotonic() < deadline:
+    while manager.claims.is_claimed(instance.id) and \
+            time.monotonic() < deadline:
         time.sleep(0.02)
 
     assert db_fixtures.get_instance(instance.id).task == Tasks.NONE
@@ -136,7 +121,7 @@ def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
 def test_build_claimed_by_a_redelivered_request_is_left_alone(catalogue):
     instance = building(catalogue)
     manager = restarted_taskmanager(InventoryDriver())
-    manager.claims.take(instance.id)
+    manager.claims.acquire(instance.id, 'test').__enter__()
 
     manager.housekeeper.reconcile()
 
@@ -181,7 +166,7 @@ def test_resources_of_an_instance_being_built_are_not_reaped(catalogue):
     instance = building(catalogue)  # server made, not yet recorded
     driver = InventoryDriver(servers=[server(instance.id, 'srv-new')])
     manager = tm_manager.Manager(driver=driver)
-    manager.claims.take(instance.id)
+    manager.claims.acquire(instance.id, 'test').__enter__()
 
     manager.housekeeper.reap_orphans()
 
@@ -208,7 +193,8 @@ def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
     resizing = building(catalogue, task_id=Tasks.RESIZING.code)
     claimed = building(catalogue, task_id=Tasks.RESIZING.code)
     manager = restarted_taskmanager(InventoryDriver())
-    manager.claims.take(claimed.id)  # a redelivered resize is on it
+    # a redelivered resize is on it
+    manager.claims.acquire(claimed.id, 'test').__enter__()
 
     manager.housekeeper.reconcile()
 

@@ -262,7 +262,7 @@ def test_resize_that_never_got_its_instance_gives_the_charge_back(
     monkeypatch.setattr(tm_manager, 'ACTION_CLAIM_WAIT', 0)
     instance = instance_in(task, catalogue)
     charge_as_the_api_did(volumes=2)
-    manager.claims.take(instance)
+    manager.claims.acquire(instance, 'test').__enter__()
     manager.resize_volume(None, 3, instance)
     assert usage('volumes') == 0
     record = db_fixtures.get_instance(instance)

@@ -41,6 +41,7 @@ from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import workflows
 
 LOG = logging.getLogger(__name__)
@@ -51,36 +52,6 @@ LOG = logging.getLogger(__name__)
 RECONCILE_SETTLE_SECONDS = 2.0
 
 _ACTION_TASKS = (InstanceTasks.REBOOTING, InstanceTasks.RESIZING)
-
-
-class Claims:
-    """Instances a workflow of this process is working on."""
-
-    def __init__(self):
-        self._held = set()
-        self._changed = threading.Condition()
-
-    def take(self, instance_id, wait=0.0):
-        """Claim an instance, waiting up to ``wait`` seconds for another
-        workflow to let go of it; False if it did not."""
-        deadline = time.monotonic() + wait
-        with self._changed:
-            while instance_id in self._held:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._changed.wait(remaining)
-            self._held.add(instance_id)
-            return True
-
-    def release(self, instance_id):
-        with self._changed:
-            self._held.discard(instance_id)
-            self._changed.notify_all()
-
-    def __contains__(self, instance_id):
-        with self._changed:
-            return instance_id in self._held
 
 
 class Housekeeper:
@@ -135,37 +106,38 @@ class Housekeeper:
                 self._ensure_running(instance)
 
     def _reconcile_build(self, instance):
-        if not self.claims.take(instance.id):
-            return  # a redelivered create request is on it
+        try:
+            with self.claims.acquire(instance.id, 'reconcile') as claim:
+                self._recover_build(instance, claim)
+        except claims.ClaimHeld:
+            pass  # a redelivered create request is on it
+
+    def _recover_build(self, instance, claim):
         status = db.read(heartbeats.service_status, instance.id)
         server = (self.driver.get_server(instance.compute_instance_id)
                   if instance.compute_instance_id else None)
         if server is not None and status not in (None, ServiceStatuses.NEW):
             LOG.info('Reconcile: resuming the wait for the guest of %s',
                      instance.id)
-            threading.Thread(target=self._resume_wait, args=(instance,),
-                             daemon=True).start()
+            claim.continue_in_thread(self._resume_wait, instance)
             return
-        try:
-            LOG.info('Reconcile: the build of %s was interrupted before its '
-                     'guest got its request; failing it', instance.id)
-            self.fail_build(instance, 'The build was interrupted by a '
-                                      'taskmanager restart; delete the '
-                                      'instance and create it again.')
-        finally:
-            self.claims.release(instance.id)
+        LOG.info('Reconcile: the build of %s was interrupted before its '
+                 'guest got its request; failing it', instance.id)
+        self.fail_build(instance, 'The build was interrupted by a '
+                                  'taskmanager restart; delete the '
+                                  'instance and create it again.')
 
     def _reconcile_action(self, instance):
-        if not self.claims.take(instance.id):
-            return  # a redelivered restart or resize is on it
         try:
-            LOG.warning('Reconcile: the %s of %s was interrupted; clearing '
-                        'its task', instance.task.description, instance.id)
-            with db.transaction() as tx:
-                instances.set_task_if(tx, instance.id, _ACTION_TASKS,
-                                      InstanceTasks.NONE)
-        finally:
-            self.claims.release(instance.id)
+            with self.claims.acquire(instance.id, 'reconcile'):
+                LOG.warning('Reconcile: the %s of %s was interrupted; '
+                            'clearing its task', instance.task.description,
+                            instance.id)
+                with db.transaction() as tx:
+                    instances.set_task_if(tx, instance.id, _ACTION_TASKS,
+                                          InstanceTasks.NONE)
+        except claims.ClaimHeld:
+            pass  # a redelivered restart or resize is on it
 
     def _resume_wait(self, instance):
         try:
@@ -182,8 +154,6 @@ class Housekeeper:
             self.manager.build_succeeded(self.context, instance.id)
         except Exception as error:
             self.fail_build(instance, str(error))
-        finally:
-            self.claims.release(instance.id)
 
     def fail_build(self, instance, message):
         """Remove everything a half-made build made, then mark it
@@ -227,17 +197,18 @@ class Housekeeper:
             age = now - (instance.task_start_time or instance.created)
             limit = datetime.timedelta(
                 seconds=self.manager.usage_timeout_of(instance))
-            if age <= limit or not self.claims.take(instance.id):
+            if age <= limit:
                 continue
             try:
-                LOG.warning('Periodic: the build of %s is %d s old and no '
-                            'one works on it; failing it', instance.id,
-                            age.total_seconds())
-                self.fail_build(instance, 'The build request was lost; '
-                                          'delete the instance and create '
-                                          'it again.')
-            finally:
-                self.claims.release(instance.id)
+                with self.claims.acquire(instance.id, 'fail stuck build'):
+                    LOG.warning('Periodic: the build of %s is %d s old and '
+                                'no one works on it; failing it',
+                                instance.id, age.total_seconds())
+                    self.fail_build(instance, 'The build request was lost; '
+                                              'delete the instance and '
+                                              'create it again.')
+            except claims.ClaimHeld:
+                continue
 
     def retry_stuck_deletes(self):
         """Deletes that failed or were dropped: run them again (delete is
@@ -247,7 +218,7 @@ class Housekeeper:
         for instance in db.read(instances.with_tasks,
                                 [InstanceTasks.DELETING]):
             age = now - (instance.task_start_time or instance.updated)
-            if age > limit and instance.id not in self.claims:
+            if age > limit and not self.claims.is_claimed(instance.id):
                 LOG.warning('Periodic: the delete of %s is %d s old; running '
                             'it again', instance.id, age.total_seconds())
                 self.manager.delete_instance(self.context, instance.id)
@@ -263,7 +234,7 @@ class Housekeeper:
                 ('volume', volume['id']))
         reaped = 0
         for instance_id, resources in owners.items():
-            if instance_id in self.claims:
+            if self.claims.is_claimed(instance_id):
                 continue
             instance = db.read(instances.find, instance_id) \
                 if instance_id else None

@@ -18,6 +18,7 @@ from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import actions
 from trove_lite.taskmanager import backups
+from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
@@ -61,7 +62,7 @@ class Manager:
         self.driver = driver or compute_base.load_driver(
             CONF.compute_driver)
         self.waiters = guest_waiters.GuestStatusWaiters()
-        self.claims = housekeeping.Claims()
+        self.claims = claims.Claims()
         self.housekeeper = housekeeping.Housekeeper(self)
 
     def usage_timeout_of(self, instance):
@@ -70,19 +71,19 @@ class Manager:
 
     def create_instance(self, context, spec):
         """Build the instance described by an InstanceSpec."""
-        if not self.claims.take(spec.instance_id):
+        try:
+            with self.claims.acquire(spec.instance_id, 'create'):
+                instance = db.read(instances.find, spec.instance_id)
+                if instance is None or \
+                        instance.task != InstanceTasks.BUILDING:
+                    LOG.warning('Create of %s skipped: the instance is gone '
+                                'or no longer building', spec.instance_id)
+                    return
+                self._build(context, spec,
+                            usage_timeout(spec.datastore_manager))
+        except claims.ClaimHeld:
             LOG.warning('Create of %s skipped: already in progress',
                         spec.instance_id)
-            return
-        try:
-            instance = db.read(instances.find, spec.instance_id)
-            if instance is None or instance.task != InstanceTasks.BUILDING:
-                LOG.warning('Create of %s skipped: the instance is gone or '
-                            'no longer building', spec.instance_id)
-                return
-            self._build(context, spec, usage_timeout(spec.datastore_manager))
-        finally:
-            self.claims.release(spec.instance_id)
 
     def _build(self, context, spec, timeout):
         flow = workflows.CreateInstanceFlow(context, spec, self.driver,
@@ -122,15 +123,13 @@ class Manager:
         rows (soft delete)."""
         # A delete waits for whatever else works on the instance (a failing
         # build, reconciliation, another delete) instead of being lost.
-        if not self.claims.take(instance_id, wait=DELETE_CLAIM_WAIT):
-            LOG.warning('Delete of %s skipped: the instance stayed busy for '
-                        '%d s; the periodic check will retry it',
-                        instance_id, DELETE_CLAIM_WAIT)
-            return
         try:
-            self._delete(context, instance_id)
-        finally:
-            self.claims.release(instance_id)
+            with self.claims.acquire(instance_id, 'delete',
+                                     wait=DELETE_CLAIM_WAIT):
+                self._delete(context, instance_id)
+        except claims.ClaimHeld as busy:
+            LOG.warning('%s; the periodic check will retry the delete',
+                        busy)
 
     def _delete(self, context, instance_id):
         instance = db.read(instances.find, instance_id)
@@ -196,24 +195,24 @@ class Manager:
         ``refund(instance)`` is the quota usage to give back (a resize's
         charge; None once the resize is recorded): applied here only, so
         no way out of an action forgets it."""
-        if not self.claims.take(instance_id, wait=ACTION_CLAIM_WAIT):
-            LOG.warning('%s of %s skipped: the instance stayed busy for %d '
-                        's', action, instance_id, ACTION_CLAIM_WAIT)
-            self._end(instance_id, task, _unrecorded(instance_id, refund))
-            return
         try:
-            instance = db.read(instances.find, instance_id)
-            if instance is None or instance.task != task:
-                LOG.warning('%s of %s skipped: the instance is gone or no '
-                            'longer %s', action, instance_id, task.action)
-                # Reset or deleted meanwhile: the task is not ours to
-                # clear, the charge still is ours to give back.
-                quota.apply_alone(_unrecorded(instance_id, refund))
-                return
-            self._act(context, instance, task, action, work, refund,
-                      notifications.instance_payload(instance, **payload))
-        finally:
-            self.claims.release(instance_id)
+            with self.claims.acquire(instance_id, action,
+                                     wait=ACTION_CLAIM_WAIT):
+                instance = db.read(instances.find, instance_id)
+                if instance is None or instance.task != task:
+                    LOG.warning('%s of %s skipped: the instance is gone or '
+                                'no longer %s', action, instance_id,
+                                task.action)
+                    # Reset or deleted meanwhile: the task is not ours to
+                    # clear, the charge still is ours to give back.
+                    quota.apply_alone(_unrecorded(instance_id, refund))
+                    return
+                self._act(context, instance, task, action, work, refund,
+                          notifications.instance_payload(instance,
+                                                         **payload))
+        except claims.ClaimHeld as busy:
+            LOG.warning('%s skipped', busy)
+            self._end(instance_id, task, _unrecorded(instance_id, refund))
 
     def _act(self, context, instance, task, action, work, refund, payload):
         try:
