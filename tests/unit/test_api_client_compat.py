@@ -71,12 +71,6 @@ def test_create_takes_what_osc_always_sends(app, monkeypatch):
     assert response.status_int == 200, response.text
 
 
-@pytest.mark.parametrize('key, value, feature', [
-    ('replica_of', 'i1', 'replication'),
-    ('replica_count', 2, 'replication'),
-    ('modules', [{'id': 'm1'}], 'modules'),
-    ('locality', 'affinity', 'server groups (locality)'),
-])
 def test_create_restoring_an_unknown_backup_is_404_and_builds_nothing(
         app, monkeypatch):
     casts = []
@@ -89,6 +83,12 @@ def test_create_restoring_an_unknown_backup_is_404_and_builds_nothing(
     assert casts == [] and db_fixtures.list_instances('p1', 10) == []
 
 
+@pytest.mark.parametrize('key, value, feature', [
+    ('replica_of', 'i1', 'replication'),
+    ('replica_count', 2, 'replication'),
+    ('modules', [{'id': 'm1'}], 'modules'),
+    ('locality', 'affinity', 'server groups (locality)'),
+])
 def test_create_refuses_trove_features_it_lacks_instead_of_ignoring(
         app, monkeypatch, key, value, feature):
     casts = []
