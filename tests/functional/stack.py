@@ -26,6 +26,8 @@ import uuid
 import pymysql
 import requests
 
+from trove_lite.instance import keys
+
 RABBIT_URL = os.environ.get('TROVE_LITE_TEST_RABBIT',
                             'rabbit://guest:guest@127.0.0.1:5672')
 DB_HOST = os.environ.get('TROVE_LITE_TEST_DB_HOST', '127.0.0.1')
@@ -402,43 +404,66 @@ class Stack:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def instance_key(self, instance_id):
-        """The key that seals the messages of an instance's guest."""
+    def guest_config(self, instance_id):
+        """The [DEFAULT] options written into an instance's guest (what
+        anyone holding the guest has)."""
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(os.path.join(self.sandbox(instance_id), 'guest.conf'))
+        return dict(parser['DEFAULT'])
+
+    def stored_instance_key(self, instance_id):
+        """The key's column in the database (encrypted)."""
         rows = self.query('SELECT encrypted_key FROM instances WHERE id = '
                           '%s', instance_id)
         return rows[0][0] if rows else None
 
+    def instance_key(self, instance_id):
+        """The key that seals the messages of an instance's guest (None
+        for an unknown instance)."""
+        stored = self.stored_instance_key(instance_id)
+        return keys.decrypt(stored) if stored else None
+
     def rpc(self, topic, server, method, sealed_as, key=None, call=False,
-            **kwargs):
-        """Cast (or call, 5 s timeout) ``method`` from a separate process,
-        sealed as the guest of instance ``sealed_as``: with its key unless
-        ``key`` is given ('' sends in the clear). A call's answer, or
-        ``{'error': <exception class name>}``."""
+            send_as=None, times=1, **kwargs):
+        """Cast (or call, 5 s timeout) ``method`` from a separate process
+        in an envelope sealed as the guest (or control plane) of instance
+        ``sealed_as``: with its key unless ``key`` is given ('' seals in
+        the clear). The same message is sent ``times`` times, dispatched
+        to ``send_as`` (default: ``method``). A call's answer, or
+        ``{'error': <exception class name>, 'message': ...}``; a list of
+        them when ``times`` > 1."""
         if key is None:
             key = self.instance_key(sealed_as)
         code = textwrap.dedent(f'''
             import json
             import oslo_messaging as messaging
             import trove_lite.cmd
-            from trove_lite.common import context, rpc, service
+            from trove_lite.common import context, rpc, sealing, service
             service.prepare_service(['x', '--config-file',
                                      {self.config_file!r}])
             client = rpc.get_client(
                 messaging.Target(topic={topic!r}, server={server!r}),
-                serializer=rpc.SealedSerializer({key!r} or None,
-                                                {sealed_as!r}))
-            ctxt = context.get_admin_context()
-            try:
-                if {call!r}:
-                    answer = client.prepare(timeout=5).call(
-                        ctxt, {method!r}, **{kwargs!r})
-                else:
-                    answer = client.prepare().cast(ctxt, {method!r},
-                                                   **{kwargs!r})
-            except Exception as error:
-                answer = {{'error': type(error).__name__,
-                           'message': str(error)}}
-            print(json.dumps(answer, default=repr))
+                serializer=messaging.NoOpSerializer())
+            envelopes = sealing.Envelopes({key!r} or None, {sealed_as!r})
+            wire, message_id = envelopes.seal(
+                context.get_admin_context(), {method!r}, {kwargs!r},
+                {call!r})
+            answers = []
+            for _ in range({times!r}):
+                try:
+                    if {call!r}:
+                        answer = envelopes.open_answer(
+                            client.prepare(timeout=5).call(
+                                wire, {send_as or method!r}), message_id)
+                    else:
+                        answer = client.prepare().cast(
+                            wire, {send_as or method!r})
+                except Exception as error:
+                    answer = {{'error': type(error).__name__,
+                               'message': str(error)}}
+                answers.append(answer)
+            print(json.dumps(answers if {times!r} > 1 else answers[0],
+                             default=repr))
             rpc.cleanup()
         ''')
         result = subprocess.run([sys.executable, '-c', code], check=True,

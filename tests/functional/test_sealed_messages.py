@@ -2,9 +2,12 @@
 key of its own: one guest can neither command another nor report for it
 (encrypted_rpc_messaging, as Trove)."""
 
+import os
 import time
 
 import pytest
+
+from trove_lite.common.objects import DatabaseSpec
 
 pytestmark = pytest.mark.functional
 
@@ -20,7 +23,10 @@ def test_guest_obeys_only_messages_sealed_with_its_key(stack, api):
                          call=True, limit=None, marker=None,
                          include_marker=False, **sealing)
 
-    assert stack.instance_key(instance['id'])
+    key = stack.instance_key(instance['id'])
+    assert key == stack.guest_config(instance['id'])['instance_rpc_encr_key']
+    # Stored encrypted with inst_rpc_key_encr_key.
+    assert key not in stack.stored_instance_key(instance['id'])
     as_admin = api.get(f'/instances/{instance["id"]}',
                        headers={'X-Roles': 'admin'}).json()['instance']
     assert as_admin['encrypted_rpc_messaging'] is True
@@ -46,7 +52,50 @@ def test_conductor_takes_reports_only_from_the_instances_own_guest(stack,
     time.sleep(2 * float(stack.config()['DEFAULT']['report_interval']))
 
     assert api.instance(victim['id'])['operating_status'] == 'HEALTHY'
-    dropped = f'Report for instance {victim["id"]} dropped: not sealed'
-    assert stack.log('conductor').count(dropped) == 2
+    log = stack.log('conductor')
+    # In the clear: it does not open with the victim's key.
+    assert log.count(f'Message claiming to come from instance '
+                     f'{victim["id"]} refused') == 1
+    # Sealed by the attacker's guest, but about the victim.
+    assert log.count(f'Report for instance {victim["id"]} dropped: not '
+                     f'sealed') == 1
     for instance in (victim, attacker):
         api.delete(f'/instances/{instance["id"]}')
+
+
+def test_captured_message_is_not_obeyed_again_nor_under_another_method(
+        stack, api):
+    instance = api.wait_active(api.create_instance(
+        name='replayed', databases=[{'name': 'keep'}, {'name': 'drop'}])[
+            'id'])
+    topic = f'guestagent.{instance["id"]}'
+
+    def databases():
+        answer = stack.rpc(topic, instance['id'], 'list_databases',
+                           sealed_as=instance['id'], call=True, limit=None,
+                           marker=None, include_marker=False)
+        return sorted(name for name in ('keep', 'drop', 'again')
+                      if f"name='{name}'" in str(answer))
+
+    # A routine call, re-targeted to delete_database and disable_root.
+    for method in ('delete_database', 'disable_root'):
+        retargeted = stack.rpc(topic, instance['id'], 'get_filesystem_stats',
+                               sealed_as=instance['id'], call=True,
+                               send_as=method, fs_path=None)
+        assert retargeted['error'] == 'RemoteError'
+        assert 'BrokenSeal' in retargeted['message']
+    # One delete_database sent twice: the second is a replay.
+    first, replayed = stack.rpc(topic, instance['id'], 'delete_database',
+                                sealed_as=instance['id'], call=True,
+                                times=2,
+                                database=DatabaseSpec('drop').to_primitive())
+    assert 'error' not in str(first)
+    assert replayed['error'] == 'RemoteError'
+    assert 'BrokenSeal' in replayed['message']
+    assert databases() == ['keep']
+    with open(os.path.join(stack.sandbox(instance['id']), 'guest.log'),
+              errors='replace') as guest_log:
+        log = guest_log.read()
+    assert log.count('sealed for get_filesystem_stats, dispatched to') == 2
+    assert 'refused: replayed' in log
+    api.delete(f'/instances/{instance["id"]}')

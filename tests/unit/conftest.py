@@ -38,6 +38,8 @@ def instance_keys(request, monkeypatch):
     keys from: every instance talks in the clear."""
     if 'database' not in request.fixturenames:
         monkeypatch.setattr(keys, 'key_of', lambda instance_id: None)
+        monkeypatch.setattr(keys, 'find_key',
+                            lambda instance_id: (True, None))
 
 
 @pytest.fixture

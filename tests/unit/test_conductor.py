@@ -6,7 +6,15 @@ from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
 from trove_lite.instance.status import ServiceStatuses as Services
 
-CONTEXT = RequestContext()  # as the dispatcher hands one over
+CONTEXT = RequestContext()
+
+
+def from_guest(instance):
+    """The context of a report opened with the key of its instance (as
+    sealing.EnvelopeSerializer hands it over)."""
+    context = RequestContext()
+    context.sealed_by = instance.id
+    return context
 
 
 def make_instance(catalogue):
@@ -31,28 +39,28 @@ def setup(catalogue):
 
 def test_status_change_wakes_the_taskmanager_once(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
-    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
-                        sent=1.0)
-    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
-                        sent=2.0)
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'healthy'}, sent=1.0)
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'healthy'}, sent=2.0)
     assert taskmanager.woken == [(instance.id, 'healthy')]
     assert db_fixtures.service_status(instance.id) == Services.HEALTHY
 
 
 def test_unknown_status_is_dropped_without_error(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
-    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'on fire'},
-                        sent=1.0)
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'on fire'}, sent=1.0)
     assert db_fixtures.service_status(instance.id) == Services.NEW
     assert taskmanager.woken == []
 
 
 def test_stale_heartbeat_changes_nothing(catalogue):
     instance, conductor, taskmanager = setup(catalogue)
-    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'shutdown'},
-                        sent=10.0)
-    conductor.heartbeat(CONTEXT, instance.id, {'service_status': 'healthy'},
-                        sent=9.0)
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'shutdown'}, sent=10.0)
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'healthy'}, sent=9.0)
     assert db_fixtures.service_status(instance.id) == Services.SHUTDOWN
     assert taskmanager.woken == [(instance.id, 'shutdown')]
 

@@ -2,7 +2,7 @@
 
 import sys
 
-from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.common import service
 from trove_lite.conductor import manager
 from trove_lite.conf import CONF
@@ -11,11 +11,13 @@ from trove_lite.instance import keys
 
 def main():
     service.prepare_service(sys.argv)
-    service.run_workers(
-        CONF.trove_conductor_workers,
-        lambda: service.RPCService(
-            topic=CONF.conductor_queue, endpoints=[manager.Manager()],
-            serializer=rpc.GuestReportSerializer(keys.key_of)))
+    def make_service():
+        endpoints, serializer = sealing.conductor_server_parts(
+            manager.Manager(), keys.find_key)
+        return service.RPCService(topic=CONF.conductor_queue,
+                                  endpoints=endpoints, serializer=serializer)
+
+    service.run_workers(CONF.trove_conductor_workers, make_service)
 
 
 if __name__ == '__main__':

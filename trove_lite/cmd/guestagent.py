@@ -4,7 +4,7 @@ import sys
 
 from oslo_log import log as logging
 
-from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.common import service
 from trove_lite.conf import CONF
 from trove_lite.guestagent import rpcapi as guest_rpcapi
@@ -20,14 +20,16 @@ def main():
     manager_class = registry.manager_class(CONF.datastore_manager)
     manager = manager_class(CONF.guest_id, CONF.guest_agent.sandbox_path)
     manager.boot()
+    # Only messages sealed with this instance's key are obeyed. Prepare
+    # waits in the queue while the guest boots, however long that takes.
+    endpoints, serializer = sealing.guest_server_parts(
+        manager, CONF.instance_rpc_encr_key, CONF.guest_id,
+        ageless_methods=('prepare',))
     service.RPCService(
         topic=guest_rpcapi.guest_topic(CONF.guest_id),
-        server=CONF.guest_id, endpoints=[manager],
+        server=CONF.guest_id, endpoints=endpoints,
         periodic_tasks=[(CONF.report_interval, manager.report_status)],
-        on_stop=manager.shutdown,
-        # Only messages sealed with this instance's key are obeyed.
-        serializer=rpc.SealedSerializer(CONF.instance_rpc_encr_key,
-                                        CONF.guest_id)).run()
+        on_stop=manager.shutdown, serializer=serializer).run()
 
 
 if __name__ == '__main__':

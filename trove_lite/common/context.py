@@ -10,9 +10,10 @@ class RequestContext(context.RequestContext):
         super().__init__(**kwargs)
         self.limit = limit
         self.marker = marker
-        # Set by rpc.GuestReportSerializer, never sent: the instance whose
-        # key opened the message this context came in, or that the
-        # message claimed a key it could not be opened with.
+        # Set by sealing.EnvelopeSerializer, never sent: the opened
+        # envelope of the message this context came in and the instance
+        # whose key opened it, or that it did not open.
+        self.envelope = None
         self.sealed_by = None
         self.broken_seal = False
 

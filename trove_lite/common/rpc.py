@@ -1,15 +1,9 @@
 """oslo.messaging plumbing: one transport per process, context serializer,
 client and server factories, notifier."""
 
-import base64
-import binascii
-import json
 import logging
-import os
 
 import oslo_messaging as messaging
-from cryptography import exceptions as crypto_exceptions
-from cryptography.hazmat.primitives.ciphers import aead
 from oslo_messaging import opts as messaging_opts
 
 from trove_lite.common import context as trove_context
@@ -40,10 +34,10 @@ class RequestContextSerializer(messaging.Serializer):
     """Carries RequestContext and RemoteObjects across the wire."""
 
     def serialize_entity(self, ctxt, entity):
-        return _to_primitive(entity)
+        return to_primitive(entity)
 
     def deserialize_entity(self, ctxt, entity):
-        return _from_primitive(entity)
+        return from_primitive(entity)
 
     def serialize_context(self, ctxt):
         return ctxt.to_dict()
@@ -52,135 +46,23 @@ class RequestContextSerializer(messaging.Serializer):
         return trove_context.RequestContext.from_dict(ctxt)
 
 
-class BrokenSeal(Exception):
-    """A message that should be sealed with an instance's key is not, or
-    was sealed with another key."""
-
-
-class _Seal:
-    """Authenticated encryption (AES-256-GCM, a random nonce each time) of
-    JSON values with one key (32 bytes, URL-safe base64)."""
-
-    NONCE_BYTES = 12
-
-    def __init__(self, key):
-        self._cipher = aead.AESGCM(base64.urlsafe_b64decode(key))
-
-    def close(self, value):
-        nonce = os.urandom(self.NONCE_BYTES)
-        sealed = self._cipher.encrypt(nonce, json.dumps(value).encode(),
-                                      None)
-        return base64.urlsafe_b64encode(nonce + sealed).decode()
-
-    def open(self, token):
-        try:
-            raw = base64.urlsafe_b64decode(token)
-            return json.loads(self._cipher.decrypt(
-                raw[:self.NONCE_BYTES], raw[self.NONCE_BYTES:], None))
-        except (crypto_exceptions.InvalidTag, binascii.Error, TypeError,
-                ValueError):
-            raise BrokenSeal() from None
-
-
-class SealedSerializer(RequestContextSerializer):
-    """The messages between the control plane and one guest: context,
-    arguments and results sealed with the instance's key, so another
-    guest on the same broker can neither read them nor forge them. The
-    context also names the instance in the clear, so the conductor knows
-    which key opens it. Without a key, messages go in the clear."""
-
-    def __init__(self, key, instance_id):
-        self._seal = _Seal(key) if key else None
-        self._instance_id = instance_id
-
-    def serialize_entity(self, ctxt, entity):
-        primitive = _to_primitive(entity)
-        return primitive if self._seal is None else self._seal.close(
-            primitive)
-
-    def deserialize_entity(self, ctxt, entity):
-        if self._seal is not None:
-            entity = self._seal.open(entity)
-        return _from_primitive(entity)
-
-    def serialize_context(self, ctxt):
-        values = ctxt.to_dict()
-        if self._seal is None:
-            return values
-        # Unset fields are left out: less to seal, and from_dict reads
-        # them back as unset.
-        return {'instance_id': self._instance_id,
-                'sealed': self._seal.close({
-                    name: value for name, value in values.items()
-                    if value is not None})}
-
-    def deserialize_context(self, ctxt):
-        if self._seal is not None:
-            ctxt = self._seal.open(ctxt.get('sealed'))
-        return trove_context.RequestContext.from_dict(ctxt)
-
-
-class GuestReportSerializer(RequestContextSerializer):
-    """The conductor's side: opens each guest's message with the key of
-    the instance its context names (``key_of(instance_id)``) and records
-    that instance as ``context.sealed_by``. A message that does not open
-    keeps ``sealed_by`` None and its arguments sealed; the conductor then
-    drops it (see conductor.manager)."""
-
-    def __init__(self, key_of):
-        self._key_of = key_of
-        self._seals = {}  # key -> _Seal: keys never change
-
-    def deserialize_context(self, ctxt):
-        token, instance_id = ctxt.get('sealed'), ctxt.get('instance_id')
-        if token is None:
-            return super().deserialize_context(ctxt)
-        try:
-            values = self._seal_of(instance_id).open(token)
-        except BrokenSeal:
-            LOG.warning('Message claiming to come from instance %s does '
-                        'not open with its key', instance_id)
-            context = trove_context.RequestContext(overwrite=False)
-            context.broken_seal = True
-            return context
-        context = super().deserialize_context(values)
-        context.sealed_by = instance_id
-        return context
-
-    def deserialize_entity(self, ctxt, entity):
-        if ctxt.broken_seal:
-            return None
-        if ctxt.sealed_by is not None:
-            entity = self._seal_of(ctxt.sealed_by).open(entity)
-        return super().deserialize_entity(ctxt, entity)
-
-    def _seal_of(self, instance_id):
-        key = self._key_of(instance_id) if instance_id else None
-        if key is None:
-            raise BrokenSeal()
-        seal = self._seals.get(key)
-        if seal is None:
-            seal = self._seals[key] = _Seal(key)
-        return seal
-
-
-def _to_primitive(entity):
+def to_primitive(entity):
     if isinstance(entity, objects.RemoteObject):
         return entity.to_primitive()
     if isinstance(entity, (list, tuple)):
-        return [_to_primitive(item) for item in entity]
+        return [to_primitive(item) for item in entity]
     if isinstance(entity, dict):
-        return {key: _to_primitive(value) for key, value in entity.items()}
+        return {key: to_primitive(value) for key, value in entity.items()}
     return entity
 
 
-def _from_primitive(entity):
+def from_primitive(entity):
     if objects.RemoteObject.is_primitive(entity):
         return objects.RemoteObject.from_primitive(entity)
     if isinstance(entity, list):
-        return [_from_primitive(item) for item in entity]
+        return [from_primitive(item) for item in entity]
     if isinstance(entity, dict):
-        return {key: _from_primitive(value) for key, value in entity.items()}
+        return {key: from_primitive(value) for key, value in entity.items()}
     return entity
 
 

@@ -13,7 +13,6 @@ from trove_lite.db import engine
 from trove_lite.db import retry
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats
-from trove_lite.instance import keys
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
@@ -73,17 +72,13 @@ class Manager:
     @staticmethod
     def _from_its_guest(context, instance_id):
         """A report counts only from the guest of the instance it names:
-        sealed with that instance's key, or in the clear for an instance
-        that has no key (see rpc.GuestReportSerializer)."""
-        if context.sealed_by is not None:
-            authentic = context.sealed_by == instance_id
-        else:
-            authentic = (not context.broken_seal
-                         and keys.key_of(instance_id) is None)
-        if not authentic:
+        in an envelope sealed with that instance's key (in the clear for
+        an instance that has no key; see common.sealing)."""
+        if context.sealed_by is None or context.sealed_by != instance_id:
             LOG.warning('Report for instance %s dropped: not sealed with '
                         'its key', instance_id)
-        return authentic
+            return False
+        return True
 
     def heartbeat(self, context, instance_id, payload, sent=None):
         """Apply a guest's status report unless a newer one was already

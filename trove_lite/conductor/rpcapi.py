@@ -2,7 +2,7 @@
 
 import oslo_messaging as messaging
 
-from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.conf import CONF
 
 
@@ -15,8 +15,8 @@ class API:
     def __init__(self):
         target = messaging.Target(topic=CONF.conductor_queue,
                                   version=self.RPC_API_VERSION)
-        self._client = rpc.get_client(target, serializer=rpc.SealedSerializer(
-            CONF.instance_rpc_encr_key, CONF.guest_id))
+        self._client = sealing.SealedClient(
+            target, CONF.instance_rpc_encr_key, CONF.guest_id)
 
     def heartbeat(self, context, instance_id, payload, sent):
         """Report the guest's status; ``sent`` (guest clock, epoch seconds

@@ -28,6 +28,25 @@ rpc_opts = [
                      'keeps one guest from commanding another or reporting '
                      'for it. Instances made without a key talk in the '
                      'clear.'),
+    cfg.IntOpt('sealed_message_skew', default=120, min=1,
+               help='Seconds a sealed message may be older (or newer) than '
+                    'the receiver\'s clock: an older one is refused as a '
+                    'replay. Clocks of the control plane and the guests '
+                    'must agree within it. A guest\'s prepare, which waits '
+                    'in its queue until the guest boots, is exempt (it is '
+                    'obeyed once).'),
+    cfg.IntOpt('sealed_message_ids_per_instance', default=10000, min=10,
+               help='Ids of sealed messages remembered per instance for '
+                    'the skew window, to refuse a replay; more messages '
+                    'from one instance within the window are refused.'),
+    cfg.IntOpt('instance_key_cache_size', default=10000, min=1,
+               help='Instance keys the conductor keeps in memory (least '
+                    'recently used ones are dropped and read again).'),
+    cfg.StrOpt('inst_rpc_key_encr_key', secret=True,
+               default='emYjgHFqfXNB1NGehAFIUeoyw4V4XwWHEaKP',
+               help='Encrypts the instance keys in the database (Trove\'s '
+                    'option). Set a secret value of your own on a real '
+                    'cloud; changing it makes the stored keys unreadable.'),
 ]
 
 status_opts = [

@@ -13,6 +13,7 @@ import oslo_messaging as messaging
 
 from trove_lite.common import exceptions
 from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.conf import CONF
 from trove_lite.instance import keys
 
@@ -31,8 +32,8 @@ class API:
         target = messaging.Target(topic=guest_topic(instance_id),
                                   server=instance_id,
                                   version=self.RPC_API_VERSION)
-        self._client = rpc.get_client(target, serializer=rpc.SealedSerializer(
-            keys.key_of(instance_id), instance_id))
+        self._client = sealing.SealedClient(
+            target, keys.key_of(instance_id), instance_id)
 
     def declare_queue(self):
         """Create the guest's queues so ``prepare`` waits for the guest."""

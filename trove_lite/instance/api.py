@@ -104,7 +104,7 @@ def create(context, request):
             'volume_type': request.volume_type,
             'region_id': request.region_name or CONF.region,
             'configuration_id': request.configuration_id,
-            'encrypted_key': keys.new_key(),
+            'encrypted_key': keys.new_stored_key(),
         })
     instance = db.read(instances.get, instance_id)
     spec = objects.InstanceSpec(
