@@ -27,7 +27,7 @@ import json
 import re
 from importlib import resources
 
-from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.datastore import mysql_config
 
 TYPES = ('integer', 'string', 'boolean', 'float')
 

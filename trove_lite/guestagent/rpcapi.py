@@ -15,7 +15,6 @@ from trove_lite.common import exceptions
 from trove_lite.common import rpc
 from trove_lite.common import sealing
 from trove_lite.conf import CONF
-from trove_lite.instance import keys
 
 
 def guest_topic(instance_id):
@@ -23,17 +22,17 @@ def guest_topic(instance_id):
 
 
 class API:
-    """Talks to the guest agent of one instance."""
+    """Talks to the guest agent of one instance; messages are sealed with
+    ``key``, the instance's key (None: in the clear)."""
 
     RPC_API_VERSION = '1.0'
 
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         self.instance_id = instance_id
         target = messaging.Target(topic=guest_topic(instance_id),
                                   server=instance_id,
                                   version=self.RPC_API_VERSION)
-        self._client = sealing.SealedClient(
-            target, keys.key_of(instance_id), instance_id)
+        self._client = sealing.SealedClient(target, key, instance_id)
 
     def declare_queue(self):
         """Create the guest's queues so ``prepare`` waits for the guest."""

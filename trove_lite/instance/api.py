@@ -202,11 +202,16 @@ def check_datastore_running(record):
                                              status=status.description)
 
 
+def guest(instance_id):
+    """The client of an instance's guest, sealing with its key."""
+    return guest_rpcapi.API(instance_id, keys.key_of(instance_id))
+
+
 def running_guest(record):
     """The guest of an instance whose datastore runs (else 422, see
     check_datastore_running)."""
     check_datastore_running(record)
-    return guest_rpcapi.API(record.id)
+    return guest(record.id)
 
 
 def volume_usage(context, record):
@@ -222,7 +227,7 @@ def volume_usage(context, record):
             instance_status.GUEST_ANSWERING):
         return None
     try:
-        return guest_rpcapi.API(record.id).get_volume_info(context)
+        return guest(record.id).get_volume_info(context)
     except Exception as error:
         LOG.warning('No volume usage from the guest of %s: %s', record.id,
                     error)

@@ -8,7 +8,7 @@ the guest writes the instance's values into its server's option file
 values the server takes live (``apply_overrides``). A changed value the
 server takes only at a start marks the instance RESTART_REQUIRED; the next
 restart clears the mark (and first hands the guest the instance's values
-again, see taskmanager.actions.restart).
+again, see taskmanager.restart_resize.restart).
 """
 
 import logging
@@ -19,10 +19,9 @@ from trove_lite import db
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
+from trove_lite.datastore import mysql_config
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
-from trove_lite.guestagent.datastore import mysql_config
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
@@ -77,7 +76,7 @@ def apply_change(context, record, old, new, parameters):
                      if old.get(name) != new.get(name))
     if not changed:
         return
-    guest = guest_rpcapi.API(record.id)
+    guest = instance_api.guest(record.id)
     try:
         guest.update_overrides(context, new)
     except _GUEST_FAILURES as error:

@@ -9,7 +9,6 @@ which the API returns once.
 from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.db.repositories import root_history
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import api as instance_api
 
 
@@ -24,7 +23,7 @@ def enable(context, record, password=None):
     """Enable remote root with ``password`` (generated when None); returns
     root's UserSpec with the password."""
     instance_api.check_datastore_running(record)
-    guest = guest_rpcapi.API(record.id)
+    guest = instance_api.guest(record.id)
     if password is None:
         root = guest.enable_root(context)
     else:
@@ -50,6 +49,6 @@ def disable(context, record):
     instance_api.check_datastore_running(record)
     if not db.read(root_history.is_enabled, record.id):
         raise exceptions.RootHistoryNotFound()
-    guest_rpcapi.API(record.id).disable_root(context)
+    instance_api.guest(record.id).disable_root(context)
     with db.transaction() as tx:
         root_history.record_disable(tx, record.id)

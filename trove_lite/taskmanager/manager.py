@@ -15,11 +15,12 @@ from trove_lite.db import retry
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import keys
 from trove_lite.instance.status import InstanceTasks
-from trove_lite.taskmanager import actions
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import housekeeping
+from trove_lite.taskmanager import restart_resize
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
 
@@ -160,14 +161,14 @@ class Manager:
         """Restart the instance's datastore."""
         self._run_action(
             context, instance_id, InstanceTasks.REBOOTING, 'restart',
-            lambda instance, guest: actions.restart(
+            lambda instance, guest: restart_resize.restart(
                 context, instance, self.driver, guest, self.waiters))
 
     def resize_flavor(self, context, instance_id, old_flavor, new_flavor):
         """Move the instance to ``new_flavor``."""
         self._run_action(
             context, instance_id, InstanceTasks.RESIZING, 'resize_flavor',
-            lambda instance, guest: actions.resize_flavor(
+            lambda instance, guest: restart_resize.resize_flavor(
                 context, instance, self.driver, guest, old_flavor,
                 new_flavor),
             lambda instance: None if instance.flavor_id == new_flavor['id']
@@ -179,7 +180,7 @@ class Manager:
         """Grow the instance's volume to ``new_size`` GB."""
         self._run_action(
             context, instance_id, InstanceTasks.RESIZING, 'resize_volume',
-            lambda instance, guest: actions.resize_volume(
+            lambda instance, guest: restart_resize.resize_volume(
                 context, instance, self.driver, guest, new_size),
             lambda instance: None if instance.volume_size >= new_size
             else quota.resize_refund(
@@ -216,7 +217,8 @@ class Manager:
 
     def _act(self, context, instance, task, action, work, refund, payload):
         try:
-            work(instance, guest_rpcapi.API(instance.id))
+            work(instance, guest_rpcapi.API(instance.id,
+                                            keys.key_of(instance.id)))
         except Exception as error:
             LOG.warning('%s of %s failed: %s', action, instance.id, error,
                         exc_info=not isinstance(

@@ -184,7 +184,8 @@ class CreateInstanceFlow:
         self.driver = driver
         self.waiters = waiters
         self.timeout = timeout
-        self.guest = guest_rpcapi.API(spec.instance_id)
+        self.guest = guest_rpcapi.API(spec.instance_id,
+                                      keys.key_of(spec.instance_id))
         self.security_group_id = None
         self.volume_id = None
         self.server_id = None
@@ -222,4 +223,4 @@ def delete_instance_resources(driver, instance):
         driver.delete_volume(instance.volume_id)
     # Not recorded on the row: the driver finds it by the instance's id.
     driver.delete_security_group(instance.id)
-    guest_rpcapi.API(instance.id).delete_queue()
+    guest_rpcapi.API(instance.id, None).delete_queue()

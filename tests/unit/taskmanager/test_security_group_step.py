@@ -64,7 +64,7 @@ class FirewalledDriver(RecordingDriver):
 
 
 class Guest:
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         pass
 
     def declare_queue(self):

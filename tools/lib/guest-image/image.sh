@@ -34,7 +34,7 @@ for name in registry.supported_managers():
         || die "the wheel installed no trove-lite-guestagent"
 
     in_root "$rootfs" "$GUEST_VENV/bin/python" -c '
-from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.datastore import mysql_config
 settings = mysql_config.template_settings()
 settings.pop("user", None)
 print(mysql_config.render(settings), end="")' >"$rootfs/tmp/template.cnf"

@@ -32,7 +32,7 @@ from trove_lite.compute.local import addresses
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.conf import CONF
-from trove_lite.guestagent.datastore import mysql
+from trove_lite.datastore import mysql_config
 
 LOG = logging.getLogger(__name__)
 
@@ -263,7 +263,7 @@ class LocalDriver(base.ComputeDriver):
         self._stop(server_id, self._read_server(server_id))
         sandbox = self._server_path(server_id)
         # A deep sandbox keeps its database socket outside (see run_dir_for).
-        shutil.rmtree(mysql.run_dir_for(sandbox), ignore_errors=True)
+        shutil.rmtree(mysql_config.run_dir_for(sandbox), ignore_errors=True)
         shutil.rmtree(sandbox, ignore_errors=True)
         LOG.info('Server %s deleted', server_id)
 

@@ -16,7 +16,7 @@ import tempfile
 
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
-from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.datastore import mysql_config
 
 DEFAULT_IMAGE = 'trove-lite-guest'
 

@@ -2,14 +2,12 @@
 template datadir, administered over its unix socket as ``os_admin``."""
 
 import configparser
-import hashlib
 import json
 import logging
 import os
 import socket
 import stat
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -18,11 +16,11 @@ import pymysql
 from trove_lite import storage
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import durable
 from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_backup
-from trove_lite.guestagent.datastore import mysql_config
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.instance.status import ServiceStatuses
 
@@ -34,23 +32,6 @@ ADMIN_USER = 'os_admin'
 # read-only variable (1238), or one its start-up value locks
 # (max_user_connections=0: 1290).
 _NEEDS_RESTART = (1238, 1290)
-
-# A unix socket path holds at most 107 bytes (sun_path); mariadbd fails to
-# start with a longer one.
-MAX_SOCKET_PATH = 107
-
-
-def run_dir_for(sandbox_path):
-    """Where the server's socket and pid file go: in the sandbox, unless
-    that path is too long for a socket (a deep state directory); then in a
-    short directory under /tmp named after the sandbox, the same on every
-    start."""
-    run_dir = os.path.join(sandbox_path, 'run')
-    if len(os.path.join(run_dir, 'mysqld.sock')) <= MAX_SOCKET_PATH:
-        return run_dir
-    digest = hashlib.sha1(sandbox_path.encode()).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), f'trove-lite-{digest}')
-
 
 def _make_run_dir(run_dir):
     """Create ``run_dir`` for this user only. Under /tmp anyone could
@@ -77,7 +58,7 @@ class MariaDBServer:
         self.bind_address = bind_address
         self.port = port
         self.mariadbd_path = mariadbd_path
-        self.run_dir = run_dir_for(sandbox_path)
+        self.run_dir = mysql_config.run_dir_for(sandbox_path)
         self.log_dir = os.path.join(sandbox_path, 'log')
         self.options_file = os.path.join(sandbox_path, 'my.cnf')
         # What the option file is rendered from: the flavor's RAM and the

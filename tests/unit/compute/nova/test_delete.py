@@ -20,7 +20,7 @@ class Row:
 class NoGuest:
     """The guest's queue is RabbitMQ's business, not this test's."""
 
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         pass
 
     def delete_queue(self):

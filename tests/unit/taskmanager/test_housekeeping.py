@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.test_create_workflow import FakeDriver
+from tests.unit.taskmanager.test_workflows import FakeDriver
 from trove_lite.compute import base
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
@@ -44,7 +44,7 @@ class InventoryDriver(FakeDriver):
 
 
 class NoQueue:
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         pass
 
     def delete_queue(self):

@@ -28,7 +28,7 @@ class FakeGuest:
     refuse_live = ()
     fail = {}
 
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         self.instance_id = instance_id
 
     def _record(self, method, value):

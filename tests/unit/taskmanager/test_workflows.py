@@ -61,7 +61,7 @@ class FakeGuest:
 
     instances = []
 
-    def __init__(self, instance_id, fail_prepare=False):
+    def __init__(self, instance_id, key, fail_prepare=False):
         self.instance_id = instance_id
         self.calls = []
         FakeGuest.instances.append(self)

@@ -1,6 +1,6 @@
 """The heartbeats repository: the guest's status, and the lastseen guard
 inside the caller's transaction (the conductor's composition is tested in
-test_conductor)."""
+tests/unit/conductor/test_manager.py)."""
 
 from tests.unit import db_fixtures
 from trove_lite import db

@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy.exc
 
 from tests.unit import db_fixtures
-from tests.unit.test_api import call
-from tests.unit.test_api import create_body
+from tests.unit.api.test_app import call
+from tests.unit.api.test_app import create_body
 from trove_lite import db
 from trove_lite.api import app as api_app
 from trove_lite.catalogue import api as catalogue_api

@@ -9,8 +9,8 @@ import pytest
 from keystonemiddleware import fixture as auth_fixture
 
 from tests.unit import db_fixtures
-from tests.unit.test_api import call
-from tests.unit.test_api import create_body
+from tests.unit.api.test_app import call
+from tests.unit.api.test_app import create_body
 from trove_lite.api import app as api_app
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi

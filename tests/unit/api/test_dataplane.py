@@ -30,7 +30,7 @@ class FakeGuest:
     sent = []
     fail_with = None
 
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         self.instance_id = instance_id
 
     def _record(self, method, **kwargs):

@@ -65,7 +65,7 @@ class FakeGuest:
     calls = []
     fail = ()
 
-    def __init__(self, instance_id):
+    def __init__(self, instance_id, key):
         self.instance_id = instance_id
 
     def _call(self, *call):

@@ -81,32 +81,3 @@ def test_read_only_is_set_and_read_as_a_global():
     assert sql.set_global('read_only', 1) == (
         'SET GLOBAL read_only = %s', (1,))
     assert sql.get_global('read_only') == ('SELECT @@GLOBAL.read_only', ())
-
-
-def test_socket_goes_to_a_short_directory_when_the_sandbox_is_deep():
-    from trove_lite.guestagent.datastore import mysql
-    shallow = '/var/lib/trove-lite/servers/0c1e'
-    assert mysql.run_dir_for(shallow) == shallow + '/run'
-    deep = '/tmp/' + 'd' * 120
-    run_dir = mysql.run_dir_for(deep)
-    assert len(run_dir + '/mysqld.sock') <= mysql.MAX_SOCKET_PATH
-    assert run_dir == mysql.run_dir_for(deep)  # the same on every start
-
-
-def test_run_dir_is_private_and_never_someone_elses(tmp_path):
-    from trove_lite.common import exceptions
-    from trove_lite.guestagent.datastore import mysql
-    run_dir = tmp_path / 'run'
-    mysql._make_run_dir(str(run_dir))
-    assert run_dir.stat().st_mode & 0o777 == 0o700
-    run_dir.chmod(0o755)
-    mysql._make_run_dir(str(run_dir))  # ours: made private again
-    assert run_dir.stat().st_mode & 0o777 == 0o700
-    # One planted under /tmp is refused, not followed.
-    planted = tmp_path / 'planted'
-    planted.symlink_to(run_dir)
-    with pytest.raises(exceptions.DatastoreOperationError):
-        mysql._make_run_dir(str(planted))
-    (tmp_path / 'file').write_text('')
-    with pytest.raises(exceptions.DatastoreOperationError):
-        mysql._make_run_dir(str(tmp_path / 'file'))

@@ -40,7 +40,7 @@ class RecordingClient:
 @pytest.fixture
 def guest(conf):
     conf.config(agent_call_low_timeout=LOW, agent_call_high_timeout=HIGH)
-    api = rpcapi.API('inst-1')
+    api = rpcapi.API('inst-1', None)
     api._client = RecordingClient(reply=([], None))
     return api
 

@@ -4,7 +4,7 @@ they were meant."""
 
 import pytest
 
-from trove_lite.guestagent.datastore import mysql_config
+from trove_lite.datastore import mysql_config
 
 
 def test_a_groups_values_win_over_base_and_flavor():
@@ -108,3 +108,12 @@ def test_sql_values():
     assert mysql_config.sql_value('utf8mb4') == 'utf8mb4'
     assert mysql_config.sql_value(True) == 'ON'
     assert mysql_config.sql_value(2.5) == 2.5
+
+
+def test_socket_goes_to_a_short_directory_when_the_sandbox_is_deep():
+    shallow = '/var/lib/trove-lite/servers/0c1e'
+    assert mysql_config.run_dir_for(shallow) == shallow + '/run'
+    deep = '/tmp/' + 'd' * 120
+    run_dir = mysql_config.run_dir_for(deep)
+    assert len(run_dir + '/mysqld.sock') <= mysql_config.MAX_SOCKET_PATH
+    assert run_dir == mysql_config.run_dir_for(deep)  # the same on every start

@@ -15,8 +15,8 @@ from trove_lite.common import exceptions
 from trove_lite.common import policies
 from trove_lite.common import policy
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 
 ADMIN_ONLY = {'instance:reset_status': 'rule:admin',
               'datastore:delete': 'rule:admin',

@@ -7,8 +7,10 @@ guest's settings are the base ones, those that follow its flavor's RAM,
 and the overrides of its configuration group, which win.
 """
 
+import hashlib
 import os
 import re
+import tempfile
 
 from trove_lite.datastore import mysql_rules
 
@@ -135,6 +137,23 @@ def _character_set_of(collation):
         if collation.lower() in entry['collations']:
             return name
     raise ValueError(f'unknown collation {collation!r}')
+
+
+# A unix socket path holds at most 107 bytes (sun_path); mariadbd fails to
+# start with a longer one.
+MAX_SOCKET_PATH = 107
+
+
+def run_dir_for(sandbox_path):
+    """Where the server's socket and pid file go: in the sandbox, unless
+    that path is too long for a socket (a deep state directory); then in a
+    short directory under /tmp named after the sandbox, the same on every
+    start."""
+    run_dir = os.path.join(sandbox_path, 'run')
+    if len(os.path.join(run_dir, 'mysqld.sock')) <= MAX_SOCKET_PATH:
+        return run_dir
+    digest = hashlib.sha1(sandbox_path.encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f'trove-lite-{digest}')
 
 
 def server_settings(datadir, run_dir, log_dir, bind_address, port,

@@ -1,0 +1,20 @@
+"""Compute drivers are found by name through entry points."""
+
+from importlib import metadata
+
+import pytest
+
+from trove_lite.compute import base
+
+
+def test_every_driver_is_an_entry_point_of_the_compute_namespace():
+    found = {entry.name: entry.load() for entry in metadata.entry_points(
+        group=base.DRIVER_NAMESPACE)}
+    assert set(found) == {'local', 'nova', 'qemu'}
+    for driver_class in found.values():
+        assert issubclass(driver_class, base.ComputeDriver)
+
+
+def test_an_unknown_driver_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown compute driver 'vmware'"):
+        base.load_driver('vmware')
