@@ -7,7 +7,7 @@ import logging
 from oslo_utils import timeutils
 
 from trove_lite import db
-from trove_lite.backup import api as backup_api
+from trove_lite.backup import restore as backup_restore
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
@@ -83,7 +83,7 @@ def create(context, request):
 
     backup_info = None
     if request.backup_id is not None:
-        backup_info = backup_api.restore_info(
+        backup_info = backup_restore.restore_info(
             context, request.backup_id, version, request.volume_size)
 
     usage = quota.instance_charge(context.project_id, flavor,
