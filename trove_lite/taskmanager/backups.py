@@ -18,6 +18,7 @@ from trove_lite.conf import CONF
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import keys
 from trove_lite.instance.status import InstanceTasks
 
 LOG = logging.getLogger(__name__)
@@ -63,7 +64,8 @@ def create_backup(context, backup_id, container):
         info = backup_info(backup, container)
         if info is None:
             return
-        guest_rpcapi.API(backup.instance_id).create_backup(context, info)
+        guest_rpcapi.API(backup.instance_id, keys.key_of(
+            backup.instance_id)).create_backup(context, info)
     except Exception as error:
         LOG.warning('Backup %s could not be started: %s', backup_id, error,
                     exc_info=True)
