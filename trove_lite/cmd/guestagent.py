@@ -2,6 +2,7 @@
 
 import sys
 
+import setproctitle
 from oslo_log import log as logging
 
 from trove_lite.common import sealing
@@ -12,11 +13,16 @@ from trove_lite.guestagent.datastore import registry
 
 LOG = logging.getLogger(__name__)
 
+PROCESS_NAME = 'trove-lite-guestagent'
+
 
 def main():
     service.prepare_service(sys.argv)
     if not CONF.guest_id:
         sys.exit('guest_id is not set: this agent serves no instance')
+    # What ps shows (a forked agent would show its launcher): an operator
+    # finds and signals the guest of one instance by its id.
+    setproctitle.setproctitle(f'{PROCESS_NAME} {CONF.guest_id}')
     manager_class = registry.manager_class(CONF.datastore_manager)
     manager = manager_class(CONF.guest_id, CONF.guest_agent.sandbox_path)
     manager.boot()

@@ -29,6 +29,15 @@ class Server:
 
 
 @dataclasses.dataclass
+class Volume:
+    """A volume as the taskmanager sees it."""
+
+    id: str
+    instance_id: str | None = None  # the instance it was made for
+    size: int | None = None  # GB
+
+
+@dataclasses.dataclass
 class GuestConfig:
     """What a guest agent needs to find its instance and the broker; the
     driver delivers it (a file in a sandbox, or cloud-init user data)."""
@@ -109,12 +118,13 @@ class ComputeDriver(abc.ABC):
 
     @abc.abstractmethod
     def list_volumes(self):
-        """Every volume this driver made: dicts with ``id`` and
-        ``instance_id``, for finding orphans."""
+        """Every volume this driver made (Volumes), for finding
+        orphans."""
 
     @abc.abstractmethod
     def list_servers(self):
-        """Every server this driver made, for finding orphans."""
+        """Every server this driver made (Servers), for finding
+        orphans."""
 
     @abc.abstractmethod
     def start_server(self, server_id):

@@ -173,8 +173,8 @@ class Housekeeper:
             if server.instance_id == instance.id:
                 self.driver.delete_server(server.id)
         for volume in self.driver.list_volumes():
-            if volume.get('instance_id') == instance.id:
-                self.driver.delete_volume(volume['id'])
+            if volume.instance_id == instance.id:
+                self.driver.delete_volume(volume.id)
 
     def _ensure_running(self, instance):
         try:
@@ -230,8 +230,8 @@ class Housekeeper:
             owners.setdefault(server.instance_id, []).append(
                 ('server', server.id))
         for volume in self.driver.list_volumes():
-            owners.setdefault(volume.get('instance_id'), []).append(
-                ('volume', volume['id']))
+            owners.setdefault(volume.instance_id, []).append(
+                ('volume', volume.id))
         reaped = 0
         for instance_id, resources in owners.items():
             if self.claims.is_claimed(instance_id):

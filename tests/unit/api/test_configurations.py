@@ -9,6 +9,7 @@ import pytest
 import webob
 
 from tests.unit import db_fixtures
+from tests.unit.fakes import FakeGuest
 from trove_lite.api import app as api_app
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
@@ -19,36 +20,9 @@ from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 
-class FakeGuest:
-    """Records what a guest is asked; ``refuse_live`` are names its server
-    takes only at a start; ``fail`` is raised by the method of that
-    name."""
-
-    sent = []
-    refuse_live = ()
-    fail = {}
-
-    def __init__(self, instance_id, key):
-        self.instance_id = instance_id
-
-    def _record(self, method, value):
-        FakeGuest.sent.append((self.instance_id, method, value))
-        if method in FakeGuest.fail:
-            raise FakeGuest.fail[method]
-
-    def update_overrides(self, context, overrides, remove=False):
-        self._record('update_overrides', overrides)
-
-    def apply_overrides(self, context, overrides):
-        self._record('apply_overrides', overrides)
-        return [name for name in overrides if name in FakeGuest.refuse_live]
-
-
 @pytest.fixture
 def guest(monkeypatch):
-    FakeGuest.sent, FakeGuest.refuse_live, FakeGuest.fail = [], (), {}
-    monkeypatch.setattr(guest_rpcapi, 'API', FakeGuest)
-    return FakeGuest
+    return FakeGuest.install(monkeypatch, guest_rpcapi)
 
 
 @pytest.fixture
@@ -254,9 +228,10 @@ def test_a_change_reaches_every_attached_instance(app, catalogue, guest):
     # Dropped values go back to the defaults (None) live.
     live = {'max_connections': 300, 'wait_timeout': None}
     assert sorted(guest.sent) == sorted([
-        (first, 'update_overrides', new), (first, 'apply_overrides', live),
-        (second, 'update_overrides', new),
-        (second, 'apply_overrides', live)])
+        (first, 'update_overrides', {'overrides': new}),
+        (first, 'apply_overrides', {'overrides': live}),
+        (second, 'update_overrides', {'overrides': new}),
+        (second, 'apply_overrides', {'overrides': live})])
     assert building not in {instance for instance, _m, _v in guest.sent}
     assert task_of(first) == task_of(second) == Tasks.NONE
 
@@ -267,7 +242,7 @@ def test_a_static_change_needs_a_restart(app, catalogue, guest):
     call(app, 'PATCH', f'/configurations/{group["id"]}', {'configuration': {
         'values': {'back_log': 80, 'wait_timeout': 60}}})
     assert guest.sent[-1] == (instance_id, 'apply_overrides',
-                              {'wait_timeout': 60})
+                              {'overrides': {'wait_timeout': 60}})
     assert task_of(instance_id) == Tasks.RESTART_REQUIRED
     status = call(app, 'GET', f'/instances/{instance_id}').json['instance']
     assert (status['status'], status['operating_status']) == (
@@ -309,8 +284,9 @@ def test_attach_writes_then_applies_the_dynamic_values(app, catalogue,
     response = attach(app, instance_id, group['id'])
     assert (response.status_int, response.body) == (202, b'')
     values = {'max_connections': 200, 'wait_timeout': 60}
-    assert guest.sent == [(instance_id, 'update_overrides', values),
-                          (instance_id, 'apply_overrides', values)]
+    assert guest.sent == [
+        (instance_id, 'update_overrides', {'overrides': values}),
+        (instance_id, 'apply_overrides', {'overrides': values})]
     assert task_of(instance_id) == Tasks.NONE
     view = call(app, 'GET', f'/instances/{instance_id}').json['instance']
     assert view['configuration']['id'] == group['id']
@@ -382,9 +358,10 @@ def test_detach_sets_the_values_back_to_defaults(app, catalogue, guest):
     response = call(app, 'PUT', f'/instances/{instance_id}',
                     {'instance': {'configuration': None}})
     assert response.status_int == 202
-    assert guest.sent == [(instance_id, 'update_overrides', {}),
-                          (instance_id, 'apply_overrides',
-                           {'wait_timeout': None})]
+    assert guest.sent == [
+        (instance_id, 'update_overrides', {'overrides': {}}),
+        (instance_id, 'apply_overrides',
+         {'overrides': {'wait_timeout': None}})]
     assert task_of(instance_id) == Tasks.RESTART_REQUIRED
     assert db_fixtures.get_instance(instance_id).configuration_id is None
     # Nothing attached: nothing to do (an empty object detaches too).

@@ -9,6 +9,7 @@ import pytest
 import webob
 
 from tests.unit import db_fixtures
+from tests.unit.fakes import FakeGuest
 from trove_lite.api import app as api_app
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
@@ -21,113 +22,12 @@ from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 
-class FakeGuest:
-    """A guest with databases and users in memory; records every message
-    it gets."""
-
-    databases = {}
-    users = {}
-    sent = []
-    fail_with = None
-
-    def __init__(self, instance_id, key):
-        self.instance_id = instance_id
-
-    def _record(self, method, **kwargs):
-        FakeGuest.sent.append((method, kwargs))
-        if FakeGuest.fail_with is not None:
-            raise FakeGuest.fail_with
-
-    @staticmethod
-    def _page(items, key, limit, marker, include_marker):
-        items = sorted(items, key=key)
-        if marker is not None:
-            items = [i for i in items if key(i) > marker
-                     or (include_marker and key(i) == marker)]
-        if limit is not None and len(items) > limit:
-            return items[:limit], key(items[limit - 1])
-        return items, None
-
-    def list_databases(self, context, limit=None, marker=None,
-                       include_marker=False):
-        self._record('list_databases', limit=limit, marker=marker)
-        return self._page(self.databases.values(), lambda d: d.name, limit,
-                          marker, include_marker)
-
-    def create_database(self, context, databases):
-        self._record('create_database', databases=databases)
-        for database in databases:
-            FakeGuest.databases[database.name] = database
-
-    def delete_database(self, context, database):
-        self._record('delete_database', database=database)
-        FakeGuest.databases.pop(database.name)
-
-    def list_users(self, context, limit=None, marker=None,
-                   include_marker=False):
-        self._record('list_users', limit=limit, marker=marker)
-        return self._page(self.users.values(),
-                          lambda u: f'{u.name}@{u.host}', limit, marker,
-                          include_marker)
-
-    def get_user(self, context, username, hostname):
-        self._record('get_user', username=username, hostname=hostname)
-        return FakeGuest.users.get((username, hostname))
-
-    def create_user(self, context, users):
-        self._record('create_user', users=users)
-        for user in users:
-            FakeGuest.users[(user.name, user.host)] = user
-
-    def delete_user(self, context, user):
-        self._record('delete_user', user=user)
-
-    def update_attributes(self, context, username, hostname, user_attrs):
-        self._record('update_attributes', username=username,
-                     hostname=hostname, user_attrs=user_attrs)
-
-    def change_passwords(self, context, users):
-        self._record('change_passwords', users=users)
-
-    def list_access(self, context, username, hostname):
-        self._record('list_access', username=username, hostname=hostname)
-        return [objects.DatabaseSpec(name=name) for name in
-                FakeGuest.users[(username, hostname)].databases]
-
-    def grant_access(self, context, username, hostname, databases):
-        self._record('grant_access', username=username, hostname=hostname,
-                     databases=databases)
-
-    def revoke_access(self, context, username, hostname, database):
-        self._record('revoke_access', username=username, hostname=hostname,
-                     database=database)
-
-    def enable_root(self, context):
-        self._record('enable_root')
-        return objects.UserSpec(name='root', host='%', password='generated1')
-
-    def enable_root_with_password(self, context, root_password):
-        self._record('enable_root_with_password')
-        return objects.UserSpec(name='root', host='%',
-                                password=root_password)
-
-    def disable_root(self, context):
-        self._record('disable_root')
-
-    def get_volume_info(self, context):
-        self._record('get_volume_info')
-        return {'used': 0.25, 'total': 1.0, 'total_blocks': 1000,
-                'free_blocks': 750, 'avail_blocks': 750}
-
-
 @pytest.fixture
 def guest(monkeypatch):
+    FakeGuest.install(monkeypatch, guest_rpcapi)
     FakeGuest.databases = {'app': objects.DatabaseSpec(name='app')}
     FakeGuest.users = {('bob', '%'): objects.UserSpec(
         name='bob', host='%', databases=['app'])}
-    FakeGuest.sent = []
-    FakeGuest.fail_with = None
-    monkeypatch.setattr(guest_rpcapi, 'API', FakeGuest)
     return FakeGuest
 
 
@@ -185,7 +85,7 @@ def fault(response, code, name):
 
 
 def sent_methods():
-    return [method for method, _kwargs in FakeGuest.sent]
+    return FakeGuest.methods()
 
 
 # --- databases ----------------------------------------------------------
@@ -197,9 +97,9 @@ def test_databases_listed_created_and_deleted(app, instance):
         'databases': [{'name': 'shop', 'character_set': 'utf8mb4'}]})
     assert response.status_int == 202 and response.body == b''
     assert response.content_type == 'application/json'
-    created = FakeGuest.sent[-1]
-    assert created[0] == 'create_database'
-    assert created[1]['databases'][0].character_set == 'utf8mb4'
+    _instance, method, created = FakeGuest.sent[-1]
+    assert method == 'create_database'
+    assert created['databases'][0].character_set == 'utf8mb4'
     response = call(app, 'DELETE', url(instance, '/databases/shop'))
     assert response.status_int == 202
     assert sent_methods()[-1] == 'delete_database'
@@ -267,7 +167,7 @@ def test_cidr_host_keeps_working_although_its_slash_splits_the_path(
                 ).json == {'databases': [{'name': 'app'}]}
     assert call(app, 'DELETE', url(instance, f'/users/{user}/databases/app')
                 ).status_int == 202
-    assert FakeGuest.sent[-1] == ('revoke_access', {
+    assert FakeGuest.sent[-1][1:] == ('revoke_access', {
         'username': 'amy', 'hostname': '10.0.0.0/8', 'database': 'app'})
     assert call(app, 'DELETE', url(instance, f'/users/{user}')
                 ).status_int == 202
@@ -310,7 +210,7 @@ def test_rename_onto_an_existing_user_is_400(app, instance):
         'user': {'name': 'amy'}}), 400, 'badRequest')
     assert call(app, 'PUT', url(instance, '/users/bob'), {
         'user': {'name': 'rob', 'password': 'pw3'}}).status_int == 202
-    assert FakeGuest.sent[-1] == ('update_attributes', {
+    assert FakeGuest.sent[-1][1:] == ('update_attributes', {
         'username': 'bob', 'hostname': '%',
         'user_attrs': {'name': 'rob', 'password': 'pw3'}})
 
@@ -318,10 +218,10 @@ def test_rename_onto_an_existing_user_is_400(app, instance):
 def test_password_change_and_grant(app, instance):
     assert call(app, 'PUT', url(instance, '/users'), {'users': [
         {'name': 'bob', 'password': 'pw9'}]}).status_int == 202
-    assert FakeGuest.sent[-1][0] == 'change_passwords'
+    assert FakeGuest.sent[-1][1] == 'change_passwords'
     assert call(app, 'PUT', url(instance, '/users/bob%40%25/databases'), {
         'databases': [{'name': 'x1'}, {'name': 'x2'}]}).status_int == 202
-    assert FakeGuest.sent[-1] == ('grant_access', {
+    assert FakeGuest.sent[-1][1:] == ('grant_access', {
         'username': 'bob', 'hostname': '%', 'databases': ['x1', 'x2']})
 
 
@@ -391,7 +291,7 @@ def test_a_silent_guest_is_not_ready(app, catalogue, conf):
 
 
 def test_a_guest_timeout_is_a_clear_400(app, instance):
-    FakeGuest.fail_with = exceptions.GuestTimeout()
+    FakeGuest.fail_every = exceptions.GuestTimeout()
     message = fault(call(app, 'GET', url(instance, '/databases')), 400,
                     'badRequest')
     assert message == 'Timeout trying to connect to the Guest Agent.'
@@ -538,10 +438,10 @@ def test_show_reports_volume_usage_from_the_guest(app, instance):
 
 def test_show_survives_a_failing_guest_and_spares_a_busy_one(
         app, instance, catalogue):
-    FakeGuest.fail_with = exceptions.GuestTimeout()
+    FakeGuest.fail_every = exceptions.GuestTimeout()
     assert call(app, 'GET', url(instance)).json['instance']['volume'] == {
         'size': 1}
-    FakeGuest.fail_with = None
+    FakeGuest.fail_every = None
     FakeGuest.sent = []
     busy = make_instance(catalogue, task=Tasks.REBOOTING)
     assert call(app, 'GET', url(busy)).status_int == 200

@@ -6,8 +6,9 @@ import time
 import pytest
 
 from tests.unit import db_fixtures
-from tests.unit.taskmanager.test_workflows import FakeDriver
+from tests.unit.fakes import FakeGuest
 from trove_lite.compute import base
+from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
@@ -15,45 +16,27 @@ from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
 
 
-class InventoryDriver(FakeDriver):
-    """A fake driver with servers and volumes to find."""
-
-    def __init__(self, servers=(), volumes=()):
-        super().__init__()
-        self.known_servers = {s.id: s for s in servers}
-        self.known_volumes = list(volumes)
-        self.deleted = []
-
-    def get_server(self, server_id):
-        return self.known_servers.get(server_id)
-
-    def list_servers(self):
-        return list(self.known_servers.values())
-
-    def list_volumes(self):
-        return list(self.known_volumes)
-
-    def delete_server(self, server_id):
-        self.deleted.append(('server', server_id))
-        self.known_servers.pop(server_id, None)
-
-    def delete_volume(self, volume_id):
-        self.deleted.append(('volume', volume_id))
-        self.known_volumes = [v for v in self.known_volumes
-                              if v['id'] != volume_id]
+def inventory(servers=(), volumes=()):
+    """A fake driver that knows ``servers`` (Servers) and ``volumes``
+    ((volume id, instance id) pairs)."""
+    driver = FakeDriver()
+    for known in servers:
+        driver.servers[known.id] = known
+    for volume_id, instance_id in volumes:
+        driver.add_volume(instance_id, volume_id=volume_id)
+    return driver
 
 
-class NoQueue:
-    def __init__(self, instance_id, key):
-        pass
-
-    def delete_queue(self):
-        pass
+def deleted(driver):
+    """What was deleted: ('server' or 'volume', id) in order."""
+    return [(method.split('_')[1], arguments[0])
+            for method, *arguments in driver.calls
+            if method in ('delete_server', 'delete_volume')]
 
 
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch):
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoQueue)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
     monkeypatch.setattr(tm_manager.notifications, 'notify',
                         lambda *args, **kwargs: None)
 
@@ -84,9 +67,8 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
         catalogue):
     instance = building(catalogue, compute_instance_id='srv-1',
                         volume_id='vol-1')
-    driver = InventoryDriver(servers=[server(instance.id)],
-                             volumes=[{'id': 'vol-1',
-                                       'instance_id': instance.id}])
+    driver = inventory(servers=[server(instance.id)],
+                       volumes=[('vol-1', instance.id)])
     manager = restarted_taskmanager(driver)
 
     manager.housekeeper.reconcile()
@@ -95,14 +77,14 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
     assert 'interrupted' in record.fault_message
     assert record.compute_instance_id is None and record.volume_id is None
-    assert ('server', 'srv-1') in driver.deleted
-    assert ('volume', 'vol-1') in driver.deleted
+    assert ('server', 'srv-1') in deleted(driver)
+    assert ('volume', 'vol-1') in deleted(driver)
 
 
 def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
     instance = building(catalogue, compute_instance_id='srv-1')
     conductor_manager.apply_heartbeat(instance.id, Services.BUILDING, 1.0)
-    driver = InventoryDriver(servers=[server(instance.id)])
+    driver = inventory(servers=[server(instance.id)])
     manager = restarted_taskmanager(driver)
 
     manager.housekeeper.reconcile()
@@ -115,12 +97,12 @@ def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
         time.sleep(0.02)
 
     assert db_fixtures.get_instance(instance.id).task == Tasks.NONE
-    assert driver.deleted == []
+    assert deleted(driver) == []
 
 
 def test_build_claimed_by_a_redelivered_request_is_left_alone(catalogue):
     instance = building(catalogue)
-    manager = restarted_taskmanager(InventoryDriver())
+    manager = restarted_taskmanager(inventory())
     manager.claims.acquire(instance.id, 'test').__enter__()
 
     manager.housekeeper.reconcile()
@@ -133,7 +115,7 @@ def test_periodic_check_fails_only_builds_older_than_their_timeout(
     conf.config(usage_timeout=60, group='mariadb')
     old = building(catalogue, task_start_time=datetime.datetime(2020, 1, 1))
     fresh = building(catalogue)
-    manager = tm_manager.Manager(driver=InventoryDriver())
+    manager = tm_manager.Manager(driver=inventory())
 
     manager.housekeeper.fail_stuck_builds()
 
@@ -148,51 +130,44 @@ def test_orphans_are_reaped_and_owned_resources_kept(catalogue):
                     volume_id='vol-live')
     gone = building(catalogue, compute_instance_id='srv-gone')
     db_fixtures.soft_delete_instance(gone.id)
-    driver = InventoryDriver(
+    driver = inventory(
         servers=[server(live.id, 'srv-live'), server(gone.id, 'srv-gone'),
                  server(live.id, 'srv-stray'), server(None, 'srv-nobody')],
-        volumes=[{'id': 'vol-live', 'instance_id': live.id},
-                 {'id': 'vol-gone', 'instance_id': gone.id}])
+        volumes=[('vol-live', live.id), ('vol-gone', gone.id)])
     manager = tm_manager.Manager(driver=driver)
 
     manager.housekeeper.reap_orphans()
 
-    assert sorted(driver.deleted) == [
+    assert sorted(deleted(driver)) == [
         ('server', 'srv-gone'), ('server', 'srv-nobody'),
         ('server', 'srv-stray'), ('volume', 'vol-gone')]
 
 
 def test_resources_of_an_instance_being_built_are_not_reaped(catalogue):
     instance = building(catalogue)  # server made, not yet recorded
-    driver = InventoryDriver(servers=[server(instance.id, 'srv-new')])
+    driver = inventory(servers=[server(instance.id, 'srv-new')])
     manager = tm_manager.Manager(driver=driver)
     manager.claims.acquire(instance.id, 'test').__enter__()
 
     manager.housekeeper.reap_orphans()
 
-    assert driver.deleted == []
+    assert deleted(driver) == []
 
 
 def test_stopped_server_of_a_ready_instance_is_started_again(catalogue):
     instance = building(catalogue, compute_instance_id='srv-1',
                         task_id=Tasks.NONE.code)
-    started = []
-
-    class Restartable(InventoryDriver):
-        def start_server(self, server_id):
-            started.append(server_id)
-            return server(instance.id, server_id)
-
-    driver = Restartable(servers=[server(instance.id, status='SHUTDOWN')])
+    driver = inventory(servers=[server(instance.id, status='SHUTDOWN')])
     restarted_taskmanager(driver).housekeeper.reconcile()
-    assert started == ['srv-1']
+    assert driver.calls == [('start_server', 'srv-1')]
+    assert driver.servers['srv-1'].status == 'ACTIVE'
 
 
 def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
     rebooting = building(catalogue, task_id=Tasks.REBOOTING.code)
     resizing = building(catalogue, task_id=Tasks.RESIZING.code)
     claimed = building(catalogue, task_id=Tasks.RESIZING.code)
-    manager = restarted_taskmanager(InventoryDriver())
+    manager = restarted_taskmanager(inventory())
     # a redelivered resize is on it
     manager.claims.acquire(claimed.id, 'test').__enter__()
 
@@ -204,7 +179,7 @@ def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
 
 
 def test_work_begun_after_start_up_is_not_reconciled(catalogue):
-    manager = tm_manager.Manager(driver=InventoryDriver())
+    manager = tm_manager.Manager(driver=inventory())
     manager.housekeeper.started_at -= datetime.timedelta(seconds=5)
     # Requested after this taskmanager started; its request is queued.
     fresh_build = building(catalogue)
@@ -219,7 +194,7 @@ def test_work_begun_after_start_up_is_not_reconciled(catalogue):
 def test_build_begun_in_the_second_of_the_start_up_is_reconciled(catalogue):
     # A taskmanager killed and restarted within one second: the database
     # keeps whole seconds, so the build looks as old as the new process.
-    manager = tm_manager.Manager(driver=InventoryDriver())
+    manager = tm_manager.Manager(driver=inventory())
     started = manager.housekeeper.started_at
     instance = building(catalogue,
                         task_start_time=started.replace(microsecond=0))

@@ -4,92 +4,21 @@ half-done resize, and the task always cleared at the end."""
 import pytest
 
 from tests.unit import db_fixtures
+from tests.unit.fakes import FakeGuest
 from trove_lite.common import exceptions
 from trove_lite.common import quota
 from trove_lite.compute import base
+from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import waiters as tm_waiters
 
 
-class FakeDriver(base.ComputeDriver):
-    def __init__(self, fail=()):
-        self.calls = []
-        self.fail = fail
-
-    def _call(self, *call):
-        self.calls.append(call)
-        if call[0] in self.fail:
-            raise exceptions.ComputeError(reason=f'{call[0]} broke')
-
-    def create_volume(self, instance_id, size_gb, volume_type=None):
-        raise NotImplementedError
-
-    def delete_volume(self, volume_id):
-        raise NotImplementedError
-
-    def create_server(self, *args):
-        raise NotImplementedError
-
-    def get_server(self, server_id):
-        return base.Server(id=server_id, status=self.server_status)
-
-    server_status = 'ACTIVE'
-
-    def reboot_server(self, server_id):
-        self._call('reboot_server', server_id)
-        return base.Server(id=server_id, status='ACTIVE')
-
-    def list_servers(self):
-        return []
-
-    def list_volumes(self):
-        return []
-
-    def start_server(self, server_id):
-        raise NotImplementedError
-
-    def delete_server(self, server_id):
-        raise NotImplementedError
-
-    def resize_server(self, server_id, flavor):
-        self._call('resize_server', server_id, flavor['id'])
-        return base.Server(id=server_id, status='ACTIVE')
-
-    def extend_volume(self, volume_id, size_gb):
-        self._call('extend_volume', volume_id, size_gb)
-
-
-class FakeGuest:
-    calls = []
-    fail = ()
-
-    def __init__(self, instance_id, key):
-        self.instance_id = instance_id
-
-    def _call(self, *call):
-        FakeGuest.calls.append(call)
-        if call[0] in FakeGuest.fail:
-            raise exceptions.GuestError(original_message=f'{call[0]} broke')
-
-    answers = True
-
-    def rpc_ping(self, context):
-        return FakeGuest.answers
-
-    def restart(self, context):
-        self._call('restart')
-        return 1234.5
-
-    def update_overrides(self, context, overrides, remove=False):
-        self._call('update_overrides', overrides)
-
-    def apply_flavor(self, context, memory_mb):
-        self._call('apply_flavor', memory_mb)
-
-    def resize_fs(self, context):
-        self._call('resize_fs')
+def guest_calls():
+    """What the guest was asked: (method, *arguments) in order."""
+    return [(method, *arguments.values())
+            for _instance, method, arguments in FakeGuest.sent]
 
 
 class FakeWaiters:
@@ -106,9 +35,11 @@ FLAVORS = ({'id': '1', 'ram': 256}, {'id': '2', 'ram': 512})
 
 @pytest.fixture
 def manager(catalogue, monkeypatch):
-    FakeGuest.calls, FakeGuest.fail, FakeGuest.answers = [], (), True
-    monkeypatch.setattr(tm_manager.guest_rpcapi, 'API', FakeGuest)
+    FakeGuest.install(monkeypatch, tm_manager.guest_rpcapi)
     tm = tm_manager.Manager(driver=FakeDriver())
+    # The server and volume of every instance_in.
+    tm.driver.add_server(None, server_id='srv', volume_id='vol')
+    tm.driver.add_volume(None, volume_id='vol')
     tm.waiters = FakeWaiters()
     return tm
 
@@ -130,7 +61,7 @@ def test_restart_waits_for_the_guests_report_then_clears_the_task(
         manager, catalogue):
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
-    assert FakeGuest.calls == [('update_overrides', {}), ('restart',)]
+    assert guest_calls() == [('update_overrides', {}), ('restart',)]
     assert manager.waiters.waited == [(instance, 1234.5)]
     assert db_fixtures.get_instance(instance).task == Tasks.NONE
 
@@ -139,7 +70,7 @@ def test_restart_of_a_silent_guest_reboots_its_server(manager, catalogue):
     FakeGuest.answers = False
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
-    assert FakeGuest.calls == []
+    assert guest_calls() == []
     assert manager.driver.calls == [('reboot_server', 'srv')]
     (waited_for, sent), = manager.waiters.waited
     assert waited_for == instance and sent > 1234.5
@@ -147,11 +78,11 @@ def test_restart_of_a_silent_guest_reboots_its_server(manager, catalogue):
 
 
 def test_restart_of_a_stopped_server_reboots_it(manager, catalogue):
-    manager.driver.server_status = 'SHUTDOWN'
+    manager.driver.servers['srv'].status = 'SHUTDOWN'
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
     assert manager.driver.calls == [('reboot_server', 'srv')]
-    assert FakeGuest.calls == []
+    assert guest_calls() == []
 
 
 def test_restart_hands_the_guest_its_configuration_first(manager,
@@ -162,13 +93,13 @@ def test_restart_hands_the_guest_its_configuration_first(manager,
     db_fixtures.update_instance(instance, configuration_id=group.id,
                                 task=Tasks.REBOOTING)
     manager.restart(None, instance)
-    assert FakeGuest.calls == [('update_overrides', {'max_connections': 50}),
+    assert guest_calls() == [('update_overrides', {'max_connections': 50}),
                                ('restart',)]
     assert db_fixtures.get_instance(instance).task == Tasks.NONE
 
 
 def test_failed_restart_still_clears_the_task(manager, catalogue):
-    FakeGuest.fail = ('restart',)
+    FakeGuest.fails('restart')
     instance = instance_in(Tasks.REBOOTING, catalogue)
     manager.restart(None, instance)
     assert db_fixtures.get_instance(instance).task == Tasks.NONE
@@ -179,20 +110,20 @@ def test_resize_flavor_records_the_new_flavor(manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert manager.driver.calls == [('resize_server', 'srv', '2')]
-    assert FakeGuest.calls == [('apply_flavor', 512)]
+    assert guest_calls() == [('apply_flavor', 512)]
     record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('2', Tasks.NONE)
 
 
 def test_resize_flavor_the_guest_refuses_goes_back(manager, catalogue):
-    FakeGuest.fail = ('apply_flavor',)
+    FakeGuest.fails('apply_flavor')
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(ram=256)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert db_fixtures.quota_usages('p')['ram'] == 0
     assert manager.driver.calls == [('resize_server', 'srv', '2'),
                                     ('resize_server', 'srv', '1')]
-    assert FakeGuest.calls == [('apply_flavor', 512), ('apply_flavor', 256)]
+    assert guest_calls() == [('apply_flavor', 512), ('apply_flavor', 256)]
     record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('1', Tasks.NONE)
 
@@ -201,7 +132,7 @@ def test_resize_volume_grows_and_tells_the_guest(manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
     manager.resize_volume(None, 3, instance)
     assert manager.driver.calls == [('extend_volume', 'vol', 3)]
-    assert FakeGuest.calls == [('resize_fs',)]
+    assert guest_calls() == [('resize_fs',)]
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (3, Tasks.NONE)
 
@@ -214,7 +145,7 @@ def test_volume_that_cannot_grow_keeps_its_size(manager, catalogue):
     assert db_fixtures.quota_usages('p')['volumes'] == 0
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.NONE)
-    assert FakeGuest.calls == []
+    assert guest_calls() == []
 
 
 def usage(resource):
@@ -228,7 +159,7 @@ def test_resize_flavor_the_server_refuses_gives_the_ram_back(manager,
     charge_as_the_api_did(ram=256)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 0
-    assert FakeGuest.calls == []
+    assert guest_calls() == []
     record = db_fixtures.get_instance(instance)
     assert (record.flavor_id, record.task) == ('1', Tasks.NONE)
 
@@ -246,7 +177,7 @@ def test_a_volume_that_grew_keeps_its_charge(manager, catalogue,
                                              guest_fails):
     # Even when the guest then fails to grow its filesystem: the volume
     # has grown and is recorded so.
-    FakeGuest.fail = guest_fails
+    FakeGuest.fails(*guest_fails)
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(volumes=2)
     manager.resize_volume(None, 3, instance)
@@ -277,7 +208,7 @@ def test_resize_of_an_instance_reset_meanwhile_gives_the_charge_back(
     db_fixtures.reset_status(instance)
     manager.resize_flavor(None, instance, *FLAVORS)
     assert usage('ram') == 0
-    assert manager.driver.calls == [] and FakeGuest.calls == []
+    assert manager.driver.calls == [] and guest_calls() == []
 
 
 def test_resize_of_an_instance_deleted_meanwhile_gives_the_charge_back(
@@ -321,7 +252,7 @@ def test_action_for_an_instance_no_longer_in_that_task_is_skipped(
     instance = instance_in(Tasks.NONE, catalogue)
     manager.restart(None, instance)
     manager.resize_volume(None, 3, instance)
-    assert FakeGuest.calls == [] and manager.driver.calls == []
+    assert guest_calls() == [] and manager.driver.calls == []
 
 
 def test_waiting_for_a_report_ends_when_the_conductor_applied_it(catalogue):

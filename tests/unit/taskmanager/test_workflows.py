@@ -3,79 +3,13 @@
 import pytest
 
 from tests.unit import db_fixtures
-from trove_lite.common import exceptions
+from tests.unit.fakes import FakeGuest
 from trove_lite.common import objects
-from trove_lite.compute import base
+from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
-
-
-class FakeDriver(base.ComputeDriver):
-    def __init__(self, fail_on=None):
-        self.fail_on = fail_on
-        self.volumes, self.servers, self.calls = set(), set(), []
-
-    def _maybe_fail(self, name):
-        self.calls.append(name)
-        if self.fail_on == name:
-            raise exceptions.ComputeError(reason=f'{name} broke')
-
-    def create_volume(self, instance_id, size_gb, volume_type=None):
-        self._maybe_fail('create_volume')
-        self.volumes.add('vol-1')
-        return 'vol-1'
-
-    def delete_volume(self, volume_id):
-        self.calls.append('delete_volume')
-        self.volumes.discard(volume_id)
-
-    def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
-                      availability_zone=None):
-        self._maybe_fail('create_server')
-        self.servers.add('srv-1')
-        return base.Server(id='srv-1', status='ACTIVE', addresses=[
-            {'address': '127.0.2.9', 'type': 'private', 'network': 'x'}])
-
-    def get_server(self, server_id):
-        return None
-
-    def list_servers(self):
-        return []
-
-    def list_volumes(self):
-        return []
-
-    def start_server(self, server_id):
-        raise NotImplementedError
-
-    def delete_server(self, server_id):
-        self.calls.append('delete_server')
-        self.servers.discard(server_id)
-
-
-class FakeGuest:
-    """Stands in for guestagent.rpcapi.API."""
-
-    instances = []
-
-    def __init__(self, instance_id, key, fail_prepare=False):
-        self.instance_id = instance_id
-        self.calls = []
-        FakeGuest.instances.append(self)
-
-    def declare_queue(self):
-        self.calls.append('declare_queue')
-
-    def delete_queue(self):
-        self.calls.append('delete_queue')
-
-    def prepare(self, context, request):
-        self.calls.append('prepare')
-        if FakeGuest.fail_prepare:
-            raise RuntimeError('broker gone')
 
 
 class FakeWaiters:
@@ -91,9 +25,7 @@ class FakeWaiters:
 
 @pytest.fixture
 def instance(catalogue, monkeypatch):
-    FakeGuest.instances = []
-    FakeGuest.fail_prepare = False
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', FakeGuest)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
     row = db_fixtures.create_instance({
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1})
@@ -118,34 +50,34 @@ def test_successful_build_clears_the_task(instance):
     driver = FakeDriver()
     record = build(instance, driver)
     assert record.task == Tasks.NONE
-    assert record.compute_instance_id == 'srv-1'
-    assert record.volume_id == 'vol-1'
-    assert FakeGuest.instances[-1].calls == ['declare_queue', 'prepare']
+    assert record.compute_instance_id in driver.servers
+    assert record.volume_id in driver.volumes
+    assert FakeGuest.methods() == ['declare_queue', 'prepare']
 
 
 def test_volume_failure_leaves_nothing(instance):
-    driver = FakeDriver(fail_on='create_volume')
+    driver = FakeDriver(fail={'create_volume'})
     record = build(instance, driver)
     assert record.task == Tasks.BUILDING_ERROR_VOLUME
     assert 'create_volume broke' in record.fault_message
-    assert driver.volumes == set() and driver.servers == set()
+    assert driver.volumes == {} and driver.servers == {}
 
 
 def test_server_failure_removes_the_volume(instance):
-    driver = FakeDriver(fail_on='create_server')
+    driver = FakeDriver(fail={'create_server'})
     record = build(instance, driver)
     assert record.task == Tasks.BUILDING_ERROR_SERVER
-    assert driver.volumes == set() and driver.servers == set()
+    assert driver.volumes == {} and driver.servers == {}
     assert record.volume_id is None
 
 
 def test_prepare_failure_removes_server_and_volume(instance):
-    FakeGuest.fail_prepare = True
+    FakeGuest.fail = {'prepare': RuntimeError('broker gone')}
     driver = FakeDriver()
     record = build(instance, driver)
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
-    assert driver.volumes == set() and driver.servers == set()
-    assert driver.calls[-2:] == ['delete_server', 'delete_volume']
+    assert driver.volumes == {} and driver.servers == {}
+    assert driver.called()[-2:] == ['delete_server', 'delete_volume']
 
 
 def test_guest_timeout_undoes_everything_and_marks_the_guest(instance):
@@ -154,8 +86,8 @@ def test_guest_timeout_undoes_everything_and_marks_the_guest(instance):
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
     assert 'did not report healthy' in record.fault_message
     assert record.service_status == Services.FAILED_TIMEOUT_GUESTAGENT
-    assert driver.volumes == set() and driver.servers == set()
-    assert FakeGuest.instances[-1].calls[-1] == 'delete_queue'
+    assert driver.volumes == {} and driver.servers == {}
+    assert FakeGuest.methods()[-1] == 'delete_queue'
     assert record.compute_instance_id is None
 
 
@@ -164,4 +96,4 @@ def test_guest_reporting_failure_fails_the_build(instance):
     record = build(instance, driver, outcome=Services.FAILED)
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
     assert 'failed to spawn' in record.fault_message
-    assert driver.servers == set()
+    assert driver.servers == {}

@@ -76,9 +76,12 @@ class LocalDriver(base.ComputeDriver):
                 continue
             try:
                 with open(os.path.join(volumes, name)) as meta:
-                    found.append(json.load(meta))
+                    record = json.load(meta)
             except (FileNotFoundError, json.JSONDecodeError):
                 continue
+            found.append(base.Volume(id=record['id'],
+                                     instance_id=record.get('instance_id'),
+                                     size=record.get('size')))
         return found
 
     def delete_volume(self, volume_id):

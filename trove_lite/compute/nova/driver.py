@@ -211,7 +211,9 @@ class NovaDriver(base.ComputeDriver):
             instance_id = (getattr(volume, 'metadata', None) or {}).get(
                 'trove_instance_id')
             if instance_id:
-                found.append({'id': volume.id, 'instance_id': instance_id})
+                found.append(base.Volume(id=volume.id,
+                                         instance_id=instance_id,
+                                         size=volume.size))
         return found
 
     def start_server(self, server_id):

@@ -75,10 +75,13 @@ class QemuDriver(base.ComputeDriver):
 
     def list_volumes(self):
         volumes = os.path.join(self.state_path, 'volumes')
-        return [record for record in (
-            _read_json(os.path.join(volumes, name))
-            for name in sorted(os.listdir(volumes)) if name.endswith('.json'))
-            if record]
+        return [base.Volume(id=record['id'],
+                            instance_id=record.get('instance_id'),
+                            size=record.get('size'))
+                for record in (_read_json(os.path.join(volumes, name))
+                               for name in sorted(os.listdir(volumes))
+                               if name.endswith('.json'))
+                if record]
 
     # --- servers ---------------------------------------------------------
 

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.unit.compute.nova import conftest
+from tests.unit.fakes import FakeGuest
 from trove_lite.compute import base
 from trove_lite.compute.nova import driver as nova_driver
 from trove_lite.taskmanager import workflows
@@ -17,19 +18,9 @@ class Row:
         self.volume_id = volume_id
 
 
-class NoGuest:
-    """The guest's queue is RabbitMQ's business, not this test's."""
-
-    def __init__(self, instance_id, key):
-        pass
-
-    def delete_queue(self):
-        pass
-
-
 @pytest.fixture
 def no_guest_queue(monkeypatch):
-    monkeypatch.setattr(workflows.guest_rpcapi, 'API', NoGuest)
+    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
 
 
 def test_nova_is_the_driver_called_nova_and_contacts_nobody_until_used(

@@ -2,6 +2,7 @@
 recorded Nova and Cinder APIs."""
 
 from tests.unit.compute.nova import conftest
+from trove_lite.compute import base
 from trove_lite.compute.nova import driver as nova_driver
 
 INSTANCE_ID = '5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'
@@ -23,8 +24,8 @@ def test_list_volumes_returns_only_trove_lite_volumes(cloud):
 
     volumes = nova_driver.NovaDriver().list_volumes()
 
-    assert volumes == [{'id': conftest.VOLUME_ID,
-                        'instance_id': INSTANCE_ID}]
+    assert volumes == [base.Volume(id=conftest.VOLUME_ID,
+                                   instance_id=INSTANCE_ID, size=2)]
 
 
 def test_start_server_asks_nova_to_start_and_waits_for_active(cloud):

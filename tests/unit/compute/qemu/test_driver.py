@@ -187,7 +187,7 @@ def test_volumes_are_files_listed_with_their_instance(driver, machines):
 
     path = os.path.join(driver.state_path, 'volumes', f'{volume_id}.qcow2')
     assert machines.volumes == {path: 3}
-    assert [(v['id'], v['instance_id'], v['size'])
+    assert [(v.id, v.instance_id, v.size)
             for v in driver.list_volumes()] == [(volume_id, INSTANCE_ID, 3)]
     driver.delete_volume(volume_id)
     assert driver.list_volumes() == [] and not os.path.exists(path)

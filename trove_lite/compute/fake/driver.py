@@ -1,0 +1,119 @@
+"""The fake compute driver: servers, volumes and security groups kept in
+memory, nothing started. Tests use it (one driver instead of one per test
+module), and a taskmanager configured with ``compute_driver = fake`` runs
+its flows without making anything, as Ironic's fake hardware does; no
+guest ever answers such a server.
+
+Every call is recorded in ``calls`` as ``(method, *arguments)``; a method
+named in ``fail`` raises ComputeError after it was recorded.
+"""
+
+import itertools
+
+from trove_lite.common import exceptions
+from trove_lite.compute import base
+
+ADDRESS = '127.0.2.9'
+
+
+class FakeDriver(base.ComputeDriver):
+    """``firewall``: the driver makes security groups (Nova's way) instead
+    of having none to make (the local driver's)."""
+
+    def __init__(self, fail=(), firewall=False):
+        self.fail = set(fail)
+        self.firewall = firewall
+        self.calls = []
+        self.servers = {}
+        self.volumes = {}
+        self.security_groups = {}
+        self._numbers = itertools.count(1)
+
+    def _call(self, method, *arguments):
+        self.calls.append((method, *arguments))
+        if method in self.fail:
+            raise exceptions.ComputeError(reason=f'{method} broke')
+
+    def called(self):
+        """The names of the methods called, in order."""
+        return [call[0] for call in self.calls]
+
+    # --- what a test plants ---------------------------------------------
+
+    def add_server(self, instance_id, status='ACTIVE', server_id=None,
+                   volume_id=None):
+        """A server this driver knows without a create (an orphan, or
+        one made before a restart)."""
+        server_id = server_id or f'server-{next(self._numbers)}'
+        self.servers[server_id] = base.Server(
+            id=server_id, status=status, instance_id=instance_id,
+            volume_id=volume_id, addresses=[
+                {'address': ADDRESS, 'type': 'private', 'network': 'fake'}])
+        return self.servers[server_id]
+
+    def add_volume(self, instance_id, size_gb=1, volume_id=None):
+        volume_id = volume_id or f'volume-{next(self._numbers)}'
+        self.volumes[volume_id] = base.Volume(
+            id=volume_id, instance_id=instance_id, size=size_gb)
+        return self.volumes[volume_id]
+
+    # --- the driver -----------------------------------------------------
+
+    def create_volume(self, instance_id, size_gb, volume_type=None):
+        self._call('create_volume', instance_id, size_gb)
+        return self.add_volume(instance_id, size_gb).id
+
+    def delete_volume(self, volume_id):
+        self._call('delete_volume', volume_id)
+        self.volumes.pop(volume_id, None)
+
+    def extend_volume(self, volume_id, size_gb):
+        self._call('extend_volume', volume_id, size_gb)
+        self.volumes[volume_id].size = size_gb
+
+    def list_volumes(self):
+        return list(self.volumes.values())
+
+    def create_security_group(self, instance_id, port):
+        self._call('create_security_group', instance_id, port)
+        if not self.firewall:
+            return None
+        group_id = f'group-{next(self._numbers)}'
+        self.security_groups[instance_id] = group_id
+        return group_id
+
+    def delete_security_group(self, instance_id):
+        self._call('delete_security_group', instance_id)
+        self.security_groups.pop(instance_id, None)
+
+    def create_server(self, instance_id, name, flavor, image_id, volume_id,
+                      guest_config, security_group_id=None, nics=None,
+                      availability_zone=None):
+        self._call('create_server', instance_id, volume_id,
+                   security_group_id, nics, availability_zone)
+        return self.add_server(instance_id, volume_id=volume_id)
+
+    def get_server(self, server_id):
+        return self.servers.get(server_id)
+
+    def list_servers(self):
+        return list(self.servers.values())
+
+    def start_server(self, server_id):
+        self._call('start_server', server_id)
+        self.servers[server_id].status = 'ACTIVE'
+        return self.servers[server_id]
+
+    def delete_server(self, server_id):
+        self._call('delete_server', server_id)
+        self.servers.pop(server_id, None)
+
+    def reboot_server(self, server_id):
+        self._call('reboot_server', server_id)
+        return self.servers.setdefault(server_id, base.Server(
+            id=server_id, status='ACTIVE'))
+
+    def resize_server(self, server_id, flavor):
+        self._call('resize_server', server_id, flavor['id'])
+        return self.servers.setdefault(server_id, base.Server(
+            id=server_id, status='ACTIVE'))
