@@ -179,10 +179,15 @@ cli() {
 }
 
 create_demo() {
+    # The demo password stays in files (mode 0600), never on a command
+    # line, where ps shows it to every local user.
     local password_file=$STATE/demo-password
     if [ ! -f "$password_file" ]; then
         (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '+/=' > "$password_file")
     fi
+    local client_file=$STATE/demo-client.cnf
+    (umask 077 && printf '[client]\nuser=demo\npassword=%s\n' \
+        "$(cat "$password_file")" > "$client_file")
     local status
     status=$(cli instance show demo -f value -c status 2>/dev/null || true)
     if [ "$status" = "ERROR" ]; then
@@ -193,7 +198,8 @@ create_demo() {
     if [ -z "$status" ]; then
         log "creating the demo instance (trove-lite instance create demo --wait)"
         cli instance create demo --flavor small --size 1 --database demo \
-            --user "demo:$(cat "$password_file")" --wait -f value -c id >/dev/null
+            --user demo --user-password-file "$password_file" \
+            --wait -f value -c id >/dev/null
     fi
     local address
     address=$(cli instance show demo -f value -c ip)
@@ -211,7 +217,7 @@ http://127.0.0.1:$PORT/v1.0/<project id>.
 
 The demo instance (project $PROJECT) is ready. Connect to it:
 
-    mariadb -h $address -u demo -p"\$(cat $password_file)" demo
+    mariadb --defaults-extra-file=$client_file -h $address demo
 
 Any project's openrc works with the usual clients:
 
@@ -225,7 +231,7 @@ trove-lite is running (API http://127.0.0.1:$PORT/v1.0/$PROJECT).
 
 The demo instance is ready. Connect to it:
 
-    mariadb -h $address -u demo -p"\$(cat $password_file)" demo
+    mariadb --defaults-extra-file=$client_file -h $address demo
 
 Drive the API with the CLI:
 

@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -26,6 +27,8 @@ import uuid
 import pymysql
 import requests
 
+from trove_lite.compute.local import guest_users
+from trove_lite.datastore import mysql_config
 from trove_lite.instance import keys
 
 RABBIT_URL = os.environ.get('TROVE_LITE_TEST_RABBIT',
@@ -55,6 +58,24 @@ def free_address_pool():
         if not any(_listening(address, 3306) for address in sample):
             return str(network)
     raise RuntimeError('no free loopback /24 found')
+
+
+def free_uid_range():
+    """A block of 100 uids no account of this host has, for the stack's
+    guest users (stacks run side by side)."""
+    for _ in range(200):
+        first = 100000 + int.from_bytes(os.urandom(2), 'big') % 5000 * 100
+        if not any(_has_account(uid) for uid in range(first, first + 100)):
+            return f'{first}-{first + 99}'
+    raise RuntimeError('no free uid range found')
+
+
+def _has_account(uid):
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
 
 
 def _listening(address, port):
@@ -209,7 +230,11 @@ class Stack:
                  database=None):
         self.run_id = f'tl{uuid.uuid4().hex[:10]}'
         self.base_dir = base_dir
-        self.state_path = os.path.join(base_dir, 'state')
+        # Guests run as users of their own, which must pass through every
+        # directory above their sandboxes: not the (root-only) test dir.
+        self.state_path = tempfile.mkdtemp(prefix='tl-state-')
+        os.chmod(self.state_path, 0o711)
+        self.uid_range = free_uid_range()
         self.log_dir = os.path.join(base_dir, 'log')
         self.config_file = os.path.join(base_dir, 'trove-lite.conf')
         self.port = free_port()
@@ -267,6 +292,7 @@ class Stack:
             'local_compute': {
                 'state_path': self.state_path,
                 'address_pools': self.address_pool,
+                'guest_uid_range': self.uid_range,
                 # An image whose "agent" boots but never answers.
                 'guest_images': 'silent:sleep 3600',
             },
@@ -385,11 +411,13 @@ class Stack:
                     f'DROP DATABASE IF EXISTS `{self.database}`')
         with contextlib.suppress(Exception):
             self.rabbitmqctl('delete_vhost', self.vhost)
+        shutil.rmtree(self.state_path, ignore_errors=True)
 
     def kill_guests(self):
         for server in self.servers():
             with contextlib.suppress(ProcessLookupError, TypeError):
                 os.killpg(server['pid'], signal.SIGKILL)
+            guest_users.remove(server.get('uid'))
 
     # --- inspection -------------------------------------------------------
 
@@ -527,9 +555,19 @@ class Stack:
         return next(server for server in self.servers()
                     if server['instance_id'] == instance_id)
 
-    def sandbox(self, instance_id):
+    def server_dir(self, instance_id):
+        """The local driver's directory of an instance's server (its
+        record, config and log)."""
         return os.path.join(self.state_path, 'servers',
                             self.server_of(instance_id)['id'])
+
+    def sandbox(self, instance_id):
+        """The guest's own directory."""
+        return os.path.join(self.server_dir(instance_id), 'sandbox')
+
+    def run_dir(self, instance_id):
+        """Where the guest's database keeps its socket and pid file."""
+        return mysql_config.run_dir_for(self.sandbox(instance_id))
 
     def volume_path(self, instance_id):
         return os.path.join(self.state_path, 'volumes',

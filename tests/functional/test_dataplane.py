@@ -368,7 +368,7 @@ def test_a_guest_never_takes_bad_names_even_past_the_api(
         'from trove_lite.guestagent import rpcapi\n'
         "service.prepare_service(['guest-client', '--config-file', "
         'sys.argv[1]])\n'
-        'guest = rpcapi.API(sys.argv[2])\n'
+        'guest = rpcapi.API(sys.argv[2], sys.argv[3])\n'
         'ctx = context.get_admin_context()\n'
         'guest.create_database(ctx, [objects.DatabaseSpec(\n'
         "    name='x`; DROP DATABASE appdb; --')])\n"
@@ -381,9 +381,10 @@ def test_a_guest_never_takes_bad_names_even_past_the_api(
         "        print('refused', error)\n")
     result = subprocess.run(
         [sys.executable, '-c', script, stack.config_file,
-         data_instance['id']], capture_output=True, text=True, timeout=60)
+         data_instance['id'], stack.instance_key(data_instance['id'])],
+        capture_output=True, text=True, timeout=60)
     assert result.stdout.count('refused') == 2, result.stdout + result.stderr
-    guest_log = os.path.join(stack.sandbox(data_instance['id']),
+    guest_log = os.path.join(stack.server_dir(data_instance['id']),
                              'guest.log')
     wait_until(lambda: all(refusal in open(guest_log).read() for refusal in (
         "database name 'x`; DROP DATABASE appdb; --' may contain only",
@@ -421,7 +422,7 @@ def test_operations_on_an_instance_that_is_not_ready_are_422(stack, api):
 # --- restart and resize ------------------------------------------------------
 
 def server_pid(stack, instance):
-    with open(os.path.join(stack.sandbox(instance['id']), 'run',
+    with open(os.path.join(stack.run_dir(instance['id']),
                            'mysqld.pid')) as pid_file:
         return int(pid_file.read())
 

@@ -32,6 +32,7 @@ def setup_app():
         force_canonical=False, guess_content_type_from_ext=False,
         debug=False)
     application = EmptyOK(application)
+    application = faults.JsonBodyGuard(application)
     application = faults.BodySizeLimit(application,
                                        CONF.max_request_body_size)
     if CONF.auth_strategy == 'keystone':

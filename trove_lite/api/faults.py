@@ -152,3 +152,59 @@ class BodySizeLimit:
                 413, f'Request is too large (more than {self.max_size} '
                      f'bytes).')(environ, start_response)
         return self.application(environ, start_response)
+
+
+class JsonBodyGuard:
+    """Refuse, before anything parses it again (Pecan reads every JSON
+    body for arguments), a body that is JSON but nested deeper than
+    ``MAX_DEPTH`` (deep enough nesting exhausts the parser's recursion) or
+    holding a lone surrogate (``"\\ud800"``: no UTF-8 text for the
+    database, the guest or the logs). Bodies that are not JSON go on, to
+    get their 400 or 415 where they are read."""
+
+    MAX_DEPTH = 32
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        if request.content_length or request.is_body_readable:
+            problem = self.problem_of(request.body)
+            if problem is not None:
+                return fault_response(
+                    400, f'Malformed request body: {problem}',
+                    'badRequest')(environ, start_response)
+        return self.application(environ, start_response)
+
+    @classmethod
+    def problem_of(cls, body):
+        """Why ``body`` is refused, or None."""
+        try:
+            document = json.loads(body)
+        except RecursionError:
+            return 'it is nested too deeply'
+        except (ValueError, UnicodeDecodeError):
+            return None
+        pending = [(document, 1)]
+        while pending:
+            value, depth = pending.pop()
+            if depth > cls.MAX_DEPTH:
+                return f'it is nested deeper than {cls.MAX_DEPTH} levels'
+            if isinstance(value, dict):
+                pending.extend((key, depth) for key in value)
+                pending.extend((item, depth + 1) for item in value.values())
+            elif isinstance(value, list):
+                pending.extend((item, depth + 1) for item in value)
+            elif isinstance(value, str) and not _is_text(value):
+                return ('it holds a lone surrogate (\\ud800-\\udfff), '
+                        'which is not text')
+        return None
+
+
+def _is_text(value):
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -12,15 +12,26 @@ from trove_lite.conf import CONF
 
 API_PREFIX = '/v1.0/'
 
+# The width of every tenant_id column (Trove's too).
+MAX_PROJECT_ID_LENGTH = 36
+
 
 def split_project_path(path):
     """``(project_id, rest)`` of a ``/v1.0/{project_id}/rest`` path, or
-    ``(None, path)`` for paths outside a project (version documents)."""
-    if not path.startswith(API_PREFIX):
+    ``(None, path)`` for the version documents (``/``, ``/v1.0/``).
+
+    Any other path under ``/v1.0/`` names a project: an empty one
+    (``/v1.0//instances``) is no route (404, as in Trove), one longer
+    than a project id can be is a bad request; neither is ever read as
+    "no project"."""
+    if not path.startswith(API_PREFIX) or path == API_PREFIX:
         return None, path
     project, _, rest = path[len(API_PREFIX):].partition('/')
     if not project:
-        return None, path
+        raise exceptions.NotFound(uuid=path)
+    if len(project) > MAX_PROJECT_ID_LENGTH:
+        raise exceptions.BadRequest(
+            f'A project id has at most {MAX_PROJECT_ID_LENGTH} characters.')
     return project, '/' + rest
 
 

@@ -56,18 +56,36 @@ def action_path(instance):
 
 def parse_user(text):
     """``NAME[@HOST]:PASSWORD`` as a user body (the password is all after
-    the first ``:``, so it may hold ``:`` and ``@``)."""
+    the first ``:``, so it may hold ``:`` and ``@``), or ``NAME[@HOST]``
+    alone, whose password comes from --user-password-file."""
     account, sep, password = text.partition(':')
     name, at, host = account.rpartition('@')
     if not at:
         name, host = account, None
-    if not sep or not name or not password or (at and not host):
+    if not name or (sep and not password) or (at and not host):
         raise argparse.ArgumentTypeError(
-            f'expected NAME[@HOST]:PASSWORD, not {text!r}')
-    user = {'name': name, 'password': password}
+            f'expected NAME[@HOST][:PASSWORD], not {text!r}')
+    user = {'name': name}
+    if password:
+        user['password'] = password
     if host:
         user['host'] = host
     return user
+
+
+def read_password_file(path):
+    """The password in a file (its first line): a password there is not
+    on the command line, where ``ps`` shows it to every local user."""
+    try:
+        with open(path) as source:
+            password = source.readline().rstrip('\r\n')
+    except OSError as error:
+        raise api_client.APIError(
+            f'Cannot read the password file {path}: {error.strerror}') \
+            from None
+    if not password:
+        raise api_client.APIError(f'The password file {path} is empty.')
+    return password
 
 
 def positive_int(text):
@@ -108,9 +126,15 @@ class CreateInstance(show.ShowOne):
                             help='Database to create (repeatable).')
         parser.add_argument('--user', action='append', default=[],
                             type=parse_user,
-                            metavar='NAME[@HOST]:PASSWORD',
+                            metavar='NAME[@HOST][:PASSWORD]',
                             help='User to create, with access to every '
-                                 '--database (repeatable).')
+                                 '--database (repeatable). Without '
+                                 ':PASSWORD its password is read from '
+                                 '--user-password-file.')
+        parser.add_argument('--user-password-file', metavar='FILE',
+                            help='File whose first line is the password '
+                                 'of each --user given without one (keeps '
+                                 'it off the command line).')
         parser.add_argument('--configuration', metavar='GROUP',
                             help='Name or ID of a configuration group to '
                                  'attach.')
@@ -135,7 +159,7 @@ class CreateInstance(show.ShowOne):
             body['databases'] = databases
         if args.user:
             body['users'] = [dict(user, databases=databases)
-                             for user in args.user]
+                             for user in self._with_passwords(args)]
         if args.configuration:
             body['configuration'] = lookup.find_configuration(
                 client, args.configuration)['id']
@@ -145,6 +169,17 @@ class CreateInstance(show.ShowOne):
                                       args.timeout).wait(
                 instance, waiting.is_ready, 'the build')
         return as_columns(instance_fields(instance))
+
+    @staticmethod
+    def _with_passwords(args):
+        if all('password' in user for user in args.user):
+            return args.user
+        if not args.user_password_file:
+            raise api_client.APIError(
+                'A --user without :PASSWORD needs --user-password-file.')
+        password = read_password_file(args.user_password_file)
+        return [user if 'password' in user else dict(user, password=password)
+                for user in args.user]
 
 
 class ListInstances(lister.Lister):

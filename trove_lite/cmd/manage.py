@@ -86,6 +86,7 @@ def _load_parameters(version, source):
     else:
         with open(source) as catalogue_file:
             found = config_parameters.read(catalogue_file.read())
+        config_parameters.check_settable(version.manager, found)
     created, updated = catalogue_api.load_parameters(version.id, found)
     print(f'Loaded {len(found)} configuration parameters from {source} '
           f'into version {version.name} ({version.id}): {created} new, '

@@ -73,6 +73,11 @@ class QuotaLimitTooSmall(BadRequest):
               "must be at least '-1'."
 
 
+class QuotaLimitTooLarge(BadRequest):
+    message = "Quota limit '%(limit)s' for '%(resource)s' is too large - " \
+              "must be at most '%(maximum)s'."
+
+
 class DatabaseAlreadyExists(BadRequest):
     message = 'A database with the name "%(name)s" already exists.'
 

@@ -22,6 +22,7 @@ from oslo_policy import policy as oslo_policy
 from trove_lite.common import exceptions
 from trove_lite.common import policies
 from trove_lite.conf import CONF
+from trove_lite.db import sql
 
 _ENFORCER = None
 _LOCK = threading.Lock()
@@ -98,3 +99,10 @@ def check_is_admin(context):
     return get_enforcer().authorize(
         'context_is_admin', {'tenant': context.project_id}, context,
         do_raise=False)
+
+
+def visible_projects(context, project):
+    """The projects whose objects the caller may see where ``project``'s
+    are asked for: every project (the explicit ``sql.ALL_PROJECTS``) for
+    an admin, else ``project`` itself."""
+    return sql.ALL_PROJECTS if context.is_admin else project

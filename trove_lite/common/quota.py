@@ -17,7 +17,6 @@ import dataclasses
 import logging
 
 from trove_lite import db
-from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import quotas
@@ -35,6 +34,9 @@ _DEFAULT_OPTIONS = {
 }
 
 UNLIMITED = -1
+
+# The largest limit the quotas table holds (a signed 32-bit column).
+MAX_LIMIT = 2 ** 31 - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +83,11 @@ def set_limits(project_id, limits):
 
 def check_limit(resource, limit):
     """Trove's checks of one integer limit of a quota update, in Trove's
-    order: at least -1, then a known resource."""
+    order: at least -1, then a known resource; and one of ours first,
+    that the limit fits the column that keeps it."""
+    if limit > MAX_LIMIT:
+        raise exceptions.QuotaLimitTooLarge(limit=limit, resource=resource,
+                                            maximum=MAX_LIMIT)
     if limit < UNLIMITED:
         raise exceptions.QuotaLimitTooSmall(limit=limit, resource=resource)
     if resource not in RESOURCES:
@@ -101,9 +107,9 @@ def instance_charge(project_id, flavor, volume_size):
                        get_limits(project_id))
 
 
-def instance_release(record):
-    """The usage a deleted instance frees (its current flavor's RAM)."""
-    flavor = catalogue_api.get_flavor(record.flavor_id)
+def instance_release(record, flavor):
+    """The usage a deleted instance frees: its volume, and the RAM of
+    ``flavor``, its recorded flavor (None when that is gone)."""
     if flavor is None:
         LOG.warning('Flavor %s of instance %s is gone: its RAM stays '
                     'counted in the quota usage of project %s',

@@ -1,6 +1,7 @@
 """Options of the compute drivers."""
 
 from oslo_config import cfg
+from oslo_config import types
 
 local_group = cfg.OptGroup(
     'local_compute', title='Local compute driver',
@@ -22,6 +23,20 @@ local_opts = [
                      'split on spaces; {config_file} and {python} are '
                      'substituted. The built-in image "trove-lite-guest" '
                      'runs trove-lite-guestagent.'),
+    cfg.Opt('guest_uid_range', type=types.Range(1000, 2**31 - 2),
+            default='42000-42999',
+            help='Uids (first-last) of the unix users local guests run as, '
+                 'one per server, made and removed by the driver. No '
+                 'other account of the host may use them. Only a driver '
+                 'running as root makes users; otherwise guests run as '
+                 'the driver\'s user.'),
+    cfg.ListOpt('guest_hidden_paths',
+                default=['/root', '/home', '/etc/trove-lite'],
+                help='Directories a local guest sees empty (in a mount '
+                     'namespace of its own, besides other guests\' '
+                     'servers and volumes), but for what its Python '
+                     'needs. Only with guest users (the driver runs as '
+                     'root).'),
     cfg.StrOpt('guest_transport_url', secret=True,
                help='Transport URL written into guests; defaults to this '
                     'service\'s transport_url.'),

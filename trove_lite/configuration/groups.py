@@ -7,6 +7,7 @@ import logging
 from trove_lite import db
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
+from trove_lite.common import policy
 from trove_lite.configuration import validation
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
@@ -18,12 +19,6 @@ LOG = logging.getLogger(__name__)
 def _check(values, parameters, datastore_name, version_name):
     return validation.check_values(values, parameters.values(),
                                    datastore_name, version_name)
-
-
-def _visible_to(context, tenant_id):
-    """The project whose rows the caller may see: its own, or every
-    project's (None) for an admin."""
-    return None if context.is_admin else tenant_id
 
 
 def create(context, name, description, values, datastore_ref):
@@ -47,14 +42,15 @@ def get(context, group_id):
     """A group the caller may see: one of its project, or any project's
     for an admin; else ConfigurationNotFound."""
     return db.read(configurations.get, group_id,
-                   _visible_to(context, context.project_id))
+                   policy.visible_projects(context, context.project_id))
 
 
 def list_page(context, limit, marker=None):
     """One page of the groups the caller may see, ordered by id, plus
     whether another page follows."""
     return db.read(configurations.list_page,
-                   _visible_to(context, context.project_id), limit, marker)
+                   policy.visible_projects(context, context.project_id),
+                   limit, marker)
 
 
 def values_of(group):
@@ -66,14 +62,15 @@ def instance_count(context, group):
     """How many instances the group is attached to (of its own project,
     unless the caller is an admin)."""
     return db.read(instances.count_with_configuration, group.id,
-                   _visible_to(context, group.tenant_id))
+                   policy.visible_projects(context, group.tenant_id))
 
 
 def instances_page(context, group, limit, marker=None):
     """One page of the instances the group is attached to, (id, name)
     ordered by id, plus whether another page follows."""
     return db.read(instances.page_with_configuration, group.id,
-                   _visible_to(context, group.tenant_id), limit, marker)
+                   policy.visible_projects(context, group.tenant_id),
+                   limit, marker)
 
 
 def update(context, group, values, replace, **columns):

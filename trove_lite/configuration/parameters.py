@@ -65,9 +65,6 @@ class Parameter:
             raise CatalogueError(
                 f'parameter name {self.name!r} must be a lower-case word '
                 f'of letters, digits and "_" (at most 128 characters)')
-        if self.name in mysql_config.MANAGED_OPTIONS:
-            raise CatalogueError(f'parameter {self.name} is managed by the '
-                                 f'guest agent, not by configuration groups')
         if self.data_type not in TYPES:
             raise CatalogueError(
                 f'parameter {self.name}: type {self.data_type!r} is not '
@@ -179,6 +176,20 @@ def read(text):
     if twice:
         raise CatalogueError(f'parameters listed twice: {twice}')
     return found
+
+
+def check_settable(manager, found):
+    """Refuse (CatalogueError) a catalogue for ``manager`` that names a
+    parameter its guests do not let a configuration group set: a MariaDB
+    or MySQL guest writes only the options of its allow-list."""
+    if manager not in _SHIPPED:
+        return
+    refused = sorted(parameter.name for parameter in found
+                     if parameter.name not in
+                     mysql_config.SETTABLE_OPTIONS)
+    if refused:
+        raise CatalogueError(f'the guests of {manager} do not let a '
+                             f'configuration group set {refused}')
 
 
 def ships_for(manager):

@@ -5,6 +5,16 @@ One place decides the server settings, for the image template
 always agree (InnoDB refuses a datadir made with other log settings). A
 guest's settings are the base ones, those that follow its flavor's RAM,
 and the overrides of its configuration group, which win.
+
+What a configuration group may put into the option file is an allow-list
+(``SETTABLE_OPTIONS``), each a whole option name of the server, vetted to
+name no file, plugin or account. A deny-list cannot work: the server
+takes any unique prefix of an option's name (``init-fil`` is
+``init_file``).
+
+The server never runs as root: the agent runs as the guest's own user
+(local driver) and the server with it, and ``secure_file_priv`` confines
+the server's file statements to a directory of the sandbox.
 """
 
 import hashlib
@@ -32,13 +42,52 @@ BASE_SETTINGS = {
     'collation_server': 'utf8mb4_general_ci',
 }
 
-# Settings the guest agent relies on, never a configuration group's:
-# where the server keeps its files and listens, who may reach it, and
-# read_only, which the agent sets while the volume is full.
-MANAGED_OPTIONS = frozenset({
-    'datadir', 'socket', 'pid_file', 'log_error', 'bind_address', 'port',
-    'user', 'skip_name_resolve', 'skip_networking', 'read_only',
-    'init_file', 'plugin_dir', 'tmpdir'})
+# The options a configuration group may set, each a whole option name
+# of the server (the server reads a prefix as the option it begins), none
+# naming a file, a directory, a plugin, an account or where the server
+# listens, and not read_only, which the agent sets while the volume is
+# full. The catalogue trove-lite ships lists no other; an operator's may
+# list fewer.
+SETTABLE_OPTIONS = frozenset({
+    'auto_increment_increment', 'auto_increment_offset', 'autocommit',
+    'back_log', 'bulk_insert_buffer_size', 'character_set_server',
+    'collation_server', 'concurrent_insert', 'connect_timeout',
+    'default_storage_engine', 'default_week_format',
+    'div_precision_increment', 'event_scheduler',
+    'explicit_defaults_for_timestamp', 'ft_min_word_len', 'general_log',
+    'group_concat_max_len', 'innodb_adaptive_hash_index',
+    'innodb_autoinc_lock_mode', 'innodb_buffer_pool_size',
+    'innodb_deadlock_detect', 'innodb_default_row_format',
+    'innodb_doublewrite', 'innodb_file_per_table',
+    'innodb_flush_log_at_trx_commit', 'innodb_flush_neighbors',
+    'innodb_ft_min_token_size', 'innodb_io_capacity',
+    'innodb_io_capacity_max', 'innodb_lock_wait_timeout',
+    'innodb_log_buffer_size', 'innodb_lru_scan_depth',
+    'innodb_max_dirty_pages_pct', 'innodb_old_blocks_time',
+    'innodb_open_files', 'innodb_print_all_deadlocks',
+    'innodb_purge_threads', 'innodb_random_read_ahead',
+    'innodb_read_ahead_threshold', 'innodb_read_io_threads',
+    'innodb_rollback_on_timeout', 'innodb_sort_buffer_size',
+    'innodb_stats_auto_recalc', 'innodb_stats_on_metadata',
+    'innodb_stats_persistent', 'innodb_stats_persistent_sample_pages',
+    'innodb_stats_transient_sample_pages', 'innodb_strict_mode',
+    'innodb_write_io_threads', 'interactive_timeout', 'join_buffer_size',
+    'key_buffer_size', 'local_infile', 'lock_wait_timeout', 'log_output',
+    'log_queries_not_using_indexes', 'log_warnings', 'long_query_time',
+    'max_allowed_packet', 'max_connect_errors', 'max_connections',
+    'max_error_count', 'max_heap_table_size', 'max_length_for_sort_data',
+    'max_prepared_stmt_count', 'max_seeks_for_key', 'max_sort_length',
+    'max_statement_time', 'max_user_connections', 'max_write_lock_count',
+    'min_examined_row_limit', 'net_buffer_length', 'net_read_timeout',
+    'net_write_timeout', 'open_files_limit', 'optimizer_prune_level',
+    'optimizer_search_depth', 'performance_schema',
+    'query_alloc_block_size', 'query_cache_limit', 'query_cache_size',
+    'query_cache_type', 'query_prealloc_size', 'range_alloc_block_size',
+    'read_buffer_size', 'read_rnd_buffer_size', 'slow_query_log',
+    'sort_buffer_size', 'sql_mode', 'table_definition_cache',
+    'table_open_cache', 'table_open_cache_instances', 'thread_cache_size',
+    'tmp_table_size', 'transaction_alloc_block_size',
+    'transaction_prealloc_size', 'wait_timeout'})
 
 MIN_BUFFER_POOL_MB = 16
 
@@ -95,11 +144,11 @@ def option_name(name):
 
 
 def check_overrides(overrides):
-    """Refuse overrides the guest cannot write safely: names that are
-    not plain words or that the agent manages itself (ValueError)."""
+    """Refuse overrides the guest does not write: a name that is not
+    exactly one of ``SETTABLE_OPTIONS`` (no prefix, no other spelling),
+    a value with control characters (ValueError)."""
     for name, value in overrides.items():
-        if not re.match(r'^[a-z][a-z0-9_]*\Z', name) or \
-                option_name(name) in MANAGED_OPTIONS:
+        if name not in SETTABLE_OPTIONS:
             raise ValueError(f'{name!r} cannot be set by a configuration '
                              f'group')
         if isinstance(value, str) and re.search(r'[\x00-\x1f\x7f]', value):
@@ -156,19 +205,22 @@ def run_dir_for(sandbox_path):
     return os.path.join(tempfile.gettempdir(), f'trove-lite-{digest}')
 
 
-def server_settings(datadir, run_dir, log_dir, bind_address, port,
-                    memory_mb, overrides=None):
-    """Every setting of a guest's server."""
+def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
+                    port, memory_mb, overrides=None, os_user=None):
+    """Every setting of a guest's server; ``files_dir`` is the one
+    directory its file statements may use (secure_file_priv), ``os_user``
+    the unix user it runs as when started by root (None: the agent's)."""
     settings = {
         'datadir': datadir,
         'socket': os.path.join(run_dir, 'mysqld.sock'),
         'pid-file': os.path.join(run_dir, 'mysqld.pid'),
         'log-error': os.path.join(log_dir, 'mysqld.err'),
+        'secure-file-priv': files_dir,
         'bind-address': bind_address,
         'port': str(port),
     }
-    if os.geteuid() == 0:
-        settings['user'] = 'root'
+    if os_user is not None:
+        settings['user'] = os_user
     settings.update(tunable_settings(memory_mb, overrides))
     return settings
 
@@ -177,8 +229,6 @@ def template_settings():
     """Settings for initialising an image's template datadir."""
     settings = dict(BASE_SETTINGS)
     settings.update(memory_settings(0))
-    if os.geteuid() == 0:
-        settings['user'] = 'root'
     return settings
 
 

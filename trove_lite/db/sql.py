@@ -2,6 +2,35 @@
 
 import uuid
 
+import sqlalchemy as sa
+
+
+class _AllProjects:
+    """The scope of a lookup that spans every project: named, so a
+    missing project (None, '') can never be taken for it."""
+
+    def __repr__(self):
+        return 'ALL_PROJECTS'
+
+
+ALL_PROJECTS = _AllProjects()
+
+
+def project_condition(column, project):
+    """The WHERE condition limiting ``column`` to ``project`` (a project
+    id, or ALL_PROJECTS: no condition). A missing project is a programming
+    error, refused rather than read as every project."""
+    if project is ALL_PROJECTS:
+        return sa.true()
+    return column == require_project(project)
+
+
+def require_project(project):
+    """``project``, which must be a project id (not None, not empty)."""
+    if not project or project is ALL_PROJECTS:
+        raise ValueError('a lookup needs a project or ALL_PROJECTS')
+    return project
+
 
 def new_id():
     return str(uuid.uuid4())

@@ -12,8 +12,10 @@ from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.common import objects
+from trove_lite.common import policy
 from trove_lite.common import quota
 from trove_lite.conf import CONF
+from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
@@ -138,7 +140,7 @@ def get(context, instance_id):
     project, or any project's for an admin (Trove's lookup); otherwise
     InstanceNotFound, so other projects' instances look absent."""
     return db.read(instances.get, instance_id,
-                   None if context.is_admin else context.project_id)
+                   policy.visible_projects(context, context.project_id))
 
 
 def list_page(context, limit, marker=None):
@@ -155,7 +157,8 @@ def rename(context, record, name):
 
 def delete(context, record):
     """Mark the instance (a record from get()) DELETING, free its quota
-    usage and cast the delete."""
+    usage and cast the delete. As in Trove, a delete is accepted while a
+    restart or resize runs (not while building)."""
     instance_id = record.id
     if record.task == InstanceTasks.BUILDING:
         raise exceptions.UnprocessableEntity(
@@ -164,14 +167,20 @@ def delete(context, record):
         return
     allowed = [t for t in InstanceTasks.all()
                if t not in (InstanceTasks.BUILDING, InstanceTasks.DELETING)]
-    usage = quota.instance_release(record)
-    quota.prepare(usage)
+    quota.prepare(quota.instance_release(
+        record, catalogue_api.get_flavor(record.flavor_id)))
     with db.transaction() as tx:
         if not instances.set_task_if(tx, instance_id, allowed,
                                      InstanceTasks.DELETING):
             raise exceptions.UnprocessableEntity(
                 f'Instance {instance_id} is not ready. (Status is BUILD).')
-        quota.apply(tx, usage)
+        # What is released is the record as it is under the lock the task
+        # change took, not as read before: a resize recorded meanwhile is
+        # released with it; one not recorded yet never will be (it records
+        # only while RESIZING) and gives its own charge back.
+        current = instances.get(tx, instance_id)
+        quota.apply(tx, quota.instance_release(
+            current, catalogue.get_flavor(tx, current.flavor_id)))
     notifications.notify(context, 'api', 'delete', 'start',
                          notifications.instance_payload(record))
     taskmanager_rpcapi.API().delete_instance(context, instance_id)

@@ -209,6 +209,12 @@ class Housekeeper:
                                               'create it again.')
             except claims.ClaimHeld:
                 continue
+            except Exception:
+                # One build that cannot be failed now (its server will not
+                # go, the database blinked) is tried again next period;
+                # the builds after it are not held up by it.
+                LOG.exception('Periodic: failing the build of %s failed',
+                              instance.id)
 
     def retry_stuck_deletes(self):
         """Deletes that failed or were dropped: run them again (delete is

@@ -16,6 +16,7 @@ from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
+from trove_lite.instance.status import InstanceTasks
 
 LOG = logging.getLogger(__name__)
 
@@ -71,15 +72,28 @@ def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
             LOG.exception('The guest of %s did not go back to flavor %s',
                           instance.id, old_flavor['id'])
         raise
-    with db.transaction() as tx:
-        instances.update(tx, instance.id, flavor_id=new_flavor['id'])
+    _record_resize(instance, flavor_id=new_flavor['id'])
 
 
 def resize_volume(context, instance, driver, guest, new_size):
     """Grow the volume, record its new size (it has grown even if the guest
     is slow to notice), and tell the guest."""
     driver.extend_volume(instance.volume_id, new_size)
+    if _record_resize(instance, volume_size=new_size):
+        guest.resize_fs(context)
+
+
+def _record_resize(instance, **values):
+    """Record the resize's outcome while the instance is still RESIZING;
+    whether it was. A delete that set DELETING first has released the
+    usage of the record as it then was, so the resize stays unrecorded
+    and its charge is given back (the manager's refund follows the
+    record): the quota counts exactly what was released."""
     with db.transaction() as tx:
-        instances.update(tx, instance.id, volume_size=new_size)
-    guest.resize_fs(context)
+        recorded = instances.update_if_task(tx, instance.id,
+                                            InstanceTasks.RESIZING, **values)
+    if not recorded:
+        LOG.warning('Resize of %s not recorded: the instance is no longer '
+                    'resizing (deleted or reset meanwhile)', instance.id)
+    return recorded
 

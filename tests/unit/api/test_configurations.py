@@ -532,10 +532,12 @@ def test_a_bad_catalogue_entry_is_400_and_writes_nothing(
 def test_whole_float_bounds_of_an_integer_are_integers(app, catalogue):
     base = f'/mgmt/datastores/versions/{catalogue.id}/parameters'
     created = call(app, 'POST', base, {'configuration-parameter': {
-        'name': 'x_pages', 'restart_required': 0, 'data_type': 'integer',
-        'min_size': 2.0, 'max_size': 10}}, **{'X-Roles': 'admin'})
+        'name': 'max_seeks_for_key', 'restart_required': 0,
+        'data_type': 'integer', 'min_size': 2.0, 'max_size': 10}},
+        **{'X-Roles': 'admin'})
     assert (created.json['min_size'], created.json['max_size']) == (2, 10)
-    assert call(app, 'GET', f'{base}/x_pages', **{'X-Roles': 'admin'}
+    assert call(app, 'GET', f'{base}/max_seeks_for_key',
+                **{'X-Roles': 'admin'}
                 ).json['min_size'] == 2
 
 

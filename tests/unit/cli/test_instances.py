@@ -122,8 +122,8 @@ def test_create_refused_by_the_api_prints_the_fault_in_one_line(api):
 
 
 @pytest.mark.parametrize('argv, message', [
-    (['--user', 'nopassword'], 'expected NAME[@HOST]:PASSWORD'),
-    (['--user', 'name@:pw'], 'expected NAME[@HOST]:PASSWORD'),
+    (['--user', 'emptypassword:'], 'expected NAME[@HOST][:PASSWORD]'),
+    (['--user', 'name@:pw'], 'expected NAME[@HOST][:PASSWORD]'),
     (['--size', '0'], 'must be at least 1'),
     (['--timeout', 'soon'], 'not a number of seconds'),
 ])
@@ -134,6 +134,39 @@ def test_create_argument_errors_exit_2_before_any_request(api, argv,
     assert result.code == 2
     assert message in result.stderr
     assert api.request_history == []
+
+
+def test_create_reads_passwords_from_a_file_not_the_command_line(
+        api, tmp_path):
+    api.post(f'{fx.BASE}/instances',
+             json={'instance': fx.instance('BUILD', '')})
+    password_file = tmp_path / 'password'
+    password_file.write_text('s3cret:from@file\n')
+    result = fx.run('instance', 'create', 'shop', '--flavor', 'small',
+                    '--size', '1', '--database', 'shop', '--user', 'shop',
+                    '--user', 'app@10.0.0.%:pw2',
+                    '--user-password-file', str(password_file))
+    assert result.code == 0, result.stderr
+    shop = [{'name': 'shop'}]
+    assert posted(api, '/v1.0/p1/instances')[0]['instance']['users'] == [
+        {'name': 'shop', 'password': 's3cret:from@file', 'databases': shop},
+        {'name': 'app', 'host': '10.0.0.%', 'password': 'pw2',
+         'databases': shop}]
+    assert 's3cret' not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize('argv, message', [
+    ([], 'needs --user-password-file'),
+    (['--user-password-file', '/nonexistent/pw'], 'Cannot read'),
+    (['--user-password-file', '/dev/null'], 'is empty'),
+])
+def test_a_user_without_a_password_needs_a_readable_password_file(
+        api, argv, message):
+    result = fx.run('instance', 'create', 'shop', '--flavor', 'small',
+                    '--size', '1', '--user', 'shop', *argv)
+    assert result.code == 1
+    assert message in result.stderr
+    assert posted(api, '/v1.0/p1/instances') == []
 
 
 def test_list_follows_next_links_and_prints_a_table(api):

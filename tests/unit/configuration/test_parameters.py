@@ -76,11 +76,26 @@ def test_every_shipped_collation_belongs_to_a_shipped_character_set(
 
 def test_the_agents_own_settings_are_never_parameters(shipped):
     for name in ('datadir', 'socket', 'port', 'bind_address', 'read_only',
-                 'user', 'skip_name_resolve'):
+                 'user', 'skip_name_resolve', 'secure_file_priv',
+                 'init_file'):
         assert name not in shipped
-        with pytest.raises(parameters.CatalogueError):
-            parameters.Parameter(name=name, data_type='string',
-                                restart_required=True)
+
+
+@pytest.mark.parametrize('name', [
+    'init_file', 'init_fil', 'secure_file_priv', 'plugin_load_add',
+    'general_log_file', 'log_bin', 'read_only', 'user'])
+def test_a_catalogue_naming_what_the_guest_refuses_is_refused(name):
+    found = [parameters.Parameter(name=name, data_type='string',
+                                  restart_required=True)]
+    for manager in ('mysql', 'mariadb'):
+        with pytest.raises(parameters.CatalogueError, match=name):
+            parameters.check_settable(manager, found)
+    # Other datastores' guests keep their own rules.
+    parameters.check_settable('postgresql', found)
+
+
+def test_the_shipped_catalogue_is_what_the_guest_accepts(shipped):
+    parameters.check_settable('mariadb', parameters.shipped('mariadb'))
 
 
 @pytest.mark.parametrize('entry, problem', [

@@ -47,10 +47,23 @@ def test_both_given_are_kept_as_given():
 def test_server_settings_put_the_group_after_the_guests_own(tmp_path):
     settings = mysql_config.server_settings(
         str(tmp_path / 'data'), str(tmp_path / 'run'), str(tmp_path / 'log'),
-        '127.0.0.5', 3306, 512, {'back_log': 70})
+        str(tmp_path / 'files'), '127.0.0.5', 3306, 512, {'back_log': 70})
     assert settings['datadir'] == str(tmp_path / 'data')
     assert settings['bind-address'] == '127.0.0.5'
+    assert settings['secure-file-priv'] == str(tmp_path / 'files')
     assert list(settings)[-1] == 'back_log'
+
+
+def test_the_server_is_never_told_to_run_as_root(tmp_path):
+    settings = mysql_config.server_settings(
+        str(tmp_path / 'data'), str(tmp_path / 'run'), str(tmp_path / 'log'),
+        str(tmp_path / 'files'), '127.0.0.5', 3306, 512)
+    assert 'user' not in settings
+    assert 'user' not in mysql_config.template_settings()
+    assert mysql_config.server_settings(
+        str(tmp_path / 'data'), str(tmp_path / 'run'), str(tmp_path / 'log'),
+        str(tmp_path / 'files'), '127.0.0.5', 3306, 512,
+        os_user='mysql')['user'] == 'mysql'
 
 
 @pytest.mark.parametrize('value, written', [
@@ -86,6 +99,20 @@ def test_the_rendered_file_has_one_line_per_setting():
     {'max-connections': 10},
     {'wait_timeout; DROP': 1},
     {'init_connect': 'x\nport=1'},
+    {'max_connections': 10, 'init_file': '/etc/passwd'},
+    # The server takes a unique prefix of an option's name.
+    {'init_fil': '/tmp/x.sql'},
+    {'init-fil': '/tmp/x.sql'},
+    {'plugin_load_add': 'ha_connect'},
+    {'plugin_load': 'ha_connect'},
+    {'general_log_file': '/etc/cron.d/x'},
+    {'slow_query_log_file': '/etc/cron.d/x'},
+    {'log_bin': '/etc/x'},
+    {'secure_file_priv': ''},
+    {'secure_file': ''},
+    {'user': 'root'},
+    {'wait_timeout': '10\nuser=root'},
+    {1: 2},
 ])
 def test_overrides_the_guest_cannot_write_safely_are_refused(overrides):
     with pytest.raises(ValueError):
@@ -108,6 +135,13 @@ def test_sql_values():
     assert mysql_config.sql_value('utf8mb4') == 'utf8mb4'
     assert mysql_config.sql_value(True) == 'ON'
     assert mysql_config.sql_value(2.5) == 2.5
+
+
+def test_every_parameter_of_the_catalogue_may_be_set():
+    assert 'max_connections' in mysql_config.SETTABLE_OPTIONS
+    assert 'read_only' not in mysql_config.SETTABLE_OPTIONS
+    mysql_config.check_overrides(
+        dict.fromkeys(mysql_config.SETTABLE_OPTIONS, 1))
 
 
 def test_socket_goes_to_a_short_directory_when_the_sandbox_is_deep():

@@ -34,4 +34,4 @@ def test_a_transaction_commits_when_its_block_ends(catalogue):
 
 def test_a_read_hands_its_arguments_on(catalogue):
     instance = make_instance(catalogue)
-    assert db.read(instances.find, instance.id, tenant_id='p') == instance
+    assert db.read(instances.find, instance.id, project='p') == instance

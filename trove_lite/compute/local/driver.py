@@ -3,15 +3,24 @@ agent process; a volume is a directory the guest keeps its datadir in.
 
 Layout under ``[local_compute] state_path``::
 
-    servers/<server_id>/server.json   address, volume, image, pid
+    servers/<server_id>/server.json   address, volume, image, pid, uid
     servers/<server_id>/guest.conf    what cloud-init would write in a VM
     servers/<server_id>/guest.log     the agent's (and its database's) logs
+    servers/<server_id>/sandbox/      the guest's own files
     volumes/<volume_id>/              the guest's datadir
     images/<version>.datadir          template datadirs
 
 Guest processes run in their own session, so they outlive a taskmanager
 restart the way VMs do; a server is removed by signalling its process
 group.
+
+Run as root, the driver gives each server a unix user of its own
+(``guest_users``): the guest's agent and database run as that user, which
+owns only the server's sandbox and volume (0700). What the driver relies
+on (the server's record, its config, its log) stays root's, in a
+directory the guest can pass through but not change, so a guest that
+runs code of its choosing can neither rewrite what the driver reads nor
+reach the host's or another guest's files.
 """
 
 import configparser
@@ -29,6 +38,7 @@ import uuid
 from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.local import addresses
+from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.conf import CONF
@@ -45,7 +55,19 @@ class LocalDriver(base.ComputeDriver):
     def __init__(self):
         self.state_path = CONF.local_compute.state_path
         for folder in ('servers', 'volumes'):
-            os.makedirs(os.path.join(self.state_path, folder), exist_ok=True)
+            path = os.path.join(self.state_path, folder)
+            os.makedirs(path, exist_ok=True)
+            # Guests pass through to their own directories; nobody but
+            # the driver lists them.
+            os.chmod(path, 0o711)
+        if guest_users.enabled():
+            _check_passable(self.state_path)
+            LOG.info('Local guests run as users of their own (uids %s)',
+                     CONF.local_compute.guest_uid_range)
+        else:
+            LOG.warning('Not running as root: local guests run as this '
+                        'service\'s own user, not isolated from it or '
+                        'from each other')
         self._launcher = launcher.GuestLauncher()
         self._launcher.start()
         # Popen objects of guests of extra images this process started, so
@@ -104,7 +126,7 @@ class LocalDriver(base.ComputeDriver):
             server = self._read_server(server_id)
             if server and server.get('volume_id') == volume_id:
                 _set_config(os.path.join(self._server_path(server_id),
-                                         'guest.conf'),
+                                         'guest.conf'), server.get('gid'),
                             'guest_agent', 'disk_allowance_gb', size_gb)
         LOG.info('Volume %s extended to %s GB', volume_id, size_gb)
 
@@ -125,26 +147,37 @@ class LocalDriver(base.ComputeDriver):
         _write_json(os.path.join(self._server_path(server_id),
                                  'server.json'), record)
 
-    def _taken_addresses(self):
+    def _records(self):
         servers = os.path.join(self.state_path, 'servers')
         records = (self._read_server(server_id)
                    for server_id in os.listdir(servers))
-        return {record['address'] for record in records if record}
+        return [record for record in records if record]
 
     def _allocate(self, server_id, record):
-        """Pick a free address and record the server, under a file lock so
-        concurrent creates (threads or processes) never share one."""
+        """Pick a free address (and, with guest users, a free uid) and
+        record the server, under a file lock so concurrent creates
+        (threads or processes) never share one."""
         lock_path = os.path.join(self.state_path, 'servers.lock')
         with open(lock_path, 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            address = addresses.pick_free(CONF.local_compute.address_pools,
-                                          self._taken_addresses(),
-                                          record['port'])
+            records = self._records()
+            address = addresses.pick_free(
+                CONF.local_compute.address_pools,
+                {other['address'] for other in records}, record['port'])
             if address is None:
                 raise exceptions.ServerBuildError(
                     reason='no free address left in the local pools')
             record['address'] = address
-            os.makedirs(self._server_path(server_id))
+            if guest_users.enabled():
+                uid = guest_users.pick_uid(
+                    {other.get('uid') for other in records})
+                if uid is None:
+                    raise exceptions.ServerBuildError(
+                        reason='no free uid left in [local_compute] '
+                               'guest_uid_range')
+                record['uid'] = uid
+            os.makedirs(self._server_path(server_id), 0o711)
+            os.chmod(self._server_path(server_id), 0o711)
             self._write_server(server_id, record)
         return address
 
@@ -157,15 +190,41 @@ class LocalDriver(base.ComputeDriver):
         # A local server has one loopback address and no firewall, so
         # networks, zones and security groups do not apply.
         server_id = str(uuid.uuid4())
-        template = images.template_datadir(guest_config.datastore_version)
         port = getattr(CONF, guest_config.datastore_manager).port
         record = {'id': server_id, 'instance_id': instance_id, 'name': name,
                   'image_id': image_id, 'volume_id': volume_id,
-                  'flavor_id': flavor['id'], 'port': port, 'pid': None}
+                  'flavor_id': flavor['id'], 'port': port, 'pid': None,
+                  'uid': None, 'gid': None}
         address = self._allocate(server_id, record)
-        sandbox = self._server_path(server_id)
-        config_file = os.path.join(sandbox, 'guest.conf')
-        _write_config(config_file, guest_config.sections(), {
+        try:
+            return self._build(server_id, record, address, guest_config)
+        except BaseException:
+            self.delete_server(server_id)
+            raise
+
+    def _build(self, server_id, record, address, guest_config):
+        """Make the server's user, sandbox and config, and boot it."""
+        if record['uid'] is not None:
+            try:
+                record['uid'], record['gid'] = guest_users.create(
+                    record['uid'])
+            except exceptions.ComputeError:
+                # Not ours to remove (another deployment took the uid).
+                record['uid'] = None
+                self._write_server(server_id, record)
+                raise
+            self._write_server(server_id, record)
+        owner = (record['uid'], record['gid'])
+        template = images.template_datadir(guest_config.datastore_version,
+                                           builder=owner)
+        sandbox = self._sandbox_path(server_id)
+        _make_private_dir(sandbox, owner)
+        volume_id = record['volume_id']
+        if volume_id:
+            _make_private_dir(self._volume_path(volume_id), owner)
+        config_file = os.path.join(self._server_path(server_id),
+                                   'guest.conf')
+        _write_config(config_file, record['gid'], guest_config.sections(), {
             'guest_agent': {
                 'sandbox_path': sandbox,
                 'bind_address': address,
@@ -176,25 +235,54 @@ class LocalDriver(base.ComputeDriver):
                                       if volume_id else 0),
             },
         })
-        record['pid'] = self._boot(server_id, image_id, config_file)
+        record['pid'] = self._boot(server_id, record)
         self._write_server(server_id, record)
-        LOG.info('Server %s for instance %s started at %s (pid %s)',
-                 server_id, instance_id, address, record['pid'])
+        LOG.info('Server %s for instance %s started at %s (pid %s, uid %s)',
+                 server_id, record['instance_id'], address, record['pid'],
+                 record['uid'])
         return self._server(record)
 
-    def _boot(self, server_id, image_id, config_file):
-        """Start the server's guest in a session of its own; its pid."""
-        sandbox = self._server_path(server_id)
-        log_path = os.path.join(sandbox, 'guest.log')
-        if images.is_builtin(image_id):
+    def _private_view(self, server_id, record):
+        """(hidden, needed) paths of a guest's mount namespace: other
+        servers and volumes, and the host's private directories, are
+        hidden; its own server directory, volume and the images are
+        needed. Without guest users (not root), no namespace."""
+        if record['uid'] is None:
+            return [], []
+        hidden = [os.path.join(self.state_path, 'servers'),
+                  os.path.join(self.state_path, 'volumes')]
+        hidden += CONF.local_compute.guest_hidden_paths
+        needed = [self._server_path(server_id),
+                  os.path.join(self.state_path, 'images')]
+        if record['volume_id']:
+            needed.append(self._volume_path(record['volume_id']))
+        return hidden, needed
+
+    def _sandbox_path(self, server_id):
+        return os.path.join(self._server_path(server_id), 'sandbox')
+
+    def _boot(self, server_id, record):
+        """Start the server's guest in a session of its own, as its user;
+        its pid."""
+        sandbox = self._sandbox_path(server_id)
+        config_file = os.path.join(self._server_path(server_id),
+                                   'guest.conf')
+        log_path = os.path.join(self._server_path(server_id), 'guest.log')
+        if images.is_builtin(record['image_id']):
+            hidden, needed = self._private_view(server_id, record)
             return self._launcher.launch(['--config-file', config_file],
-                                         sandbox, log_path)
-        command = images.guest_command(image_id, config_file)
+                                         sandbox, log_path, record['uid'],
+                                         record['gid'], hidden, needed)
+        command = images.guest_command(record['image_id'], config_file)
+        as_user = {}
+        if record['uid'] is not None:
+            as_user = {'user': record['uid'], 'group': record['gid'],
+                       'extra_groups': [], 'umask': 0o077}
         with open(log_path, 'ab') as log:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, cwd=sandbox, close_fds=True,
-                start_new_session=True)
+                start_new_session=True, **as_user)
         with self._children_lock:
             self._children[server_id] = process
         return process.pid
@@ -214,13 +302,10 @@ class LocalDriver(base.ComputeDriver):
         if child is not None:
             return child.poll() is None
         return _process_running(record.get('pid'),
-                                self._server_path(record['id']))
+                                self._sandbox_path(record['id']))
 
     def list_servers(self):
-        servers = os.path.join(self.state_path, 'servers')
-        records = (self._read_server(server_id)
-                   for server_id in os.listdir(servers))
-        return [self._server(record) for record in records if record]
+        return [self._server(record) for record in self._records()]
 
     def get_server(self, server_id):
         record = self._read_server(server_id)
@@ -233,10 +318,7 @@ class LocalDriver(base.ComputeDriver):
                 reason=f'server {server_id} does not exist')
         if self._is_running(record):
             return self._server(record)
-        config_file = os.path.join(self._server_path(server_id),
-                                   'guest.conf')
-        record['pid'] = self._boot(server_id, record['image_id'],
-                                   config_file)
+        record['pid'] = self._boot(server_id, record)
         self._write_server(server_id, record)
         LOG.info('Server %s started again (pid %s)', server_id,
                  record['pid'])
@@ -263,11 +345,18 @@ class LocalDriver(base.ComputeDriver):
         return self._server(record)
 
     def delete_server(self, server_id):
-        self._stop(server_id, self._read_server(server_id))
-        sandbox = self._server_path(server_id)
+        record = self._read_server(server_id)
+        self._stop(server_id, record)
         # A deep sandbox keeps its database socket outside (see run_dir_for).
-        shutil.rmtree(mysql_config.run_dir_for(sandbox), ignore_errors=True)
-        shutil.rmtree(sandbox, ignore_errors=True)
+        shutil.rmtree(mysql_config.run_dir_for(self._sandbox_path(server_id)),
+                      ignore_errors=True)
+        uid = record.get('uid') if record else None
+        if uid is not None and record.get('volume_id'):
+            # The uid goes back to the pool: a later guest given it must
+            # not find this tenant's data open to it.
+            _reclaim(self._volume_path(record['volume_id']))
+        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
+        guest_users.remove(uid)
         LOG.info('Server %s deleted', server_id)
 
     def _stop(self, server_id, record):
@@ -275,6 +364,10 @@ class LocalDriver(base.ComputeDriver):
         reap it if this process started it."""
         if record is not None and record.get('pid'):
             self._stop_process_group(record)
+        if record is not None and record.get('uid') is not None:
+            # What left the process group (a guest runs code of its
+            # choosing) ends with it.
+            guest_users.kill_processes(record['uid'])
         with self._children_lock:
             child = self._children.pop(server_id, None)
         if child is not None:
@@ -310,7 +403,7 @@ def _write_json(path, obj):
     os.rename(path + '.tmp', path)
 
 
-def _write_config(path, *section_maps):
+def _write_config(path, gid, *section_maps):
     parser = configparser.ConfigParser(interpolation=None)
     for sections in section_maps:
         for section, values in sections.items():
@@ -318,27 +411,69 @@ def _write_config(path, *section_maps):
                 parser.add_section(section)
             for key, value in values.items():
                 parser.set(section, key, str(value))
-    _write_private_config(path, parser)
+    _write_private_config(path, gid, parser)
 
 
-def _write_private_config(path, parser):
-    """Replace a config file atomically, readable by its owner only (it
-    holds the guest's broker credentials)."""
+def _write_private_config(path, gid, parser):
+    """Replace a config file atomically, readable by its owner and by
+    the guest's group (``gid``, None: no group of its own) only: it holds
+    the guest's broker credentials, and the guest may read but not change
+    it."""
     fd = os.open(path + '.tmp', os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
                  0o600)
     with os.fdopen(fd, 'w') as out:
         parser.write(out)
+        if gid is not None:
+            os.fchown(out.fileno(), 0, gid)
+            os.fchmod(out.fileno(), 0o640)
     os.rename(path + '.tmp', path)
 
 
-def _set_config(path, section, option, value):
+def _set_config(path, gid, section, option, value):
     """Change one option of a guest's config file."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path)
     if not parser.has_section(section):
         parser.add_section(section)
     parser.set(section, option, str(value))
-    _write_private_config(path, parser)
+    _write_private_config(path, gid, parser)
+
+
+def _make_private_dir(path, owner):
+    """``path`` (made if missing) for its guest only: owned by ``owner``
+    ((uid, gid); None: this process's user), mode 0700."""
+    os.makedirs(path, 0o700, exist_ok=True)
+    uid, gid = owner
+    if uid is not None:
+        os.chown(path, uid, gid, follow_symlinks=False)
+    os.chmod(path, 0o700, follow_symlinks=False)
+
+
+def _reclaim(path):
+    """Take a guest's directory back for root, closed to everyone else
+    (its contents stay as they are, out of reach)."""
+    try:
+        os.chown(path, 0, 0, follow_symlinks=False)
+        os.chmod(path, 0o700, follow_symlinks=False)
+    except FileNotFoundError:
+        pass
+
+
+def _check_passable(path):
+    """Guests reach their directories under ``path`` only if every
+    directory above it lets others pass (x); refuse to start otherwise,
+    rather than have every guest fail at its first file."""
+    path = os.path.abspath(path)
+    while True:
+        if not os.stat(path).st_mode & 0o001:
+            raise exceptions.ComputeError(
+                reason=f'{path} does not let other users pass (chmod o+x '
+                       f'it, or choose another [local_compute] state_path):'
+                       f' local guests run as users of their own')
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
 
 
 def _remove(path):

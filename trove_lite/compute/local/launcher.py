@@ -7,9 +7,20 @@ pages. The launcher is single-threaded (fork is only safe there), holds no
 connections, and exits when its parent (the taskmanager) closes its stdin;
 the guests it forked run in their own sessions and stay, as VMs would.
 
+The launcher runs as the taskmanager's user; a guest it forks opens its
+log, then, given a uid, drops to that user (its group only) before it runs
+anything of the agent's, with an environment of its own: nothing of the
+taskmanager's (credentials in OS_* variables) reaches it.
+
+Given ``hidden`` paths, the guest first enters a mount namespace of its
+own where they are empty but for the ``needed`` paths under them and what
+its Python loads code from (``mounts``).
+
 Protocol: one JSON object per line on stdin
-``{"argv": [...], "cwd": "...", "log": "..."}``, answered by one JSON line
-``{"pid": N}`` or ``{"error": "..."}`` on stdout.
+``{"argv": [...], "cwd": "...", "log": "...", "uid": N, "gid": N,
+"hidden": [...], "needed": [...]}`` (uid and gid null: stay this user;
+hidden empty: no namespace), answered by one JSON line ``{"pid": N}`` or
+``{"error": "..."}`` on stdout.
 """
 
 import json
@@ -45,10 +56,16 @@ class GuestLauncher:
         if ready.strip() != 'ready':
             raise RuntimeError('the guest launcher did not start')
 
-    def launch(self, argv, cwd, log_path):
+    def launch(self, argv, cwd, log_path, uid=None, gid=None, hidden=(),
+               needed=()):
         """Fork a guest agent running ``argv`` (its arguments after the
-        program name); returns its pid."""
-        request = json.dumps({'argv': argv, 'cwd': cwd, 'log': log_path})
+        program name) as ``uid``/``gid`` (None: this user), seeing
+        ``hidden`` paths empty but for ``needed`` ones; returns its
+        pid."""
+        request = json.dumps({'argv': argv, 'cwd': cwd, 'log': log_path,
+                              'uid': uid, 'gid': gid,
+                              'hidden': list(hidden),
+                              'needed': list(needed)})
         with self._lock:
             for attempt in (1, 2):
                 if self._process is None or self._process.poll() is not None:
@@ -84,18 +101,65 @@ def _reap_children(*_args):
             return
 
 
+# What a guest's environment keeps of the launcher's.
+_KEPT_ENVIRONMENT = ('PATH', 'LANG', 'LC_ALL', 'TZ', 'PYTHONPATH',
+                     'PYTHONDONTWRITEBYTECODE')
+
+
+def _private_mounts(request):
+    """Enter the guest's own view of the filesystem, if asked; where the
+    kernel refuses, say so in the guest's log and go on without."""
+    if not request.get('hidden'):
+        return
+    from trove_lite.compute.local import mounts
+    needed = list(request.get('needed', ()))
+    needed += [sys.prefix, sys.base_prefix, sys.exec_prefix,
+               sys.base_exec_prefix]
+    needed += [entry for entry in sys.path if entry]
+    try:
+        mounts.enter(request['hidden'], needed)
+    except OSError as error:
+        print(f'WARNING: no private mount namespace for this guest '
+              f'({error}); it sees the host\'s directories as its user '
+              f'may', file=sys.stderr)
+    os.chdir(request['cwd'])
+
+
+def _become_guest(request):
+    """Drop to the guest's user and group (no others), with a private
+    umask and an environment of its own."""
+    if request.get('uid') is not None:
+        os.setgroups([])
+        os.setgid(request['gid'])
+        os.setuid(request['uid'])
+        if os.getuid() != request['uid'] or os.geteuid() != request['uid']:
+            raise RuntimeError('could not drop to the guest user')
+    os.umask(0o077)
+    kept = {name: os.environ[name] for name in _KEPT_ENVIRONMENT
+            if name in os.environ}
+    os.environ.clear()
+    os.environ.update(kept, HOME=request['cwd'])
+
+
 def _run_guest(request):
     """In the forked child: become a session of its own with the guest's
-    log as stdout/stderr, then run the agent."""
+    log as stdout/stderr, drop to the guest's user, then run the agent."""
     try:
         os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        # Opened before dropping privileges: the log is the driver's, in
+        # a directory the guest cannot write.
         log_fd = os.open(request['log'],
-                         os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                         os.O_WRONLY | os.O_CREAT | os.O_APPEND |
+                         os.O_NOFOLLOW, 0o600)
         null_fd = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null_fd, 0)
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
+        os.close(log_fd)
+        os.close(null_fd)
+        _private_mounts(request)
+        _become_guest(request)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
         sys.stdout = open(1, 'w', buffering=1, closefd=False)  # noqa: SIM115
         sys.stderr = open(2, 'w', buffering=1, closefd=False)  # noqa: SIM115

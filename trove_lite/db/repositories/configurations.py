@@ -56,25 +56,22 @@ def create(tx, tenant_id, name, description, version_id, values):
     return configuration_id
 
 
-def get(conn, configuration_id, tenant_id=None):
-    """An undeleted group (of ``tenant_id`` when given), or
+def get(conn, configuration_id, project=sql.ALL_PROJECTS):
+    """An undeleted group of ``project`` (see sql.project_condition), or
     ConfigurationNotFound."""
-    conditions = [_C.c.id == configuration_id]
-    if tenant_id is not None:
-        conditions.append(_C.c.tenant_id == tenant_id)
-    found = _groups(conn, *conditions)
+    found = _groups(conn, _C.c.id == configuration_id,
+                    sql.project_condition(_C.c.tenant_id, project))
     if not found:
         raise exceptions.ConfigurationNotFound(uuid=configuration_id)
     return found[0]
 
 
-def list_page(conn, tenant_id, limit, marker=None):
-    """One page of groups ordered by id (every project's when
-    ``tenant_id`` is None), plus whether another page follows."""
-    conditions = [_C.c.id > (marker or '')]
-    if tenant_id is not None:
-        conditions.append(_C.c.tenant_id == tenant_id)
-    groups = _groups(conn, *conditions, limit=limit + 1)
+def list_page(conn, project, limit, marker=None):
+    """One page of the groups of ``project`` (see sql.project_condition)
+    ordered by id, plus whether another page follows."""
+    groups = _groups(conn, _C.c.id > (marker or ''),
+                     sql.project_condition(_C.c.tenant_id, project),
+                     limit=limit + 1)
     return groups[:limit], len(groups) > limit
 
 

@@ -122,26 +122,26 @@ def _record_from_json(conn, document):
 def list_page(conn, tenant_id, limit, marker=None):
     """One page of a project's instances ordered by id, plus whether
     another page follows (Trove pages by id, then shows newest first)."""
-    rows = conn.execute(_LIST_PAGE, {'tenant_id': tenant_id,
+    rows = conn.execute(_LIST_PAGE, {'tenant_id': sql.require_project(
+                                         tenant_id),
                                      'marker': marker or '',
                                      'rows': limit + 1}).all()
     records = [_record_from_json(conn, row[0]) for row in rows[:limit]]
     return records, len(rows) > limit
 
 
-def find(conn, instance_id, tenant_id=None, include_deleted=False):
-    """An instance with its status and, in an error task, its latest
-    fault; None when there is none (undeleted, unless
-    ``include_deleted``). ``tenant_id`` limits the lookup to one
-    project."""
+def find(conn, instance_id, project=sql.ALL_PROJECTS,
+         include_deleted=False):
+    """An instance of ``project`` (see sql.project_condition) with its
+    status and, in an error task, its latest fault; None when there is
+    none (undeleted, unless ``include_deleted``)."""
     if not sql.is_uuid(instance_id):
         return None
     query = (sa.select(*_COLUMNS).select_from(_FROM)
              .where(_I.c.id == instance_id))
     if not include_deleted:
         query = query.where(_I.c.deleted.is_(False))
-    if tenant_id is not None:
-        query = query.where(_I.c.tenant_id == tenant_id)
+    query = query.where(sql.project_condition(_I.c.tenant_id, project))
     row = conn.execute(query).first()
     if row is None:
         return None
@@ -157,9 +157,9 @@ def find(conn, instance_id, tenant_id=None, include_deleted=False):
     return record
 
 
-def get(conn, instance_id, tenant_id=None):
+def get(conn, instance_id, project=sql.ALL_PROJECTS):
     """An undeleted instance (see find), or InstanceNotFound."""
-    record = find(conn, instance_id, tenant_id)
+    record = find(conn, instance_id, project)
     if record is None:
         raise exceptions.InstanceNotFound(uuid=instance_id)
     return record
@@ -220,6 +220,16 @@ def set_task_if(tx, instance_id, expected_tasks, task, **values):
                                             expected_tasks]))
         .values(updated=now, **_task_columns(task, now),
                 **values)).rowcount == 1
+
+
+def update_if_task(tx, instance_id, task, **values):
+    """Update columns of an undeleted instance only while its task is
+    ``task`` (the work of that task records its outcome; a delete that
+    got in first has the row); whether it was updated."""
+    return tx.execute(
+        _I.update().where(_I.c.id == instance_id, _I.c.deleted.is_(False),
+                          _I.c.task_id == task.code)
+        .values(updated=models.utcnow(), **values)).rowcount == 1
 
 
 def add_fault(tx, instance_id, message, details=None, task=None,
@@ -296,28 +306,27 @@ def detach_configuration(tx, instance_id, configuration_id):
                 updated=models.utcnow())).rowcount == 1
 
 
-def _attached(configuration_id, tenant_id=None):
-    conditions = [_I.c.configuration_id == configuration_id,
-                  _I.c.deleted.is_(False)]
-    if tenant_id is not None:
-        conditions.append(_I.c.tenant_id == tenant_id)
-    return conditions
+def _attached(configuration_id, project=sql.ALL_PROJECTS):
+    return [_I.c.configuration_id == configuration_id,
+            _I.c.deleted.is_(False),
+            sql.project_condition(_I.c.tenant_id, project)]
 
 
-def count_with_configuration(conn, configuration_id, tenant_id=None):
-    """How many undeleted instances (of ``tenant_id`` when given) a group
-    is attached to."""
+def count_with_configuration(conn, configuration_id,
+                             project=sql.ALL_PROJECTS):
+    """How many undeleted instances of ``project`` (see
+    sql.project_condition) a group is attached to."""
     return conn.execute(sa.select(sa.func.count()).where(
-        *_attached(configuration_id, tenant_id))).scalar()
+        *_attached(configuration_id, project))).scalar()
 
 
-def page_with_configuration(conn, configuration_id, tenant_id, limit,
+def page_with_configuration(conn, configuration_id, project, limit,
                             marker=None):
     """One page of the instances a group is attached to, (id, name) by
     id, plus whether another page follows."""
     rows = conn.execute(
         sa.select(_I.c.id, _I.c.name)
-        .where(*_attached(configuration_id, tenant_id),
+        .where(*_attached(configuration_id, project),
                _I.c.id > (marker or ''))
         .order_by(_I.c.id).limit(limit + 1)).all()
     return [tuple(row) for row in rows[:limit]], len(rows) > limit

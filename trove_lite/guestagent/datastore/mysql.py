@@ -5,6 +5,7 @@ import configparser
 import json
 import logging
 import os
+import pwd
 import socket
 import stat
 import subprocess
@@ -33,20 +34,44 @@ ADMIN_USER = 'os_admin'
 # (max_user_connections=0: 1290).
 _NEEDS_RESTART = (1238, 1290)
 
-def _make_run_dir(run_dir):
-    """Create ``run_dir`` for this user only. Under /tmp anyone could
+# The unix user the server runs as when the agent is root (in a VM): the
+# one the distribution's packages make. A local guest's agent is never
+# root; its server runs as the agent's own user.
+SERVER_OS_USER = 'mysql'
+
+
+def _make_private_dir(path, owner=None):
+    """Create ``path`` for this user only, or for ``owner`` ((uid, gid)
+    of the server's user when the agent is root). Under /tmp anyone could
     have made it first, or put a symlink there: refuse what is not a
     directory of ours."""
     try:
-        os.makedirs(run_dir, 0o700)
+        os.makedirs(path, 0o700)
     except FileExistsError:
         pass
-    info = os.lstat(run_dir)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid not in (
+            os.geteuid(), owner[0] if owner else None):
         raise exceptions.DatastoreOperationError(
-            reason=f'{run_dir} is not a directory of this user')
+            reason=f'{path} is not a directory of this user')
+    if owner is not None and (info.st_uid, info.st_gid) != owner:
+        os.chown(path, *owner, follow_symlinks=False)
     if stat.S_IMODE(info.st_mode) != 0o700:
-        os.chmod(run_dir, 0o700)
+        os.chmod(path, 0o700, follow_symlinks=False)
+
+
+def _server_owner():
+    """(uid, gid) the server runs as when the agent is root; None when
+    it runs as the agent's own user."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(SERVER_OS_USER)
+    except KeyError:
+        raise exceptions.DatastoreOperationError(
+            reason=f'the agent runs as root and there is no '
+                   f'{SERVER_OS_USER} user to run the server as') from None
+    return entry.pw_uid, entry.pw_gid
 
 
 class MariaDBServer:
@@ -60,6 +85,9 @@ class MariaDBServer:
         self.mariadbd_path = mariadbd_path
         self.run_dir = mysql_config.run_dir_for(sandbox_path)
         self.log_dir = os.path.join(sandbox_path, 'log')
+        # The only directory file statements (INTO OUTFILE, LOAD DATA,
+        # LOAD_FILE) may use: secure_file_priv.
+        self.files_dir = os.path.join(sandbox_path, 'files')
         self.options_file = os.path.join(sandbox_path, 'my.cnf')
         # What the option file is rendered from: the flavor's RAM and the
         # configuration group's overrides.
@@ -73,11 +101,29 @@ class MariaDBServer:
     def is_initialised(self):
         return os.path.isdir(os.path.join(self.datadir, 'mysql'))
 
+    def give_datadir_to_server(self):
+        """Make everything in the datadir the server's own (after the
+        agent, as root, copied files into it)."""
+        owner = _server_owner()
+        if owner is not None:
+            subprocess.run(['chown', '-R', '--no-dereference',
+                            f'{owner[0]}:{owner[1]}', self.datadir],
+                           check=True, capture_output=True)
+
+    def _make_dirs(self):
+        """The server's directories, its own user's only."""
+        owner = _server_owner()
+        for path in (self.run_dir, self.log_dir, self.files_dir):
+            _make_private_dir(path, owner)
+        if owner is not None and os.stat(self.datadir).st_uid != owner[0]:
+            self.give_datadir_to_server()
+        # The copy of the template gives the datadir the template's mode.
+        if os.stat(self.datadir).st_mode & 0o777 != 0o700:
+            os.chmod(self.datadir, 0o700)
+
     def install(self, template_datadir, memory_mb):
         """Copy the template datadir into the volume and write the options
         file for this flavor."""
-        _make_run_dir(self.run_dir)
-        os.makedirs(self.log_dir, exist_ok=True)
         if not self.is_initialised:
             # cp copies 3x faster than shutil.copytree here, and shares
             # blocks with the template where the filesystem can.
@@ -87,6 +133,7 @@ class MariaDBServer:
             # On disk before the server runs from it: a VM that loses
             # power minutes later must not find empty table definitions.
             durable.sync_tree(self.datadir)
+        self._make_dirs()
         self.write_options(memory_mb=memory_mb)
 
     def settings_inputs(self):
@@ -111,7 +158,9 @@ class MariaDBServer:
                 mysql_config.check_overrides(overrides)
                 settings = mysql_config.server_settings(
                     self.datadir, self.run_dir, self.log_dir,
-                    self.bind_address, self.port, memory_mb, overrides)
+                    self.files_dir, self.bind_address, self.port,
+                    memory_mb, overrides,
+                    os_user=SERVER_OS_USER if _server_owner() else None)
             except ValueError as error:
                 raise exceptions.DatastoreOperationError(
                     reason=str(error)) from None
@@ -174,12 +223,15 @@ class MariaDBServer:
         connection; the file holding them is gone once it does."""
         if self.is_running():
             return
-        _make_run_dir(self.run_dir)
+        self._make_dirs()
         command = [self.mariadbd_path, f'--defaults-file={self.options_file}']
         init_file = None
         if init_statements:
             init_file = os.path.join(self.run_dir, 'init.sql')
             durable.write_private(init_file, init_statements)
+            owner = _server_owner()
+            if owner is not None:
+                os.chown(init_file, *owner)
             command.append(f'--init-file={init_file}')
         try:
             self._start(command, timeout)
@@ -333,6 +385,7 @@ class MySqlManager(manager.Manager):
         store = storage.get_storage(backup_info['project_id'])
         mysql_backup.restore(store, backup_info['chain'], self.server.datadir,
                              self.sandbox_path)
+        self.server.give_datadir_to_server()
         self.server.start(CONF.state_change_wait_time,
                           init_statements=sql.reset_local_root())
         LOG.info('Backup %s restored', backup_info['id'])

@@ -202,7 +202,7 @@ class MariaDBAdmin:
         _check(mysql_rules.check_password(password))
         self._execute(sql.create_user_if_missing(ROOT_USER, '%', password),
                       sql.set_password(ROOT_USER, '%', password),
-                      sql.grant_admin(ROOT_USER, '%'))
+                      *sql.grant_tenant_root(ROOT_USER, '%'))
         return objects.UserSpec(name=ROOT_USER, host='%', password=password)
 
     def disable_root(self):

@@ -159,6 +159,40 @@ def grant_admin(name, host):
             (name, host))
 
 
+# What a tenant's root may do with the tenant's data, at database level
+# on every database: Amazon RDS's master user, less what reaches past the
+# data (no FILE, SUPER, SHUTDOWN, PROCESS, RELOAD, replication, CREATE
+# USER: see grant_tenant_root).
+TENANT_ROOT_PRIVILEGES = (
+    'SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, '
+    'ALTER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, CREATE VIEW, '
+    'SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, EVENT, TRIGGER')
+
+
+def grant_tenant_root(name, host):
+    """Statements that leave ``name@host`` with the tenant root's
+    privileges and nothing else (earlier grants are taken back).
+
+    Nothing is granted on ``*.*`` but SHOW DATABASES: a global privilege
+    would hold on the ``mysql`` schema too, whose tables a root could
+    edit into any privilege at the next restart. The data privileges are
+    granted on the pattern ``%`` (every database), and a grant on
+    ``mysql`` itself of SHOW VIEW only takes that schema out: for a
+    database, the server uses the most specific grant that matches it,
+    and the exact name wins over the pattern. Without CREATE USER (which
+    in MariaDB also renames, re-passwords and drops any account, the
+    agent's own included), the tenant's users are made through the API;
+    root may grant them what it holds on the tenant's databases."""
+    account = (name, host)
+    return [
+        ('REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@%s', account),
+        ('GRANT SHOW DATABASES ON *.* TO %s@%s', account),
+        (f'GRANT {TENANT_ROOT_PRIVILEGES} ON `%%`.* TO %s@%s '
+         f'WITH GRANT OPTION', account),
+        ('GRANT SHOW VIEW ON `mysql`.* TO %s@%s', account),
+    ]
+
+
 def set_global(variable, value):
     return f'SET GLOBAL {_word(variable, "variable")} = %s', (value,)
 

@@ -5,6 +5,7 @@ import pytest
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import exceptions
+from trove_lite.db import sql
 from trove_lite.db.repositories import configurations
 from trove_lite.instance.status import InstanceTasks as Tasks
 
@@ -66,8 +67,17 @@ def test_groups_are_paged_by_id_per_project(catalogue):
     assert [group.id for group in page] == ids[:2] and more
     page, more = db.read(configurations.list_page, 'p', 2, ids[1])
     assert [group.id for group in page] == ids[2:] and not more
-    everyone, _ = db.read(configurations.list_page, None, 10)
+    everyone, _ = db.read(configurations.list_page, sql.ALL_PROJECTS, 10)
     assert len(everyone) == 4
+
+
+@pytest.mark.parametrize('missing', [None, ''])
+def test_a_missing_project_is_never_every_project(catalogue, missing):
+    group = db_fixtures.create_group('p', 'g', catalogue.id, {})
+    with pytest.raises(ValueError):
+        db.read(configurations.list_page, missing, 10)
+    with pytest.raises(ValueError):
+        db.read(configurations.get, group.id, missing)
 
 
 def test_an_instance_has_the_values_of_its_group(catalogue):

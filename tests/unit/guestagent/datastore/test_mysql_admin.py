@@ -6,6 +6,7 @@ import pytest
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.guestagent.datastore import mysql_admin
+from trove_lite.guestagent.datastore import mysql_sql as sql
 
 
 class FakeServer:
@@ -119,13 +120,13 @@ def test_rename_sets_password_first_then_renames(admin, server):
                                        '10.0.0.0/255.0.0.0')
 
 
-def test_enable_root_generates_a_password_and_grants_everything(admin,
-                                                                server):
+def test_enable_root_generates_a_password_and_grants_the_tenant_roots(
+        admin, server):
     root = admin.enable_root()
     assert root.name == 'root' and root.host == '%'
     assert len(root.password) >= 24
-    assert server.statements[-1][0].startswith(
-        'GRANT ALL PRIVILEGES ON *.*')
+    assert [statement for statement, _ in server.statements[-4:]] == [
+        statement for statement, _ in sql.grant_tenant_root('root', '%')]
     assert admin.enable_root('given-pw1').password == 'given-pw1'
 
 

@@ -81,3 +81,21 @@ def test_read_only_is_set_and_read_as_a_global():
     assert sql.set_global('read_only', 1) == (
         'SET GLOBAL read_only = %s', (1,))
     assert sql.get_global('read_only') == ('SELECT @@GLOBAL.read_only', ())
+
+
+
+def test_tenant_root_holds_nothing_that_reaches_past_its_data():
+    statements = sql.grant_tenant_root('root', '%')
+    # Earlier grants (all on *.*, before this release) are taken back.
+    assert statements[0][0].startswith('REVOKE ALL PRIVILEGES, GRANT OPTION')
+    text = ' '.join(statement for statement, _params in statements)
+    for privilege in ('FILE', 'SUPER', 'SHUTDOWN', 'PROCESS', 'RELOAD',
+                      'REPLICATION', 'CREATE USER', 'ALL PRIVILEGES ON',
+                      'BINLOG', 'CONNECTION ADMIN', 'SET USER'):
+        assert privilege not in text.replace('REVOKE ALL PRIVILEGES', '')
+    granted_on = [statement.split(' ON ')[1].split(' TO ')[0]
+                  for statement, _params in statements[1:]]
+    assert granted_on == ['*.*', '`%%`.*', '`mysql`.*']
+    assert statements[1][0].startswith('GRANT SHOW DATABASES ON *.*')
+    assert statements[3][0].startswith('GRANT SHOW VIEW ON `mysql`')
+    assert all(params == ('root', '%') for _statement, params in statements)

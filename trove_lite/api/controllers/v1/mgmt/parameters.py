@@ -30,9 +30,9 @@ def _bound(value, path, data_type):
     validation.fail(path, f'{value!r} is not a number')
 
 
-def parse_parameter(body, name=None):
-    """The Parameter a create or update body describes (an update keeps
-    the ``name`` of its path)."""
+def parse_parameter(body, manager, name=None):
+    """The Parameter a create or update body describes for a version of
+    ``manager`` (an update keeps the ``name`` of its path)."""
     if not body:
         raise exceptions.BadRequest('Invalid request body.')
     value = validation.body_object(body, BODY_KEY)
@@ -60,11 +60,13 @@ def parse_parameter(body, name=None):
         raise exceptions.BadRequest(
             'max_size must be greater than or equal to min_size.')
     try:
-        return config_parameters.Parameter(
+        parameter = config_parameters.Parameter(
             name=name or value['name'], data_type=data_type,
             restart_required=bool(restart_required), **bounds)
+        config_parameters.check_settable(manager, [parameter])
     except config_parameters.CatalogueError as error:
         validation.fail(BODY_KEY, str(error))
+    return parameter
 
 
 class MgmtDatastoresController(rest.RestController):
@@ -93,7 +95,8 @@ class MgmtDatastoresController(rest.RestController):
     @pecan.expose('json')
     def post(self, *path):
         version = self._version(path, with_name=False)
-        parameter = parse_parameter(base.optional_json_body())
+        parameter = parse_parameter(base.optional_json_body(),
+                                    version.manager)
         catalogue_api.add_parameter(version.id, parameter)
         return views.mgmt_parameter(parameter, version.id)
 
@@ -104,7 +107,7 @@ class MgmtDatastoresController(rest.RestController):
         if existing is None:
             raise exceptions.NotFound(uuid=path[3])
         parameter = parse_parameter(base.optional_json_body(),
-                                    name=existing.name)
+                                    version.manager, name=existing.name)
         if parameter.data_type == existing.data_type == 'string':
             # The management API knows no allowed values: keep them.
             parameter = dataclasses.replace(

@@ -1,0 +1,42 @@
+"""Which uid a local guest gets, and which users the driver removes. The
+real users are made and attacked in
+tests/functional/test_containment_local.py."""
+
+import pwd
+
+import pytest
+
+from trove_lite.compute.local import guest_users
+from trove_lite.conf import CONF
+
+
+@pytest.fixture
+def uid_range():
+    CONF.set_override('guest_uid_range', '42000-42003', 'local_compute')
+    yield
+    CONF.clear_override('guest_uid_range', 'local_compute')
+
+
+def test_a_uid_held_by_a_server_or_an_account_is_never_picked(
+        uid_range, monkeypatch):
+    accounts = {42000: 'someone', 42002: 'trove-guest-42002'}
+
+    def getpwuid(uid):
+        if uid not in accounts:
+            raise KeyError(uid)
+        return pwd.struct_passwd((accounts[uid], 'x', uid, uid, '', '/',
+                                  '/bin/false'))
+
+    monkeypatch.setattr(guest_users.pwd, 'getpwuid', getpwuid)
+    # An account named like ours may be another deployment's guest.
+    assert guest_users.pick_uid(taken={42001}) == 42003
+    assert guest_users.pick_uid(taken={42001, 42003}) is None
+
+
+def test_removing_leaves_accounts_that_are_not_ours(monkeypatch):
+    calls = []
+    monkeypatch.setattr(guest_users, '_run', calls.append)
+    monkeypatch.setattr(guest_users, '_owner_name', lambda uid: 'alice')
+    guest_users.remove(1000)
+    guest_users.remove(None)
+    assert calls == []
