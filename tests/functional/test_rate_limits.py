@@ -1,5 +1,5 @@
-"""Per-project rate limits on a stack of their own: one API worker (the
-limiter's state is per worker process) and a few requests per minute."""
+"""Per-project rate limits on a stack of their own, with a few requests
+per minute (test_scale_out checks they hold across API processes)."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""Per-project API rate limits, kept in memory as Trove keeps them.
+"""Per-project API rate limits, held in the database so that they hold
+across every API worker and host.
 
 Each limit is a leaky bucket per project: a bucket holds ``unit`` seconds,
 each request pours in ``unit / value`` seconds, and it drains one second per
@@ -6,30 +7,36 @@ second. A request that would overflow any bucket it matches is refused
 with 413 ``overLimit`` and the wait in ``Retry-After``; a refused request
 is not counted.
 
-The state lives in the API worker process. With ``trove_api_workers`` > 1
-a project can make up to that many times the configured rate, depending
-on how the kernel spreads connections over the workers; Trove's limiter
-has the same property. The limits protect the API from a runaway client;
-they are not an exact budget.
+Trove keeps the buckets in each API process's memory, so N workers allow
+N times the limit. Here they are rows of ``rate_limit_buckets``: every API
+process of every host already shares the database (a shared cache such
+as memcached would be one more service to run, and it loses counts when
+it restarts). A request locks the rows of the limits it matches, so
+racing requests of one project are counted one after the other, and
+time is the database's clock, so API hosts whose clocks disagree count
+alike. The cost is one short transaction per project request.
 """
 
 import dataclasses
+import itertools
 import math
 import re
 import threading
-import time
 
+from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
+from trove_lite.db import retry
+from trove_lite.db.repositories import rate_limits
 
 UNIT_NAMES = {1: 'SECOND', 60: 'MINUTE', 3600: 'HOUR', 86400: 'DAY'}
 
 # Float sums of equal costs must not refuse the last allowed request.
 _EPSILON = 1e-9
 
-# Past this many projects, idle ones are forgotten (their buckets are
-# empty, so forgetting them changes nothing).
-_MAX_IDLE_PROJECTS = 10000
+# Every this many requests, a process deletes the buckets that have
+# drained empty (they hold nothing a new bucket would not).
+_FORGET_DRAINED_EVERY = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +59,11 @@ class Limit:
     def cost(self):
         return self.unit / self.value
 
+    @property
+    def key(self):
+        """The name of its buckets in the database."""
+        return f'{self.verb} {self.uri}'
+
     def applies_to(self, verb, path):
         return verb == self.verb and re.match(self.regex, path) is not None
 
@@ -72,17 +84,15 @@ def default_limits():
 
 
 class _Bucket:
-    """The level of one limit for one project."""
+    """The level of one limit for one project, drained to ``now``."""
 
-    def __init__(self, limit):
+    def __init__(self, limit, stored, now):
         self.limit = limit
-        self.level = 0.0
-        self.updated = None
-
-    def drain(self, now):
-        if self.updated is not None:
-            self.level = max(0.0, self.level - (now - self.updated))
-        self.updated = now
+        level, updated = stored or (0.0, None)
+        # A racing process may have stored a time a moment later than
+        # this one's ``now``: that drains nothing, never adds.
+        drained = 0.0 if updated is None else max(0.0, now - updated)
+        self.level = max(0.0, level - drained)
 
     def overflow(self):
         """Seconds until one more request fits (0 when it fits now)."""
@@ -95,59 +105,81 @@ class _Bucket:
 
 
 class Limiter:
-    """The buckets of every project seen by this process."""
+    """The rate limits of every project, counted in the database;
+    ``clock`` (epoch seconds) replaces the database's clock in tests."""
 
-    def __init__(self, limits, clock=time.time):
+    def __init__(self, limits, clock=None):
         self.limits = list(limits)
         self.clock = clock
-        self._buckets = {}
-        self._lock = threading.Lock()
+        self._checks = itertools.count(1)
 
-    def _project_buckets(self, project_id, now):
-        buckets = self._buckets.get(project_id)
-        if buckets is None:
-            if len(self._buckets) >= _MAX_IDLE_PROJECTS:
-                self._forget_idle(now)
-            buckets = self._buckets[project_id] = [
-                _Bucket(limit) for limit in self.limits]
-        for bucket in buckets:
-            bucket.drain(now)
-        return buckets
-
-    def _forget_idle(self, now):
-        for project_id, buckets in list(self._buckets.items()):
-            for bucket in buckets:
-                bucket.drain(now)
-            if all(bucket.level == 0.0 for bucket in buckets):
-                del self._buckets[project_id]
+    def _now(self, conn):
+        return self.clock() if self.clock else rate_limits.now(conn)
 
     def check(self, project_id, verb, path):
         """Count the request, or raise RateLimited without counting it."""
-        with self._lock:
-            now = self.clock()
-            matching = [bucket for bucket in
-                        self._project_buckets(project_id, now)
-                        if bucket.limit.applies_to(verb, path)]
-            waits = [(bucket.overflow(), bucket) for bucket in matching]
-            refusals = [(wait, bucket) for wait, bucket in waits if wait]
+        matching = [limit for limit in self.limits
+                    if limit.applies_to(verb, path)]
+        if not matching:
+            return
+        keys = [limit.key for limit in matching]
+        # A bucket deleted as drained between the two transactions is
+        # created again; twice in a row is not a race but a fault.
+        for _ in range(3):
+            if self._count(project_id, matching):
+                break
+            with db.transaction() as tx:
+                rate_limits.create_missing(tx, project_id, keys)
+        else:
+            raise RuntimeError(f'rate limit buckets of {project_id} vanish')
+        if next(self._checks) % _FORGET_DRAINED_EVERY == 0:
+            self.forget_drained()
+
+    @retry.retry_on_deadlock
+    def _count(self, project_id, matching):
+        """Count the request against ``matching`` in one transaction;
+        False (nothing counted) when a bucket is not stored yet."""
+        with db.transaction() as tx:
+            stored = rate_limits.lock_levels(
+                tx, project_id, [limit.key for limit in matching])
+            if len(stored) < len(matching):
+                return False
+            # Read after the lock: the newest time of any racing request.
+            now = self._now(tx)
+            buckets = [_Bucket(limit, stored[limit.key], now)
+                       for limit in matching]
+            refusals = [(bucket.overflow(), bucket) for bucket in buckets
+                        if bucket.overflow()]
             if refusals:
                 wait, bucket = max(refusals, key=lambda item: item[0])
                 raise exceptions.RateLimited(
                     details=bucket.limit.error_message(),
                     retry_after=math.ceil(wait))
-            for bucket in matching:
-                bucket.level += bucket.limit.cost
+            rate_limits.save(tx, project_id,
+                             {bucket.limit.key:
+                              bucket.level + bucket.limit.cost
+                              for bucket in buckets}, now)
+        return True
+
+    @retry.retry_on_deadlock
+    def forget_drained(self):
+        """Delete every bucket that has drained empty."""
+        with db.transaction() as tx:
+            return rate_limits.forget_drained(tx, self._now(tx))
 
     def status(self, project_id):
         """The state of each limit for the project, for ``/limits``:
         dicts with ``limit``, ``remaining`` and ``next_available`` (epoch
         seconds when one more request fits)."""
-        with self._lock:
-            now = self.clock()
-            return [{'limit': bucket.limit,
-                     'remaining': bucket.remaining(),
-                     'next_available': now + bucket.overflow()}
-                    for bucket in self._project_buckets(project_id, now)]
+        with db.transaction() as tx:
+            stored = rate_limits.levels(tx, project_id)
+            now = self._now(tx)
+        result = []
+        for limit in self.limits:
+            bucket = _Bucket(limit, stored.get(limit.key), now)
+            result.append({'limit': limit, 'remaining': bucket.remaining(),
+                           'next_available': now + bucket.overflow()})
+        return result
 
 
 _LIMITER = None
@@ -164,7 +196,7 @@ def get_limiter():
 
 
 def reset():
-    """Forget every bucket and re-read the rates (tests)."""
+    """Re-read the rates (tests)."""
     global _LIMITER
     with _LIMITER_LOCK:
         _LIMITER = None

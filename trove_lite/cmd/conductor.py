@@ -4,6 +4,7 @@ import sys
 
 from trove_lite.common import sealing
 from trove_lite.common import service
+from trove_lite.common import service_registry
 from trove_lite.conductor import manager
 from trove_lite.conf import CONF
 from trove_lite.instance import keys
@@ -11,11 +12,15 @@ from trove_lite.instance import keys
 
 def main():
     service.prepare_service(sys.argv)
+
     def make_service():
         endpoints, serializer = sealing.conductor_server_parts(
             manager.Manager(), keys.find_key)
-        return service.RPCService(topic=CONF.conductor_queue,
-                                  endpoints=endpoints, serializer=serializer)
+        return service.RPCService(
+            topic=CONF.conductor_queue, endpoints=endpoints,
+            serializer=serializer,
+            registration=service_registry.Registration(
+                'trove-lite-conductor', CONF.conductor_queue))
 
     service.run_workers(CONF.trove_conductor_workers, make_service)
 

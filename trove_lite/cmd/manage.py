@@ -9,6 +9,7 @@
     trove-lite-manage db-load-datastore-config-parameters DATASTORE VERSION
         [FILE] [--version-number NUMBER]
     trove-lite-manage catalogue-load FILE
+    trove-lite-manage service list
 
 ``db-load-datastore-config-parameters`` (Trove's
 ``db_load_datastore_config_parameters``) adds or updates the configuration
@@ -25,6 +26,12 @@ Parameters not in the file stay as they are.
                                    "image": null, "active": true}]}],
      "flavors": [{"id": "1", "name": "tiny", "ram": 256, "vcpus": 1,
                   "disk": 1}]}
+
+``service list`` shows the registered taskmanagers and conductors as
+``openstack compute service list`` shows Nova's: binary, host, topic, state
+(``up`` while it heartbeats, ``down`` after a clean stop or
+``service_down_time`` seconds of silence) and the time of the last
+heartbeat (UTC, by the database's clock).
 
 A version also gets the configuration parameters trove-lite ships for its
 manager, unless it names a file of its own (``"config_parameters":
@@ -128,6 +135,33 @@ def catalogue_load():
         print(f'Flavor {flavor["name"]} loaded')
 
 
+def service_list():
+    from trove_lite import db
+    from trove_lite.db.repositories import services
+    now, rows = db.read(services.list_all)
+    table = [('ID', 'Binary', 'Host', 'Topic', 'State', 'Updated At')]
+    for row in rows:
+        state = 'up' if services.is_up(row, now, CONF.service_down_time) \
+            else 'down'
+        table.append((str(row.id), row.binary, row.host, row.topic, state,
+                      row.updated_at.isoformat(timespec='seconds')))
+    print(_format_table(table))
+
+
+def _format_table(rows):
+    """Rows as an ASCII table, the first row the heading."""
+    widths = [max(len(row[column]) for row in rows)
+              for column in range(len(rows[0]))]
+    rule = '+' + '+'.join('-' * (width + 2) for width in widths) + '+'
+
+    def line(row):
+        cells = (cell.ljust(width)
+                 for cell, width in zip(row, widths, strict=True))
+        return '| ' + ' | '.join(cells) + ' |'
+    return '\n'.join([rule, line(rows[0]), rule,
+                      *(line(row) for row in rows[1:]), rule])
+
+
 def add_command_parsers(subparsers):
     parser = subparsers.add_parser('db-sync',
                                    help='Create or upgrade the schema.')
@@ -179,6 +213,14 @@ def add_command_parsers(subparsers):
                                'from a JSON file.')
     parser.add_argument('file')
     parser.set_defaults(func=catalogue_load)
+
+    parser = subparsers.add_parser(
+        'service', help='The registered taskmanagers and conductors.')
+    actions = parser.add_subparsers(title='Service commands',
+                                    dest='service_action', required=True)
+    actions.add_parser('list', help='Show each service with its host, '
+                                    'state and last heartbeat.'
+                       ).set_defaults(func=service_list)
 
 
 def main():

@@ -3,6 +3,7 @@
 import sys
 
 from trove_lite.common import service
+from trove_lite.common import service_registry
 from trove_lite.conf import CONF
 from trove_lite.taskmanager import manager
 
@@ -12,6 +13,8 @@ def main():
     taskmanager = manager.Manager()
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=[taskmanager],
+                       registration=service_registry.Registration(
+                           'trove-lite-taskmanager', CONF.taskmanager_queue),
                        periodic_tasks=taskmanager.periodic_tasks(),
                        on_start=taskmanager.housekeeper.start_reconcile).run()
 

@@ -23,10 +23,13 @@ def prepare_service(argv, default_config_files=None):
 
 
 class RPCService:
-    """An RPC server on one topic plus periodic tasks, until SIGTERM."""
+    """An RPC server on one topic plus periodic tasks, until SIGTERM.
+    A ``registration`` (service_registry.Registration) is started once
+    the server serves and stopped when it has stopped."""
 
     def __init__(self, topic, endpoints, server=None, periodic_tasks=(),
-                 on_start=None, on_stop=None, serializer=None):
+                 on_start=None, on_stop=None, serializer=None,
+                 registration=None):
         self.target = messaging.Target(topic=topic,
                                        server=server or CONF.host)
         self.endpoints = endpoints
@@ -34,6 +37,7 @@ class RPCService:
         self.periodic_tasks = list(periodic_tasks)
         self.on_start = on_start
         self.on_stop = on_stop
+        self.registration = registration
         self._stopping = threading.Event()
 
     def _periodic_worker(self):
@@ -59,6 +63,8 @@ class RPCService:
         server.start()
         LOG.info('Serving topic %s as %s', self.target.topic,
                  self.target.server)
+        if self.registration is not None:
+            self.registration.start()
         if self.on_start:
             self.on_start()
         worker = None
@@ -75,6 +81,8 @@ class RPCService:
         server.wait()
         if self.on_stop:
             self.on_stop()
+        if self.registration is not None:
+            self.registration.stop()
         rpc.cleanup()
 
 

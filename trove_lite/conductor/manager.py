@@ -25,11 +25,14 @@ def _refresh_unchanged(instance_id, status, sent):
         return heartbeats.refresh_unchanged(conn, instance_id, status, sent)
 
 
+@retry.retry_on_deadlock
 def apply_heartbeat(instance_id, status, sent):
     """Apply a guest heartbeat atomically. Returns ``(applied, changed)``:
     applied is False for a stale message or an unknown/deleted instance
     (then nothing is written); changed is True when the status itself
-    changed, not just its time."""
+    changed, not just its time. Should the database still pick it as
+    a deadlock victim (racing the taskmanager, say), it runs again: no
+    report is lost to a race."""
     # Most heartbeats change nothing but times: one autocommitted
     # statement does those.
     if sent is not None and _refresh_unchanged(instance_id, status, sent):

@@ -82,6 +82,16 @@ status_opts = [
                 help='Mark an instance ERROR when its build times out.'),
 ]
 
+service_opts = [
+    cfg.IntOpt('service_report_interval', default=10, min=1,
+               help='Seconds between the heartbeats a taskmanager or '
+                    'conductor writes to the service registry (Nova\'s '
+                    'report_interval; that name is the guest\'s here).'),
+    cfg.IntOpt('service_down_time', default=60, min=1,
+               help='Seconds without a heartbeat after which a taskmanager '
+                    'or conductor counts as down (Nova\'s option).'),
+]
+
 catalogue_opts = [
     cfg.StrOpt('default_datastore',
                help='Datastore used when a create request names none.'),
@@ -104,9 +114,11 @@ catalogue_opts = [
 def register_opts(conf):
     conf.register_opts(rpc_opts)
     conf.register_opts(status_opts)
+    conf.register_opts(service_opts)
     conf.register_opts(catalogue_opts)
     conf.set_default('host', socket.gethostname())
 
 
 def list_opts():
-    return [('DEFAULT', rpc_opts + status_opts + catalogue_opts)]
+    return [('DEFAULT', rpc_opts + status_opts + service_opts +
+                         catalogue_opts)]

@@ -139,6 +139,43 @@ class ConductorLastSeen(Base):
     sent: orm.Mapped[float] = orm.mapped_column(sa.Double)
 
 
+class Service(Base):
+    """A running taskmanager or conductor and its last heartbeat (Nova's
+    ``services``). Times are the database's clock, so hosts whose clocks
+    disagree still agree on who is alive."""
+
+    __tablename__ = 'services'
+    __table_args__ = (sa.UniqueConstraint('host', 'binary',
+                                          name='services_host_binary'),)
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    binary: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    topic: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime)
+    updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime)
+    stopped_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+
+
+class RateLimitBucket(Base):
+    """The level of one rate limit of one project, shared by every API
+    process (see api.ratelimit). Times are the database's clock in epoch
+    seconds."""
+
+    __tablename__ = 'rate_limit_buckets'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    primary_key=True)
+    limit_key: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                   primary_key=True)
+    level: orm.Mapped[float] = orm.mapped_column(sa.Double)
+    updated: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+
+
 class Quota(Base):
     """A project's hard limit of one resource, where an admin set one
     (else the ``max_<resource>_per_tenant`` default applies)."""

@@ -4,6 +4,7 @@ statement whose pooled connection the server had dropped runs once more."""
 
 import functools
 import logging
+import random
 import time
 
 import sqlalchemy as sa
@@ -54,4 +55,33 @@ def retry_once_on_disconnect(function):
             if not error.connection_invalidated:
                 raise
             return function(*args, **kwargs)
+    return retrying
+
+
+# InnoDB's ER_LOCK_DEADLOCK: it rolled back the whole transaction to
+# break a lock cycle with another one; nothing of it was written.
+_DEADLOCK = 1213
+_DEADLOCK_ATTEMPTS = 5
+
+
+def is_deadlock(error):
+    orig = getattr(error, 'orig', None)
+    return isinstance(error, sa.exc.OperationalError) and \
+        bool(getattr(orig, 'args', None)) and orig.args[0] == _DEADLOCK
+
+
+def retry_on_deadlock(function):
+    """Run a transaction again when the database chose it as a deadlock
+    victim (it was rolled back whole), up to a few times with a short
+    random pause: racing writers of the same rows (two conductors, two
+    API processes) take turns instead of one of them failing."""
+    @functools.wraps(function)
+    def retrying(*args, **kwargs):
+        for attempt in range(1, _DEADLOCK_ATTEMPTS + 1):
+            try:
+                return function(*args, **kwargs)
+            except sa.exc.OperationalError as error:
+                if not is_deadlock(error) or attempt == _DEADLOCK_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * attempt))
     return retrying

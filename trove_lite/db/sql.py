@@ -1,5 +1,6 @@
 """Statement helpers the repositories share."""
 
+import datetime
 import uuid
 
 import sqlalchemy as sa
@@ -49,3 +50,15 @@ def insert_ignore(table):
     instead of failing; its rowcount says whether it inserted."""
     return (table.insert().prefix_with('IGNORE', dialect='mysql')
             .prefix_with('OR IGNORE', dialect='sqlite'))
+
+EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def database_now(conn):
+    """The database server's clock (naive UTC, microseconds): the one
+    clock every host of a deployment shares, for heartbeats, leases and
+    rate limits that hosts compare with each other."""
+    if conn.dialect.name == 'mysql':
+        return conn.execute(sa.select(sa.func.utc_timestamp(6))).scalar()
+    # SQLite (unit tests) runs in this process: its clock is ours.
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

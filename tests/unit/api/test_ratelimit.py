@@ -15,7 +15,7 @@ class Clock:
 
 
 @pytest.fixture
-def clock():
+def clock(database):
     return Clock()
 
 
@@ -99,3 +99,52 @@ def test_default_limits_are_trove_s(conf):
         ('POST', '*', '.*', 200, 60), ('PUT', '*', '.*', 200, 60),
         ('DELETE', '*', '.*', 200, 60), ('GET', '*', '.*', 200, 60),
         ('POST', '*/mgmt', '^/mgmt', 200, 60)]
+
+
+def test_limiters_of_different_processes_share_one_count(clock):
+    # Each API worker (or host) has a limiter of its own; the database
+    # holds the one count they share.
+    first, second = limiter(clock), limiter(clock)
+    first.check('p1', 'GET', '/instances')
+    second.check('p1', 'GET', '/instances')
+    first.check('p1', 'GET', '/instances')
+    for each in (first, second):
+        with pytest.raises(exceptions.RateLimited):
+            each.check('p1', 'GET', '/instances')
+    assert [item['remaining'] for item in second.status('p1')] == [2, 0, 1]
+
+
+def test_a_time_earlier_than_the_stored_one_drains_nothing(clock):
+    limits = limiter(clock)
+    for _ in range(3):
+        limits.check('p1', 'GET', '/instances')
+    clock.now -= 30
+    with pytest.raises(exceptions.RateLimited) as refused:
+        limits.check('p1', 'GET', '/instances')
+    assert refused.value.retry_after == 20
+
+
+def test_drained_buckets_are_forgotten_and_counting_goes_on(clock):
+    limits = limiter(clock)
+    limits.check('p1', 'GET', '/instances')
+    limits.check('p2', 'GET', '/instances')
+    clock.now += 15
+    limits.check('p2', 'GET', '/instances')
+    # p1's bucket (20 s poured 15 s ago) is not empty yet.
+    assert limits.forget_drained() == 0
+    clock.now += 5
+    assert limits.forget_drained() == 1
+    for _ in range(3):
+        limits.check('p1', 'GET', '/instances')
+    with pytest.raises(exceptions.RateLimited):
+        limits.check('p1', 'GET', '/instances')
+
+
+def test_project_ids_longer_than_the_column_count_apart(clock):
+    limits = limiter(clock)
+    long_a, long_b = 'a' * 300, 'a' * 299 + 'b'
+    for _ in range(3):
+        limits.check(long_a, 'GET', '/instances')
+    with pytest.raises(exceptions.RateLimited):
+        limits.check(long_a, 'GET', '/instances')
+    limits.check(long_b, 'GET', '/instances')

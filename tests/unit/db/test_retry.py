@@ -1,5 +1,6 @@
 """What a database error means to its caller, and trying again."""
 
+import pymysql
 import pytest
 import sqlalchemy as sa
 
@@ -63,3 +64,46 @@ def test_a_dropped_connection_is_retried_once():
     with pytest.raises(sa.exc.OperationalError):
         retry.retry_once_on_disconnect(function)()
     assert len(calls) == 1
+
+
+def _deadlock():
+    return sa.exc.OperationalError(
+        'UPDATE', {}, pymysql.err.OperationalError(
+            1213, 'Deadlock found when trying to get lock'))
+
+
+def test_a_deadlock_victim_runs_again():
+    calls = []
+
+    @retry.retry_on_deadlock
+    def write():
+        calls.append(1)
+        if len(calls) < 3:
+            raise _deadlock()
+        return 'written'
+
+    assert write() == 'written'
+    assert len(calls) == 3
+
+
+def test_deadlocks_give_up_after_a_few_attempts_and_other_errors_at_once():
+    calls = []
+
+    @retry.retry_on_deadlock
+    def always_deadlocked():
+        calls.append(1)
+        raise _deadlock()
+
+    with pytest.raises(sa.exc.OperationalError):
+        always_deadlocked()
+    assert len(calls) == 5
+
+    @retry.retry_on_deadlock
+    def unavailable():
+        calls.append(2)
+        raise sa.exc.OperationalError(
+            'SELECT', {}, pymysql.err.OperationalError(2003, 'no route'))
+
+    with pytest.raises(sa.exc.OperationalError):
+        unavailable()
+    assert calls.count(2) == 1

@@ -61,6 +61,11 @@ def apply(tx, instance_id, status, sent):
     changed)``: changed when the status itself changed, not just its
     time. Not applied (a stale report, an unknown or deleted instance):
     the caller rolls ``tx`` back, so the report leaves no trace."""
+    # The status row first, then the guard's: the order in which
+    # refresh_unchanged's one statement locks them. The other order
+    # deadlocks against it when two conductors race on one instance.
+    tx.execute(sa.select(_S.c.instance_id).where(
+        _S.c.instance_id == instance_id).with_for_update())
     if sent is not None and not _claim_lastseen(tx, instance_id,
                                                 'heartbeat', sent):
         return False, False
