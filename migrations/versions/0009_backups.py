@@ -1,16 +1,16 @@
 """Backups (Trove's ``backups`` table, plus the InnoDB log position a
 backup ends at and why a failed one failed).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
