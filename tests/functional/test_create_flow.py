@@ -1,4 +1,4 @@
-"""The seed flow end to end: API -> taskmanager -> guest -> conductor."""
+"""The create flow end to end: API -> taskmanager -> guest -> conductor."""
 
 import concurrent.futures
 import os

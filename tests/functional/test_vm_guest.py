@@ -1,4 +1,4 @@
-"""The guest on a real virtual machine: the seed flow with the qemu
+"""The guest on a real virtual machine: the create flow with the qemu
 compute driver, booting the guest image under qemu's software emulation.
 
 The VM gets exactly the user data the nova driver renders, on a NoCloud

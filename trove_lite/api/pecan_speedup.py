@@ -2,9 +2,9 @@
 
 Pecan inspects controller signatures several times per request and its
 ``getargspec`` builds a new namedtuple class on every call: about 60 % of
-Pecan's CPU time per request on this machine (see infra notes). Signatures
-never change at run time, so the result is cached per function; this
-doubles the requests per second of the API.
+Pecan's CPU time per request when it was profiled. Signatures never change
+at run time, so the result is cached per function; this doubles the
+requests per second of the API (benchmarks/ measures them).
 """
 
 import functools

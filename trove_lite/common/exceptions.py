@@ -36,6 +36,16 @@ class BadRequest(TroveLiteError):
               'either malformed or otherwise incorrect.'
 
 
+class IncompatibleObjectVersion(TroveLiteError):
+    """A message carries an object in a version this service cannot read
+    (a sender of another major version)."""
+
+    code = 500
+    fault_name = 'internalServerError'
+    message = ('Cannot read %(name)s version %(version)s: this service '
+               'reads version %(known)s.')
+
+
 class ValidationError(BadRequest):
     message = 'Validation error: %(detail)s'
 

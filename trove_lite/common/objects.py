@@ -2,11 +2,15 @@
 
 An object serialises to ``{"trove_lite_object.name": ..,
 "trove_lite_object.version": .., "trove_lite_object.data": {..}}`` so a
-receiver rebuilds the right class; adding a field with a default keeps older
-senders working.
+receiver rebuilds the right class. A minor version adds fields with
+defaults: a receiver fills what an older sender left out and drops what a
+newer one added. A major version the receiver does not have is refused
+(IncompatibleObjectVersion) before anything is built from it.
 """
 
 import dataclasses
+
+from trove_lite.common import exceptions
 
 NAME_KEY = 'trove_lite_object.name'
 VERSION_KEY = 'trove_lite_object.version'
@@ -36,7 +40,15 @@ class RemoteObject:
 
     @staticmethod
     def from_primitive(primitive):
-        cls = _REGISTRY[primitive[NAME_KEY]]
+        name = primitive[NAME_KEY]
+        cls = _REGISTRY.get(name)
+        if cls is None:
+            raise exceptions.IncompatibleObjectVersion(
+                name=name, version=primitive.get(VERSION_KEY), known='none')
+        if _major(primitive.get(VERSION_KEY)) != _major(cls.VERSION):
+            raise exceptions.IncompatibleObjectVersion(
+                name=name, version=primitive.get(VERSION_KEY),
+                known=cls.VERSION)
         known = {f.name for f in dataclasses.fields(cls)}
         data = {k: v for k, v in primitive[DATA_KEY].items() if k in known}
         return cls(**data)
@@ -92,7 +104,6 @@ class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     volume_type: str | None = None
     databases: list = dataclasses.field(default_factory=list)
     users: list = dataclasses.field(default_factory=list)
-    root_password: str | None = None
     availability_zone: str | None = None
     nics: list = dataclasses.field(default_factory=list)
     #: A restore: ``{"id", "project_id", "chain": [{"id", "location",
@@ -114,8 +125,6 @@ class PrepareRequest(CarriesDatabasesAndUsers, RemoteObject):
     memory_mb: int
     databases: list = dataclasses.field(default_factory=list)
     users: list = dataclasses.field(default_factory=list)
-    root_password: str | None = None
-    volume_size: int | None = None
     config_overrides: dict = dataclasses.field(default_factory=dict)
     #: The backup to restore (InstanceSpec.backup_info), or None.
     backup_info: dict | None = None
@@ -126,6 +135,16 @@ class PrepareRequest(CarriesDatabasesAndUsers, RemoteObject):
                 f'databases={[d.name for d in self.databases]}, '
                 f'users={[u.name for u in self.users]}, '
                 f'restore={restore})')
+
+
+def _major(version):
+    """The major part of ``"X.Y"``; None for anything else."""
+    if not isinstance(version, str):
+        return None
+    major, _dot, minor = version.partition('.')
+    if not (major.isdigit() and minor.isdigit()):
+        return None
+    return int(major)
 
 
 def _revive(value, cls):

@@ -1,8 +1,8 @@
 """trove-lite configuration: every option group lives in its own module.
 
 Importing this package registers all options on ``oslo_config.cfg.CONF``
-(oslo.messaging registers its own options there too, see infra notes), so
-any module can ``from trove_lite.conf import CONF``.
+(oslo.messaging registers its own there too, when rpc.set_defaults
+runs), so any module can ``from trove_lite.conf import CONF``.
 """
 
 from oslo_config import cfg

@@ -131,8 +131,7 @@ class PrepareGuest(Step):
         flow.guest.declare_queue()
         flow.guest.prepare(flow.context, objects.PrepareRequest(
             memory_mb=spec.flavor['ram'], databases=spec.databases,
-            users=spec.users, root_password=spec.root_password,
-            volume_size=spec.volume_size,
+            users=spec.users,
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id),
             backup_info=spec.backup_info))
@@ -172,8 +171,8 @@ class WaitForGuest(Step):
 
 
 class CreateInstanceFlow:
-    """Security group, volume, server, prepare, wait: the seed's create
-    flow."""
+    """The create flow: security group, volume, server, prepare, wait
+    (doc/source/contributor/create-flow.rst tells it step by step)."""
 
     steps = (CreateSecurityGroup, CreateVolume, BootServer, PrepareGuest,
              WaitForGuest)

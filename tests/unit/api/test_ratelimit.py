@@ -60,9 +60,14 @@ def test_projects_and_verbs_have_their_own_buckets(clock):
     limits = limiter(clock)
     for _ in range(3):
         limits.check('p1', 'GET', '/instances')
-    limits.check('p2', 'GET', '/instances')
+    with pytest.raises(exceptions.RateLimited):
+        limits.check('p1', 'GET', '/instances')  # p1's GETs are used up
+    # ... while p2's GETs and p1's POSTs are not.
+    for _ in range(3):
+        limits.check('p2', 'GET', '/instances')
     limits.check('p1', 'POST', '/instances')
-    limits.check('p1', 'DELETE', '/instances/x')  # no DELETE limit here
+    for _ in range(10):
+        limits.check('p1', 'DELETE', '/instances/x')  # no DELETE limit
 
 
 def test_a_mgmt_post_counts_against_both_post_limits(clock):

@@ -2,8 +2,10 @@
 wakes the taskmanager on change."""
 
 from tests.unit import db_fixtures
+from trove_lite import db
 from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
+from trove_lite.db.repositories import heartbeats
 from trove_lite.instance.status import ServiceStatuses as Services
 
 CONTEXT = RequestContext()
@@ -65,10 +67,15 @@ def test_stale_heartbeat_changes_nothing(catalogue):
     assert taskmanager.woken == [(instance.id, 'shutdown')]
 
 
-def test_heartbeat_for_unknown_instance_does_not_raise(database):
-    conductor = manager.Manager(taskmanager=FakeTaskmanager())
+def test_heartbeat_for_unknown_instance_is_dropped_without_a_trace(
+        database):
+    taskmanager = FakeTaskmanager()
+    conductor = manager.Manager(taskmanager=taskmanager)
     conductor.heartbeat(CONTEXT, 'ghost', {'service_status': 'healthy'},
                         sent=1.0)
+    assert taskmanager.woken == []
+    assert db.read(heartbeats.lastseen, 'ghost') is None
+    assert db.read(heartbeats.service_status, 'ghost') is None
 
 
 # The lastseen guard and the heartbeat write, as the conductor composes

@@ -31,6 +31,8 @@ import subprocess
 import sys
 import threading
 
+import setproctitle
+
 LOG = logging.getLogger(__name__)
 
 
@@ -184,6 +186,11 @@ def serve():
     # Everything a guest agent imports, loaded once here.
     from trove_lite.cmd import guestagent  # noqa: F401
     from trove_lite.guestagent.datastore import mysql  # noqa: F401
+    # setproctitle finds the argv area next to the environment on its
+    # first use; a guest clears its environment before it names itself
+    # (trove-lite-guestagent <id>), so that first use is here, before any
+    # fork.
+    setproctitle.getproctitle()
 
     signal.signal(signal.SIGCHLD, _reap_children)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

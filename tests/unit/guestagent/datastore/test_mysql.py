@@ -8,6 +8,7 @@ import pytest
 
 from trove_lite.common import exceptions
 from trove_lite.guestagent.datastore import mysql
+from trove_lite.guestagent.datastore import mysql_server
 
 
 class FakeConnection:
@@ -35,7 +36,7 @@ class FakeConnection:
 
 @pytest.fixture
 def server(tmp_path):
-    return mysql.MariaDBServer(str(tmp_path), str(tmp_path / 'data'),
+    return mysql_server.MariaDBServer(str(tmp_path), str(tmp_path / 'data'),
                                '127.0.0.9', 3306, '/usr/sbin/mariadbd')
 
 
@@ -171,22 +172,3 @@ def test_live_values_refuse_what_the_agent_manages(tmp_path, monkeypatch):
         with pytest.raises(exceptions.DatastoreOperationError,
                            match='cannot be set by a configuration group'):
             manager.apply_overrides(None, overrides)
-
-
-def test_run_dir_is_private_and_never_someone_elses(tmp_path):
-    from trove_lite.common import exceptions
-    from trove_lite.guestagent.datastore import mysql
-    run_dir = tmp_path / 'run'
-    mysql._make_private_dir(str(run_dir))
-    assert run_dir.stat().st_mode & 0o777 == 0o700
-    run_dir.chmod(0o755)
-    mysql._make_private_dir(str(run_dir))  # ours: made private again
-    assert run_dir.stat().st_mode & 0o777 == 0o700
-    # One planted under /tmp is refused, not followed.
-    planted = tmp_path / 'planted'
-    planted.symlink_to(run_dir)
-    with pytest.raises(exceptions.DatastoreOperationError):
-        mysql._make_private_dir(str(planted))
-    (tmp_path / 'file').write_text('')
-    with pytest.raises(exceptions.DatastoreOperationError):
-        mysql._make_private_dir(str(tmp_path / 'file'))
