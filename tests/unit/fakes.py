@@ -43,7 +43,7 @@ class FakeGuest:
     def methods(cls):
         return [method for _instance, method, _arguments in cls.sent]
 
-    def __init__(self, instance_id, key):
+    def __init__(self, instance_id, key, max_wait=None, admission=None):
         self.instance_id = instance_id
 
     def _record(self):

@@ -244,6 +244,16 @@ class QuotaExceeded(OverLimit):
     message = 'Quota exceeded for resources: %(overs)s.'
 
 
+class GuestsBusy(OverLimit):
+    """Too many requests already wait on the guests of the project."""
+
+    message = 'Too many requests are waiting on the guests of project ' \
+              '%(project_id)s; retry in %(retry_after)s seconds.'
+
+    def response_headers(self):
+        return {'Retry-After': str(self.kwargs['retry_after'])}
+
+
 class RateLimited(OverLimit):
     """A project made more requests than a rate limit allows; the fault
     says which limit and when to retry, as Trove's does."""

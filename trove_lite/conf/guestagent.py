@@ -36,6 +36,18 @@ guest_agent_opts = [
                     'stream at restore.'),
     cfg.IntOpt('disk_allowance_gb', default=0, min=0,
                help='Volume size granted to this guest (0: unlimited).'),
+    cfg.IntOpt('sql_read_timeout', default=30, min=1,
+               help='Seconds the agent waits for an answer of its own '
+                    'datastore on one of its connections (and to send it '
+                    'a statement) before it gives up on the statement.'),
+    cfg.IntOpt('sql_lock_wait_timeout', default=5, min=1,
+               help='lock_wait_timeout and innodb_lock_wait_timeout of '
+                    'the agent\'s sessions: how long its account, grant '
+                    'and schema statements wait for a lock a tenant holds '
+                    '(LOCK TABLES on its own tables) before '
+                    'they fail. Less than the API\'s '
+                    'api_guest_call_timeout, so the guest answers with '
+                    'the error before the API stops waiting.'),
 ]
 
 

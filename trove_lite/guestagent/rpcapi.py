@@ -9,6 +9,8 @@ the taskmanager, which keeps trying), messages retry sending only
 is away; it fails with 503 instead.
 """
 
+import contextlib
+
 import oslo_messaging as messaging
 
 from trove_lite.common import exceptions
@@ -27,8 +29,14 @@ class API:
 
     RPC_API_VERSION = '1.0'
 
-    def __init__(self, instance_id, key):
+    def __init__(self, instance_id, key, max_wait=None, admission=None):
+        """``max_wait``: the most seconds any call waits, whatever its
+        usual timeout; ``admission()``: a context manager entered around
+        each call (refusing raises before anything is sent). Both are for
+        callers that must not wait long, the API's request threads."""
         self.instance_id = instance_id
+        self._max_wait = max_wait
+        self._admission = admission or contextlib.nullcontext
         target = messaging.Target(topic=guest_topic(instance_id),
                                   server=instance_id,
                                   version=self.RPC_API_VERSION)
@@ -44,10 +52,13 @@ class API:
                                 self.instance_id)
 
     def _call(self, context, method, timeout, **kwargs):
+        if self._max_wait is not None:
+            timeout = min(timeout, self._max_wait)
         try:
-            return self._client.prepare(
-                timeout=timeout, retry=CONF.rpc_cast_retry).call(
-                    context, method, **kwargs)
+            with self._admission():
+                return self._client.prepare(
+                    timeout=timeout, retry=CONF.rpc_cast_retry).call(
+                        context, method, **kwargs)
         except messaging.MessagingTimeout:
             raise exceptions.GuestTimeout() from None
         except messaging.RemoteError as error:

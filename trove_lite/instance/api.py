@@ -19,6 +19,7 @@ from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
@@ -211,16 +212,22 @@ def check_datastore_running(record):
                                              status=status.description)
 
 
-def guest(instance_id):
-    """The client of an instance's guest, sealing with its key."""
-    return guest_rpcapi.API(instance_id, keys.key_of(instance_id))
+def guest(record):
+    """The client of the guest of the instance ``record`` as an API
+    request may call it: sealing with the instance's key, each call
+    waiting at most ``api_guest_call_timeout`` and counted against the
+    instance's project (see guest_waits)."""
+    return guest_rpcapi.API(
+        record.id, keys.key_of(record.id),
+        max_wait=CONF.api_guest_call_timeout,
+        admission=guest_waits.admission(record.tenant_id))
 
 
 def running_guest(record):
     """The guest of an instance whose datastore runs (else 422, see
     check_datastore_running)."""
     check_datastore_running(record)
-    return guest(record.id)
+    return guest(record)
 
 
 def volume_usage(context, record):
@@ -236,7 +243,7 @@ def volume_usage(context, record):
             instance_status.GUEST_ANSWERING):
         return None
     try:
-        return guest(record.id).get_volume_info(context)
+        return guest(record).get_volume_info(context)
     except Exception as error:
         LOG.warning('No volume usage from the guest of %s: %s', record.id,
                     error)

@@ -33,9 +33,10 @@ LOG = logging.getLogger(__name__)
 # deleted instance needs nothing.
 _UNREACHABLE_TASKS = (InstanceTasks.BUILDING, InstanceTasks.DELETING)
 
-# Guest failures that mean the guest did not take a change.
+# Guest failures that mean the guest did not take a change (GuestsBusy:
+# the request never got to ask it).
 _GUEST_FAILURES = (exceptions.GuestError, exceptions.GuestTimeout,
-                   exceptions.ServiceUnavailable)
+                   exceptions.GuestsBusy, exceptions.ServiceUnavailable)
 
 
 class _NotWritten(Exception):
@@ -76,7 +77,7 @@ def apply_change(context, record, old, new, parameters):
                      if old.get(name) != new.get(name))
     if not changed:
         return
-    guest = instance_api.guest(record.id)
+    guest = instance_api.guest(record)
     try:
         guest.update_overrides(context, new)
     except _GUEST_FAILURES as error:

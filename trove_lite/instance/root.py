@@ -23,7 +23,7 @@ def enable(context, record, password=None):
     """Enable remote root with ``password`` (generated when None); returns
     root's UserSpec with the password."""
     instance_api.check_datastore_running(record)
-    guest = instance_api.guest(record.id)
+    guest = instance_api.guest(record)
     if password is None:
         root = guest.enable_root(context)
     else:
@@ -49,6 +49,6 @@ def disable(context, record):
     instance_api.check_datastore_running(record)
     if not db.read(root_history.is_enabled, record.id):
         raise exceptions.RootHistoryNotFound()
-    instance_api.guest(record.id).disable_root(context)
+    instance_api.guest(record).disable_root(context)
     with db.transaction() as tx:
         root_history.record_disable(tx, record.id)

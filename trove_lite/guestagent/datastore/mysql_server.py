@@ -17,6 +17,7 @@ import time
 import pymysql
 
 from trove_lite.common import exceptions
+from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import durable
 from trove_lite.guestagent.datastore import mysql_admin
@@ -305,9 +306,16 @@ class MariaDBServer:
     def connect(self, user='root', password=''):
         # No TLS over a local socket; PyMySQL would otherwise build an SSL
         # context (50 ms of CA loading) for every connection.
-        return pymysql.connect(unix_socket=self.socket, user=user,
-                               password=password, autocommit=True,
-                               connect_timeout=5, ssl_disabled=True)
+        # Bounded waits: a tenant can hold locks on its tables or stall
+        # the server, and the agent must answer its callers within their
+        # timeouts all the same.
+        agent = CONF.guest_agent
+        return pymysql.connect(
+            unix_socket=self.socket, user=user, password=password,
+            autocommit=True, connect_timeout=5, ssl_disabled=True,
+            read_timeout=agent.sql_read_timeout,
+            write_timeout=agent.sql_read_timeout,
+            init_command=sql.session_lock_wait(agent.sql_lock_wait_timeout))
 
     def admin_connection(self):
         """A connection as the agent's own administrative account."""

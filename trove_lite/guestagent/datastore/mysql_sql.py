@@ -28,6 +28,15 @@ def _word(value, what):
     return value
 
 
+def session_lock_wait(seconds):
+    """The statement that bounds how long a session waits for metadata
+    and row locks (a whole number of seconds; it runs as PyMySQL's
+    ``init_command``, which binds no parameters)."""
+    seconds = int(seconds)
+    return (f'SET SESSION lock_wait_timeout = {seconds}, '
+            f'innodb_lock_wait_timeout = {seconds}')
+
+
 def create_database(name, character_set=None, collate=None):
     sql = f'CREATE DATABASE IF NOT EXISTS {quote_identifier(name)}'
     if character_set:
