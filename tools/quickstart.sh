@@ -286,13 +286,27 @@ stop_pid_file() {
     rm -f "$file"
 }
 
+guest_pids() {
+    # Processes working under the local driver's sandboxes and volumes.
+    local proc cwd
+    for proc in /proc/[0-9]*; do
+        cwd=$(readlink "$proc/cwd" 2>/dev/null) || continue
+        case "${cwd% (deleted)}" in
+            "$STATE"/compute/servers/*|"$STATE"/compute/volumes/*)
+                echo "${proc#/proc/}" ;;
+        esac
+    done
+}
+
 stop() {
     for name in api taskmanager conductor; do
         stop_pid_file "$PIDS/$name.pid"
     done
     rm -f "$PIDS/api.auth"
     # Guests run in sessions of their own (like VMs, they outlive the
-    # taskmanager); stop each one's process group.
+    # taskmanager); stop each one's process group, and every process still
+    # working in a sandbox or volume (a guest whose pid was never recorded,
+    # or whose record is gone).
     local record pid
     for record in "$STATE"/compute/servers/*/server.json; do
         [ -f "$record" ] || continue
@@ -301,15 +315,17 @@ stop() {
             kill -TERM -- "-$pid" 2>/dev/null || true
         fi
     done
+    for pid in $(guest_pids); do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 1 100); do
+        [ -z "$(guest_pids)" ] && break
+        sleep 0.1
+    done
     for record in "$STATE"/compute/servers/*/server.json; do
         [ -f "$record" ] || continue
         pid=$(sed -E 's/.*"pid": ?([0-9]+).*/\1/' "$record")
-        for _ in $(seq 1 100); do
-            kill -0 -- "-$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL -- "-$pid" 2>/dev/null || true
+        [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null || true
     done
+    for pid in $(guest_pids); do kill -KILL "$pid" 2>/dev/null || true; done
     log "trove-lite stopped"
 }
 

@@ -229,7 +229,7 @@ def main():
     config.parse_args(sys.argv)
     try:
         CONF.command.func()
-    except (exceptions.TroveLiteError, config_parameters.CatalogueError,
+    except (exceptions.TroveLiteError, config_parameters.ParameterRuleError,
             OSError) as error:
         sys.exit(f'Error: {error}')
 

@@ -11,12 +11,13 @@ from trove_lite.taskmanager import manager
 def main():
     service.prepare_service(sys.argv)
     taskmanager = manager.Manager()
+    housekeeper = taskmanager.housekeeper
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=[taskmanager],
                        registration=service_registry.Registration(
                            'trove-lite-taskmanager', CONF.taskmanager_queue),
-                       periodic_tasks=taskmanager.periodic_tasks(),
-                       on_start=taskmanager.housekeeper.start_reconcile).run()
+                       periodic_tasks=housekeeper.periodic_tasks(),
+                       on_start=housekeeper.start_reconcile).run()
 
 
 if __name__ == '__main__':

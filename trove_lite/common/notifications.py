@@ -73,3 +73,61 @@ def notify(context, publisher, action, phase, payload, resource='instance'):
             notifier.info(context, event_type, payload)
     except Exception:
         LOG.exception('Could not send notification %s', event_type)
+
+
+class StartNotification:
+    """``with StartNotification(context, publisher, action, payload):``
+    sends ``<action>.start`` when the block begins, and ``<action>.error``
+    (the payload with the error's ``message``) if it raises; the
+    ``.end`` comes from whoever finishes the action (as Trove's API)."""
+
+    def __init__(self, context, publisher, action, payload):
+        self.context = context
+        self.publisher = publisher
+        self.action = action
+        self.payload = payload
+
+    def __enter__(self):
+        notify(self.context, self.publisher, self.action, 'start',
+               self.payload)
+        return self
+
+    def __exit__(self, error_type, error, _traceback):
+        if error is not None:
+            notify_error(self.context, self.publisher, self.action,
+                         self.payload, error)
+        return False
+
+
+class EndNotification(StartNotification):
+    """``with EndNotification(context, publisher, action, payload):``
+    sends ``<action>.end`` when the block finishes, ``<action>.error``
+    (the payload with the error's ``message``) if it raises."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, error_type, error, _traceback):
+        if error is None:
+            notify(self.context, self.publisher, self.action, 'end',
+                   self.payload)
+        else:
+            notify_error(self.context, self.publisher, self.action,
+                         self.payload, error)
+        return False
+
+
+class ActionNotification(EndNotification):
+    """Start, then end or error, around an action done in one block."""
+
+    def __enter__(self):
+        notify(self.context, self.publisher, self.action, 'start',
+               self.payload)
+        return self
+
+
+def notify_error(context, publisher, action, payload, error):
+    """``<action>.error`` with the error's message (a TroveLiteError's
+    own message is what the user was told)."""
+    notify(context, publisher, action, 'error',
+           dict(payload, message=str(error)))

@@ -135,6 +135,12 @@ class ComputeDriver(abc.ABC):
     def delete_server(self, server_id):
         """Stop and remove a server; a missing one is not an error."""
 
+    def keep_guest_log(self, server_id):
+        """Keep the server's guest log where an operator finds it after
+        the server is deleted, and return its last lines (for a failed
+        build's fault details), or None when the driver cannot."""
+        return None
+
     def reboot_server(self, server_id):
         """Stop a server whatever state its guest is in and boot it again
         (a hard reboot); return the Server, ACTIVE again."""

@@ -1,2 +1,2 @@
 """Configuration groups: named sets of server parameters, checked against
-the parameter catalogue of their datastore version."""
+the configuration parameters of their datastore version."""

@@ -1,8 +1,8 @@
-"""The parameter catalogue of a datastore version: which server settings a
+"""The configuration parameters of a datastore version: which server settings a
 configuration group may hold, of what type, within which bounds, and
 whether the server must restart to take a new value.
 
-A catalogue file has the format of Trove's ``validation-rules.json``::
+A rules file has the format of Trove's ``validation-rules.json``::
 
     {"configuration-parameters": [
         {"name": "max_connections", "type": "integer",
@@ -14,7 +14,7 @@ true when the value is a comma-separated list of them (``sql_mode``). They
 keep out of a group a string the server would refuse, at a ``SET GLOBAL``
 or, worse, at its next start.
 
-trove-lite ships the catalogue of its MariaDB/MySQL guests
+trove-lite ships the parameter rules of its MariaDB/MySQL guests
 (``datastore/mysql_parameters.json``), checked against MariaDB 10.11: the
 types, bounds and allowed values lie within what the server's
 ``information_schema.SYSTEM_VARIABLES`` reports, and ``restart_required``
@@ -39,18 +39,18 @@ MAX_STRING_VALUE = 1024
 # (MariaDB also accepts "-" for "_" in option files, never in SET GLOBAL).
 _NAME = re.compile(r'^[a-z][a-z0-9_]{0,127}\Z')
 
-# Datastore managers whose guests ship a catalogue, and its file.
+# Datastore managers whose guests ship parameter rules, and its file.
 _SHIPPED = {'mysql': 'mysql_parameters.json',
             'mariadb': 'mysql_parameters.json'}
 
 
-class CatalogueError(ValueError):
-    """A catalogue entry that cannot be used."""
+class ParameterRuleError(ValueError):
+    """A parameter rule that cannot be used."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Parameter:
-    """One parameter of a datastore version's catalogue."""
+    """One parameter of a datastore version's parameter rules."""
 
     name: str
     data_type: str
@@ -62,18 +62,18 @@ class Parameter:
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
-            raise CatalogueError(
+            raise ParameterRuleError(
                 f'parameter name {self.name!r} must be a lower-case word '
                 f'of letters, digits and "_" (at most 128 characters)')
         if self.data_type not in TYPES:
-            raise CatalogueError(
+            raise ParameterRuleError(
                 f'parameter {self.name}: type {self.data_type!r} is not '
                 f'one of {", ".join(TYPES)}')
         numeric = self.data_type in ('integer', 'float')
         for bound in (self.min_size, self.max_size):
             if bound is not None and (not numeric or isinstance(bound, bool)
                                       or not isinstance(bound, (int, float))):
-                raise CatalogueError(
+                raise ParameterRuleError(
                     f'parameter {self.name}: min and max need a number and '
                     f'an integer or float parameter')
         if self.data_type == 'integer':
@@ -81,11 +81,11 @@ class Parameter:
                 self._whole_bound(field)
         if self.min_size is not None and self.max_size is not None and \
                 self.min_size > self.max_size:
-            raise CatalogueError(f'parameter {self.name}: min is greater '
+            raise ParameterRuleError(f'parameter {self.name}: min is greater '
                                  f'than max')
         if (self.allowed_values is not None or self.multiple) and \
                 self.data_type != 'string':
-            raise CatalogueError(f'parameter {self.name}: only a string '
+            raise ParameterRuleError(f'parameter {self.name}: only a string '
                                  f'parameter has values')
 
     def _whole_bound(self, field):
@@ -95,7 +95,7 @@ class Parameter:
         if not isinstance(bound, float):
             return
         if not bound.is_integer():
-            raise CatalogueError(f'parameter {self.name}: min and max of '
+            raise ParameterRuleError(f'parameter {self.name}: min and max of '
                                  f'an integer parameter must be whole '
                                  f'numbers')
         # Frozen: set as the dataclass itself does.
@@ -103,21 +103,21 @@ class Parameter:
 
     @classmethod
     def from_entry(cls, entry):
-        """A parameter from a catalogue file entry (CatalogueError when
+        """A parameter from a rules file entry (ParameterRuleError when
         it is malformed)."""
         if not isinstance(entry, dict):
-            raise CatalogueError(f'{entry!r} is not an object')
+            raise ParameterRuleError(f'{entry!r} is not an object')
         missing = {'name', 'type', 'restart_required'} - set(entry)
         if missing:
-            raise CatalogueError(f'{entry!r} lacks {sorted(missing)}')
+            raise ParameterRuleError(f'{entry!r} lacks {sorted(missing)}')
         if not isinstance(entry['restart_required'], (bool, int)):
-            raise CatalogueError(f'parameter {entry["name"]}: '
+            raise ParameterRuleError(f'parameter {entry["name"]}: '
                                  f'restart_required must be a boolean')
         values = entry.get('values')
         if values is not None and (
                 not isinstance(values, list) or not values or
                 not all(isinstance(value, str) for value in values)):
-            raise CatalogueError(f'parameter {entry["name"]}: values must '
+            raise ParameterRuleError(f'parameter {entry["name"]}: values must '
                                  f'be a list of strings')
         return cls(name=entry['name'], data_type=entry['type'],
                    restart_required=bool(entry['restart_required']),
@@ -160,26 +160,26 @@ def _text(number):
 
 
 def read(text):
-    """The parameters of a catalogue file's text (CatalogueError when it
+    """The parameters of a rules file's text (ParameterRuleError when it
     is malformed or names a parameter twice)."""
     try:
         document = json.loads(text)
     except ValueError as error:
-        raise CatalogueError(f'not JSON: {error}') from None
+        raise ParameterRuleError(f'not JSON: {error}') from None
     entries = document.get('configuration-parameters') \
         if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        raise CatalogueError('needs a "configuration-parameters" list')
+        raise ParameterRuleError('needs a "configuration-parameters" list')
     found = [Parameter.from_entry(entry) for entry in entries]
     names = [parameter.name for parameter in found]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise CatalogueError(f'parameters listed twice: {twice}')
+        raise ParameterRuleError(f'parameters listed twice: {twice}')
     return found
 
 
 def check_settable(manager, found):
-    """Refuse (CatalogueError) a catalogue for ``manager`` that names a
+    """Refuse (ParameterRuleError) parameter rules for ``manager`` that names a
     parameter its guests do not let a configuration group set: a MariaDB
     or MySQL guest writes only the options of its allow-list."""
     if manager not in _SHIPPED:
@@ -188,17 +188,17 @@ def check_settable(manager, found):
                      if parameter.name not in
                      mysql_config.SETTABLE_OPTIONS)
     if refused:
-        raise CatalogueError(f'the guests of {manager} do not let a '
+        raise ParameterRuleError(f'the guests of {manager} do not let a '
                              f'configuration group set {refused}')
 
 
 def ships_for(manager):
-    """Whether trove-lite ships a catalogue for a datastore manager."""
+    """Whether trove-lite ships parameter rules for a datastore manager."""
     return manager in _SHIPPED
 
 
 def shipped(manager):
-    """The catalogue trove-lite ships for a datastore manager (a list of
+    """The parameter rules trove-lite ships for a datastore manager (a list of
     Parameters), or None when it ships none."""
     file_name = _SHIPPED.get(manager)
     if file_name is None:

@@ -1,12 +1,12 @@
 """Checking a configuration group's values against the parameter
-catalogue of its datastore version, with Trove's rules and messages:
+rules of its datastore version, with Trove's rules and messages:
 every key a known parameter (case does not matter), every value of the
 parameter's JSON type and within its bounds. Any bad value fails the
 whole request with 422 before anything is stored.
 
 trove-lite checks a little more than Trove, each time because the server
 would otherwise refuse the value, live or at its next start: a string
-must be one of the parameter's allowed values (when the catalogue lists
+must be one of the parameter's allowed values (when the rules list
 them) and fit an option file line, a key may not be given twice, and a
 collation given with a character set must belong to it.
 """
@@ -15,7 +15,7 @@ import math
 import re
 
 from trove_lite.common import exceptions
-from trove_lite.configuration import parameters as catalogue
+from trove_lite.configuration import parameters as parameter_rules
 from trove_lite.datastore import mysql_rules
 
 _PYTHON_TYPES = {'integer': (int,), 'float': (float, int), 'string': (str,),
@@ -29,8 +29,8 @@ def _refuse(message):
 
 def check_values(values, parameters, datastore_name, version_name):
     """``values`` (a dict from the request) checked against
-    ``parameters`` (the version's catalogue, Parameters); returns them
-    keyed by the catalogue's spelling of each name. Raises
+    ``parameters`` (the version's parameter rules, Parameters); returns them
+    keyed by the rules' spelling of each name. Raises
     UnprocessableEntity (422) with Trove's message at the first bad
     one."""
     by_name = {parameter.name.lower(): parameter for parameter in parameters}
@@ -79,9 +79,9 @@ def check_value(key, value, parameter):
 
 
 def _check_string(key, value, parameter):
-    if len(value) > catalogue.MAX_STRING_VALUE or _CONTROL.search(value):
+    if len(value) > parameter_rules.MAX_STRING_VALUE or _CONTROL.search(value):
         _refuse(f'The value provided for the configuration parameter '
-                f'{key} must be at most {catalogue.MAX_STRING_VALUE} '
+                f'{key} must be at most {parameter_rules.MAX_STRING_VALUE} '
                 f'characters without control characters.')
     if parameter.allowed_values is None:
         return

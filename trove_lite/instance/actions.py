@@ -68,14 +68,15 @@ def _start(context, record, task, action, cast, usage=None, **payload):
         raise exceptions.InstanceBusy(instance_id=record.id,
                                       status_type='task',
                                       status=current.task.action)
-    notifications.notify(context, 'api', action, 'start',
-                         notifications.instance_payload(record, **payload))
-    try:
-        cast()
-    except Exception as error:
-        LOG.exception('Could not send %s for %s', action, record.id)
-        _set_task_if(record, [task], record.task, quota.refund(usage))
-        raise exceptions.ServiceUnavailable() from error
+    with notifications.StartNotification(
+            context, 'api', action,
+            notifications.instance_payload(record, **payload)):
+        try:
+            cast()
+        except Exception as error:
+            LOG.exception('Could not send %s for %s', action, record.id)
+            _set_task_if(record, [task], record.task, quota.refund(usage))
+            raise exceptions.ServiceUnavailable() from error
 
 
 def restart(context, record):
@@ -109,7 +110,7 @@ def resize_volume(context, record, new_size):
     check_can_perform_action(record)
     _start(context, record, InstanceTasks.RESIZING, 'resize_volume',
            lambda: taskmanager_rpcapi.API().resize_volume(
-               context, new_size, record.id),
+               context, record.id, new_size),
            usage=quota.resize_charge(
                record, volumes=new_size - record.volume_size),
            new_size=new_size)
@@ -142,9 +143,8 @@ def resize_flavor(context, record, flavor_ref):
 def reset_status(context, record):
     """Trove's way out of a stuck task (admins): no task, and the guest's
     status unknown until its next heartbeat. No server is needed."""
-    notifications.notify(context, 'api', 'reset_status', 'start',
-                         notifications.instance_payload(record))
-    with db.transaction() as tx:
-        instances.reset_status(tx, record.id)
-    notifications.notify(context, 'api', 'reset_status', 'end',
-                         notifications.instance_payload(record))
+    with notifications.ActionNotification(
+            context, 'api', 'reset_status',
+            notifications.instance_payload(record)):
+        with db.transaction() as tx:
+            instances.reset_status(tx, record.id)

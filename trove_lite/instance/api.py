@@ -119,20 +119,21 @@ def create(context, request):
         databases=request.databases, users=request.users,
         availability_zone=request.availability_zone,
         backup_info=backup_info)
-    notifications.notify(context, 'api', 'create', 'start',
-                         notifications.instance_payload(
-                             instance, datastore=datastore.name,
-                             datastore_version=version.name))
-    try:
-        taskmanager_rpcapi.API().create_instance(context, spec)
-    except Exception as error:
-        LOG.exception('Could not send create_instance for %s', instance.id)
-        with db.transaction() as tx:
-            instances.add_fault(tx, instance.id, 'The build request could '
-                                'not be sent to the taskmanager.',
-                                details=str(error),
-                                task=InstanceTasks.BUILDING_ERROR_SERVER)
-        raise exceptions.ServiceUnavailable() from error
+    with notifications.StartNotification(
+            context, 'api', 'create', notifications.instance_payload(
+                instance, datastore=datastore.name,
+                datastore_version=version.name)):
+        try:
+            taskmanager_rpcapi.API().create_instance(context, spec)
+        except Exception as error:
+            LOG.exception('Could not send create_instance for %s',
+                          instance.id)
+            with db.transaction() as tx:
+                instances.add_fault(
+                    tx, instance.id, 'The build request could not be sent '
+                    'to the taskmanager.', details=str(error),
+                    task=InstanceTasks.BUILDING_ERROR_SERVER)
+            raise exceptions.ServiceUnavailable() from error
     return db.read(instances.get, instance.id)
 
 
@@ -182,9 +183,9 @@ def delete(context, record):
         current = instances.get(tx, instance_id)
         quota.apply(tx, quota.instance_release(
             current, catalogue.get_flavor(tx, current.flavor_id)))
-    notifications.notify(context, 'api', 'delete', 'start',
-                         notifications.instance_payload(record))
-    taskmanager_rpcapi.API().delete_instance(context, instance_id)
+    with notifications.StartNotification(
+            context, 'api', 'delete', notifications.instance_payload(record)):
+        taskmanager_rpcapi.API().delete_instance(context, instance_id)
 
 
 def service_status(record):

@@ -124,20 +124,18 @@ def attach(context, record, group_id):
                 instance_id=record.id,
                 configuration_id=current.configuration_id)
         raise exceptions.InvalidInstanceState(status=current.task.action)
-    payload = notifications.instance_payload(record,
-                                             configuration_id=group.id)
-    notifications.notify(context, 'api', 'attach_configuration', 'start',
-                         payload)
-    try:
-        apply_change(context, record, {},
-                     db.read(configurations.values, group.id),
-                     catalogue_api.parameters_by_name(
-                         group.datastore_version_id))
-    except _NotWritten as failure:
-        _detach(record, group.id)
-        raise failure.error from None
-    notifications.notify(context, 'api', 'attach_configuration', 'end',
-                         payload)
+    with notifications.ActionNotification(
+            context, 'api', 'attach_configuration',
+            notifications.instance_payload(record,
+                                           configuration_id=group.id)):
+        try:
+            apply_change(context, record, {},
+                         db.read(configurations.values, group.id),
+                         catalogue_api.parameters_by_name(
+                             group.datastore_version_id))
+        except _NotWritten as failure:
+            _detach(record, group.id)
+            raise failure.error from None
 
 
 def _detach(record, group_id):
@@ -153,20 +151,18 @@ def detach(context, record):
     if not group_id:
         return
     _check_assignable(record)
-    payload = notifications.instance_payload(record,
-                                             configuration_id=group_id)
-    notifications.notify(context, 'api', 'detach_configuration', 'start',
-                         payload)
-    try:
-        apply_change(context, record,
-                     db.read(configurations.values, group_id), {},
-                     catalogue_api.parameters_by_name(
-                         record.datastore_version_id))
-    except _NotWritten as failure:
-        raise failure.error from None
-    _detach(record, group_id)
-    notifications.notify(context, 'api', 'detach_configuration', 'end',
-                         payload)
+    with notifications.ActionNotification(
+            context, 'api', 'detach_configuration',
+            notifications.instance_payload(record,
+                                           configuration_id=group_id)):
+        try:
+            apply_change(context, record,
+                         db.read(configurations.values, group_id), {},
+                         catalogue_api.parameters_by_name(
+                             record.datastore_version_id))
+        except _NotWritten as failure:
+            raise failure.error from None
+        _detach(record, group_id)
 
 
 def reapply(context, group_id, old, new, parameters):

@@ -41,8 +41,10 @@ from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import backups
+from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
-from trove_lite.taskmanager import workflows
+from trove_lite.taskmanager import deletes
 
 LOG = logging.getLogger(__name__)
 
@@ -57,10 +59,10 @@ _ACTION_TASKS = (InstanceTasks.REBOOTING, InstanceTasks.RESIZING)
 class Housekeeper:
     """Reconciliation at start-up and the periodic checks."""
 
-    def __init__(self, manager):
-        self.manager = manager
-        self.driver = manager.driver
-        self.claims = manager.claims
+    def __init__(self, driver, claims, waiters):
+        self.driver = driver
+        self.claims = claims
+        self.waiters = waiters
         self.started_at = timeutils.utcnow()
 
     def _left_over(self, tasks):
@@ -73,6 +75,17 @@ class Housekeeper:
         return [instance for instance in db.read(instances.with_tasks, tasks)
                 if (instance.task_start_time or instance.created)
                 < self.started_at]
+
+    def periodic_tasks(self):
+        """(spacing, task) pairs the service runs."""
+        return [(CONF.periodic_interval, task) for task in (
+            self.fail_stuck_builds, self.retry_stuck_deletes,
+            self.reap_orphans, self.fail_dead_backups)]
+
+    def fail_dead_backups(self):
+        """Fail the backups whose guest died or whose instance went
+        away (see taskmanager.backups)."""
+        backups.fail_dead_backups(self.context)
 
     @property
     def context(self):
@@ -96,9 +109,15 @@ class Housekeeper:
         for instance in db.read(instances.with_tasks,
                                 [InstanceTasks.DELETING]):
             LOG.info('Reconcile: finishing the delete of %s', instance.id)
-            self.manager.delete_instance(self.context, instance.id)
+            deletes.delete_instance(self.context, self.driver, self.claims,
+                                    instance.id)
         for instance in self._left_over([InstanceTasks.BUILDING]):
-            self._reconcile_build(instance)
+            try:
+                self._reconcile_build(instance)
+            except Exception:
+                # Tried again by the periodic check of stuck builds.
+                LOG.exception('Reconcile: failing the build of %s failed',
+                              instance.id)
         for instance in self._left_over(_ACTION_TASKS):
             self._reconcile_action(instance)
         for instance in db.read(instances.with_tasks, [InstanceTasks.NONE]):
@@ -140,41 +159,21 @@ class Housekeeper:
             pass  # a redelivered restart or resize is on it
 
     def _resume_wait(self, instance):
+        elapsed = (timeutils.utcnow() - instance.task_start_time) \
+            .total_seconds()
+        timeout = max(1.0, builds.usage_timeout_of(instance) - elapsed)
         try:
-            elapsed = (timeutils.utcnow() - instance.task_start_time) \
-                .total_seconds()
-            timeout = max(1.0, self.manager.usage_timeout_of(instance)
-                          - elapsed)
-            final = self.manager.waiters.wait(
-                instance.id, workflows.build_done, timeout,
-                CONF.usage_sleep_time)
-            if final is None:
-                raise TimeoutError(f'The guest did not report healthy '
-                                   f'within {timeout:.0f} seconds.')
-            self.manager.build_succeeded(self.context, instance.id)
+            builds.wait_for_guest(self.waiters, instance.id, timeout)
         except Exception as error:
             self.fail_build(instance, str(error))
+            return
+        builds.succeed(self.context, instance.id)
 
     def fail_build(self, instance, message):
-        """Remove everything a half-made build made, then mark it
-        BUILDING_ERROR_TIMEOUT_GA with ``message`` as its fault."""
-        self.remove_resources_of(instance)
-        self.manager.build_failed(self.context, instance.id,
-                                  InstanceTasks.BUILDING_ERROR_TIMEOUT_GA,
-                                  message, compute_instance_id=None,
-                                  volume_id=None, addresses=None,
-                                  server_status='ERROR')
-
-    def remove_resources_of(self, instance):
-        """The instance's recorded server, volume and queue, and any server
-        or volume made for it but never recorded."""
-        workflows.delete_instance_resources(self.driver, instance)
-        for server in self.driver.list_servers():
-            if server.instance_id == instance.id:
-                self.driver.delete_server(server.id)
-        for volume in self.driver.list_volumes():
-            if volume.instance_id == instance.id:
-                self.driver.delete_volume(volume.id)
+        """Fail a build nobody can finish any more (the guest-agent
+        timeout task, as an interrupted build's guest never reported)."""
+        builds.fail(self.context, self.driver, instance.id,
+                    InstanceTasks.BUILDING_ERROR_TIMEOUT_GA, message)
 
     def _ensure_running(self, instance):
         try:
@@ -196,7 +195,7 @@ class Housekeeper:
                                 [InstanceTasks.BUILDING]):
             age = now - (instance.task_start_time or instance.created)
             limit = datetime.timedelta(
-                seconds=self.manager.usage_timeout_of(instance))
+                seconds=builds.usage_timeout_of(instance))
             if age <= limit:
                 continue
             try:
@@ -227,7 +226,8 @@ class Housekeeper:
             if age > limit and not self.claims.is_claimed(instance.id):
                 LOG.warning('Periodic: the delete of %s is %d s old; running '
                             'it again', instance.id, age.total_seconds())
-                self.manager.delete_instance(self.context, instance.id)
+                deletes.delete_instance(self.context, self.driver, self.claims,
+                                    instance.id)
 
     def reap_orphans(self):
         """Remove servers and volumes no live instance owns."""

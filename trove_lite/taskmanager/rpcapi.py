@@ -40,7 +40,7 @@ class API:
         self._cast(context, 'resize_flavor', instance_id=instance_id,
                    old_flavor=old_flavor, new_flavor=new_flavor)
 
-    def resize_volume(self, context, new_size, instance_id):
+    def resize_volume(self, context, instance_id, new_size):
         """Grow the instance's volume to ``new_size`` GB (task RESIZING is
         set)."""
         self._cast(context, 'resize_volume', new_size=new_size,

@@ -1,8 +1,10 @@
-"""Multi-resource workflows whose steps undo themselves.
+"""The create workflow: security group, volume, server, prepare, wait.
 
-A step that fails makes the workflow revert every step done before it, in
-reverse order, and the instance ends in the failing step's precise error
-task status with a fault message; no volume or server is left behind.
+Each step records on the instance's row what it made as soon as it made
+it. A step that fails ends the workflow with its precise error task
+status; the manager then fails the build through ``builds.fail``, whose
+teardown path removes every resource the build may have made (recorded or
+not), so no volume or server is left behind.
 """
 
 import logging
@@ -14,12 +16,11 @@ from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
 from trove_lite.db.repositories import configurations
-from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
-from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
+from trove_lite.taskmanager import builds
 
 LOG = logging.getLogger(__name__)
 
@@ -34,21 +35,19 @@ class BuildFailed(Exception):
 
 
 def _record(flow, **values):
-    """Record on the instance's row what a step made or undid."""
+    """Record on the instance's row what a step made."""
     with db.transaction() as tx:
         instances.update(tx, flow.spec.instance_id, **values)
 
 
 class Step:
-    """One unit of a workflow; ``revert`` undoes ``execute``."""
+    """One unit of the workflow; ``error_task`` is the instance's task
+    when it fails."""
 
     error_task = InstanceTasks.BUILDING_ERROR_SERVER
 
     def execute(self, flow):
         raise NotImplementedError
-
-    def revert(self, flow):
-        """Undo what execute did; must tolerate a partial execute."""
 
 
 class CreateSecurityGroup(Step):
@@ -62,10 +61,6 @@ class CreateSecurityGroup(Step):
         flow.security_group_id = flow.driver.create_security_group(
             spec.instance_id, getattr(CONF, spec.datastore_manager).port)
 
-    def revert(self, flow):
-        if flow.security_group_id:
-            flow.driver.delete_security_group(flow.spec.instance_id)
-
 
 class CreateVolume(Step):
     error_task = InstanceTasks.BUILDING_ERROR_VOLUME
@@ -77,11 +72,6 @@ class CreateVolume(Step):
             flow.spec.instance_id, flow.spec.volume_size,
             flow.spec.volume_type)
         _record(flow, volume_id=flow.volume_id)
-
-    def revert(self, flow):
-        if flow.volume_id:
-            flow.driver.delete_volume(flow.volume_id)
-            _record(flow, volume_id=None)
 
 
 class BootServer(Step):
@@ -109,14 +99,6 @@ class BootServer(Step):
         _record(flow, compute_instance_id=server.id,
                 server_status=server.status, addresses=server.addresses)
 
-    def revert(self, flow):
-        if flow.server_id:
-            flow.driver.delete_server(flow.server_id)
-            # The status turns ERROR when the failure is recorded with
-            # its fault, not before.
-            _record(flow, compute_instance_id=None, server_status=None,
-                    addresses=None)
-
 
 class PrepareGuest(Step):
     """Declare the guest's queue, then cast ``prepare`` so the message
@@ -136,19 +118,6 @@ class PrepareGuest(Step):
                                      spec.instance_id),
             backup_info=spec.backup_info))
 
-    def revert(self, flow):
-        flow.guest.delete_queue()
-
-
-def build_done(status):
-    """Whether a guest status ends a build; raises when it fails it."""
-    if status in instance_status.BUILD_DONE:
-        return True
-    if status not in instance_status.BUILD_PENDING:
-        raise exceptions.GuestPrepareError(
-            reason=f'the guest reported "{status.description}"')
-    return False
-
 
 class WaitForGuest(Step):
     """Wait for the guest's healthy heartbeat, up to ``usage_timeout``."""
@@ -156,18 +125,8 @@ class WaitForGuest(Step):
     error_task = InstanceTasks.BUILDING_ERROR_TIMEOUT_GA
 
     def execute(self, flow):
-        final = flow.waiters.wait(flow.spec.instance_id, build_done,
-                                  flow.timeout, CONF.usage_sleep_time)
-        if final is None:
-            if CONF.update_status_on_fail:
-                with db.transaction() as tx:
-                    heartbeats.set_service_status(
-                        tx, flow.spec.instance_id,
-                        instance_status.ServiceStatuses.
-                        FAILED_TIMEOUT_GUESTAGENT)
-            raise exceptions.GuestTimeout(
-                f'The guest did not report healthy within '
-                f'{flow.timeout} seconds.')
+        builds.wait_for_guest(flow.waiters, flow.spec.instance_id,
+                              flow.timeout)
 
 
 class CreateInstanceFlow:
@@ -190,36 +149,15 @@ class CreateInstanceFlow:
         self.server_id = None
 
     def run(self):
-        done = []
+        """Run the steps in order; raises BuildFailed at the first that
+        fails."""
         for step_class in self.steps:
-            step = step_class()
             try:
-                step.execute(self)
+                step_class().execute(self)
             except Exception as error:
                 LOG.warning('Create of %s failed at %s: %s',
                             self.spec.instance_id, step_class.__name__,
                             error, exc_info=not isinstance(
                                 error, exceptions.TroveLiteError))
-                self._revert(done)
-                raise BuildFailed(step.error_task, str(error)) from error
-            done.append(step)
-
-    def _revert(self, done):
-        for step in reversed(done):
-            try:
-                step.revert(self)
-            except Exception:
-                LOG.exception('Could not undo %s of instance %s',
-                              type(step).__name__, self.spec.instance_id)
-
-
-def delete_instance_resources(driver, instance):
-    """Remove everything an instance row points at; tolerates missing
-    pieces so a half-built or half-deleted instance can always go."""
-    if instance.compute_instance_id:
-        driver.delete_server(instance.compute_instance_id)
-    if instance.volume_id:
-        driver.delete_volume(instance.volume_id)
-    # Not recorded on the row: the driver finds it by the instance's id.
-    driver.delete_security_group(instance.id)
-    guest_rpcapi.API(instance.id, None).delete_queue()
+                raise BuildFailed(step_class.error_task, str(error)) \
+                    from error

@@ -372,7 +372,7 @@ def test_resize_flavor_casts_both_flavors(app, instance, casts):
 def test_resize_volume_casts_the_new_size(app, instance, casts):
     assert call(app, 'POST', url(instance, '/action'), {
         'resize': {'volume': {'size': '3'}}}).status_int == 202
-    assert casts == [('resize_volume', (3, instance))]
+    assert casts == [('resize_volume', (instance, 3))]
     assert record(instance).task == Tasks.RESIZING
 
 

@@ -88,7 +88,7 @@ def test_a_catalogue_naming_what_the_guest_refuses_is_refused(name):
     found = [parameters.Parameter(name=name, data_type='string',
                                   restart_required=True)]
     for manager in ('mysql', 'mariadb'):
-        with pytest.raises(parameters.CatalogueError, match=name):
+        with pytest.raises(parameters.ParameterRuleError, match=name):
             parameters.check_settable(manager, found)
     # Other datastores' guests keep their own rules.
     parameters.check_settable('postgresql', found)
@@ -116,7 +116,7 @@ def test_the_shipped_catalogue_is_what_the_guest_accepts(shipped):
       'values': []}, 'values must be a list of strings'),
 ])
 def test_malformed_catalogue_entries_are_refused(entry, problem):
-    with pytest.raises(parameters.CatalogueError) as error:
+    with pytest.raises(parameters.ParameterRuleError) as error:
         parameters.read(json.dumps({'configuration-parameters': [entry]}))
     assert problem in str(error.value)
 
@@ -124,7 +124,7 @@ def test_malformed_catalogue_entries_are_refused(entry, problem):
 @pytest.mark.parametrize('bound', [1.5, math.inf, math.nan])
 def test_an_integer_parameter_needs_whole_bounds(bound):
     for bounds in ({'min_size': bound}, {'max_size': bound}):
-        with pytest.raises(parameters.CatalogueError) as error:
+        with pytest.raises(parameters.ParameterRuleError) as error:
             parameters.Parameter(name='x', data_type='integer',
                                  restart_required=False, **bounds)
         assert 'must be whole numbers' in str(error.value)
@@ -146,22 +146,22 @@ def test_whole_float_bounds_of_an_integer_become_integers(catalogue):
 
 @pytest.mark.parametrize('name', [123, None, ['x']])
 def test_a_name_that_is_no_string_is_refused(name):
-    with pytest.raises(parameters.CatalogueError) as error:
+    with pytest.raises(parameters.ParameterRuleError) as error:
         parameters.Parameter(name=name, data_type='integer',
                              restart_required=False)
     assert 'must be a lower-case word' in str(error.value)
     entry = {'name': name, 'type': 'integer', 'restart_required': False}
-    with pytest.raises(parameters.CatalogueError):
+    with pytest.raises(parameters.ParameterRuleError):
         parameters.read(json.dumps({'configuration-parameters': [entry]}))
 
 
 def test_a_catalogue_naming_a_parameter_twice_is_refused():
     entry = {'name': 'x', 'type': 'integer', 'restart_required': False}
-    with pytest.raises(parameters.CatalogueError) as error:
+    with pytest.raises(parameters.ParameterRuleError) as error:
         parameters.read(json.dumps({'configuration-parameters': [entry,
                                                                  entry]}))
     assert "listed twice: ['x']" in str(error.value)
-    with pytest.raises(parameters.CatalogueError):
+    with pytest.raises(parameters.ParameterRuleError):
         parameters.read('{"parameters": []}')
 
 

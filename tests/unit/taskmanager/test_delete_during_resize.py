@@ -84,7 +84,7 @@ def test_delete_while_the_volume_grows_releases_exactly(
         return extend_volume(volume_id, size_gb)
 
     manager.driver.extend_volume = deleted_meanwhile
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.DELETING)
     assert 'resize_fs' not in [call[0] for call in guest_calls()]
@@ -100,6 +100,6 @@ def test_delete_before_the_resize_starts_releases_exactly(
     if resize == 'flavor':
         manager.resize_flavor(None, instance, *FLAVORS)
     else:
-        manager.resize_volume(None, 3, instance)
+        manager.resize_volume(None, instance, 3)
     assert manager.driver.calls == []
     assert usages() == {'instances': 0, 'ram': 0, 'volumes': 0}

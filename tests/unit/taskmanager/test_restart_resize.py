@@ -130,7 +130,7 @@ def test_resize_flavor_the_guest_refuses_goes_back(manager, catalogue):
 
 def test_resize_volume_grows_and_tells_the_guest(manager, catalogue):
     instance = instance_in(Tasks.RESIZING, catalogue)
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     assert manager.driver.calls == [('extend_volume', 'vol', 3)]
     assert guest_calls() == [('resize_fs',)]
     record = db_fixtures.get_instance(instance)
@@ -141,7 +141,7 @@ def test_volume_that_cannot_grow_keeps_its_size(manager, catalogue):
     manager.driver.fail = ('extend_volume',)
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(volumes=2)
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     assert db_fixtures.quota_usages('p')['volumes'] == 0
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.NONE)
@@ -180,7 +180,7 @@ def test_a_volume_that_grew_keeps_its_charge(manager, catalogue,
     FakeGuest.fails(*guest_fails)
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(volumes=2)
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     assert usage('volumes') == 2
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (3, Tasks.NONE)
@@ -194,7 +194,7 @@ def test_resize_that_never_got_its_instance_gives_the_charge_back(
     instance = instance_in(task, catalogue)
     charge_as_the_api_did(volumes=2)
     manager.claims.acquire(instance, 'test').__enter__()
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     assert usage('volumes') == 0
     record = db_fixtures.get_instance(instance)
     assert (record.volume_size, record.task) == (1, Tasks.NONE)
@@ -216,7 +216,7 @@ def test_resize_of_an_instance_deleted_meanwhile_gives_the_charge_back(
     instance = instance_in(Tasks.RESIZING, catalogue)
     charge_as_the_api_did(volumes=2)
     db_fixtures.soft_delete_instance(instance)
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     assert usage('volumes') == 0
     assert manager.driver.calls == []
 
@@ -251,7 +251,7 @@ def test_action_for_an_instance_no_longer_in_that_task_is_skipped(
         manager, catalogue):
     instance = instance_in(Tasks.NONE, catalogue)
     manager.restart(None, instance)
-    manager.resize_volume(None, 3, instance)
+    manager.resize_volume(None, instance, 3)
     assert guest_calls() == [] and manager.driver.calls == []
 
 

@@ -1,6 +1,8 @@
 """The create flow's security group step, with a recording driver (an
 empty database, no broker: the guest's calls are stubbed)."""
 
+import types
+
 import pytest
 
 from tests.unit.fakes import FakeGuest
@@ -8,6 +10,7 @@ from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows
 
 
@@ -45,11 +48,14 @@ def test_group_is_made_first_and_handed_to_the_server():
     assert server_arguments == [group_id, [{'net-id': 'net-1'}], 'az-1']
 
 
-def test_failed_server_undoes_the_volume_then_the_group():
+def test_failed_server_is_torn_down_volume_first_then_the_group():
     driver = FakeDriver(fail={'create_server'}, firewall=True)
 
     with pytest.raises(workflows.BuildFailed) as raised:
         run(driver)
+    # The volume was made but (the database being empty) not recorded.
+    teardown.remove_resources_of(driver, types.SimpleNamespace(
+        id='instance-1', compute_instance_id=None, volume_id=None))
 
     assert raised.value.task == InstanceTasks.BUILDING_ERROR_SERVER
     assert driver.called()[-2:] == ['delete_volume', 'delete_security_group']
@@ -73,7 +79,6 @@ def test_driver_without_a_firewall_skips_the_group_step():
         run(driver)
 
     assert driver.called() == [
-        'create_security_group', 'create_volume', 'create_server',
-        'delete_volume']
+        'create_security_group', 'create_volume', 'create_server']
     _create, _instance, _volume, group_id, *_rest = driver.calls[2]
     assert group_id is None and driver.security_groups == {}

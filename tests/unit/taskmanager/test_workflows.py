@@ -1,4 +1,4 @@
-"""The create workflow undoes what it made when a step fails."""
+"""The create workflow; a failed build leaves nothing it made."""
 
 import pytest
 
@@ -77,7 +77,8 @@ def test_prepare_failure_removes_server_and_volume(instance):
     record = build(instance, driver)
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
     assert driver.volumes == {} and driver.servers == {}
-    assert driver.called()[-2:] == ['delete_server', 'delete_volume']
+    assert driver.called()[-3:] == ['delete_server', 'delete_volume',
+                                    'delete_security_group']
 
 
 def test_guest_timeout_undoes_everything_and_marks_the_guest(instance):

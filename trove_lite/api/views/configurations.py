@@ -1,4 +1,4 @@
-"""JSON shapes of configuration groups and of the parameter catalogue
+"""JSON shapes of configuration groups and of the configuration parameters
 (Trove's configuration views)."""
 
 from oslo_utils import strutils
@@ -54,8 +54,8 @@ def _bounds(parameter, min_key, max_key):
 
 
 def parameter(param, version_id):
-    """A catalogue parameter; ``values`` (and ``multiple``) only where
-    trove-lite's catalogue restricts a string."""
+    """A configuration parameter; ``values`` (and ``multiple``) only where
+    trove-lite's parameter rules restricts a string."""
     view = {
         'name': param.name,
         'datastore_version_id': version_id,
@@ -71,7 +71,7 @@ def parameter(param, version_id):
 
 
 def mgmt_parameter(param, version_id):
-    """A catalogue parameter as the management API shows it."""
+    """A configuration parameter as the management API shows it."""
     return {
         'name': param.name,
         'datastore_version_id': version_id,

@@ -74,6 +74,10 @@ def admin_keys(view, record):
     view['server_id'] = record.compute_instance_id
     view['volume_id'] = record.volume_id
     view['encrypted_rpc_messaging'] = bool(record.encrypted_rpc_messaging)
+    if 'fault' in view:
+        # As in Trove: why it failed in depth (a failed build's guest log)
+        # is for operators only.
+        view['fault']['details'] = record.fault_details
     return view
 
 

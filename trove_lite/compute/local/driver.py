@@ -7,6 +7,7 @@ Layout under ``[local_compute] state_path``::
     servers/<server_id>/guest.conf    what cloud-init would write in a VM
     servers/<server_id>/guest.log     the agent's (and its database's) logs
     servers/<server_id>/sandbox/      the guest's own files
+    logs/<instance_id>/<server_id>.log  the guest log of a failed build
     volumes/<volume_id>/              the guest's datadir
     images/<version>.datadir          template datadirs
 
@@ -29,10 +30,8 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import threading
-import time
 import uuid
 
 from trove_lite.common import exceptions
@@ -41,12 +40,17 @@ from trove_lite.compute.local import addresses
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
+from trove_lite.compute.local import processes
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 
 LOG = logging.getLogger(__name__)
 
 NETWORK_NAME = 'local'
+
+# What of a failed build's guest log goes into its fault's details.
+GUEST_LOG_TAIL_LINES = 20
+GUEST_LOG_TAIL_BYTES = 4096
 
 
 class LocalDriver(base.ComputeDriver):
@@ -107,6 +111,9 @@ class LocalDriver(base.ComputeDriver):
         return found
 
     def delete_volume(self, volume_id):
+        # A database still running on it (its guest's server lost) stops.
+        processes.stop_in([self._volume_path(volume_id)],
+                          CONF.server_delete_time_out)
         shutil.rmtree(self._volume_path(volume_id), ignore_errors=True)
         _remove(self._volume_path(volume_id) + '.json')
 
@@ -301,11 +308,34 @@ class LocalDriver(base.ComputeDriver):
             child = self._children.get(record['id'])
         if child is not None:
             return child.poll() is None
-        return _process_running(record.get('pid'),
-                                self._sandbox_path(record['id']))
+        return processes.is_running(record.get('pid'),
+                                    self._sandbox_path(record['id']))
 
     def list_servers(self):
-        return [self._server(record) for record in self._records()]
+        """The recorded servers, and as servers of no instance the guests
+        still running in a sandbox whose record is gone (a crash)."""
+        found = [self._server(record) for record in self._records()]
+        recorded = {server.id for server in found}
+        for server_id in sorted(self._unrecorded_guests() - recorded):
+            # A server made since the listing has its record by now (it
+            # is written before its guest starts).
+            if self._read_server(server_id) is None:
+                found.append(base.Server(id=server_id, status='ACTIVE'))
+        return found
+
+    def _unrecorded_guests(self):
+        """Names of the server directories guests run in (also removed
+        ones)."""
+        servers = os.path.join(self.state_path, 'servers')
+        names = set()
+        for pid in processes.running_in(servers):
+            try:
+                cwd = os.readlink(f'/proc/{pid}/cwd')
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+            names.add(os.path.relpath(cwd.removesuffix(' (deleted)'),
+                                      servers).split(os.sep)[0])
+        return names
 
     def get_server(self, server_id):
         record = self._read_server(server_id)
@@ -344,6 +374,22 @@ class LocalDriver(base.ComputeDriver):
         self._write_server(server_id, record)
         return self._server(record)
 
+    def keep_guest_log(self, server_id):
+        """Copy the guest's log to ``logs/<instance id>/<server id>.log``
+        under the state path; its last GUEST_LOG_TAIL_LINES lines."""
+        record = self._read_server(server_id)
+        source = os.path.join(self._server_path(server_id), 'guest.log')
+        if record is None or not os.path.exists(source):
+            return None
+        kept_dir = os.path.join(self.state_path, 'logs',
+                                record['instance_id'])
+        os.makedirs(kept_dir, exist_ok=True)
+        kept = os.path.join(kept_dir, f'{server_id}.log')
+        shutil.copyfile(source, kept)
+        LOG.info('Log of the guest of %s kept in %s', record['instance_id'],
+                 kept)
+        return _tail(kept, GUEST_LOG_TAIL_LINES, GUEST_LOG_TAIL_BYTES)
+
     def delete_server(self, server_id):
         record = self._read_server(server_id)
         self._stop(server_id, record)
@@ -362,38 +408,41 @@ class LocalDriver(base.ComputeDriver):
     def _stop(self, server_id, record):
         """Stop the server's guest (``record``: its record, or None), and
         reap it if this process started it."""
-        if record is not None and record.get('pid'):
-            self._stop_process_group(record)
+        with self._children_lock:
+            child = self._children.get(server_id)
+        if record is not None and record.get('pid') and processes.stop_group(
+                record['pid'], CONF.server_delete_time_out, child):
+            LOG.warning('Server %s did not stop in time; killed it',
+                        server_id)
         if record is not None and record.get('uid') is not None:
             # What left the process group (a guest runs code of its
             # choosing) ends with it.
             guest_users.kill_processes(record['uid'])
+        # Whatever still runs in the server's directory or on its volume: a
+        # guest whose pid was never recorded, or whose database outlived
+        # its agent.
+        paths = [self._server_path(server_id)]
+        if record is not None and record.get('volume_id'):
+            paths.append(self._volume_path(record['volume_id']))
+        strays = processes.stop_in(paths, CONF.server_delete_time_out,
+                                   spare=self._launcher.pids())
+        if strays:
+            LOG.warning('Server %s: stopped processes its record did not '
+                        'name: %s', server_id, strays)
         with self._children_lock:
             child = self._children.pop(server_id, None)
         if child is not None:
             child.wait()
 
-    def _stop_process_group(self, record):
-        """SIGTERM the guest's process group (agent and database), then
-        SIGKILL whatever is left after server_delete_time_out."""
-        pid = record['pid']
-        child = self._children.get(record['id'])
-        # The agent leads the group; its database may outlive it. The kernel
-        # does not reuse a pid while its process group lives.
-        if not _group_members(pid):
-            return
-        _signal_group(pid, signal.SIGTERM)
-        deadline = time.monotonic() + CONF.server_delete_time_out
-        # Watching the leader is cheap; the group is scanned only after it
-        # is gone (it stops its database before it exits).
-        while time.monotonic() < deadline and _alive(pid, child):
-            time.sleep(0.02)
-        while time.monotonic() < deadline and _group_members(pid):
-            time.sleep(0.05)
-        if _group_members(pid):
-            LOG.warning('Server %s did not stop in time; killing it',
-                        record['id'])
-            _signal_group(pid, signal.SIGKILL)
+
+def _tail(path, lines, max_bytes):
+    """The last ``lines`` lines of a file, reading at most its last
+    ``max_bytes`` bytes (a guest controls what its log holds)."""
+    with open(path, 'rb') as source:
+        source.seek(0, os.SEEK_END)
+        source.seek(max(0, source.tell() - max_bytes))
+        text = source.read().decode('utf-8', 'replace')
+    return '\n'.join(text.splitlines()[-lines:])
 
 
 def _write_json(path, obj):
@@ -481,52 +530,3 @@ def _remove(path):
         os.remove(path)
     except FileNotFoundError:
         pass
-
-
-def _process_running(pid, sandbox):
-    """Whether ``pid`` is a live process of this sandbox (not a zombie, not
-    a recycled pid of something else)."""
-    if not pid or not _alive(pid):
-        return False
-    try:
-        return os.readlink(f'/proc/{pid}/cwd') == sandbox
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-
-
-def _signal_group(pid, signum):
-    try:
-        os.killpg(pid, signum)
-    except ProcessLookupError:
-        pass
-
-
-def _alive(pid, child=None):
-    """Whether ``pid`` still runs (a zombie does not)."""
-    if child is not None:
-        return child.poll() is None
-    try:
-        with open(f'/proc/{pid}/stat') as stat:
-            return stat.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-
-
-def _group_members(pgid):
-    """Live (non-zombie) processes of a process group."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return []
-    members = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f'/proc/{entry}/stat') as stat:
-                fields = stat.read().rsplit(')', 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != 'Z':
-            members.append(int(entry))
-    return members

@@ -85,6 +85,12 @@ class GuestLauncher:
             raise RuntimeError(reply['error'])
         return reply['pid']
 
+    def pids(self):
+        """The launcher's pid (it enters a sandbox while forking a guest
+        there), or nothing when it is not running."""
+        process = self._process
+        return () if process is None else (process.pid,)
+
     def stop(self):
         with self._lock:
             if self._process is not None:

@@ -1,4 +1,4 @@
-"""The parameter catalogue of each datastore version (Trove's
+"""The configuration parameters of each datastore version (Trove's
 ``datastore_configuration_parameters``), as
 configuration.parameters.Parameter objects."""
 
@@ -34,7 +34,7 @@ def get(conn, version_id, name):
 
 
 def create(tx, version_id, parameter):
-    """Add ``parameter`` to a version's catalogue;
+    """Add ``parameter`` to a version's parameter rules;
     ConfigurationParameterAlreadyExists when it has one of that name."""
     try:
         tx.execute(_P.insert().values(
@@ -48,14 +48,14 @@ def create(tx, version_id, parameter):
 
 def update(tx, version_id, name, parameter):
     """Replace the parameter ``name`` (in any case) of a version's
-    catalogue with ``parameter``; whether there was one."""
+    rules with ``parameter``; whether there was one."""
     return tx.execute(_P.update().where(
         _of_version(version_id), _named(name))
         .values(**parameter.row_values())).rowcount > 0
 
 
 def delete(tx, version_id, name):
-    """Remove a parameter from a version's catalogue; whether there was
+    """Remove a parameter from a version's parameter rules; whether there was
     one."""
     return tx.execute(_P.delete().where(
         _of_version(version_id), _named(name))).rowcount > 0

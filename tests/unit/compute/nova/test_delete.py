@@ -6,21 +6,22 @@ from tests.unit.compute.nova import conftest
 from tests.unit.fakes import FakeGuest
 from trove_lite.compute import base
 from trove_lite.compute.nova import driver as nova_driver
-from trove_lite.taskmanager import workflows
+from trove_lite.taskmanager import teardown
 
 
 class Row:
-    """The instance row fields delete_instance_resources reads."""
+    """The instance row fields the teardown path reads."""
 
-    def __init__(self, compute_instance_id, volume_id):
-        self.id = '5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'
+    def __init__(self, compute_instance_id, volume_id,
+                 instance_id='5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'):
+        self.id = instance_id
         self.compute_instance_id = compute_instance_id
         self.volume_id = volume_id
 
 
 @pytest.fixture
 def no_guest_queue(monkeypatch):
-    FakeGuest.install(monkeypatch, workflows.guest_rpcapi)
+    FakeGuest.install(monkeypatch, teardown.guest_rpcapi)
 
 
 def test_nova_is_the_driver_called_nova_and_contacts_nobody_until_used(
@@ -33,6 +34,8 @@ def test_nova_is_the_driver_called_nova_and_contacts_nobody_until_used(
 
 def test_half_made_instance_is_removed_even_with_its_server_already_gone(
         cloud, no_guest_queue):
+    cloud.answer('nova_server_list_detail')
+    cloud.answer('cinder_volume_list_detail')
     cloud.answer('nova_server_delete_not_found')
     cloud.answer('cinder_volume_creating')
     cloud.answer('cinder_volume_delete_invalid')
@@ -40,7 +43,7 @@ def test_half_made_instance_is_removed_even_with_its_server_already_gone(
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_not_found')
 
-    workflows.delete_instance_resources(
+    teardown.remove_resources_of(
         nova_driver.NovaDriver(),
         Row(conftest.SERVER_ID, conftest.VOLUME_ID))
 
@@ -54,12 +57,16 @@ def test_half_made_instance_is_removed_even_with_its_server_already_gone(
 
 def test_instance_that_never_got_a_server_or_volume_loses_its_group(
         cloud, no_guest_queue):
+    # The listed server and volume belong to another instance.
+    cloud.answer('nova_server_list_detail')
+    cloud.answer('cinder_volume_list_detail')
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_delete')
 
-    workflows.delete_instance_resources(nova_driver.NovaDriver(),
-                                        Row(None, None))
+    teardown.remove_resources_of(nova_driver.NovaDriver(),
+                                 Row(None, None, instance_id='other'))
 
     assert cloud.paths('network')[-1] == (
         'DELETE', f'/v2.0/security-groups/{conftest.SECURITY_GROUP_ID}')
-    assert cloud.sent('compute') == cloud.sent('volumev3') == []
+    assert cloud.sent('compute', 'DELETE') == []
+    assert cloud.sent('volumev3', 'DELETE') == []

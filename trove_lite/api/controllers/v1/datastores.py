@@ -1,5 +1,5 @@
 """``/datastores``, their versions, ``/datastores/versions/{uuid}``, and
-the parameter catalogue of a version (see parameters)."""
+the configuration parameters of a version (see parameters)."""
 
 import pecan
 from pecan import rest

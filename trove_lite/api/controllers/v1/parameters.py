@@ -1,4 +1,4 @@
-"""The parameter catalogue of a datastore version, under
+"""The configuration parameters of a datastore version, under
 ``/datastores/{ds}/versions/{version}/parameters[/{name}]`` and
 ``/datastores/versions/{uuid}/parameters[/{name}]`` (routed here by the
 datastores controller). A single parameter is the bare object, as in

@@ -1,5 +1,5 @@
 """``/mgmt/datastores/versions/{version_id}/parameters[/{name}]``: the
-administrators' side of the parameter catalogue (list, show, create,
+administrators' side of the configuration parameters (list, show, create,
 update, delete), admin-only (else 401) as in Trove."""
 
 import dataclasses
@@ -64,7 +64,7 @@ def parse_parameter(body, manager, name=None):
             name=name or value['name'], data_type=data_type,
             restart_required=bool(restart_required), **bounds)
         config_parameters.check_settable(manager, [parameter])
-    except config_parameters.CatalogueError as error:
+    except config_parameters.ParameterRuleError as error:
         validation.fail(BODY_KEY, str(error))
     return parameter
 
