@@ -122,6 +122,8 @@ class PrivateRabbitMQ:
         os.chmod(self.base_dir, 0o755)
         self.node = f'tl{uuid.uuid4().hex[:8]}@localhost'
         self.port = free_port()
+        self.management_port = free_port()
+        self.management_url = f'http://127.0.0.1:{self.management_port}'
         self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}'
 
     def ctl(self, *args, timeout=60):
@@ -136,11 +138,14 @@ class PrivateRabbitMQ:
     def start(self):
         os.makedirs(self.base_dir, exist_ok=True)
         with open(os.path.join(self.base_dir, 'enabled_plugins'), 'w') as f:
-            f.write('[].\n')
+            # The management API makes the guests' broker users.
+            f.write('[rabbitmq_management].\n')
         with open(os.path.join(self.base_dir, 'rabbitmq.conf'), 'w') as f:
-            # The system config pins 5672; this node gets its own port.
+            # The system config pins 5672; this node gets its own ports.
             f.write(f'listeners.tcp.local = 127.0.0.1:{self.port}\n'
-                    'loopback_users = none\n')
+                    'loopback_users = none\n'
+                    f'management.tcp.ip = 127.0.0.1\n'
+                    f'management.tcp.port = {self.management_port}\n')
         subprocess.run(['chown', '-R', 'rabbitmq:rabbitmq', self.base_dir],
                        check=False)
         env = dict(os.environ,
@@ -160,7 +165,8 @@ class PrivateRabbitMQ:
     def wait_until_serving(self, timeout=120):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if _listening('127.0.0.1', self.port):
+            if _listening('127.0.0.1', self.port) and \
+                    _listening('127.0.0.1', self.management_port):
                 return
             time.sleep(0.2)
         raise RuntimeError(f'RabbitMQ node {self.node} did not start')
@@ -299,6 +305,9 @@ class Stack:
             'mysql': {'usage_timeout': '6'},
             'oslo_messaging_notifications': {'driver': 'messagingv2'},
         }
+        if self.rabbit:
+            sections['DEFAULT']['broker_management_url'] = \
+                self.rabbit.management_url
         for section, values in self.overrides.items():
             sections.setdefault(section, {}).update(values)
         return sections
@@ -406,6 +415,11 @@ class Stack:
             list(pool.map(self.stop_service, SERVICES))
         self.kill_guests()
         with contextlib.suppress(Exception):
+            # Broker users are not in the vhost: those of instances a test
+            # left behind.
+            for (instance_id,) in self.query('SELECT id FROM instances'):
+                self.rabbitmqctl('delete_user', f'trove-guest-{instance_id}')
+        with contextlib.suppress(Exception):
             with self.db_connection() as connection:
                 connection.cursor().execute(
                     f'DROP DATABASE IF EXISTS `{self.database}`')
@@ -436,7 +450,7 @@ class Stack:
         """The [DEFAULT] options written into an instance's guest (what
         anyone holding the guest has)."""
         parser = configparser.ConfigParser(interpolation=None)
-        parser.read(os.path.join(self.sandbox(instance_id), 'guest.conf'))
+        parser.read(os.path.join(self.server_dir(instance_id), 'guest.conf'))
         return dict(parser['DEFAULT'])
 
     def stored_instance_key(self, instance_id):

@@ -93,7 +93,7 @@ def test_captured_message_is_not_obeyed_again_nor_under_another_method(
     assert replayed['error'] == 'RemoteError'
     assert 'BrokenSeal' in replayed['message']
     assert databases() == ['keep']
-    with open(os.path.join(stack.sandbox(instance['id']), 'guest.log'),
+    with open(os.path.join(stack.server_dir(instance['id']), 'guest.log'),
               errors='replace') as guest_log:
         log = guest_log.read()
     assert log.count('sealed for get_filesystem_stats, dispatched to') == 2

@@ -24,6 +24,8 @@ def conf():
     fixture.setUp()
     CONF([], project='trove-lite', default_config_files=[])
     fixture.config(transport_url='fake:/')
+    # No broker to make users on (test_broker_users mocks its API).
+    fixture.config(guest_broker_credentials='shared')
     # Built from the config on first use: each test starts afresh.
     policy.reset()
     ratelimit.reset()

@@ -50,14 +50,34 @@ ensure_vm_packages() {
 rabbit_up() { timeout 15 rabbitmqctl -q status >/dev/null 2>&1; }
 
 ensure_rabbitmq() {
-    if rabbit_up; then return; fi
-    log "starting RabbitMQ"
-    rabbitmq-server -detached >/dev/null 2>&1 || true
+    if ! rabbit_up; then
+        log "starting RabbitMQ"
+        rabbitmq-server -detached >/dev/null 2>&1 || true
+        for _ in $(seq 1 60); do
+            if rabbit_up; then break; fi
+            sleep 1
+        done
+        rabbit_up || die "RabbitMQ did not start; see /var/log/rabbitmq/"
+    fi
+    ensure_rabbitmq_management
+}
+
+# The taskmanager makes one broker user per instance through RabbitMQ's
+# management HTTP API (port 15672).
+rabbit_management_up() {
+    curl -s -o /dev/null -u guest:guest http://127.0.0.1:15672/api/overview
+}
+
+ensure_rabbitmq_management() {
+    if rabbit_management_up; then return; fi
+    is_root || die "RabbitMQ's management plugin is off; enable it as root: rabbitmq-plugins enable rabbitmq_management"
+    log "enabling RabbitMQ's management plugin"
+    rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null
     for _ in $(seq 1 60); do
-        if rabbit_up; then return; fi
+        if rabbit_management_up; then return; fi
         sleep 1
     done
-    die "RabbitMQ did not start; see /var/log/rabbitmq/"
+    die "RabbitMQ's management API did not come up on port 15672"
 }
 
 mariadb_tcp_login() { mariadb -h127.0.0.1 -uroot -e 'SELECT 1' >/dev/null 2>&1; }

@@ -42,6 +42,24 @@ rpc_opts = [
     cfg.IntOpt('instance_key_cache_size', default=10000, min=1,
                help='Instance keys the conductor keeps in memory (least '
                     'recently used ones are dropped and read again).'),
+    cfg.StrOpt('guest_broker_credentials', default='per_instance',
+               choices=[('per_instance',
+                         'a broker user of its own for every instance, '
+                         'made at create and removed at delete through '
+                         'RabbitMQ\'s management HTTP API: it may consume '
+                         'only its own queue and publish only to the '
+                         'conductor topic'),
+                        ('shared',
+                         'every guest gets the credentials of the guest '
+                         'transport URL (weaker: any guest can cast to the '
+                         'taskmanager and consume other guests\' queues)')],
+               help='Which broker credentials guests get.'),
+    cfg.URIOpt('broker_management_url', default='http://127.0.0.1:15672',
+               schemes=['http', 'https'],
+               help='RabbitMQ\'s management HTTP API on the broker of '
+                    'transport_url (the rabbitmq_management plugin). The '
+                    'taskmanager logs in with the user of transport_url, '
+                    'which needs the "administrator" tag.'),
     cfg.StrOpt('inst_rpc_key_encr_key', secret=True,
                default='emYjgHFqfXNB1NGehAFIUeoyw4V4XwWHEaKP',
                help='Encrypts the instance keys in the database (Trove\'s '

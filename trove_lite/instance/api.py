@@ -94,6 +94,7 @@ def create(context, request):
     quota.prepare(usage)
     # The instance, its quota usage and the group it takes: all or none
     # (QuotaExceeded, or the group deleted meanwhile, leaves no row).
+    key, stored_key = keys.new_instance_key()
     with db.transaction() as tx:
         if request.configuration_id is not None:
             configurations.lock(tx, request.configuration_id)
@@ -107,7 +108,7 @@ def create(context, request):
             'volume_type': request.volume_type,
             'region_id': request.region_name or CONF.region,
             'configuration_id': request.configuration_id,
-            'encrypted_key': keys.new_stored_key(),
+            'encrypted_key': stored_key,
         })
     instance = db.read(instances.get, instance_id)
     spec = objects.InstanceSpec(
@@ -116,7 +117,8 @@ def create(context, request):
         datastore_manager=version.manager, datastore_version=version.name,
         datastore_version_id=version.id, image_id=version.image_id,
         volume_size=request.volume_size, volume_type=request.volume_type,
-        databases=request.databases, users=request.users,
+        databases=request.databases,
+        users=keys.seal_passwords(key, request.users),
         availability_zone=request.availability_zone,
         backup_info=backup_info)
     with notifications.StartNotification(

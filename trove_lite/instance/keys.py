@@ -3,6 +3,7 @@
 encrypted with ``inst_rpc_key_encr_key``, as Trove stores them."""
 
 import base64
+import dataclasses
 import hashlib
 import logging
 import os
@@ -42,12 +43,35 @@ def decrypt(stored):
         return None
 
 
-def new_stored_key():
-    """The stored key of a new instance, or None when its messages go in
-    the clear."""
+def new_instance_key():
+    """``(key, stored form)`` for a new instance; both None when its
+    messages go in the clear."""
     if not CONF.encrypted_rpc_messaging:
-        return None
-    return encrypt(new_key())
+        return None, None
+    key = new_key()
+    return key, encrypt(key)
+
+
+def seal_passwords(key, users):
+    """UserSpecs whose passwords are sealed with the instance's ``key``:
+    the create request reaches the taskmanager without a password in the
+    clear (unchanged without a key)."""
+    if not key:
+        return users
+    seal = sealing.Seal(key)
+    return [dataclasses.replace(user, password=seal.close(user.password))
+            if user.password else user for user in users]
+
+
+def open_passwords(instance_id, users):
+    """The UserSpecs sealed by seal_passwords, opened with the key of
+    their instance."""
+    key = key_of(instance_id)
+    if not key:
+        return users
+    seal = sealing.Seal(key)
+    return [dataclasses.replace(user, password=seal.open(user.password))
+            if user.password else user for user in users]
 
 
 class _Keys:

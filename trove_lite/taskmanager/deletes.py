@@ -11,6 +11,7 @@ from trove_lite import db
 from trove_lite.common import notifications
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
+from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims as instance_claims
 from trove_lite.taskmanager import teardown
@@ -37,6 +38,12 @@ def _delete(context, driver, instance_id):
     instance = db.read(instances.find, instance_id)
     if instance is None:
         LOG.info('Delete of %s: already gone', instance_id)
+        return
+    if instance.task != InstanceTasks.DELETING:
+        # Only the API's delete (which sets DELETING first) counts: a
+        # delete_instance cast by anyone else changes nothing.
+        LOG.warning('Delete of %s refused: its task is %s, not DELETING',
+                    instance_id, instance.task.action)
         return
     try:
         with notifications.EndNotification(

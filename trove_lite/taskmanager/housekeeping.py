@@ -35,6 +35,7 @@ import time
 from oslo_utils import timeutils
 
 from trove_lite import db
+from trove_lite.common import broker_users
 from trove_lite.common import context as trove_context
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import heartbeats
@@ -252,6 +253,9 @@ class Housekeeper:
                             '%s', kind, resource_id, instance_id)
                 if kind == 'server':
                     self.driver.delete_server(resource_id)
+                    if instance is None and instance_id:
+                        # Its instance is gone: so is its broker user.
+                        broker_users.remove(instance_id)
                 else:
                     self.driver.delete_volume(resource_id)
                 reaped += 1

@@ -13,6 +13,7 @@ order of removal (a server goes before the volume it uses).
 
 import logging
 
+from trove_lite.common import broker_users
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -49,11 +50,17 @@ def remove_guest_queue(driver, instance):
     guest_rpcapi.API(instance.id, None).delete_queue()
 
 
+def remove_broker_user(driver, instance):
+    """The guest's own broker user (common.broker_users)."""
+    broker_users.remove(instance.id)
+
+
 RESOURCE_KINDS = [
     ('server', remove_servers),
     ('volume', remove_volumes),
     ('security group', remove_security_group),
     ('guest queue', remove_guest_queue),
+    ('broker user', remove_broker_user),
 ]
 
 

@@ -10,6 +10,7 @@ not), so no volume or server is left behind.
 import logging
 
 from trove_lite import db
+from trove_lite.common import broker_users
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.compute import base as compute_base
@@ -74,6 +75,17 @@ class CreateVolume(Step):
         _record(flow, volume_id=flow.volume_id)
 
 
+class CreateBrokerUser(Step):
+    """The guest's own broker user (common.broker_users); its URL goes
+    only into the guest's config."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_SERVER
+
+    def execute(self, flow):
+        flow.transport_url = broker_users.guest_transport_url(
+            flow.spec.instance_id, flow.driver.guest_transport_url())
+
+
 class BootServer(Step):
     error_task = InstanceTasks.BUILDING_ERROR_SERVER
 
@@ -83,7 +95,7 @@ class BootServer(Step):
             instance_id=spec.instance_id,
             datastore_manager=spec.datastore_manager,
             datastore_version=spec.datastore_version,
-            transport_url=flow.driver.guest_transport_url(),
+            transport_url=flow.transport_url,
             control_exchange=CONF.control_exchange,
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
@@ -113,7 +125,7 @@ class PrepareGuest(Step):
         flow.guest.declare_queue()
         flow.guest.prepare(flow.context, objects.PrepareRequest(
             memory_mb=spec.flavor['ram'], databases=spec.databases,
-            users=spec.users,
+            users=keys.open_passwords(spec.instance_id, spec.users),
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id),
             backup_info=spec.backup_info))
@@ -133,8 +145,8 @@ class CreateInstanceFlow:
     """The create flow: security group, volume, server, prepare, wait
     (doc/source/contributor/create-flow.rst tells it step by step)."""
 
-    steps = (CreateSecurityGroup, CreateVolume, BootServer, PrepareGuest,
-             WaitForGuest)
+    steps = (CreateSecurityGroup, CreateVolume, CreateBrokerUser,
+             BootServer, PrepareGuest, WaitForGuest)
 
     def __init__(self, context, spec, driver, waiters, timeout):
         self.context = context
@@ -146,6 +158,7 @@ class CreateInstanceFlow:
                                       keys.key_of(spec.instance_id))
         self.security_group_id = None
         self.volume_id = None
+        self.transport_url = None
         self.server_id = None
 
     def run(self):

@@ -231,6 +231,18 @@ def test_post_config_gives_guests_a_rabbitmq_user_of_their_own(plugin):
          'trove-lite-guest', '.*', '.*', '.*']]
 
 
+def test_post_config_lets_the_taskmanager_make_a_broker_user_per_instance(
+        plugin):
+    calls = plugin.run('stack', 'post-config')
+
+    rabbit = named(calls, 'sudo')
+    assert ['rabbitmq-plugins', 'enable', 'rabbitmq_management'] in rabbit
+    assert ['rabbitmqctl', 'set_user_tags', 'stackrabbit',
+            'administrator'] in rabbit
+    assert written(calls, plugin.conf)['DEFAULT'][
+        'broker_management_url'] == 'http://10.0.0.5:15672'
+
+
 def test_post_config_again_resets_the_guest_users_password(plugin):
     calls = plugin.run('stack', 'post-config',
                        RABBIT_USERS='trove-lite-guest\t[]\n',

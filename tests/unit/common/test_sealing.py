@@ -4,14 +4,19 @@ arguments, context, instance, time, id) under its instance's key
 re-targeted or replayed, and the conductor accepts a report only from the
 guest of the instance it names."""
 
+import json
+
 import oslo_messaging as messaging
 import pytest
 
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import lru
+from trove_lite.common import rpc
 from trove_lite.common import sealing
 from trove_lite.common.context import RequestContext
+from trove_lite.common.objects import InstanceSpec
+from trove_lite.common.objects import UserSpec
 from trove_lite.conductor import manager
 from trove_lite.db.repositories import instances
 from trove_lite.instance import keys
@@ -77,14 +82,30 @@ def guest():
 
 
 def test_new_instances_get_a_key_of_their_own_stored_encrypted():
-    first, second = keys.new_stored_key(), keys.new_stored_key()
-    assert keys.decrypt(first) != keys.decrypt(second)
-    assert len(keys.decrypt(first)) == 44  # 32 bytes, base64
+    (first, stored), (second, _) = (keys.new_instance_key(),
+                                    keys.new_instance_key())
+    assert first != second and len(first) == 44  # 32 bytes, base64
+    assert first not in stored and keys.decrypt(stored) == first
 
 
 def test_no_key_when_encrypted_messaging_is_off(conf):
     conf.config(encrypted_rpc_messaging=False)
-    assert keys.new_stored_key() is None
+    assert keys.new_instance_key() == (None, None)
+
+
+def test_create_request_carries_user_passwords_sealed(catalogue):
+    key = keys.new_key()
+    instance = make_instance(catalogue, key)
+    users = [UserSpec(name='bob', password='secret-pw'), UserSpec('eve')]
+
+    sealed = keys.seal_passwords(key, users)
+
+    assert 'secret-pw' not in json.dumps(
+        rpc.to_primitive(InstanceSpec(
+            instance_id=instance.id, name='i', flavor={},
+            datastore_manager='mysql', datastore_version='1',
+            datastore_version_id='v', users=sealed)))
+    assert keys.open_passwords(instance.id, sealed) == users
 
 
 def test_guest_obeys_an_envelope_sealed_with_its_key(guest):

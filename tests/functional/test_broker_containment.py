@@ -1,0 +1,143 @@
+"""A guest's broker credentials command nothing but its own guest: each
+instance has a broker user of its own (guest_broker_credentials =
+per_instance), which may consume only its own queue and publish only to
+the conductor topic. Every attack here uses the credentials an attacker
+finds in the guest's own config."""
+
+import json
+import time
+import uuid
+
+import amqp.exceptions
+import kombu
+import pytest
+import requests
+
+pytestmark = pytest.mark.functional
+
+CONDUCTOR_TOPIC = 'trove-conductor'
+
+
+def broker(url):
+    """A connection with the credentials of ``url`` whose publishes wait
+    for the broker's verdict."""
+    return kombu.Connection(url.replace('rabbit://', 'amqp://', 1),
+                            connect_timeout=5,
+                            transport_options={'confirm_publish': True})
+
+
+def oslo_cast(method, **args):
+    """An RPC cast as oslo.messaging's rabbit driver puts it on the wire."""
+    return json.dumps({'oslo.version': '2.0', 'oslo.message': json.dumps({
+        'method': method, 'args': args, 'version': '1.0',
+        '_unique_id': uuid.uuid4().hex})})
+
+
+def publish(url, exchange, routing_key, body):
+    """True when the broker took the message, False when it refused it."""
+    with broker(url) as connection:
+        producer = connection.Producer(exchange=kombu.Exchange(
+            exchange, type='topic' if exchange else 'direct',
+            passive=True))
+        try:
+            producer.publish(body, routing_key=routing_key,
+                             content_type='application/json')
+        except amqp.exceptions.AccessRefused:
+            return False
+    return True
+
+
+def can_consume(url, queue):
+    with broker(url) as connection:
+        channel = connection.channel()
+        try:
+            channel.queue_declare(queue, passive=True)
+            channel.basic_consume(queue, callback=lambda message: None)
+        except amqp.exceptions.AccessRefused:
+            return False
+    return True
+
+
+def user_exists(stack, instance_id):
+    answer = requests.get(
+        f'http://127.0.0.1:15672/api/users/trove-guest-{instance_id}',
+        auth=('guest', 'guest'), timeout=10)
+    return answer.status_code == 200
+
+
+def test_guest_credentials_reach_only_the_guests_own_queue_and_the_conductor(
+        stack, api):
+    victim = api.wait_active(api.create_instance(name='victim')['id'])
+    attacker = api.wait_active(api.create_instance(name='attacker')['id'])
+    url = stack.guest_config(attacker['id'])['transport_url']
+    exchange = stack.config()['DEFAULT'].get('control_exchange', 'trove')
+
+    assert f'trove-guest-{attacker["id"]}' in url
+    assert 'guest:guest' not in url and user_exists(stack, attacker['id'])
+    # What its guest needs is allowed: reports to the conductor, its own
+    # queue.
+    assert publish(url, exchange, CONDUCTOR_TOPIC, oslo_cast('ping'))
+    assert can_consume(url, f'guestagent.{attacker["id"]}')
+    # The taskmanager's topic, another guest's topic, another guest's
+    # queue: refused by the broker.
+    delete_victim = oslo_cast('delete_instance', instance_id=victim['id'])
+    assert not publish(url, exchange, 'taskmanager', delete_victim)
+    assert not publish(url, exchange, f'guestagent.{victim["id"]}',
+                       oslo_cast('delete_database',
+                                 database={'name': 'x'}))
+    assert not publish(url, exchange, 'notifications.info', '{}')
+    assert not can_consume(url, f'guestagent.{victim["id"]}')
+    assert not can_consume(url, 'taskmanager')
+    # The default exchange (how a guest answers calls) reaches any queue
+    # by name: the taskmanager takes the cast but deletes only what the
+    # API marked DELETING.
+    assert publish(url, '', 'taskmanager', delete_victim)
+    time.sleep(3)
+
+    assert api.instance(victim['id'])['status'] == 'ACTIVE'
+    assert stack.server_of(victim['id'])
+    assert (f'Delete of {victim["id"]} refused: its task is NONE'
+            in stack.log('taskmanager'))
+    # Its own guest still works with these credentials.
+    assert api.get(f'/instances/{attacker["id"]}/databases').status_code \
+        == 200
+    for instance in (victim, attacker):
+        api.delete(f'/instances/{instance["id"]}')
+
+
+def test_broker_user_is_gone_after_delete(stack, api):
+    instance = api.wait_active(api.create_instance(name='short')['id'])
+    url = stack.guest_config(instance['id'])['transport_url']
+
+    api.delete(f'/instances/{instance["id"]}')
+    api.wait_gone(instance['id'])
+
+    assert not user_exists(stack, instance['id'])
+    with pytest.raises(amqp.exceptions.AccessRefused):
+        with broker(url) as connection:
+            connection.connect()
+
+
+def test_create_request_carries_no_password_in_the_clear(stack, api):
+    vhost = stack.vhost
+    stack.stop_service('taskmanager')
+    try:
+        created = api.create_instance(
+            name='sealed-pw', users=[{'name': 'bob',
+                                      'password': 'Never-In-Clear-42'}])
+        # What is waiting in the taskmanager's queue, as the broker's
+        # admin sees it (requeued after the look).
+        waiting = requests.post(
+            f'http://127.0.0.1:15672/api/queues/{vhost}/taskmanager/get',
+            json={'count': 10, 'ackmode': 'reject_requeue_true',
+                  'encoding': 'auto'},
+            auth=('guest', 'guest'), timeout=10).json()
+    finally:
+        stack.start_service('taskmanager')
+    bodies = ' '.join(message['payload'] for message in waiting)
+
+    assert 'create_instance' in bodies and created['id'] in bodies
+    assert 'Never-In-Clear-42' not in bodies
+    api.wait_active(created['id'], timeout=120)
+    assert 'bob' in str(api.get(f'/instances/{created["id"]}/users').json())
+    api.delete(f'/instances/{created["id"]}')
