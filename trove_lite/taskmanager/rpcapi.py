@@ -2,19 +2,20 @@
 
 import oslo_messaging as messaging
 
-from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.conf import CONF
 
 
 class API:
-    """Casts to the taskmanager (topic ``taskmanager_queue``)."""
+    """Casts to the taskmanager (topic ``taskmanager_queue``), sealed with
+    the control-plane key (common.sealing)."""
 
     RPC_API_VERSION = '1.0'
 
     def __init__(self):
         target = messaging.Target(topic=CONF.taskmanager_queue,
                                   version=self.RPC_API_VERSION)
-        self._client = rpc.get_client(target)
+        self._client = sealing.control_plane_client(target)
 
     def _cast(self, context, method, fanout=False, **kwargs):
         # Bounded retries: an API request must not hang while the broker
