@@ -20,6 +20,9 @@ ensure_packages() {
     command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
     { [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null 2>&1 \
         && command -v mariadb >/dev/null 2>&1; } || missing+=(mariadb-server mariadb-client)
+    # Guests back up and restore with mariabackup and mbstream.
+    { command -v mariabackup >/dev/null 2>&1 && command -v mbstream >/dev/null 2>&1; } \
+        || missing+=(mariadb-backup)
     python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     if [ ${#missing[@]} -gt 0 ]; then

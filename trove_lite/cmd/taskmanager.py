@@ -2,6 +2,7 @@
 
 import sys
 
+from trove_lite.common import sealing
 from trove_lite.common import service
 from trove_lite.common import service_registry
 from trove_lite.conf import CONF
@@ -12,8 +13,11 @@ def main():
     service.prepare_service(sys.argv)
     taskmanager = manager.Manager()
     housekeeper = taskmanager.housekeeper
+    # Only the control plane's sealed requests are obeyed: a guest can
+    # put a message into this queue through the default exchange.
+    endpoints, serializer = sealing.control_plane_server_parts(taskmanager)
     service.RPCService(topic=CONF.taskmanager_queue,
-                       endpoints=[taskmanager],
+                       endpoints=endpoints, serializer=serializer,
                        registration=service_registry.Registration(
                            'trove-lite-taskmanager', CONF.taskmanager_queue),
                        periodic_tasks=housekeeper.periodic_tasks(),

@@ -18,9 +18,8 @@ The user of instance ``<id>`` may
 - publish to the default exchange, which is how a guest answers a call
   (oslo.messaging sends answers there). That exchange routes to any queue
   by name, so whatever arrives that way must be authenticated by its
-  receiver: guest and conductor messages are sealed envelopes
-  (common.sealing), and the taskmanager acts only on instances in the
-  task the API set (a cast there changes nothing by itself).
+  receiver: guest, conductor and taskmanager messages are sealed
+  envelopes (common.sealing).
 """
 
 import logging

@@ -192,6 +192,10 @@ class ConfigurationNotFound(NotFound):
     message = 'Configuration group with ID %(uuid)s could not be found.'
 
 
+class BackupNotFound(NotFound):
+    message = 'Backup %(uuid)s cannot be found.'
+
+
 class QuotaResourceUnknown(NotFound):
     message = 'Unknown quota resources %(unknown)s.'
 
@@ -206,6 +210,16 @@ class Conflict(TroveLiteError):
     code = 409
     fault_name = 'conflict'
     message = 'The request conflicts with the current state.'
+
+
+class BackupNotComplete(Conflict):
+    message = 'Unable to create the instance: backup %(backup_id)s is not ' \
+              'completed (it is %(state)s).'
+
+
+class BackupHasChildren(Conflict):
+    message = 'Backup %(backup_id)s cannot be deleted: the incremental ' \
+              'backups %(children)s depend on it; delete them first.'
 
 
 class OverLimit(TroveLiteError):
@@ -275,6 +289,11 @@ class InstanceBusy(UnprocessableEntity):
     message = 'Instance %(instance_id)s is not currently available for an ' \
               'action to be performed (%(status_type)s status was ' \
               '%(status)s).'
+
+
+class BackupRunning(UnprocessableEntity):
+    message = 'Backup %(backup_id)s is still running (status %(state)s) ' \
+              'and cannot be deleted.'
 
 
 class DatastoreNotRunning(UnprocessableEntity):

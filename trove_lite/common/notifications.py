@@ -40,9 +40,28 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def notify(context, publisher, action, phase, payload):
-    """Emit ``trove.instance.<action>.<phase>``; never fails the caller."""
-    event_type = f'trove.instance.{action}.{phase}'
+def backup_payload(backup, **extra):
+    """Trove's traits of a backup (a backup.models.Backup)."""
+    payload = {
+        'tenant_id': backup.tenant_id,
+        'backup_id': backup.id,
+        'name': backup.name,
+        'instance_id': backup.instance_id,
+        'backup_type': backup.backup_type,
+        'parent_id': backup.parent_id,
+        'state': backup.state,
+        'size': backup.size,
+        'region': CONF.region,
+        'service_id': CONF.host,
+    }
+    payload.update(extra)
+    return payload
+
+
+def notify(context, publisher, action, phase, payload, resource='instance'):
+    """Emit ``trove.<resource>.<action>.<phase>``; never fails the
+    caller."""
+    event_type = f'trove.{resource}.{action}.{phase}'
     context = context or trove_context.get_admin_context()
     payload = dict(payload, request_id=getattr(context, 'request_id', None),
                    sent_at=timeutils.utcnow().isoformat())

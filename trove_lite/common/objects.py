@@ -106,6 +106,9 @@ class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     users: list = dataclasses.field(default_factory=list)
     availability_zone: str | None = None
     nics: list = dataclasses.field(default_factory=list)
+    #: A restore: ``{"id", "project_id", "chain": [{"id", "location",
+    #: "checksum"}, ...]}``, the full backup first (see backup.api).
+    backup_info: dict | None = None
 
     def __repr__(self):
         return (f'InstanceSpec(instance_id={self.instance_id!r}, '
@@ -123,11 +126,15 @@ class PrepareRequest(CarriesDatabasesAndUsers, RemoteObject):
     databases: list = dataclasses.field(default_factory=list)
     users: list = dataclasses.field(default_factory=list)
     config_overrides: dict = dataclasses.field(default_factory=dict)
+    #: The backup to restore (InstanceSpec.backup_info), or None.
+    backup_info: dict | None = None
 
     def __repr__(self):
+        restore = self.backup_info['id'] if self.backup_info else None
         return (f'PrepareRequest(memory_mb={self.memory_mb}, '
                 f'databases={[d.name for d in self.databases]}, '
-                f'users={[u.name for u in self.users]})')
+                f'users={[u.name for u in self.users]}, '
+                f'restore={restore})')
 
 
 def _major(version):
@@ -146,3 +153,19 @@ def _revive(value, cls):
     if RemoteObject.is_primitive(value):
         return RemoteObject.from_primitive(value)
     return cls(**value)
+
+
+@remotable
+@dataclasses.dataclass
+class BackupInfo(RemoteObject):
+    """What a guest needs to write a backup (``create_backup``): where,
+    and for an incremental one its parent's end in the InnoDB log
+    (``parent_lsn``)."""
+
+    id: str
+    project_id: str
+    container: str | None = None
+    name: str | None = None
+    location: str | None = None
+    backup_type: str = 'full'
+    parent_lsn: int | None = None

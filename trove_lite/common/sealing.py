@@ -24,6 +24,7 @@ envelopes in the clear.
 import base64
 import binascii
 import collections
+import hashlib
 import json
 import logging
 import os
@@ -44,6 +45,19 @@ LOG = logging.getLogger(__name__)
 
 # What the caller sees of a failure answer that is not sealed.
 UNSEALED_FAILURE = 'The guest answered with a failure that is not sealed'
+
+# The sender named in the envelopes between control-plane services.
+CONTROL_PLANE = 'control-plane'
+
+
+class _EveryMethod:
+    """As ``ageless_methods``: every method."""
+
+    def __contains__(self, method):
+        return True
+
+
+EVERY_METHOD = _EveryMethod()
 
 
 class BrokenSeal(Exception):
@@ -102,7 +116,7 @@ class ReplayGuard:
     def __init__(self, ageless_methods=()):
         # Methods whose envelopes may wait in a queue for longer than the
         # window (and are idempotent): only their id is checked.
-        self._ageless = frozenset(ageless_methods)
+        self._ageless = ageless_methods
         # instance id -> OrderedDict(message id -> expiry); only instances
         # whose key opened a message get here.
         self._seen = lru.BoundedCache(CONF.instance_key_cache_size)
@@ -307,6 +321,29 @@ def guest_server_parts(endpoint, key, instance_id, ageless_methods=()):
         return seal
     return ([SealedEndpoint(endpoint)],
             EnvelopeSerializer(seal_of, ReplayGuard(ageless_methods)))
+
+
+def control_plane_key():
+    """The key of the messages between control-plane services (to the
+    taskmanager), derived from ``inst_rpc_key_encr_key``, which only the
+    control plane holds: a guest, whatever it can publish on the broker,
+    cannot make the taskmanager act."""
+    digest = hashlib.sha256(
+        b'control-plane:' + CONF.inst_rpc_key_encr_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def control_plane_client(target):
+    return SealedClient(target, control_plane_key(), CONTROL_PLANE)
+
+
+def control_plane_server_parts(endpoint):
+    """``(endpoints, serializer)`` of the taskmanager's RPC server: it
+    obeys only envelopes sealed with the control-plane key. Its requests
+    wait in the queue while it is down, so their age is not checked
+    (their ids are; every method also checks the instance's task)."""
+    return guest_server_parts(endpoint, control_plane_key(), CONTROL_PLANE,
+                              ageless_methods=EVERY_METHOD)
 
 
 def conductor_server_parts(endpoint, find_key):

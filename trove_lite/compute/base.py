@@ -51,11 +51,17 @@ class GuestConfig:
     report_interval: float
     log_debug: bool = False
     rpc_key: str | None = None
+    #: The backup storage options ({section: {option: value}}, see
+    #: conf.storage.guest_sections): the guest writes backups itself.
+    storage: dict = dataclasses.field(default_factory=dict)
 
     def sections(self):
         """The guest's config file as {section: {option: value}}."""
+        storage = self.storage or {}
         return {
-            'DEFAULT': {
+            **{section: options for section, options in storage.items()
+               if section != 'DEFAULT' and options},
+            'DEFAULT': storage.get('DEFAULT', {}) | {
                 'guest_id': self.instance_id,
                 'datastore_manager': self.datastore_manager,
                 'datastore_version': self.datastore_version,

@@ -1,13 +1,17 @@
 """The conductor: the only writer of what guests report."""
 
 import logging
+import re
 
 import oslo_messaging as messaging
 
 from trove_lite import db
+from trove_lite.backup import api as backup_api
+from trove_lite.backup.models import BackupState
 from trove_lite.common import notifications
 from trove_lite.db import engine
 from trove_lite.db import retry
+from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
@@ -38,6 +42,26 @@ def apply_heartbeat(instance_id, status, sent):
         if not applied:
             tx.rollback()
     return applied, changed
+
+
+_MAX_LSN = 2 ** 63 - 1
+_CHECKSUM = re.compile(r'[\x21-\x7e]{1,64}')
+
+
+def _completed_values(fields):
+    """The columns a completed backup's report sets, checked: a size in
+    GB, the storage's checksum, a log position."""
+    size = float(fields['size'])
+    lsn = fields['lsn']
+    if isinstance(lsn, bool) or not isinstance(lsn, int):
+        raise TypeError('lsn is not an integer')
+    checksum = fields.get('checksum')
+    if not (0 <= size < 1e9 and 0 <= lsn <= _MAX_LSN):
+        raise ValueError('size or lsn out of range')
+    if checksum is not None and not (isinstance(checksum, str) and
+                                     _CHECKSUM.fullmatch(checksum)):
+        raise ValueError('checksum is not 1-64 printable characters')
+    return {'size': size, 'lsn': lsn, 'checksum': checksum}
 
 
 class Manager:
@@ -95,6 +119,46 @@ class Manager:
             LOG.debug('Instance %s is now %s', instance_id, description)
             self.taskmanager.guest_status_changed(context, instance_id,
                                                   description)
+
+    def update_backup(self, context, instance_id, backup_id, sent=None,
+                      **backup_fields):
+        """Apply a guest's report on a backup of its own instance: BUILDING
+        while it writes, then COMPLETED or FAILED. A backup only moves
+        forward (a late or repeated report changes nothing); where it is
+        stored was recorded by the taskmanager and is not the guest's to
+        say."""
+        if not self._from_its_guest(context, instance_id):
+            return
+        backup = db.read(backups.find, backup_id)
+        if backup is None or backup.instance_id != instance_id:
+            LOG.warning('Backup report from %s for backup %s dropped: not '
+                        'a running backup of that instance', instance_id,
+                        backup_id)
+            return
+        state = backup_fields.get('state')
+        if state == BackupState.BUILDING:
+            backup_api.mark_building(backup_id)
+        elif state == BackupState.COMPLETED:
+            try:
+                values = _completed_values(backup_fields)
+            except (TypeError, ValueError) as error:
+                LOG.warning('Backup %s: the guest of %s reported it '
+                            'completed with bad values (%s)', backup_id,
+                            instance_id, error)
+                backup_api.end(context, backup_id, BackupState.FAILED,
+                               fault='The guest reported the backup with '
+                                     'invalid values.')
+                return
+            backup_api.end(context, backup_id, BackupState.COMPLETED,
+                           **values)
+        elif state == BackupState.FAILED:
+            fault = backup_fields.get('fault')
+            backup_api.end(context, backup_id, BackupState.FAILED,
+                           fault=(fault if isinstance(fault, str)
+                                  else 'The backup failed.')[:255])
+        else:
+            LOG.warning('Backup report from %s with unknown state %r '
+                        'dropped', instance_id, state)
 
     def notify_end(self, context, instance_id, action, payload):
         if not self._from_its_guest(context, instance_id):

@@ -37,3 +37,13 @@ class API:
         self._client.prepare().cast(context, 'notify_exc_info',
                                     instance_id=instance_id, action=action,
                                     message=message, exception=exception)
+
+    def update_backup(self, context, instance_id, backup_id, sent,
+                      **backup_fields):
+        """Report a backup's progress or end (``state`` BUILDING,
+        COMPLETED with ``size`` in GB, ``checksum`` and ``lsn``, or FAILED
+        with ``fault``)."""
+        self._client.prepare().cast(context, 'update_backup',
+                                    instance_id=instance_id,
+                                    backup_id=backup_id, sent=sent,
+                                    **backup_fields)

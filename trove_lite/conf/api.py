@@ -42,6 +42,8 @@ api_opts = [
                help='Most users returned in one page.'),
     cfg.IntOpt('configurations_page_size', default=20, min=1,
                help='Most configuration groups returned in one page.'),
+    cfg.IntOpt('backups_page_size', default=20, min=1,
+               help='Most backups returned in one page.'),
 ]
 
 

@@ -28,6 +28,12 @@ guest_agent_opts = [
                help='Pre-initialised datadir copied at prepare.'),
     cfg.StrOpt('mariadbd_path', default='/usr/sbin/mariadbd',
                help='The MariaDB server binary.'),
+    cfg.StrOpt('mariabackup_path', default='/usr/bin/mariabackup',
+               help='mariabackup (package mariadb-backup): writes and '
+                    'prepares backups.'),
+    cfg.StrOpt('mbstream_path', default='/usr/bin/mbstream',
+               help='mbstream (package mariadb-backup): unpacks a backup '
+                    'stream at restore.'),
     cfg.IntOpt('disk_allowance_gb', default=0, min=0,
                help='Volume size granted to this guest (0: unlimited).'),
     cfg.IntOpt('sql_read_timeout', default=30, min=1,

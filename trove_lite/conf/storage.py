@@ -5,6 +5,8 @@ of the swift driver in [swift]. The guest agent reads these too: it writes
 backups itself.
 """
 
+import os
+
 from oslo_config import cfg
 
 storage_opts = [
@@ -99,3 +101,21 @@ def register_opts(conf):
 
 def list_opts():
     return [('DEFAULT', storage_opts), (swift_group, swift_opts)]
+
+
+def guest_sections(conf):
+    """The storage options a guest needs to write and read backups
+    itself, as {section: {option: value}} for its config file: the
+    control plane's, with the local root resolved (a guest has no
+    [local_compute] state_path). Unset options stay out."""
+    default = {}
+    for opt in storage_opts:
+        value = conf[opt.dest]
+        if opt.dest == 'storage_local_path':
+            value = value or os.path.join(conf.local_compute.state_path,
+                                          'storage')
+        if value is not None and value != '':
+            default[opt.dest] = str(value)
+    swift = {opt.dest: str(conf.swift[opt.dest]) for opt in swift_opts
+             if conf.swift[opt.dest] not in (None, '')}
+    return {'DEFAULT': default, 'swift': swift}

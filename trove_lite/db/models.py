@@ -288,3 +288,40 @@ class ConfigurationValue(Base):
     configuration_key: orm.Mapped[str] = orm.mapped_column(
         sa.String(128), primary_key=True)
     configuration_value: orm.Mapped[str] = orm.mapped_column(sa.Text)
+
+
+class Backup(Base):
+    """A backup of an instance's data in the backup storage (Trove's
+    ``backups``). ``location`` is set by the taskmanager before the guest
+    writes, so whatever a failed backup left there can be removed; ``lsn``
+    is where the backup ends in the InnoDB log (an incremental child
+    starts there)."""
+
+    __tablename__ = 'backups'
+    __table_args__ = (sa.Index('backups_tenant_id', 'tenant_id', 'deleted'),
+                      sa.Index('backups_instance_id', 'instance_id'),
+                      sa.Index('backups_parent_id', 'parent_id'))
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.String(512))
+    location: orm.Mapped[str | None] = orm.mapped_column(sa.String(1024))
+    backup_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    size: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    instance_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    checksum: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    backup_timestamp: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)
+    parent_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    datastore_version_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('datastore_versions.id'))
+    lsn: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
+    fault: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))

@@ -206,3 +206,10 @@ class API:
         """Used and total space of the data volume (Trove's
         ``get_filesystem_stats``)."""
         return self._call_low(context, 'get_filesystem_stats', fs_path=None)
+
+    # --- backups --------------------------------------------------------
+
+    def create_backup(self, context, backup_info):
+        """Write a backup (a BackupInfo) to the backup storage (cast: the
+        guest reports through the conductor's ``update_backup``)."""
+        self._cast(context, 'create_backup', backup_info=backup_info)

@@ -7,6 +7,7 @@ import logging
 from oslo_utils import timeutils
 
 from trove_lite import db
+from trove_lite.backup import restore as backup_restore
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
@@ -41,6 +42,7 @@ class CreateRequest:
     availability_zone: str | None = None
     region_name: str | None = None
     configuration_id: str | None = None
+    backup_id: str | None = None
 
 
 def volume_support(manager):
@@ -82,6 +84,11 @@ def create(context, request):
                 config_datastore_version=group.datastore_version_id,
                 instance_datastore_version=version.id)
 
+    backup_info = None
+    if request.backup_id is not None:
+        backup_info = backup_restore.restore_info(
+            context, request.backup_id, version, request.volume_size)
+
     usage = quota.instance_charge(context.project_id, flavor,
                                   request.volume_size)
     quota.prepare(usage)
@@ -112,7 +119,8 @@ def create(context, request):
         volume_size=request.volume_size, volume_type=request.volume_type,
         databases=request.databases,
         users=keys.seal_passwords(key, request.users),
-        availability_zone=request.availability_zone)
+        availability_zone=request.availability_zone,
+        backup_info=backup_info)
     with notifications.StartNotification(
             context, 'api', 'create', notifications.instance_payload(
                 instance, datastore=datastore.name,

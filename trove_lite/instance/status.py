@@ -26,6 +26,9 @@ class InstanceTasks:
     RESTART_REQUIRED = TaskStatus(0x07, 'RESTART_REQUIRED',
                                   'Instance requires a restart.')
     UPDATING = TaskStatus(0x0c, 'UPDATING', 'Updating the instance.')
+    # trove-lite's: Trove derives BACKUP from a running backup row; a task
+    # makes the action gate and the one-backup-at-a-time rule one check.
+    BACKING_UP = TaskStatus(0x20, 'BACKUP', 'Backing up the instance.')
     BUILDING_ERROR_DNS = TaskStatus(0x50, 'BUILDING', 'Build error: DNS.',
                                     is_error=True)
     BUILDING_ERROR_SERVER = TaskStatus(0x51, 'BUILDING',
@@ -130,6 +133,7 @@ _TASK_TO_STATUS = {
     'EJECTING': 'EJECT',
     'DETACHING': 'DETACH',
     'LOGGING': 'LOGGING',
+    'BACKUP': 'BACKUP',
 }
 
 

@@ -42,6 +42,7 @@ from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import deletes
@@ -80,7 +81,12 @@ class Housekeeper:
         """(spacing, task) pairs the service runs."""
         return [(CONF.periodic_interval, task) for task in (
             self.fail_stuck_builds, self.retry_stuck_deletes,
-            self.reap_orphans)]
+            self.reap_orphans, self.fail_dead_backups)]
+
+    def fail_dead_backups(self):
+        """Fail the backups whose guest died or whose instance went
+        away (see taskmanager.backups)."""
+        backups.fail_dead_backups(self.context)
 
     @property
     def context(self):

@@ -14,6 +14,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
 from trove_lite.instance.status import InstanceTasks
+from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import deletes
@@ -173,6 +174,14 @@ class Manager:
             instances.set_task_if(tx, instance_id, [task],
                                   InstanceTasks.NONE)
             quota.apply(tx, usage)
+
+    def create_backup(self, context, backup_id, container):
+        """Send a new backup to its instance's guest."""
+        backups.create_backup(context, backup_id, container)
+
+    def delete_backup(self, context, backup_id):
+        """Remove the stored object of a deleted backup."""
+        backups.delete_backup(context, backup_id)
 
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""

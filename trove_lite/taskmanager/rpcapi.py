@@ -2,19 +2,20 @@
 
 import oslo_messaging as messaging
 
-from trove_lite.common import rpc
+from trove_lite.common import sealing
 from trove_lite.conf import CONF
 
 
 class API:
-    """Casts to the taskmanager (topic ``taskmanager_queue``)."""
+    """Casts to the taskmanager (topic ``taskmanager_queue``), sealed with
+    the control-plane key (common.sealing)."""
 
     RPC_API_VERSION = '1.0'
 
     def __init__(self):
         target = messaging.Target(topic=CONF.taskmanager_queue,
                                   version=self.RPC_API_VERSION)
-        self._client = rpc.get_client(target)
+        self._client = sealing.control_plane_client(target)
 
     def _cast(self, context, method, fanout=False, **kwargs):
         # Bounded retries: an API request must not hang while the broker
@@ -51,3 +52,13 @@ class API:
         whichever one is waiting on that instance wakes up)."""
         self._cast(context, 'guest_status_changed', fanout=True,
                    instance_id=instance_id, status=status)
+
+    def create_backup(self, context, backup_id, container):
+        """Send a NEW backup to its instance's guest, to be stored in
+        ``container``."""
+        self._cast(context, 'create_backup', backup_id=backup_id,
+                   container=container)
+
+    def delete_backup(self, context, backup_id):
+        """Remove the stored object of a deleted backup."""
+        self._cast(context, 'delete_backup', backup_id=backup_id)

@@ -15,6 +15,7 @@ from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
+from trove_lite.conf import storage as storage_conf
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
@@ -99,7 +100,8 @@ class BootServer(Step):
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,
-            rpc_key=keys.key_of(spec.instance_id))
+            rpc_key=keys.key_of(spec.instance_id),
+            storage=storage_conf.guest_sections(CONF))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,
@@ -125,7 +127,8 @@ class PrepareGuest(Step):
             memory_mb=spec.flavor['ram'], databases=spec.databases,
             users=keys.open_passwords(spec.instance_id, spec.users),
             config_overrides=db.read(configurations.values_of_instance,
-                                     spec.instance_id)))
+                                     spec.instance_id),
+            backup_info=spec.backup_info))
 
 
 class WaitForGuest(Step):

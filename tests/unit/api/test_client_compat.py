@@ -71,8 +71,19 @@ def test_create_takes_what_osc_always_sends(app, monkeypatch):
     assert response.status_int == 200, response.text
 
 
+def test_create_restoring_an_unknown_backup_is_404_and_builds_nothing(
+        app, monkeypatch):
+    casts = []
+    monkeypatch.setattr(taskmanager_rpcapi.API, 'create_instance',
+                        lambda self, context, spec: casts.append(spec))
+    response = create(app, restorePoint={
+        'backupRef': '9a0b2b6c-1111-4c4c-8888-000000000000'})
+    assert response.status_int == 404
+    assert 'itemNotFound' in response.json
+    assert casts == [] and db_fixtures.list_instances('p1', 10) == []
+
+
 @pytest.mark.parametrize('key, value, feature', [
-    ('restorePoint', {'backupRef': 'b1'}, 'restoring from a backup'),
     ('replica_of', 'i1', 'replication'),
     ('replica_count', 2, 'replication'),
     ('modules', [{'id': 'm1'}], 'modules'),

@@ -369,3 +369,32 @@ def make_instance(catalogue, key):
         'name': 'i', 'tenant_id': 'p', 'flavor_id': '1',
         'datastore_version_id': catalogue.id, 'volume_size': 1,
         'encrypted_key': keys.encrypt(key) if key else None})
+
+
+def test_taskmanager_obeys_only_the_control_plane_seal(monkeypatch):
+    endpoint = Guest()
+    parts = sealing.control_plane_server_parts(endpoint)
+    key = sealing.control_plane_key()
+
+    for forged in (seal(None, sealing.CONTROL_PLANE, 'delete_database',
+                        database='x'),
+                   seal(keys.new_key(), sealing.CONTROL_PLANE,
+                        'delete_database', database='x'),
+                   seal(key, 'i-1', 'delete_database', database='x')):
+        assert isinstance(deliver(parts, forged), sealing.BrokenSeal)
+    # Queued while the taskmanager was down: late, but obeyed once.
+    now = sealing.time.time()
+    monkeypatch.setattr(sealing.time, 'time', lambda: now - 3600)
+    late = seal(key, sealing.CONTROL_PLANE, 'delete_database',
+                database='shop')
+    monkeypatch.setattr(sealing.time, 'time', lambda: now)
+    assert deliver(parts, late) is None
+    assert isinstance(deliver(parts, late), sealing.BrokenSeal)
+    assert endpoint.calls == [('delete_database', 'shop')]
+
+
+def test_control_plane_key_follows_inst_rpc_key_encr_key(conf):
+    first = sealing.control_plane_key()
+    conf.config(inst_rpc_key_encr_key='another secret')
+
+    assert sealing.control_plane_key() != first

@@ -3,12 +3,15 @@
 ``mariadbd`` (mysql_server) and through its administration (mysql_admin)."""
 
 import logging
+import time
 
+from trove_lite import storage
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
+from trove_lite.guestagent.datastore import mysql_backup
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.instance.status import ServiceStatuses
@@ -33,6 +36,8 @@ class MySqlManager(manager.Manager):
         self.server.start(CONF.state_change_wait_time)
 
     def do_prepare(self, context, request):
+        if request.backup_info:
+            self.restore_backup(request.backup_info)
         with self.server.connect() as connection:
             self.server.apply_memory(connection, request.memory_mb,
                                      request.config_overrides)
@@ -45,6 +50,21 @@ class MySqlManager(manager.Manager):
         # The same checks and host rules as databases and users made later.
         self.admin.create_databases(request.databases)
         self.admin.create_users(request.users)
+
+    def restore_backup(self, backup_info):
+        """Replace the new datastore's data with a backup's (the chain of
+        ``backup_info``), then start it with root reachable again the way
+        ``secure`` expects, which then resets os_admin and root as for a
+        new instance. The users the backup holds keep their passwords."""
+        LOG.info('Restoring backup %s', backup_info['id'])
+        self.stop_datastore()
+        store = storage.get_storage(backup_info['project_id'])
+        mysql_backup.restore(store, backup_info['chain'], self.server.datadir,
+                             self.sandbox_path)
+        self.server.give_datadir_to_server()
+        self.server.start(CONF.state_change_wait_time,
+                          init_statements=sql.reset_local_root())
+        LOG.info('Backup %s restored', backup_info['id'])
 
     def datastore_status(self):
         if self.server.is_healthy():
@@ -108,6 +128,35 @@ class MySqlManager(manager.Manager):
                  f'; needs a restart: {needs_restart}' if needs_restart
                  else '')
         return needs_restart
+
+    # --- RPC: backups -----------------------------------------------------
+
+    def create_backup(self, context, backup_info):
+        """Stream a backup (a BackupInfo) to the backup storage; a cast.
+        Progress and the end go to the conductor (``update_backup``)."""
+        backup_id = backup_info.id
+
+        def report(**fields):
+            self.conductor.update_backup(context, self.instance_id,
+                                         backup_id, sent=time.time(),
+                                         **fields)
+
+        try:
+            self._check_prepared()
+            report(state='BUILDING')
+            LOG.info('Backup %s (%s) started', backup_id,
+                     backup_info.backup_type)
+            store = storage.get_storage(backup_info.project_id)
+            saved, lsn = mysql_backup.backup(self.server, store,
+                                             backup_info, self.sandbox_path)
+        except Exception as error:
+            LOG.exception('Backup %s failed', backup_id)
+            report(state='FAILED', fault=f'The backup failed: {error}')
+            return
+        LOG.info('Backup %s completed: %d bytes stored, log position %d',
+                 backup_id, saved.size, lsn)
+        report(state='COMPLETED', size=saved.size / 1024 ** 3,
+               checksum=saved.checksum, lsn=lsn)
 
     # --- RPC: databases ---------------------------------------------------
 

@@ -99,15 +99,22 @@ class MariaDBServer:
     def is_initialised(self):
         return os.path.isdir(os.path.join(self.datadir, 'mysql'))
 
+    def give_datadir_to_server(self):
+        """Make everything in the datadir the server's own (after the
+        agent, as root, put files into it)."""
+        owner = _server_owner()
+        if owner is not None:
+            subprocess.run(['chown', '-R', '--no-dereference',
+                            f'{owner[0]}:{owner[1]}', self.datadir],
+                           check=True, capture_output=True)
+
     def _make_dirs(self):
         """The server's directories, its own user's only."""
         owner = _server_owner()
         for path in (self.run_dir, self.log_dir, self.files_dir):
             _make_private_dir(path, owner)
         if owner is not None and os.stat(self.datadir).st_uid != owner[0]:
-            subprocess.run(['chown', '-R', '--no-dereference',
-                            f'{owner[0]}:{owner[1]}', self.datadir],
-                           check=True, capture_output=True)
+            self.give_datadir_to_server()
         # The copy of the template gives the datadir the template's mode.
         if os.stat(self.datadir).st_mode & 0o777 != 0o700:
             os.chmod(self.datadir, 0o700)
@@ -208,14 +215,31 @@ class MariaDBServer:
                     reason=f'setting {name}: {error.args[-1]}') from None
         return needs_restart
 
-    def start(self, timeout):
-        """Start the server and wait until it accepts connections."""
+    def start(self, timeout, init_statements=None):
+        """Start the server and wait until it accepts connections. The
+        server runs ``init_statements`` (SQL text) before it accepts any
+        connection; the file holding them is gone once it does."""
         if self.is_running():
             return
         self._make_dirs()
+        command = [self.mariadbd_path, f'--defaults-file={self.options_file}']
+        init_file = None
+        if init_statements:
+            init_file = os.path.join(self.run_dir, 'init.sql')
+            durable.write_private(init_file, init_statements)
+            owner = _server_owner()
+            if owner is not None:
+                os.chown(init_file, *owner)
+            command.append(f'--init-file={init_file}')
+        try:
+            self._start(command, timeout)
+        finally:
+            if init_file is not None:
+                os.unlink(init_file)
+
+    def _start(self, command, timeout):
         self.process = subprocess.Popen(
-            [self.mariadbd_path, f'--defaults-file={self.options_file}'],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, close_fds=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -217,3 +217,15 @@ def get_global(variable):
 
 def list_root_accounts():
     return "SELECT User, Host FROM mysql.user WHERE User = 'root'", ()
+
+
+def reset_local_root():
+    """SQL text (an init file's, run before the server takes connections)
+    that makes ``root@localhost`` an administrator with an empty password,
+    as in a new datadir: a restored backup's root has a password nobody
+    knows. ``secure`` gives it a random one right after."""
+    return ("CREATE OR REPLACE USER 'root'@'localhost' IDENTIFIED BY '';\n"
+            "GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' "
+            "WITH GRANT OPTION;\n"
+            "GRANT PROXY ON ''@'%' TO 'root'@'localhost' "
+            "WITH GRANT OPTION;\n")

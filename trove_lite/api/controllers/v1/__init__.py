@@ -1,5 +1,6 @@
 """``/v1.0/{project_id}``: routes each resource to its controller."""
 
+from trove_lite.api.controllers.v1 import backups
 from trove_lite.api.controllers.v1 import configurations
 from trove_lite.api.controllers.v1 import datastores
 from trove_lite.api.controllers.v1 import flavors
@@ -17,6 +18,7 @@ class ProjectController:
     datastores = datastores.DatastoresController()
     limits = limits.LimitsController()
     configurations = configurations.ConfigurationsController()
+    backups = backups.BackupsController()
     mgmt = mgmt.MgmtController()
 
     def __init__(self, project_id):

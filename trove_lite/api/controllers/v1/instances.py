@@ -8,6 +8,7 @@ from pecan import rest
 
 from trove_lite.api import validation
 from trove_lite.api.controllers import base
+from trove_lite.api.controllers.v1 import backups
 from trove_lite.api.controllers.v1 import databases
 from trove_lite.api.controllers.v1 import instance_actions
 from trove_lite.api.controllers.v1 import root
@@ -25,7 +26,6 @@ from trove_lite.instance import configuration as instance_configuration
 # ignored: a client asking for a replica or a restore must not get a plain
 # empty instance.
 UNSUPPORTED_CREATE_KEYS = {
-    'restorePoint': 'restoring from a backup',
     'replica_of': 'replication',
     'replica_count': 'replication',
     'modules': 'modules',
@@ -65,6 +65,15 @@ def parse_create(body):
     if instance.get('configuration'):
         request.configuration_id = validation.reference(
             instance['configuration'], "instance['configuration']")
+    if instance.get('restorePoint') is not None:
+        restore_point = validation.require_object(
+            instance['restorePoint'], "instance['restorePoint']")
+        if 'backupRef' not in restore_point:
+            validation.fail("instance['restorePoint']",
+                            "'backupRef' is a required property")
+        request.backup_id = validation.reference(
+            restore_point['backupRef'], "instance['restorePoint']"
+                                        "['backupRef']")
     return request
 
 
@@ -135,6 +144,7 @@ class InstancesController(rest.RestController):
     root = root.RootController()
     action = instance_actions.InstanceActionController()
     configuration = InstanceConfigurationController()
+    backups = backups.InstanceBackupsController()
 
     def _view(self, record, detail, is_admin, now=None):
         view = views.instance(record, detail, now)

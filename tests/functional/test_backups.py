@@ -1,0 +1,322 @@
+"""Backups and restores on the real stack: the guest's mariabackup streams
+into the local backup storage, and a new instance restores the data.
+Rows are compared where a tenant sees them, in the instances' own
+MariaDB."""
+
+import os
+import signal
+import subprocess
+
+import pytest
+
+from tests.functional import stack as stack_module
+from tests.functional.stack import connect
+from tests.functional.stack import wait_until
+
+pytestmark = pytest.mark.functional
+
+# Run as root, the local driver gives each guest a unix user of its own,
+# which cannot write the control plane's local backup storage (see the
+# known limits in doc/source/user/backups.rst). The whole flow through
+# the storage is then out of reach of this stack; these tests run it
+# where guests share the driver's user.
+shared_storage = pytest.mark.skipif(
+    os.geteuid() == 0, reason='contained guests cannot write the local '
+                              'backup storage')
+
+APP_PASSWORD = 'backup-app-pass-1'
+
+
+@pytest.fixture(scope='module')
+def stack(tmp_path_factory):
+    """A stack of its own whose taskmanager notices a dead guest within
+    seconds (heartbeat expiry and periodic checks)."""
+    deployment = stack_module.Stack(
+        str(tmp_path_factory.mktemp('backups')), overrides={'DEFAULT': {
+            'agent_heartbeat_expiry': '8', 'periodic_interval': '2'}})
+    try:
+        deployment.setup()
+        yield deployment
+    finally:
+        deployment.teardown()
+
+
+@pytest.fixture
+def api(stack):
+    return stack.api('demo')
+
+
+def make_instance(api, name):
+    created = api.create_instance(
+        name=name, databases=[{'name': 'appdb'}],
+        users=[{'name': 'app', 'password': APP_PASSWORD,
+                'databases': [{'name': 'appdb'}]}])
+    return api.wait_active(created['id'])
+
+
+def execute(instance, *statements):
+    with connect(instance['ip'][0], 'app', APP_PASSWORD,
+                 'appdb') as connection:
+        cursor = connection.cursor()
+        for statement in statements:
+            cursor.execute(statement)
+        return cursor.fetchall()
+
+
+def rows(instance):
+    return execute(instance, 'SELECT id, note FROM t ORDER BY id')
+
+
+def insert(instance, first, count):
+    execute(instance, 'CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, '
+                      'note VARCHAR(64)) ENGINE=InnoDB')
+    with connect(instance['ip'][0], 'app', APP_PASSWORD,
+                 'appdb') as connection:
+        connection.cursor().executemany(
+            'INSERT INTO t VALUES (%s, %s)',
+            [(n, f'row {n}') for n in range(first, first + count)])
+
+
+def backup_of(api, backup_id):
+    response = api.get(f'/backups/{backup_id}')
+    assert response.status_code == 200, response.text
+    return response.json()['backup']
+
+
+def create_backup(api, instance, name, **extra):
+    response = api.post('/backups', {'backup': dict(
+        name=name, instance=instance['id'], **extra)})
+    assert response.status_code == 202, response.text
+    backup = response.json()['backup']
+    assert backup['status'] == 'NEW'
+    return backup
+
+
+def wait_backup(api, backup_id, states=('COMPLETED', 'FAILED'),
+                timeout=90):
+    return wait_until(lambda: (lambda b: b if b['status'] in states
+                               else None)(backup_of(api, backup_id)),
+                      timeout=timeout, interval=0.2)
+
+
+def backup_completed(api, instance, name, **extra):
+    backup = create_backup(api, instance, name, **extra)
+    done = wait_backup(api, backup['id'])
+    assert done['status'] == 'COMPLETED', done
+    # The instance is free again once its backup ended.
+    api.wait_active(instance['id'])
+    return done
+
+
+def restore(api, backup, name):
+    created = api.create_instance(name=name,
+                                  restorePoint={'backupRef': backup['id']})
+    return api.wait_active(created['id'], timeout=120)
+
+
+def used_backups(api):
+    response = api.get('/limits')
+    assert response.status_code == 200, response.text
+    absolute = next(limit for limit in response.json()['limits']
+                    if limit['verb'] == 'ABSOLUTE')
+    return absolute['max_backups']
+
+
+def backup_usage(stack, project='demo'):
+    found = stack.query("SELECT in_use FROM quota_usages WHERE tenant_id=%s "
+                        "AND resource='backups'", project)
+    return found[0][0] if found else 0
+
+
+@shared_storage
+def test_full_backup_restores_the_rows(stack, api):
+    source = make_instance(api, 'bk-source')
+    insert(source, 1, 500)
+    usage = backup_usage(stack)
+    backup = create_backup(api, source, 'full-1', description='first')
+    assert backup_usage(stack) == usage + 1
+    assert api.instance(source['id'])['status'] == 'BACKUP'
+    done = wait_backup(api, backup['id'])
+    assert done['status'] == 'COMPLETED', done
+    assert done['size'] > 0
+    assert done['locationRef'].startswith('local://database_backups/demo/')
+    assert done['datastore']['type'] == 'mariadb'
+    assert done['instance_id'] == source['id']
+    assert done['parent_id'] is None and done['description'] == 'first'
+    assert backup['id'] in [b['id'] for b in api.get(
+        f'/instances/{source["id"]}/backups').json()['backups']]
+    api.wait_active(source['id'])
+
+    restored = restore(api, done, 'bk-restored')
+    assert rows(restored) == rows(source)
+    assert len(rows(restored)) == 500
+
+
+@shared_storage
+def test_incremental_chain_restores_the_rows_and_guards_its_parent(stack,
+                                                                   api):
+    source = make_instance(api, 'bk-chain')
+    insert(source, 1, 200)
+    full = backup_completed(api, source, 'chain-full')
+    insert(source, 1000, 50)
+    first = backup_completed(api, source, 'chain-inc-1',
+                             parent_id=full['id'])
+    assert first['parent_id'] == full['id']
+    execute(source, "UPDATE t SET note = 'changed' WHERE id <= 10",
+            'DELETE FROM t WHERE id BETWEEN 100 AND 110')
+    second = backup_completed(api, source, 'chain-inc-2', incremental=1)
+    assert second['parent_id'] == first['id']
+
+    response = api.delete(f'/backups/{full["id"]}')
+    assert response.status_code == 409, response.text
+    assert first['id'] in response.json()['conflict']['message']
+    assert backup_of(api, full['id'])['status'] == 'COMPLETED'
+
+    restored = restore(api, second, 'bk-chain-restored')
+    assert rows(restored) == rows(source)
+    assert len(rows(restored)) == 250 - 11
+
+
+@shared_storage
+def test_backup_of_a_deleted_instance_restores(stack, api):
+    source = make_instance(api, 'bk-gone')
+    insert(source, 1, 30)
+    expected = rows(source)
+    backup = backup_completed(api, source, 'outlives')
+    assert api.delete(f'/instances/{source["id"]}').status_code == 202
+    api.wait_gone(source['id'])
+    assert backup_of(api, backup['id'])['status'] == 'COMPLETED'
+    restored = restore(api, backup, 'bk-gone-restored')
+    assert rows(restored) == expected
+
+
+@shared_storage
+def test_delete_frees_the_quota_and_the_stored_object(stack, api):
+    source = make_instance(api, 'bk-delete')
+    insert(source, 1, 5)
+    backup = backup_completed(api, source, 'to-delete')
+    path = os.path.join(stack.state_path, 'storage', 'demo',
+                        'database_backups', f'{backup["id"]}.xbstream')
+    assert os.path.exists(path)
+    usage = backup_usage(stack)
+    assert api.delete(f'/backups/{backup["id"]}').status_code == 202
+    assert api.get(f'/backups/{backup["id"]}').status_code == 404
+    assert backup_usage(stack) == usage - 1
+    wait_until(lambda: not os.path.exists(path))
+
+
+def mariabackup_of(stack, instance_id):
+    """The pid of the mariabackup the instance's guest runs, or None."""
+    sandbox = stack.sandbox(instance_id)
+    found = subprocess.run(['pgrep', '-f', f'mariabackup.*{sandbox}'],
+                           capture_output=True, text=True).stdout.split()
+    return int(found[0]) if found else None
+
+
+@shared_storage
+def test_guest_killed_mid_backup_fails_it_and_refunds_the_quota(stack,
+                                                                api):
+    source = make_instance(api, 'bk-killed')
+    insert(source, 1, 100)
+    usage = backup_usage(stack)
+    backup = create_backup(api, source, 'killed')
+    pid = wait_until(lambda: mariabackup_of(stack, source['id']),
+                     timeout=30, interval=0.005)
+    # Hold the stream where it is, then kill the whole guest.
+    os.kill(pid, signal.SIGSTOP)
+    os.killpg(stack.server_of(source['id'])['pid'], signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
+    failed = wait_backup(api, backup['id'], timeout=60)
+    assert failed['status'] == 'FAILED'
+    assert 'guest stopped responding' in failed['fault']
+    assert backup_usage(stack) == usage
+    project_dir = os.path.join(stack.state_path, 'storage', 'demo',
+                               'database_backups')
+    assert not [name for name in os.listdir(project_dir)
+                if backup['id'] in name]
+    # The instance is no longer busy with it.
+    assert api.instance(source['id'])['status'] != 'BACKUP'
+
+
+def test_backup_the_storage_refuses_fails_with_its_fault_and_frees_all(
+        stack, api):
+    source = make_instance(api, 'bk-refused')
+    if os.geteuid() != 0:
+        pytest.skip('the guest can write the storage here')
+    usage = backup_usage(stack)
+    backup = create_backup(api, source, 'refused')
+    assert backup_usage(stack) == usage + 1
+    failed = wait_backup(api, backup['id'])
+    assert failed['status'] == 'FAILED'
+    assert 'Backup storage error' in failed['fault']
+    assert 'Permission denied' in failed['fault']
+    assert backup_usage(stack) == usage
+    api.wait_active(source['id'])
+    # A failed backup can be deleted, and costs nothing more.
+    assert api.delete(f'/backups/{backup["id"]}').status_code == 202
+    assert api.get(f'/backups/{backup["id"]}').status_code == 404
+    assert backup_usage(stack) == usage
+
+
+def test_silent_guest_fails_its_backup_and_refunds_the_quota(stack, api):
+    source = make_instance(api, 'bk-silent')
+    usage = backup_usage(stack)
+    pgid = stack.server_of(source['id'])['pid']
+    os.killpg(pgid, signal.SIGSTOP)
+    try:
+        backup = create_backup(api, source, 'silent')
+        assert api.instance(source['id'])['status'] == 'BACKUP'
+        # Only one backup of an instance at a time.
+        second = api.post('/backups', {'backup': {
+            'name': 'second', 'instance': source['id']}})
+        assert second.status_code == 422, second.text
+        running = api.delete(f'/backups/{backup["id"]}')
+        assert running.status_code == 422, running.text
+        failed = wait_backup(api, backup['id'], timeout=60)
+    finally:
+        os.killpg(pgid, signal.SIGKILL)
+    assert failed['status'] == 'FAILED'
+    assert 'guest stopped responding' in failed['fault']
+    assert backup_usage(stack) == usage
+    assert api.instance(source['id'])['status'] != 'BACKUP'
+
+
+def test_bad_backup_requests_are_refused_and_leave_nothing(stack, api):
+    source = make_instance(api, 'bk-bad')
+    usage = backup_usage(stack)
+    count = len(api.get('/backups').json()['backups'])
+    bad = [
+        ({'backup': {'instance': source['id']}}, 400),
+        ({'backup': {'name': 'x'}}, 400),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'incremental': 'yes'}}, 400),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'swift_container': '../etc'}}, 400),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'unknown': 1}}, 400),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'parent_id': '00000000-0000-4000-8000-000000000000'}},
+         404),
+        ({'backup': {'name': 'x',
+                     'instance': '00000000-0000-4000-8000-000000000000'}},
+         404),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'storage_driver': 'cinder'}}, 501),
+    ]
+    for body, code in bad:
+        response = api.post('/backups', body)
+        assert response.status_code == code, (body, response.text)
+    # Another project's instance and backups look absent.
+    other = stack.api('other')
+    response = other.post('/backups', {'backup': {
+        'name': 'x', 'instance': source['id']}})
+    assert response.status_code == 404, response.text
+    assert backup_usage(stack) == usage
+    assert len(api.get('/backups').json()['backups']) == count
+    assert api.instance(source['id'])['status'] == 'ACTIVE'
+    restore = api.post('/instances', {'instance': {
+        'name': 'r', 'flavorRef': '1', 'volume': {'size': 1},
+        'datastore': {'type': 'mariadb'},
+        'restorePoint': {'backupRef':
+                         '00000000-0000-4000-8000-000000000000'}}})
+    assert restore.status_code == 404, restore.text

@@ -1,0 +1,174 @@
+"""Backups of the MariaDB guest with mariabackup.
+
+A backup streams: ``mariabackup --backup --stream=xbstream`` writes to a
+pipe that the storage driver reads, compresses, encrypts and stores, so no
+copy of the data is ever whole on the guest's disk. An incremental backup
+starts at its parent's end in the InnoDB log (``--incremental-lsn``).
+
+A restore reads the chain (the full backup, then each incremental in
+order) back through ``mbstream``, prepares it and moves it into the empty
+datadir.
+"""
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+
+from trove_lite.common import exceptions
+from trove_lite.conf import CONF
+
+LOG = logging.getLogger(__name__)
+
+# The end of mariabackup's log quoted in a fault.
+_LOG_TAIL = 400
+
+
+def _fail(reason):
+    return exceptions.DatastoreOperationError(reason=reason)
+
+
+def _tail(path):
+    with open(path, 'rb') as log:
+        log.seek(0, os.SEEK_END)
+        log.seek(max(0, log.tell() - _LOG_TAIL))
+        return log.read().decode(errors='replace').strip().splitlines()[-1:]
+
+
+def _defaults_file(work, server):
+    """An option file for mariabackup: the server's own (datadir), and the
+    agent's account (os_admin), never on a command line."""
+    path = os.path.join(work, 'mariabackup.cnf')
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, 'w') as defaults:
+        defaults.write(f'!include {server.options_file}\n'
+                       f'!include {server.admin_file}\n'
+                       f'[client]\nsocket={server.socket}\n')
+    return path
+
+
+def _to_lsn(lsn_dir):
+    """Where the backup ends in the InnoDB log (xtrabackup_checkpoints)."""
+    with open(os.path.join(lsn_dir, 'xtrabackup_checkpoints')) as points:
+        for line in points:
+            key, _, value = line.partition('=')
+            if key.strip() == 'to_lsn':
+                return int(value.strip())
+    raise _fail('mariabackup recorded no log position')
+
+
+def work_directory(sandbox_path):
+    work_root = os.path.join(sandbox_path, 'backup-work')
+    os.makedirs(work_root, 0o700, exist_ok=True)
+    return tempfile.mkdtemp(dir=work_root)
+
+
+def backup(server, store, info, sandbox_path):
+    """Stream a backup of the running server into ``store`` as
+    ``info.container``/``info.name``; (SavedObject, end LSN). Nothing
+    stays stored when it fails."""
+    work = work_directory(sandbox_path)
+    try:
+        defaults = _defaults_file(work, server)
+        lsn_dir = os.path.join(work, 'lsn')
+        command = [CONF.guest_agent.mariabackup_path,
+                   f'--defaults-file={defaults}', '--backup',
+                   '--stream=xbstream',
+                   f'--target-dir={os.path.join(work, "target")}',
+                   f'--extra-lsndir={lsn_dir}']
+        if info.parent_lsn is not None:
+            command.append(f'--incremental-lsn={int(info.parent_lsn)}')
+        log_path = os.path.join(work, 'mariabackup.log')
+        with open(log_path, 'wb') as log:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=log,
+                                       close_fds=True)
+            try:
+                saved = store.save(info.container, info.name,
+                                   process.stdout,
+                                   {'backup_type': info.backup_type,
+                                    'backup_id': info.id})
+            except BaseException:
+                process.kill()
+                raise
+            finally:
+                process.stdout.close()
+                returncode = process.wait()
+        if returncode != 0:
+            # What was stored is a truncated stream: not a backup.
+            store.delete(saved.location)
+            raise _fail(f'mariabackup exited with {returncode}: '
+                        f'{" ".join(_tail(log_path))}')
+        return saved, _to_lsn(lsn_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _extract(store, item, target):
+    """Unpack one stored backup of the chain into ``target``."""
+    os.makedirs(target, 0o700)
+    log_path = target + '.log'
+    with open(log_path, 'wb') as log:
+        process = subprocess.Popen(
+            [CONF.guest_agent.mbstream_path, '-x', '-C', target],
+            stdin=subprocess.PIPE, stdout=log, stderr=log, close_fds=True)
+        try:
+            with store.load(item['location'], item.get('checksum')) as read:
+                for chunk in read:
+                    process.stdin.write(chunk)
+        except BaseException:
+            process.kill()
+            raise
+        finally:
+            try:
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            returncode = process.wait()
+    if returncode != 0:
+        raise _fail(f'mbstream exited with {returncode} unpacking backup '
+                    f'{item["id"]}: {" ".join(_tail(log_path))}')
+
+
+def _mariabackup(work, *arguments):
+    log_path = os.path.join(work, 'prepare.log')
+    with open(log_path, 'ab') as log:
+        returncode = subprocess.run(
+            [CONF.guest_agent.mariabackup_path, '--no-defaults',
+             *arguments],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            close_fds=True).returncode
+    if returncode != 0:
+        raise _fail(f'mariabackup {arguments[0]} exited with {returncode}: '
+                    f'{" ".join(_tail(log_path))}')
+
+
+def restore(store, chain, datadir, sandbox_path):
+    """Put the data of ``chain`` (the full backup, then its incrementals
+    in order) into ``datadir``, whose server is stopped: everything in it
+    is replaced."""
+    if not chain:
+        raise _fail('the backup to restore has no stored objects')
+    work = work_directory(sandbox_path)
+    try:
+        base = os.path.join(work, 'base')
+        _extract(store, chain[0], base)
+        _mariabackup(work, '--prepare', f'--target-dir={base}')
+        for number, item in enumerate(chain[1:], 1):
+            increment = os.path.join(work, f'increment-{number}')
+            _extract(store, item, increment)
+            _mariabackup(work, '--prepare', f'--target-dir={base}',
+                         f'--incremental-dir={increment}')
+            shutil.rmtree(increment)
+        for entry in os.listdir(datadir):
+            path = os.path.join(datadir, entry)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        _mariabackup(work, '--move-back', f'--target-dir={base}',
+                     f'--datadir={datadir}',
+                     '--force-non-empty-directories')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
