@@ -24,9 +24,7 @@ runs code of its choosing can neither rewrite what the driver reads nor
 reach the host's or another guest's files.
 """
 
-import configparser
 import fcntl
-import json
 import logging
 import os
 import shutil
@@ -37,6 +35,7 @@ import uuid
 from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.local import addresses
+from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
@@ -65,7 +64,7 @@ class LocalDriver(base.ComputeDriver):
             # the driver lists them.
             os.chmod(path, 0o711)
         if guest_users.enabled():
-            _check_passable(self.state_path)
+            files.check_passable(self.state_path)
             LOG.info('Local guests run as users of their own (uids %s)',
                      CONF.local_compute.guest_uid_range)
         else:
@@ -88,7 +87,7 @@ class LocalDriver(base.ComputeDriver):
         volume_id = str(uuid.uuid4())
         path = self._volume_path(volume_id)
         os.makedirs(path)
-        _write_json(path + '.json', {
+        files.write_json(path + '.json', {
             'id': volume_id, 'name': f'trove-{instance_id}',
             'instance_id': instance_id, 'size': size_gb,
             'type': volume_type})
@@ -98,12 +97,9 @@ class LocalDriver(base.ComputeDriver):
         volumes = os.path.join(self.state_path, 'volumes')
         found = []
         for name in os.listdir(volumes):
-            if not name.endswith('.json'):
-                continue
-            try:
-                with open(os.path.join(volumes, name)) as meta:
-                    record = json.load(meta)
-            except (FileNotFoundError, json.JSONDecodeError):
+            record = (files.read_json(os.path.join(volumes, name))
+                      if name.endswith('.json') else None)
+            if record is None:
                 continue
             found.append(base.Volume(id=record['id'],
                                      instance_id=record.get('instance_id'),
@@ -115,11 +111,14 @@ class LocalDriver(base.ComputeDriver):
         processes.stop_in([self._volume_path(volume_id)],
                           CONF.server_delete_time_out)
         shutil.rmtree(self._volume_path(volume_id), ignore_errors=True)
-        _remove(self._volume_path(volume_id) + '.json')
+        files.remove(self._volume_path(volume_id) + '.json')
 
     def _volume_record(self, volume_id):
-        with open(self._volume_path(volume_id) + '.json') as meta:
-            return json.load(meta)
+        record = files.read_json(self._volume_path(volume_id) + '.json')
+        if record is None:
+            raise exceptions.ComputeError(
+                reason=f'volume {volume_id} does not exist')
+        return record
 
     def extend_volume(self, volume_id, size_gb):
         """A local volume's size is the disk allowance of the guest using
@@ -127,12 +126,12 @@ class LocalDriver(base.ComputeDriver):
         guest's config, which the guest re-reads in ``resize_fs``."""
         record = self._volume_record(volume_id)
         record['size'] = size_gb
-        _write_json(self._volume_path(volume_id) + '.json', record)
+        files.write_json(self._volume_path(volume_id) + '.json', record)
         servers = os.path.join(self.state_path, 'servers')
         for server_id in os.listdir(servers):
             server = self._read_server(server_id)
             if server and server.get('volume_id') == volume_id:
-                _set_config(os.path.join(self._server_path(server_id),
+                files.set_config(os.path.join(self._server_path(server_id),
                                          'guest.conf'), server.get('gid'),
                             'guest_agent', 'disk_allowance_gb', size_gb)
         LOG.info('Volume %s extended to %s GB', volume_id, size_gb)
@@ -143,15 +142,11 @@ class LocalDriver(base.ComputeDriver):
         return os.path.join(self.state_path, 'servers', server_id)
 
     def _read_server(self, server_id):
-        try:
-            with open(os.path.join(self._server_path(server_id),
-                                   'server.json')) as record:
-                return json.load(record)
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
+        return files.read_json(os.path.join(self._server_path(server_id),
+                                            'server.json'))
 
     def _write_server(self, server_id, record):
-        _write_json(os.path.join(self._server_path(server_id),
+        files.write_json(os.path.join(self._server_path(server_id),
                                  'server.json'), record)
 
     def _records(self):
@@ -225,23 +220,24 @@ class LocalDriver(base.ComputeDriver):
         template = images.template_datadir(guest_config.datastore_version,
                                            builder=owner)
         sandbox = self._sandbox_path(server_id)
-        _make_private_dir(sandbox, owner)
+        files.make_private_dir(sandbox, owner)
         volume_id = record['volume_id']
         if volume_id:
-            _make_private_dir(self._volume_path(volume_id), owner)
+            files.make_private_dir(self._volume_path(volume_id), owner)
         config_file = os.path.join(self._server_path(server_id),
                                    'guest.conf')
-        _write_config(config_file, record['gid'], guest_config.sections(), {
-            'guest_agent': {
-                'sandbox_path': sandbox,
-                'bind_address': address,
-                'mount_point': self._volume_path(volume_id),
-                'template_datadir': template,
-                'mariadbd_path': CONF.local_compute.mariadbd_path,
-                'disk_allowance_gb': (self._volume_record(volume_id)['size']
-                                      if volume_id else 0),
-            },
-        })
+        agent_options = {
+            'sandbox_path': sandbox,
+            'bind_address': address,
+            'mount_point': self._volume_path(volume_id),
+            'template_datadir': template,
+            'mariadbd_path': CONF.local_compute.mariadbd_path,
+            'disk_allowance_gb': (self._volume_record(volume_id)['size']
+                                  if volume_id else 0),
+        }
+        files.write_config(config_file, record['gid'],
+                           guest_config.sections(),
+                           {'guest_agent': agent_options})
         record['pid'] = self._boot(server_id, record)
         self._write_server(server_id, record)
         LOG.info('Server %s for instance %s started at %s (pid %s, uid %s)',
@@ -388,7 +384,7 @@ class LocalDriver(base.ComputeDriver):
         shutil.copyfile(source, kept)
         LOG.info('Log of the guest of %s kept in %s', record['instance_id'],
                  kept)
-        return _tail(kept, GUEST_LOG_TAIL_LINES, GUEST_LOG_TAIL_BYTES)
+        return files.tail(kept, GUEST_LOG_TAIL_LINES, GUEST_LOG_TAIL_BYTES)
 
     def delete_server(self, server_id):
         record = self._read_server(server_id)
@@ -400,7 +396,7 @@ class LocalDriver(base.ComputeDriver):
         if uid is not None and record.get('volume_id'):
             # The uid goes back to the pool: a later guest given it must
             # not find this tenant's data open to it.
-            _reclaim(self._volume_path(record['volume_id']))
+            files.reclaim(self._volume_path(record['volume_id']))
         shutil.rmtree(self._server_path(server_id), ignore_errors=True)
         guest_users.remove(uid)
         LOG.info('Server %s deleted', server_id)
@@ -433,100 +429,3 @@ class LocalDriver(base.ComputeDriver):
             child = self._children.pop(server_id, None)
         if child is not None:
             child.wait()
-
-
-def _tail(path, lines, max_bytes):
-    """The last ``lines`` lines of a file, reading at most its last
-    ``max_bytes`` bytes (a guest controls what its log holds)."""
-    with open(path, 'rb') as source:
-        source.seek(0, os.SEEK_END)
-        source.seek(max(0, source.tell() - max_bytes))
-        text = source.read().decode('utf-8', 'replace')
-    return '\n'.join(text.splitlines()[-lines:])
-
-
-def _write_json(path, obj):
-    """Replace a JSON record atomically: readers never see half of it."""
-    with open(path + '.tmp', 'w') as out:
-        json.dump(obj, out)
-    os.rename(path + '.tmp', path)
-
-
-def _write_config(path, gid, *section_maps):
-    parser = configparser.ConfigParser(interpolation=None)
-    for sections in section_maps:
-        for section, values in sections.items():
-            if section != 'DEFAULT' and not parser.has_section(section):
-                parser.add_section(section)
-            for key, value in values.items():
-                parser.set(section, key, str(value))
-    _write_private_config(path, gid, parser)
-
-
-def _write_private_config(path, gid, parser):
-    """Replace a config file atomically, readable by its owner and by
-    the guest's group (``gid``, None: no group of its own) only: it holds
-    the guest's broker credentials, and the guest may read but not change
-    it."""
-    fd = os.open(path + '.tmp', os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                 0o600)
-    with os.fdopen(fd, 'w') as out:
-        parser.write(out)
-        if gid is not None:
-            os.fchown(out.fileno(), 0, gid)
-            os.fchmod(out.fileno(), 0o640)
-    os.rename(path + '.tmp', path)
-
-
-def _set_config(path, gid, section, option, value):
-    """Change one option of a guest's config file."""
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path)
-    if not parser.has_section(section):
-        parser.add_section(section)
-    parser.set(section, option, str(value))
-    _write_private_config(path, gid, parser)
-
-
-def _make_private_dir(path, owner):
-    """``path`` (made if missing) for its guest only: owned by ``owner``
-    ((uid, gid); None: this process's user), mode 0700."""
-    os.makedirs(path, 0o700, exist_ok=True)
-    uid, gid = owner
-    if uid is not None:
-        os.chown(path, uid, gid, follow_symlinks=False)
-    os.chmod(path, 0o700, follow_symlinks=False)
-
-
-def _reclaim(path):
-    """Take a guest's directory back for root, closed to everyone else
-    (its contents stay as they are, out of reach)."""
-    try:
-        os.chown(path, 0, 0, follow_symlinks=False)
-        os.chmod(path, 0o700, follow_symlinks=False)
-    except FileNotFoundError:
-        pass
-
-
-def _check_passable(path):
-    """Guests reach their directories under ``path`` only if every
-    directory above it lets others pass (x); refuse to start otherwise,
-    rather than have every guest fail at its first file."""
-    path = os.path.abspath(path)
-    while True:
-        if not os.stat(path).st_mode & 0o001:
-            raise exceptions.ComputeError(
-                reason=f'{path} does not let other users pass (chmod o+x '
-                       f'it, or choose another [local_compute] state_path):'
-                       f' local guests run as users of their own')
-        parent = os.path.dirname(path)
-        if parent == path:
-            return
-        path = parent
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
