@@ -62,6 +62,14 @@ class SwiftServer:
     def restart_missing(self):
         _script('start')
 
+    def options(self):
+        """The [swift] options that reach this Swift."""
+        return {'auth_strategy': 'tempauth',
+                'auth_url': self.credentials['SWIFT_AUTH_URL'],
+                'username': self.credentials['SWIFT_USER'],
+                'password': self.credentials['SWIFT_KEY'],
+                'timeout': '10', 'retries': '1'}
+
     def conf(self, **overrides):
         """A configuration with storage_strategy swift on this Swift."""
         conf = cfg.ConfigOpts()
@@ -69,11 +77,7 @@ class SwiftServer:
         compute.register_opts(conf)
         conf([], default_config_files=[])
         conf.set_override('storage_strategy', 'swift')
-        for name, value in (('auth_strategy', 'tempauth'),
-                            ('auth_url', self.credentials['SWIFT_AUTH_URL']),
-                            ('username', self.credentials['SWIFT_USER']),
-                            ('password', self.credentials['SWIFT_KEY']),
-                            ('timeout', 10), ('retries', 1)):
+        for name, value in self.options().items():
             conf.set_override(name, value, group='swift')
         for name, value in overrides.items():
             conf.set_override(name, value)

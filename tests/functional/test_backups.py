@@ -1,7 +1,7 @@
 """Backups and restores on the real stack: the guest's mariabackup streams
-into the local backup storage, and a new instance restores the data.
-Rows are compared where a tenant sees them, in the instances' own
-MariaDB."""
+into the real OpenStack Swift of tools/swift.sh (over HTTP, which contained
+guests reach as any other), and a new instance restores the data. Rows are
+compared where a tenant sees them, in the instances' own MariaDB."""
 
 import os
 import signal
@@ -12,28 +12,23 @@ import pytest
 from tests.functional import stack as stack_module
 from tests.functional.stack import connect
 from tests.functional.stack import wait_until
+from trove_lite import storage
 
 pytestmark = pytest.mark.functional
-
-# Run as root, the local driver gives each guest a unix user of its own,
-# which cannot write the control plane's local backup storage (see the
-# known limits in doc/source/user/backups.rst). The whole flow through
-# the storage is then out of reach of this stack; these tests run it
-# where guests share the driver's user.
-shared_storage = pytest.mark.skipif(
-    os.geteuid() == 0, reason='contained guests cannot write the local '
-                              'backup storage')
 
 APP_PASSWORD = 'backup-app-pass-1'
 
 
 @pytest.fixture(scope='module')
-def stack(tmp_path_factory):
-    """A stack of its own whose taskmanager notices a dead guest within
-    seconds (heartbeat expiry and periodic checks)."""
+def stack(tmp_path_factory, swift_server):
+    """A stack of its own on the swift storage, whose taskmanager notices
+    a dead guest within seconds (heartbeat expiry and periodic checks)."""
     deployment = stack_module.Stack(
-        str(tmp_path_factory.mktemp('backups')), overrides={'DEFAULT': {
-            'agent_heartbeat_expiry': '8', 'periodic_interval': '2'}})
+        str(tmp_path_factory.mktemp('backups')), overrides={
+            'DEFAULT': {'agent_heartbeat_expiry': '8',
+                        'periodic_interval': '2',
+                        'storage_strategy': 'swift'},
+            'swift': swift_server.options()})
     try:
         deployment.setup()
         yield deployment
@@ -44,6 +39,28 @@ def stack(tmp_path_factory):
 @pytest.fixture
 def api(stack):
     return stack.api('demo')
+
+
+@pytest.fixture(scope='module')
+def store(swift_server):
+    """The demo project's backups in Swift, as the guests store them."""
+    return storage.get_storage('demo', swift_server.conf())
+
+
+def stored_objects(store, backup_id):
+    """Every object (manifest or segment) Swift holds of a backup."""
+    found = []
+    for container in ('database_backups', 'database_backups_segments'):
+        try:
+            _, listing = store.connection.get_container(
+                container, prefix='demo/', full_listing=True)
+        except Exception as e:
+            if getattr(e, 'http_status', None) == 404:
+                continue
+            raise
+        found += [f'{container}/{item["name"]}' for item in listing
+                  if backup_id in item['name']]
+    return found
 
 
 def make_instance(api, name):
@@ -128,8 +145,7 @@ def backup_usage(stack, project='demo'):
     return found[0][0] if found else 0
 
 
-@shared_storage
-def test_full_backup_restores_the_rows(stack, api):
+def test_full_backup_restores_the_rows(stack, api, store):
     source = make_instance(api, 'bk-source')
     insert(source, 1, 500)
     usage = backup_usage(stack)
@@ -139,7 +155,13 @@ def test_full_backup_restores_the_rows(stack, api):
     done = wait_backup(api, backup['id'])
     assert done['status'] == 'COMPLETED', done
     assert done['size'] > 0
-    assert done['locationRef'].startswith('local://database_backups/demo/')
+    container, obj, _ = store._parse(done['locationRef'])
+    assert container == 'database_backups'
+    assert obj == f'demo/{backup["id"]}.xbstream'
+    # Trove's size is in GB.
+    stored = int(store.connection.head_object(container, obj)[
+        'content-length'])
+    assert stored / 2 ** 30 == pytest.approx(done['size'], abs=1e-9)
     assert done['datastore']['type'] == 'mariadb'
     assert done['instance_id'] == source['id']
     assert done['parent_id'] is None and done['description'] == 'first'
@@ -152,7 +174,6 @@ def test_full_backup_restores_the_rows(stack, api):
     assert len(rows(restored)) == 500
 
 
-@shared_storage
 def test_incremental_chain_restores_the_rows_and_guards_its_parent(stack,
                                                                    api):
     source = make_instance(api, 'bk-chain')
@@ -177,7 +198,6 @@ def test_incremental_chain_restores_the_rows_and_guards_its_parent(stack,
     assert len(rows(restored)) == 250 - 11
 
 
-@shared_storage
 def test_backup_of_a_deleted_instance_restores(stack, api):
     source = make_instance(api, 'bk-gone')
     insert(source, 1, 30)
@@ -190,19 +210,17 @@ def test_backup_of_a_deleted_instance_restores(stack, api):
     assert rows(restored) == expected
 
 
-@shared_storage
-def test_delete_frees_the_quota_and_the_stored_object(stack, api):
+def test_delete_frees_the_quota_and_the_stored_object(stack, api, store):
     source = make_instance(api, 'bk-delete')
     insert(source, 1, 5)
     backup = backup_completed(api, source, 'to-delete')
-    path = os.path.join(stack.state_path, 'storage', 'demo',
-                        'database_backups', f'{backup["id"]}.xbstream')
-    assert os.path.exists(path)
+    assert f'database_backups/demo/{backup["id"]}.xbstream' in \
+        stored_objects(store, backup['id'])
     usage = backup_usage(stack)
     assert api.delete(f'/backups/{backup["id"]}').status_code == 202
     assert api.get(f'/backups/{backup["id"]}').status_code == 404
     assert backup_usage(stack) == usage - 1
-    wait_until(lambda: not os.path.exists(path))
+    wait_until(lambda: not stored_objects(store, backup['id']))
 
 
 def mariabackup_of(stack, instance_id):
@@ -213,9 +231,9 @@ def mariabackup_of(stack, instance_id):
     return int(found[0]) if found else None
 
 
-@shared_storage
 def test_guest_killed_mid_backup_fails_it_and_refunds_the_quota(stack,
-                                                                api):
+                                                                api,
+                                                                store):
     source = make_instance(api, 'bk-killed')
     insert(source, 1, 100)
     usage = backup_usage(stack)
@@ -230,32 +248,42 @@ def test_guest_killed_mid_backup_fails_it_and_refunds_the_quota(stack,
     assert failed['status'] == 'FAILED'
     assert 'guest stopped responding' in failed['fault']
     assert backup_usage(stack) == usage
-    project_dir = os.path.join(stack.state_path, 'storage', 'demo',
-                               'database_backups')
-    assert not [name for name in os.listdir(project_dir)
-                if backup['id'] in name]
+    assert not stored_objects(store, backup['id'])
     # The instance is no longer busy with it.
     assert api.instance(source['id'])['status'] != 'BACKUP'
 
 
-def test_backup_the_storage_refuses_fails_with_its_fault_and_frees_all(
-        stack, api):
-    source = make_instance(api, 'bk-refused')
-    if os.geteuid() != 0:
-        pytest.skip('the guest can write the storage here')
+def test_storage_down_mid_backup_fails_it_and_frees_all(stack, api, store,
+                                                       swift_server):
+    source = make_instance(api, 'bk-storage-down')
+    insert(source, 1, 100)
     usage = backup_usage(stack)
-    backup = create_backup(api, source, 'refused')
+    backup = create_backup(api, source, 'storage-down')
     assert backup_usage(stack) == usage + 1
-    failed = wait_backup(api, backup['id'])
+    pid = wait_until(lambda: mariabackup_of(stack, source['id']),
+                     timeout=30, interval=0.005)
+    # Hold the stream where it is, take Swift's proxy away, go on.
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        swift_server.kill('proxy')
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    try:
+        failed = wait_backup(api, backup['id'], timeout=60)
+    finally:
+        swift_server.restart_missing()
     assert failed['status'] == 'FAILED'
-    assert 'Backup storage error' in failed['fault']
-    assert 'Permission denied' in failed['fault']
+    assert 'Backup storage is unavailable' in failed['fault']
+    assert swift_server.credentials['SWIFT_KEY'] not in failed['fault']
     assert backup_usage(stack) == usage
-    api.wait_active(source['id'])
+    assert api.wait_active(source['id'])['status'] == 'ACTIVE'
+    assert not stored_objects(store, backup['id'])
     # A failed backup can be deleted, and costs nothing more.
     assert api.delete(f'/backups/{backup["id"]}').status_code == 202
     assert api.get(f'/backups/{backup["id"]}').status_code == 404
     assert backup_usage(stack) == usage
+    # The storage serves the next backup again.
+    backup_completed(api, source, 'storage-back')
 
 
 def test_silent_guest_fails_its_backup_and_refunds_the_quota(stack, api):

@@ -196,7 +196,8 @@ def mark_building(backup_id, **values):
 
 def delete(context, backup):
     """Delete a backup that has ended and that no incremental backup
-    continues (409), giving its quota back; the taskmanager then removes
+    continues (409), giving its quota back (a failed one has given it
+    already); the taskmanager then removes
     its stored object."""
     refund = quota.UsageChange(backup.tenant_id, {'backups': -1})
     quota.prepare(refund)
@@ -210,7 +211,9 @@ def delete(context, backup):
             raise exceptions.BackupHasChildren(
                 backup_id=backup.id, children=', '.join(children))
         backups.soft_delete(tx, backup.id)
-        quota.apply(tx, refund)
+        # A failed backup gave its quota back when it failed.
+        if current.state != BackupState.FAILED:
+            quota.apply(tx, refund)
     LOG.info('Backup %s deleted', backup.id)
     notifications.notify(context, 'api', 'delete', 'start',
                          notifications.backup_payload(backup),
