@@ -14,6 +14,10 @@
 #
 # Where things go (defaults in brackets), for running a second one:
 #   TROVE_LITE_STATE         config, logs, pid files, guests [.run/quickstart]
+#   TROVE_LITE_COMPUTE_STATE the local guests' servers and volumes
+#                            [$TROVE_LITE_STATE/compute, or under
+#                            /var/lib/trove-lite when guests cannot pass
+#                            through the checkout's directories]
 #   TROVE_LITE_PORT          API port [8779]
 #   TROVE_LITE_DB_NAME       control-plane database [trove_lite]
 #   TROVE_LITE_RABBIT_VHOST  RabbitMQ vhost, created if missing [/]
@@ -50,6 +54,24 @@ esac
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# Run as root, each local guest is a unix user of its own, which must pass
+# through every directory above its sandbox; a checkout under /root (0700)
+# does not let it, so the guests' state then lives under /var/lib.
+compute_state_path() {
+    local dir=$STATE
+    if is_root; then
+        while [ "$dir" != / ]; do
+            if [ -e "$dir" ] && [ $(( 0$(stat -c %a "$dir") & 1 )) -eq 0 ]; then
+                echo "/var/lib/trove-lite/quickstart-$(printf %s "$ROOT" | sha1sum | cut -c1-12)"
+                return
+            fi
+            dir=$(dirname "$dir")
+        done
+    fi
+    echo "$STATE/compute"
+}
+COMPUTE=${TROVE_LITE_COMPUTE_STATE:-$(compute_state_path)}
+
 write_config() {
     [ -f "$CONF" ] && return
     log "writing $CONF"
@@ -66,7 +88,7 @@ log_dir = $LOGS
 connection = mysql+pymysql://root@127.0.0.1/$DB_NAME
 
 [local_compute]
-state_path = $STATE/compute
+state_path = $COMPUTE
 address_pools = $ADDRESS_POOL
 EOF
 }
@@ -161,7 +183,9 @@ wait_for_api() {
         if curl -sf "http://127.0.0.1:$PORT/" >/dev/null 2>&1; then
             return
         fi
-        pid_alive "$PIDS/api.pid" || die "the API exited; see $LOGS/api.out"
+        for name in $SERVICES; do
+            pid_alive "$PIDS/$name.pid" || die "trove-lite-$name exited; see $LOGS/$name.out and $LOGS/trove-lite-$name.log"
+        done
         sleep 0.2
     done
     die "the API did not answer; see $LOGS/api.out"
@@ -188,19 +212,30 @@ create_demo() {
     local client_file=$STATE/demo-client.cnf
     (umask 077 && printf '[client]\nuser=demo\npassword=%s\n' \
         "$(cat "$password_file")" > "$client_file")
-    local status
+    local status attempt
     status=$(cli instance show demo -f value -c status 2>/dev/null || true)
-    if [ "$status" = "ERROR" ]; then
-        log "the demo instance is in ERROR; recreating it"
-        cli instance delete demo --wait >/dev/null
-        status=""
-    fi
-    if [ -z "$status" ]; then
-        log "creating the demo instance (trove-lite instance create demo --wait)"
-        cli instance create demo --flavor small --size 1 --database demo \
-            --user demo --user-password-file "$password_file" \
-            --wait -f value -c id >/dev/null
-    fi
+    # One retry: an instance left from an earlier start (of this or another
+    # checkout) may turn out broken only once the taskmanager looks at it.
+    for attempt in 1 2; do
+        if [ "$status" = "ERROR" ]; then
+            log "the demo instance is in ERROR; recreating it"
+            cli instance delete demo --wait >/dev/null
+            status=""
+        fi
+        if [ -z "$status" ]; then
+            log "creating the demo instance (trove-lite instance create demo --wait)"
+            cli instance create demo --flavor small --size 1 --database demo \
+                --user demo --user-password-file "$password_file" \
+                --wait -f value -c id >/dev/null || true
+        fi
+        for _ in $(seq 1 600); do
+            status=$(cli instance show demo -f value -c status)
+            case "$status" in ACTIVE|ERROR) break ;; esac
+            sleep 0.5
+        done
+        [ "$status" = ACTIVE ] && break
+    done
+    [ "$status" = ACTIVE ] || die "the demo instance is $status (attempt $attempt); see $LOGS"
     local address
     address=$(cli instance show demo -f value -c ip)
     for _ in $(seq 1 150); do
@@ -292,7 +327,7 @@ guest_pids() {
     for proc in /proc/[0-9]*; do
         cwd=$(readlink "$proc/cwd" 2>/dev/null) || continue
         case "${cwd% (deleted)}" in
-            "$STATE"/compute/servers/*|"$STATE"/compute/volumes/*)
+            "$COMPUTE"/servers/*|"$COMPUTE"/volumes/*)
                 echo "${proc#/proc/}" ;;
         esac
     done
@@ -308,7 +343,7 @@ stop() {
     # working in a sandbox or volume (a guest whose pid was never recorded,
     # or whose record is gone).
     local record pid
-    for record in "$STATE"/compute/servers/*/server.json; do
+    for record in "$COMPUTE"/servers/*/server.json; do
         [ -f "$record" ] || continue
         pid=$(sed -E 's/.*"pid": ?([0-9]+).*/\1/' "$record")
         if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -320,7 +355,7 @@ stop() {
         [ -z "$(guest_pids)" ] && break
         sleep 0.1
     done
-    for record in "$STATE"/compute/servers/*/server.json; do
+    for record in "$COMPUTE"/servers/*/server.json; do
         [ -f "$record" ] || continue
         pid=$(sed -E 's/.*"pid": ?([0-9]+).*/\1/' "$record")
         [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null || true
