@@ -114,6 +114,23 @@ _KEPT_ENVIRONMENT = ('PATH', 'LANG', 'LC_ALL', 'TZ', 'PYTHONPATH',
                      'PYTHONDONTWRITEBYTECODE')
 
 
+def _python_paths():
+    """Where the guest's Python loads code from: its prefixes, its path,
+    and trove-lite's own package (an editable install's lives in the
+    checkout, on no path entry). A directory others cannot pass (the
+    launcher's working directory, a private checkout, on sys.path as
+    ``-m`` puts it there) is left out: bound back as it is, it would
+    still be closed to the guest, and what is needed under it is listed
+    on its own."""
+    import trove_lite
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix,
+             sys.base_exec_prefix, *sys.path,
+             os.path.dirname(os.path.abspath(trove_lite.__file__))]
+    return [path for path in paths
+            if path and os.path.exists(path)
+            and (not os.path.isdir(path) or os.stat(path).st_mode & 0o001)]
+
+
 def _private_mounts(request):
     """Enter the guest's own view of the filesystem, if asked; where the
     kernel refuses, say so in the guest's log and go on without."""
@@ -121,9 +138,7 @@ def _private_mounts(request):
         return
     from trove_lite.compute.local import mounts
     needed = list(request.get('needed', ()))
-    needed += [sys.prefix, sys.base_prefix, sys.exec_prefix,
-               sys.base_exec_prefix]
-    needed += [entry for entry in sys.path if entry]
+    needed += _python_paths()
     try:
         mounts.enter(request['hidden'], needed)
     except OSError as error:
