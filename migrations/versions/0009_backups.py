@@ -38,7 +38,9 @@ def upgrade():
                   sa.ForeignKey('datastore_versions.id')),
         sa.Column('lsn', sa.BigInteger),
         sa.Column('fault', sa.String(255)),
-    )
+        # As every table: a server whose default is latin1 refuses the
+        # foreign key to the utf8mb4 datastore_versions otherwise.
+        mysql_charset='utf8mb4')
     op.create_index('backups_tenant_id', 'backups', ['tenant_id', 'deleted'])
     op.create_index('backups_instance_id', 'backups', ['instance_id'])
     op.create_index('backups_parent_id', 'backups', ['parent_id'])
