@@ -62,7 +62,7 @@ compute_state_path() {
     if is_root; then
         while [ "$dir" != / ]; do
             if [ -e "$dir" ] && [ $(( 0$(stat -c %a "$dir") & 1 )) -eq 0 ]; then
-                echo "/var/lib/trove-lite/quickstart-$(printf %s "$ROOT" | sha1sum | cut -c1-12)"
+                echo "/var/lib/trove-lite/quickstart-$(printf %s "$STATE" | sha1sum | cut -c1-12)"
                 return
             fi
             dir=$(dirname "$dir")

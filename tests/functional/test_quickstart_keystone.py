@@ -99,6 +99,13 @@ class Quickstart:
     def path(self, *names):
         return os.path.join(self.state, *names)
 
+    def compute_path(self):
+        """The guests' state path the quickstart chose (under /var/lib
+        when its state directory is closed to the guests' users)."""
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(self.path('trove-lite.conf'))
+        return parser.get('local_compute', 'state_path')
+
     def read(self, *names):
         with open(self.path(*names)) as kept:
             return kept.read()
@@ -110,7 +117,7 @@ class Quickstart:
 
     def guest_pids(self):
         return [server['pid'] for server in
-                stack_module.server_records(self.path('compute'))]
+                stack_module.server_records(self.compute_path())]
 
     def query(self, sql, *params):
         with pymysql.connect(host=stack_module.DB_HOST,
@@ -132,6 +139,8 @@ class Quickstart:
                     f'DROP DATABASE IF EXISTS `{self.database}`')
         with contextlib.suppress(Exception):
             stack_module.rabbitmqctl('delete_vhost', self.vhost)
+        with contextlib.suppress(Exception):
+            shutil.rmtree(self.compute_path(), ignore_errors=True)
         shutil.rmtree(self.state, ignore_errors=True)
 
 
