@@ -12,7 +12,7 @@ from trove_lite.instance.status import ServiceStatuses
 class Instance:
     """One instance with everything its views, workflows and
     notifications need. The repository fills the fields up to
-    ``encrypted_rpc_messaging`` from the columns of the same names, in
+    ``host`` from the columns of the same names, in
     this order."""
 
     id: str
@@ -36,6 +36,9 @@ class Instance:
     configuration_name: str | None
     # Whether the instance has a key (its guest's messages are sealed).
     encrypted_rpc_messaging: bool
+    # The taskmanager host holding the server (host-local compute
+    # drivers), else None.
+    host: str | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None
