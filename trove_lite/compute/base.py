@@ -54,6 +54,9 @@ class GuestConfig:
     #: The backup storage options ({section: {option: value}}, see
     #: conf.storage.guest_sections): the guest writes backups itself.
     storage: dict = dataclasses.field(default_factory=dict)
+    #: The instance's project: a local guest reaches that project's
+    #: backups only.
+    project_id: str | None = None
 
     def sections(self):
         """The guest's config file as {section: {option: value}}."""

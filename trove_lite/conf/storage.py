@@ -108,6 +108,13 @@ def list_opts():
     return [('DEFAULT', storage_opts), (swift_group, swift_opts)]
 
 
+def local_root(conf):
+    """The root of the local storage: storage_local_path, or the
+    "storage" directory of [local_compute] state_path."""
+    return conf.storage_local_path or os.path.join(
+        conf.local_compute.state_path, 'storage')
+
+
 def guest_sections(conf):
     """The storage options a guest needs to write and read backups
     itself, as {section: {option: value}} for its config file: the
@@ -117,8 +124,7 @@ def guest_sections(conf):
     for opt in storage_opts:
         value = conf[opt.dest]
         if opt.dest == 'storage_local_path':
-            value = value or os.path.join(conf.local_compute.state_path,
-                                          'storage')
+            value = local_root(conf)
         if value is not None and value != '':
             default[opt.dest] = str(value)
     swift = {opt.dest: str(conf.swift[opt.dest]) for opt in swift_opts

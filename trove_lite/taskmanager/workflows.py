@@ -89,6 +89,11 @@ class CreateBrokerUser(Step):
             flow.spec.instance_id, flow.driver.guest_transport_url())
 
 
+def _project_of(instance_id):
+    record = db.read(instances.find, instance_id)
+    return record.tenant_id if record else None
+
+
 class BootServer(Step):
     error_task = InstanceTasks.BUILDING_ERROR_SERVER
 
@@ -104,7 +109,8 @@ class BootServer(Step):
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,
             rpc_key=keys.key_of(spec.instance_id),
-            storage=storage_conf.guest_sections(CONF))
+            storage=storage_conf.guest_sections(CONF),
+            project_id=_project_of(spec.instance_id))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,

@@ -41,6 +41,7 @@ from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.compute.local import processes
 from trove_lite.compute.local import snapshots
+from trove_lite.compute.local import storage_access
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 
@@ -73,6 +74,8 @@ class LocalDriver(base.ComputeDriver):
             LOG.warning('Not running as root: local guests run as this '
                         'service\'s own user, not isolated from it or '
                         'from each other')
+        # Each guest reaches its own project's local backups only.
+        self._storage = storage_access.for_driver(self.state_path)
         self._launcher = launcher.GuestLauncher()
         self._launcher.start()
         # Popen objects of guests of extra images this process started, so
@@ -216,7 +219,8 @@ class LocalDriver(base.ComputeDriver):
         record = {'id': server_id, 'instance_id': instance_id, 'name': name,
                   'image_id': image_id, 'volume_id': volume_id,
                   'flavor_id': flavor['id'], 'port': port, 'pid': None,
-                  'uid': None, 'gid': None}
+                  'uid': None, 'gid': None,
+                  'project_id': guest_config.project_id}
         address = self._allocate(server_id, record)
         try:
             return self._build(server_id, record, address, guest_config)
@@ -236,6 +240,8 @@ class LocalDriver(base.ComputeDriver):
                 self._write_server(server_id, record)
                 raise
             self._write_server(server_id, record)
+            if self._storage and record['project_id']:
+                self._storage.open_to(record['uid'], record['project_id'])
         owner = (record['uid'], record['gid'])
         template = images.template_datadir(guest_config.datastore_version,
                                            builder=owner)
@@ -273,9 +279,10 @@ class LocalDriver(base.ComputeDriver):
 
     def _private_view(self, server_id, record):
         """(hidden, needed) paths of a guest's mount namespace: other
-        servers and volumes, and the host's private directories, are
-        hidden; its own server directory, volume and the images are
-        needed. Without guest users (not root), no namespace."""
+        servers and volumes, other projects' backups, and the host's
+        private directories, are hidden; its own server directory, volume,
+        project's backups and the images are needed. Without guest users
+        (not root), no namespace."""
         if record['uid'] is None:
             return [], []
         hidden = [os.path.join(self.state_path, 'servers'),
@@ -286,6 +293,9 @@ class LocalDriver(base.ComputeDriver):
                   os.path.join(self.state_path, 'images')]
         if record['volume_id']:
             needed.append(self._volume_path(record['volume_id']))
+        if self._storage and record.get('project_id'):
+            hidden.append(self._storage.root)
+            needed.append(self._storage.project_path(record['project_id']))
         return hidden, needed
 
     def _sandbox_path(self, server_id):
@@ -424,8 +434,13 @@ class LocalDriver(base.ComputeDriver):
             # The uid goes back to the pool: a later guest given it must
             # not find this tenant's data open to it.
             files.reclaim(self._volume_path(record['volume_id']))
-        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
+        if uid is not None and self._storage:
+            # Before the uid goes back to the pool.
+            self._storage.close_to(uid)
+        # The record holds the uid until the user is gone, so no create
+        # picks it while userdel is still removing the user's group.
         guest_users.remove(uid)
+        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
         LOG.info('Server %s deleted', server_id)
 
     def _stop(self, server_id, record):
