@@ -69,9 +69,12 @@ class CreateVolume(Step):
     def execute(self, flow):
         if not flow.spec.volume_size:
             return
+        # A "cinder" backup is restored by making the volume from it.
+        snapshot = (flow.spec.backup_info or {}).get('volume_snapshot')
         flow.volume_id = flow.driver.create_volume(
             flow.spec.instance_id, flow.spec.volume_size,
-            flow.spec.volume_type)
+            flow.spec.volume_type,
+            **({'snapshot': tuple(snapshot)} if snapshot else {}))
         _record(flow, volume_id=flow.volume_id)
 
 
