@@ -29,12 +29,17 @@ this host. The rules (also in the README, "Crash recovery"):
   hypervisor restarts its VMs when its host boots.
 
 Unclaimed work younger than its timeout is left alone: its request may
-still wait in the queue of a live taskmanager.
+still wait in the queue of a live taskmanager. Only at start-up, when no
+other taskmanager can have taken this host's requests (a host-local
+driver, or no live peer), is unclaimed work begun before the start
+finished as above: its request died with the previous process between
+leaving the queue and claiming the instance.
 """
 
 import datetime
 import logging
 import threading
+import time
 
 from oslo_utils import timeutils
 
@@ -42,8 +47,10 @@ from trove_lite import db
 from trove_lite.common import broker_users
 from trove_lite.common import context as trove_context
 from trove_lite.conf import CONF
+from trove_lite.db.repositories import claims as claim_rows
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import services
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import backups
@@ -55,6 +62,11 @@ LOG = logging.getLogger(__name__)
 
 _ACTION_TASKS = (InstanceTasks.REBOOTING, InstanceTasks.RESIZING)
 
+# Requests waiting in a new process's queues are dispatched within
+# moments of its RPC server starting; reconciliation waits this long so
+# they claim their instances first.
+RECONCILE_SETTLE_SECONDS = 2.0
+
 
 class Housekeeper:
     """Reconciliation at start-up and the periodic checks."""
@@ -64,6 +76,7 @@ class Housekeeper:
         self.claims = claims
         self.waiters = waiters
         self.host_local = driver.host_local()
+        self.started_at = timeutils.utcnow()
 
     def is_mine(self, instance):
         """Whether this taskmanager can act on the instance's server: any
@@ -96,8 +109,11 @@ class Housekeeper:
         return trove_context.get_admin_context()
 
     def start_reconcile(self):
-        """Run ``reconcile`` in the background, the RPC server serving."""
+        """Run ``reconcile`` in the background once requests waiting in
+        this new process's queues had their chance to claim their
+        instances."""
         def run():
+            time.sleep(RECONCILE_SETTLE_SECONDS)
             try:
                 self.reconcile()
             except Exception:
@@ -109,9 +125,43 @@ class Housekeeper:
         previous process among them) left, restart the stopped servers of
         this host's ready instances."""
         self.take_over_lapsed()
+        if self._alone():
+            self._finish_unclaimed_left_over()
         for instance in self._mine_with_tasks([InstanceTasks.NONE]):
             if instance.compute_instance_id:
                 self._ensure_running(instance)
+
+    def _alone(self):
+        """Whether no other live taskmanager can have taken this host's
+        requests: on a host-local driver they come only to this host's
+        queue; otherwise, when no peer is alive."""
+        if self.host_local:
+            return True
+        peers = db.read(services.live_hosts, claim_rows.TASKMANAGER,
+                        CONF.taskmanager_lease_timeout)
+        return not peers - {self.claims.host}
+
+    def _finish_unclaimed_left_over(self):
+        """Work of this host begun before this process started that
+        nobody claimed: its request reached the previous process, which
+        died between taking it from the queue and claiming the instance
+        (requests still queued claim theirs while reconcile settles)."""
+        for instance in self._mine_with_tasks(
+                (InstanceTasks.BUILDING, InstanceTasks.DELETING)
+                + _ACTION_TASKS):
+            if (instance.task_start_time or instance.created) >= \
+                    self.started_at:
+                continue
+            try:
+                with self.claims.acquire(instance.id, 'reconcile') as claim:
+                    LOG.warning('Reconcile: the request on %s was lost '
+                                'with the previous taskmanager',
+                                instance.id)
+                    self._finish(instance.id, claim)
+            except claims.ClaimHeld:
+                continue
+            except Exception:
+                LOG.exception('Reconcile of %s failed', instance.id)
 
     def take_over_lapsed(self):
         """Finish or fail the work of every claim whose taskmanager is

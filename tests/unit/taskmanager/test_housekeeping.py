@@ -198,16 +198,37 @@ def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
     assert db_fixtures.get_instance(claimed.id).task == Tasks.RESIZING
 
 
-def test_unclaimed_work_is_not_reconciled(catalogue):
+def test_unclaimed_work_is_left_to_the_queue_while_a_peer_lives(
+        catalogue):
     # Requested, its request still queued for some taskmanager.
     fresh_build = building(catalogue)
     fresh_restart = building(catalogue, task_id=Tasks.REBOOTING.code)
-    manager = tm_manager.Manager(driver=inventory())
+    live_peer()
+    manager = restarted_taskmanager(inventory())
 
     manager.housekeeper.reconcile()
 
     assert db_fixtures.get_instance(fresh_build.id).task == Tasks.BUILDING
     assert db_fixtures.get_instance(fresh_restart.id).task == Tasks.REBOOTING
+
+
+def test_alone_unclaimed_work_from_before_the_start_up_was_lost(catalogue):
+    # Its request was taken by the previous process, which died before
+    # it claimed the instance.
+    lost_build = building(catalogue,
+                          task_start_time=datetime.datetime(2020, 1, 1))
+    lost_restart = building(catalogue, task_id=Tasks.REBOOTING.code,
+                            task_start_time=datetime.datetime(2020, 1, 1))
+    manager = restarted_taskmanager(inventory())
+    # Sent after the start-up: its request is still coming.
+    queued = building(catalogue)
+    manager.housekeeper.started_at -= datetime.timedelta(seconds=5)
+
+    manager.housekeeper.reconcile()
+
+    assert db_fixtures.get_instance(lost_build.id).task.is_error
+    assert db_fixtures.get_instance(lost_restart.id).task == Tasks.NONE
+    assert db_fixtures.get_instance(queued.id).task == Tasks.BUILDING
 
 
 def test_a_claim_of_this_hosts_previous_process_is_taken_back(catalogue,
