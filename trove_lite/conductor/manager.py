@@ -20,13 +20,14 @@ LOG = logging.getLogger(__name__)
 
 
 @retry.retry_once_on_disconnect
-def _refresh_unchanged(instance_id, status, sent):
+def _refresh_unchanged(instance_id, status, sent, usage):
     with engine.autocommit() as conn:
-        return heartbeats.refresh_unchanged(conn, instance_id, status, sent)
+        return heartbeats.refresh_unchanged(conn, instance_id, status, sent,
+                                            usage)
 
 
 @retry.retry_on_deadlock
-def apply_heartbeat(instance_id, status, sent):
+def apply_heartbeat(instance_id, status, sent, usage=None):
     """Apply a guest heartbeat atomically. Returns ``(applied, changed)``:
     applied is False for a stale message or an unknown/deleted instance
     (then nothing is written); changed is True when the status itself
@@ -35,13 +36,33 @@ def apply_heartbeat(instance_id, status, sent):
     report is lost to a race."""
     # Most heartbeats change nothing but times: one autocommitted
     # statement does those.
-    if sent is not None and _refresh_unchanged(instance_id, status, sent):
+    if sent is not None and _refresh_unchanged(instance_id, status, sent,
+                                               usage):
         return True, False
     with db.transaction() as tx:
-        applied, changed = heartbeats.apply(tx, instance_id, status, sent)
+        applied, changed = heartbeats.apply(tx, instance_id, status, sent,
+                                            usage)
         if not applied:
             tx.rollback()
     return applied, changed
+
+
+def volume_usage(reported):
+    """The volume usage of a heartbeat's payload, checked (``used`` GB,
+    ``used_percent``), or None when there is none or it is not sane."""
+    if reported is None:
+        return None
+    try:
+        used, percent = reported['used'], reported['used_percent']
+        if not all(isinstance(value, (int, float)) and
+                   not isinstance(value, bool) for value in (used, percent)):
+            raise TypeError('not numbers')
+        if not (0 <= used < 1e9 and 0 <= percent <= 100):
+            raise ValueError('out of range')
+    except (KeyError, TypeError, ValueError) as error:
+        LOG.warning('Volume usage %r dropped: %s', reported, error)
+        return None
+    return {'used': float(used), 'used_percent': float(percent)}
 
 
 _MAX_LSN = 2 ** 63 - 1
@@ -89,7 +110,8 @@ class Manager:
         changed, so a waiting build or restart ends at once."""
         if not self._from_its_guest(context, instance_id):
             return
-        description = (payload or {}).get('service_status')
+        payload = payload if isinstance(payload, dict) else {}
+        description = payload.get('service_status')
         status = None
         if description is not None:
             try:
@@ -102,7 +124,9 @@ class Manager:
             LOG.error('Heartbeat from %s carries no sent time; applying it '
                       'without the ordering guard', instance_id)
         try:
-            applied, changed = apply_heartbeat(instance_id, status, sent)
+            applied, changed = apply_heartbeat(
+                instance_id, status, sent,
+                volume_usage(payload.get('volume')))
         except Exception as error:
             if not retry.is_unavailable(error):
                 raise

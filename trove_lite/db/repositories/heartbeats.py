@@ -55,8 +55,17 @@ def _claim_lastseen(tx, instance_id, method, sent):
     return bool(first.rowcount)
 
 
-def apply(tx, instance_id, status, sent):
-    """Apply a guest heartbeat (``status`` None: only its time) unless one
+def _usage_columns(usage):
+    """The volume usage a heartbeat carried (None: it had none, and the
+    usage of an earlier report is not shown as this one's)."""
+    usage = usage or {}
+    return {'volume_used': usage.get('used'),
+            'volume_used_percent': usage.get('used_percent')}
+
+
+def apply(tx, instance_id, status, sent, usage=None):
+    """Apply a guest heartbeat (``status`` None: only its time; ``usage``
+    its volume usage, see _usage_columns) unless one
     at least as new (``sent``) was applied. Returns ``(applied,
     changed)``: changed when the status itself changed, not just its
     time. Not applied (a stale report, an unknown or deleted instance):
@@ -82,13 +91,14 @@ def apply(tx, instance_id, status, sent):
                 _S.c.status_id != ServiceStatuses.RESTART_REQUIRED.code)
             .values(status_id=status.code,
                     status_description=status.description,
-                    updated_at=now)).rowcount
+                    updated_at=now, **_usage_columns(usage))).rowcount
     matched = changed or tx.execute(
-        _S.update().where(*mine).values(updated_at=now)).rowcount
+        _S.update().where(*mine).values(updated_at=now,
+                                        **_usage_columns(usage))).rowcount
     return bool(matched), bool(changed)
 
 
-def refresh_unchanged(conn, instance_id, status, sent):
+def refresh_unchanged(conn, instance_id, status, sent, usage=None):
     """The common heartbeat (a live instance, a newer ``sent``, the status
     unchanged) in one multiple-table UPDATE on an autocommit connection:
     the guard and the refresh lock the same rows, so racing heartbeats stay
@@ -103,6 +113,8 @@ def refresh_unchanged(conn, instance_id, status, sent):
                   _I.c.id == _S.c.instance_id, _I.c.deleted.is_(False)]
     if status is not None:
         conditions.append(_S.c.status_id == status.code)
+    values = {_S.c[name]: value
+              for name, value in _usage_columns(usage).items()}
     statement = _S.update().where(*conditions).values(
-        {_S.c.updated_at: models.utcnow(), _L.c.sent: sent})
+        {_S.c.updated_at: models.utcnow(), _L.c.sent: sent, **values})
     return conn.execute(statement).rowcount > 0
