@@ -98,7 +98,8 @@ class Manager:
                     traceback.format_exception(error))
                 return
             durable.write_private(self.prepare_marker, '')
-            self.status.end_install()
+            # The report that makes the instance ACTIVE shows its usage.
+            self.status.end_install(volume_stats=self.measured_volume())
             LOG.info('Prepare completed')
 
     def report_status(self):
@@ -108,15 +109,13 @@ class Manager:
             if not self.status.is_installed:
                 return
             status = self.datastore_status()
-            stats = None
-            try:
-                stats = self.volume_stats()
-                if status in DATASTORE_RUNNING:
+            stats = self.measured_volume()
+            if status in DATASTORE_RUNNING and stats is not None:
+                try:
                     self.enforce_disk_allowance(stats)
-            except Exception:
-                # The heartbeat still goes out; the next one retries.
-                LOG.exception('Could not measure the volume or enforce '
-                              'the disk allowance')
+                except Exception:
+                    # The heartbeat still goes out; the next one retries.
+                    LOG.exception('Could not enforce the disk allowance')
             self.status.set_status(status, volume_stats=stats)
 
     def rpc_ping(self, context):
@@ -158,6 +157,15 @@ class Manager:
         """The data volume's size and usage (volume.filesystem_stats)."""
         return volume.filesystem_stats(CONF.guest_agent.mount_point,
                                        CONF.guest_agent.disk_allowance_gb)
+
+    def measured_volume(self):
+        """volume_stats for a report, or None when the volume cannot be
+        measured (the report goes out without usage)."""
+        try:
+            return self.volume_stats()
+        except OSError:
+            LOG.exception('Could not measure the volume')
+            return None
 
     def resize_fs(self, context, device_path=None, mount_point=None,
                   online=True):

@@ -48,9 +48,9 @@ class StatusReporter:
     def begin_install(self):
         self.set_status(ServiceStatuses.BUILDING, force=True)
 
-    def end_install(self, error_occurred=False):
+    def end_install(self, error_occurred=False, volume_stats=None):
         if error_occurred:
             self.set_status(ServiceStatuses.FAILED, force=True)
             return
         self.is_installed = True
-        self.set_status(ServiceStatuses.HEALTHY)
+        self.set_status(ServiceStatuses.HEALTHY, volume_stats=volume_stats)
