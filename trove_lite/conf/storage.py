@@ -46,6 +46,11 @@ storage_opts = [
                help='Compression applied to backups before encryption. '
                     'Each stored object records its own, so changing this '
                     'does not affect reading older ones.'),
+    cfg.IntOpt('volume_backup_freeze_timeout', default=900, min=10,
+               help='Most seconds a guest keeps its datastore quiesced '
+                    '(locked, or stopped on the local compute driver) '
+                    'for a "cinder" backup, a snapshot of its volume; it '
+                    'thaws by itself after that, and the backup fails.'),
     cfg.URIOpt('swift_url',
                help='Swift storage URL (ending in AUTH_<project>) used '
                     'instead of the one in the Keystone catalog.'),

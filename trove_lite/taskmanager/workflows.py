@@ -69,9 +69,12 @@ class CreateVolume(Step):
     def execute(self, flow):
         if not flow.spec.volume_size:
             return
+        # A "cinder" backup is restored by making the volume from it.
+        snapshot = (flow.spec.backup_info or {}).get('volume_snapshot')
         flow.volume_id = flow.driver.create_volume(
             flow.spec.instance_id, flow.spec.volume_size,
-            flow.spec.volume_type)
+            flow.spec.volume_type,
+            **({'snapshot': tuple(snapshot)} if snapshot else {}))
         _record(flow, volume_id=flow.volume_id)
 
 
@@ -101,7 +104,7 @@ class BootServer(Step):
             datastore_manager=spec.datastore_manager,
             datastore_version=spec.datastore_version,
             transport_url=flow.transport_url,
-            control_exchange=CONF.control_exchange,
+            control_exchange=broker_users.guest_exchange(spec.instance_id),
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,

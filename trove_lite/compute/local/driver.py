@@ -40,6 +40,7 @@ from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.compute.local import processes
+from trove_lite.compute.local import snapshots
 from trove_lite.compute.local import storage_access
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
@@ -64,6 +65,7 @@ class LocalDriver(base.ComputeDriver):
             # Guests pass through to their own directories; nobody but
             # the driver lists them.
             os.chmod(path, 0o711)
+        os.makedirs(snapshots.root(self.state_path), 0o700, exist_ok=True)
         if guest_users.enabled():
             files.check_passable(self.state_path)
             LOG.info('Local guests run as users of their own (uids %s)',
@@ -86,10 +88,19 @@ class LocalDriver(base.ComputeDriver):
     def _volume_path(self, volume_id):
         return os.path.join(self.state_path, 'volumes', volume_id)
 
-    def create_volume(self, instance_id, size_gb, volume_type=None):
+    volume_snapshot_quiesce = snapshots.QUIESCE
+
+    def create_volume(self, instance_id, size_gb, volume_type=None,
+                      snapshot=None):
         volume_id = str(uuid.uuid4())
         path = self._volume_path(volume_id)
         os.makedirs(path)
+        if snapshot is not None:
+            try:
+                snapshots.restore(self.state_path, *snapshot, path)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
         files.write_json(path + '.json', {
             'id': volume_id, 'name': f'trove-{instance_id}',
             'instance_id': instance_id, 'size': size_gb,
@@ -108,6 +119,15 @@ class LocalDriver(base.ComputeDriver):
                                      instance_id=record.get('instance_id'),
                                      size=record.get('size')))
         return found
+
+    def snapshot_volume(self, volume_id, backup_id, project_id, thaw):
+        size = snapshots.take(self.state_path, self._volume_path(volume_id),
+                              project_id, backup_id)
+        thaw()
+        return size
+
+    def delete_volume_snapshot(self, backup_id, project_id):
+        snapshots.delete(self.state_path, project_id, backup_id)
 
     def delete_volume(self, volume_id):
         # A database still running on it (its guest's server lost) stops.
@@ -230,6 +250,12 @@ class LocalDriver(base.ComputeDriver):
         volume_id = record['volume_id']
         if volume_id:
             files.make_private_dir(self._volume_path(volume_id), owner)
+            if owner[0] is not None:
+                # A volume made from a snapshot holds root's copies.
+                subprocess.run(['chown', '-R', '--no-dereference',
+                                f'{owner[0]}:{owner[1]}',
+                                self._volume_path(volume_id)],
+                               check=True, capture_output=True)
         config_file = os.path.join(self._server_path(server_id),
                                    'guest.conf')
         agent_options = {
@@ -260,7 +286,8 @@ class LocalDriver(base.ComputeDriver):
         if record['uid'] is None:
             return [], []
         hidden = [os.path.join(self.state_path, 'servers'),
-                  os.path.join(self.state_path, 'volumes')]
+                  os.path.join(self.state_path, 'volumes'),
+                  snapshots.root(self.state_path)]
         hidden += CONF.local_compute.guest_hidden_paths
         needed = [self._server_path(server_id),
                   os.path.join(self.state_path, 'images')]
