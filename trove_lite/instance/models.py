@@ -12,8 +12,7 @@ from trove_lite.instance.status import ServiceStatuses
 class Instance:
     """One instance with everything its views, workflows and
     notifications need. The repository fills the fields up to
-    ``host`` from the columns of the same names, in
-    this order."""
+    ``host`` from the columns of the same names, in this order."""
 
     id: str
     name: str
@@ -36,6 +35,10 @@ class Instance:
     configuration_name: str | None
     # Whether the instance has a key (its guest's messages are sealed).
     encrypted_rpc_messaging: bool
+    # The volume usage the guest reported with its status (at
+    # service_status_updated), if it did.
+    volume_used: float | None
+    volume_used_percent: float | None
     # The taskmanager host holding the server (host-local compute
     # drivers), else None.
     host: str | None
