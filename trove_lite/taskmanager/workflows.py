@@ -18,9 +18,9 @@ from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import builds
 
 LOG = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from trove_lite.common.objects import UserSpec
 from trove_lite.conductor import manager
 from trove_lite.db.repositories import instances
 from trove_lite.instance import keys
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import ServiceStatuses as Services
 
 
 class FakeTaskmanager:

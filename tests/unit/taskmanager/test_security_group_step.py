@@ -8,8 +8,8 @@ import pytest
 from tests.unit.fakes import FakeGuest
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
 from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows
 
