@@ -105,7 +105,7 @@ class BootServer(Step):
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,
-            security_group_id=flow.security_group_id, nics=spec.nics,
+            security_group_id=flow.security_group_id,
             availability_zone=spec.availability_zone)
         flow.server_id = server.id
         _record(flow, compute_instance_id=server.id,

@@ -181,7 +181,7 @@ class LocalDriver(base.ComputeDriver):
         return CONF.local_compute.guest_transport_url or CONF.transport_url
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
+                      guest_config, security_group_id=None,
                       availability_zone=None):
         # A local server has one loopback address and no firewall, so
         # networks, zones and security groups do not apply.
