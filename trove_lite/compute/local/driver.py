@@ -350,8 +350,10 @@ class LocalDriver(base.ComputeDriver):
             # The uid goes back to the pool: a later guest given it must
             # not find this tenant's data open to it.
             files.reclaim(self._volume_path(record['volume_id']))
-        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
+        # The record holds the uid until the user is gone, so no create
+        # picks it while userdel is still removing the user's group.
         guest_users.remove(uid)
+        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
         LOG.info('Server %s deleted', server_id)
 
     def _stop(self, server_id, record):
