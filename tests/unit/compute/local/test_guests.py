@@ -43,16 +43,6 @@ def servers(tmp_path):
     return str(path)
 
 
-@pytest.fixture
-def started():
-    made = []
-    yield made
-    for process in made:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-
-
 def record(image_id=images.DEFAULT_IMAGE, pid=None):
     return {'id': 'srv-1', 'image_id': image_id, 'uid': None, 'gid': None,
             'pid': pid}
