@@ -75,7 +75,8 @@ class LocalDriver(base.ComputeDriver):
     # --- volumes ---------------------------------------------------------
 
     def _volume_path(self, volume_id):
-        return os.path.join(self.state_path, 'volumes', volume_id)
+        return files.entry(os.path.join(self.state_path, 'volumes'),
+                           volume_id)
 
     def create_volume(self, instance_id, size_gb, volume_type=None):
         volume_id = str(uuid.uuid4())
@@ -133,7 +134,8 @@ class LocalDriver(base.ComputeDriver):
     # --- servers ---------------------------------------------------------
 
     def _server_path(self, server_id):
-        return os.path.join(self.state_path, 'servers', server_id)
+        return files.entry(os.path.join(self.state_path, 'servers'),
+                           server_id)
 
     def _read_server(self, server_id):
         return files.read_json(os.path.join(self._server_path(server_id),

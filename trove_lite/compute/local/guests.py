@@ -13,6 +13,7 @@ import os
 import subprocess
 import threading
 
+from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
@@ -39,7 +40,7 @@ class Guests:
         self._children_lock = threading.Lock()
 
     def _server_dir(self, server_id):
-        return os.path.join(self.servers_path, server_id)
+        return files.entry(self.servers_path, server_id)
 
     def start(self, record, hidden=(), needed=()):
         """Start the guest of server ``record`` in a session of its own,
@@ -79,15 +80,15 @@ class Guests:
 
     def unrecorded(self):
         """Names of the server directories guests run in (also removed
-        ones)."""
+        ones). Each process's directory is read once: read again, it
+        could have moved (the launcher leaves a sandbox right after a
+        fork, a guest may go where it likes), and a name such as ``..``
+        would make the caller remove what is no server."""
         names = set()
-        for pid in processes.running_in(self.servers_path):
-            try:
-                cwd = os.readlink(f'/proc/{pid}/cwd')
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
-            names.add(os.path.relpath(cwd.removesuffix(' (deleted)'),
-                                      self.servers_path).split(os.sep)[0])
+        for cwd in processes.working_in(self.servers_path).values():
+            name = os.path.relpath(cwd, self.servers_path).split(os.sep)[0]
+            if name not in (os.curdir, os.pardir):
+                names.add(name)
         return names
 
     def stop(self, server_id, record, volume_path=None):

@@ -6,6 +6,8 @@ import os
 import pytest
 
 from tests.unit.compute.local.test_processes import start_in
+from trove_lite.common import exceptions
+from trove_lite.compute.local import driver as local_driver
 from trove_lite.compute.local import guests
 from trove_lite.compute.local import images
 from trove_lite.conf import CONF
@@ -93,3 +95,46 @@ def test_stop_ends_what_runs_in_the_server_or_on_its_volume_unrecorded(
     assert in_sandbox.wait(5) is not None
     assert on_volume.wait(5) is not None
     assert elsewhere.poll() is None
+
+
+def test_a_process_in_the_servers_directory_itself_names_no_server(
+        launcher, servers, started):
+    started.append(start_in(servers))
+
+    assert guests.Guests(servers).unrecorded() == set()
+
+
+@pytest.fixture
+def harmless(monkeypatch):
+    """What the driver would do to a server's directory, recorded instead
+    of done: should a path slip through as a server id, the test fails
+    without stopping the machine's processes or removing its files."""
+    done = []
+    for module, name in ((local_driver.shutil, 'rmtree'),
+                         (guests.processes, 'stop_in'),
+                         (guests.processes, 'stop_group'),
+                         (local_driver.files, 'reclaim')):
+        monkeypatch.setattr(module, name,
+                            lambda *args, _name=name, **kwargs:
+                            done.append((_name, args)) or [])
+    return done
+
+
+@pytest.mark.parametrize('server_id', ['..', '.', '', '../volumes', '/'])
+def test_the_driver_refuses_a_server_or_volume_id_that_is_a_path(
+        launcher, tmp_path, monkeypatch, harmless, server_id):
+    # As this service's own user: no guest users, no passable state path.
+    monkeypatch.setattr(local_driver.guest_users, 'enabled', lambda: False)
+    CONF.set_override('state_path', str(tmp_path / 'state'),
+                      group='local_compute')
+    driver = local_driver.LocalDriver()
+
+    with pytest.raises(exceptions.ComputeError):
+        driver.delete_server(server_id)
+    with pytest.raises(exceptions.ComputeError):
+        guests.Guests(str(tmp_path / 'state' / 'servers')).stop(
+            server_id, None)
+    with pytest.raises(exceptions.ComputeError):
+        driver.delete_volume(server_id)
+
+    assert harmless == []
