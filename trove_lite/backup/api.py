@@ -25,6 +25,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.instance import actions as instance_actions
 from trove_lite.instance import api as instance_api
 from trove_lite.quota import api as quota
+from trove_lite.records import backup as backup_records
 from trove_lite.records import status as instance_status
 from trove_lite.records.backup import BackupState
 from trove_lite.records.status import InstanceTasks
@@ -35,6 +36,10 @@ LOG = logging.getLogger(__name__)
 
 FULL = 'full'
 INCREMENTAL = 'incremental'
+#: ``storage_driver`` of a backup taken as a snapshot of the instance's
+#: volume (``records.backup.VOLUME_SCHEME`` locations) instead of a mariabackup
+#: stream into the object storage.
+VOLUME_DRIVER = 'cinder'
 
 
 @dataclasses.dataclass
@@ -47,6 +52,7 @@ class CreateRequest:
     parent_id: str | None = None
     incremental: bool = False
     swift_container: str | None = None
+    storage_driver: str | None = None
 
 
 def _visible_to(context):
@@ -91,9 +97,14 @@ def _parent(context, record, request):
         if parent.state != BackupState.COMPLETED:
             raise exceptions.BackupNotComplete(backup_id=parent.id,
                                                state=parent.state)
+        if parent.is_volume_backup:
+            raise exceptions.BadRequest(
+                f'Backup {parent.id} is a volume snapshot: an incremental '
+                f'backup continues a backup of the object storage.')
         return parent
     if request.incremental:
-        return db.read(backups.latest_completed, record.id)
+        return db.read(backups.latest_completed, record.id,
+                       backup_records.VOLUME_SCHEME)
     return None
 
 
@@ -106,6 +117,10 @@ def create(context, request):
         raise exceptions.DatastoreOperationUnsupported(
             manager=record.datastore_manager)
     instance_actions.check_can_perform_action(record)
+    volume_backup = request.storage_driver == VOLUME_DRIVER
+    if volume_backup and not record.volume_size:
+        raise exceptions.BadRequest(
+            f'Instance {record.id} has no volume to snapshot.')
     container = storage_base.check_container(
         request.swift_container or CONF.backup_swift_container)
     parent = _parent(context, record, request)
@@ -132,6 +147,11 @@ def create(context, request):
             'backup_type': INCREMENTAL if parent is not None else FULL,
             'datastore_version_id': record.datastore_version_id,
         })
+        if volume_backup:
+            # Known from the start: whatever a failed snapshot left can
+            # be found and removed.
+            backups.update_if(tx, backup_id, {BackupState.NEW},
+                              location=backup_records.volume_location(backup_id))
     backup = db.read(backups.get, backup_id)
     LOG.info('Backup %s of instance %s created (%s)', backup.id, record.id,
              backup.backup_type)

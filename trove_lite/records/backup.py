@@ -3,6 +3,14 @@
 import dataclasses
 import datetime
 
+#: Location scheme of a backup taken as a snapshot of its instance's
+#: volume (``storage_driver`` "cinder"); the compute driver keeps it.
+VOLUME_SCHEME = 'cinder://'
+
+
+def volume_location(backup_id):
+    return f'{VOLUME_SCHEME}{backup_id}'
+
 
 class BackupState:
     NEW = 'NEW'
@@ -46,3 +54,9 @@ class Backup:
     @property
     def is_running(self):
         return self.state in BackupState.RUNNING
+
+    @property
+    def is_volume_backup(self):
+        """A snapshot of the instance's volume, not an object stored."""
+        return bool(self.location and
+                    self.location.startswith(VOLUME_SCHEME))

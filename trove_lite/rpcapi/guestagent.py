@@ -213,3 +213,13 @@ class API:
         """Write a backup (a BackupInfo) to the backup storage (cast: the
         guest reports through the conductor's ``update_backup``)."""
         self._cast(context, 'create_backup', backup_info=backup_info)
+
+    def freeze_datastore(self, context, mode, max_seconds):
+        """Quiesce the datastore for a snapshot of its volume (``lock``:
+        a read lock held; ``stop``: stopped) until ``thaw_datastore``, at
+        most ``max_seconds``."""
+        self._call_high(context, 'freeze_datastore', mode=mode,
+                        max_seconds=max_seconds)
+
+    def thaw_datastore(self, context):
+        self._call_high(context, 'thaw_datastore')

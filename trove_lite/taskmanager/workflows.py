@@ -69,9 +69,12 @@ class CreateVolume(Step):
     def execute(self, flow):
         if not flow.spec.volume_size:
             return
+        # A "cinder" backup is restored by making the volume from it.
+        snapshot = (flow.spec.backup_info or {}).get('volume_snapshot')
         flow.volume_id = flow.driver.create_volume(
             flow.spec.instance_id, flow.spec.volume_size,
-            flow.spec.volume_type)
+            flow.spec.volume_type,
+            **({'snapshot': tuple(snapshot)} if snapshot else {}))
         _record(flow, volume_id=flow.volume_id)
 
 
@@ -84,6 +87,11 @@ class CreateBrokerUser(Step):
     def execute(self, flow):
         flow.transport_url = broker_users.guest_transport_url(
             flow.spec.instance_id, flow.driver.guest_transport_url())
+
+
+def _project_of(instance_id):
+    record = db.read(instances.find, instance_id)
+    return record.tenant_id if record else None
 
 
 class BootServer(Step):
@@ -101,7 +109,8 @@ class BootServer(Step):
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,
             rpc_key=keys.key_of(spec.instance_id),
-            storage=storage_conf.guest_sections(CONF))
+            storage=storage_conf.guest_sections(CONF),
+            project_id=_project_of(spec.instance_id))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,

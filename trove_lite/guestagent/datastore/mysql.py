@@ -12,6 +12,7 @@ from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_backup
+from trove_lite.guestagent.datastore import mysql_freeze
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.records.status import ServiceStatuses
@@ -30,6 +31,7 @@ class MySqlManager(manager.Manager):
             getattr(CONF, CONF.datastore_manager).port,
             options.mariadbd_path)
         self.admin = mysql_admin.MariaDBAdmin(self.server.admin_connection)
+        self.freezer = mysql_freeze.Freezer(self)
 
     def preboot_datastore(self):
         self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)
@@ -58,9 +60,11 @@ class MySqlManager(manager.Manager):
         new instance. The users the backup holds keep their passwords."""
         LOG.info('Restoring backup %s', backup_info['id'])
         self.stop_datastore()
-        store = storage.get_storage(backup_info['project_id'])
-        mysql_backup.restore(store, backup_info['chain'], self.server.datadir,
-                             self.sandbox_path)
+        # A volume snapshot's data is in the volume already.
+        if not backup_info.get('volume_snapshot'):
+            store = storage.get_storage(backup_info['project_id'])
+            mysql_backup.restore(store, backup_info['chain'],
+                                 self.server.datadir, self.sandbox_path)
         self.server.give_datadir_to_server()
         self.server.start(CONF.state_change_wait_time,
                           init_statements=sql.reset_local_root())
@@ -157,6 +161,17 @@ class MySqlManager(manager.Manager):
                  backup_id, saved.size, lsn)
         report(state='COMPLETED', size=saved.size / 1024 ** 3,
                checksum=saved.checksum, lsn=lsn)
+
+    def freeze_datastore(self, context, mode, max_seconds):
+        """Quiesce the datastore for a snapshot of its volume (``lock`` or
+        ``stop``, see mysql_freeze) until ``thaw_datastore``, or at most
+        ``max_seconds``; a call."""
+        self._check_prepared()
+        self.freezer.freeze(mode, max_seconds)
+
+    def thaw_datastore(self, context):
+        """End ``freeze_datastore``'s quiesce; a call."""
+        self.freezer.thaw()
 
     # --- RPC: databases ---------------------------------------------------
 
