@@ -231,7 +231,8 @@ def test_restart_boots_a_powered_off_vm_again_with_its_data(vm_stack,
     assert response.status_code == 202, response.text
     api.wait_for(instance['id'], lambda i: i['status'] != 'REBOOT',
                  timeout=vm.BOOT_TIMEOUT, interval=1)
-    api.wait_active(instance['id'])
+    # The VM boots again under emulation before its agent reports.
+    api.wait_active(instance['id'], timeout=vm.BOOT_TIMEOUT)
     assert machine.pid(directory) is not None
     with connect(address, 'app', APP_PASSWORD, 'appdb') as db:
         cursor = db.cursor()
