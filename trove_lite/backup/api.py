@@ -47,6 +47,8 @@ class CreateRequest:
     parent_id: str | None = None
     incremental: bool = False
     swift_container: str | None = None
+    # Taken by the instance's backup policy (expires with its retention).
+    automated: bool = False
 
 
 def _visible_to(context):
@@ -131,6 +133,7 @@ def create(context, request):
             'parent_id': parent.id if parent is not None else None,
             'backup_type': INCREMENTAL if parent is not None else FULL,
             'datastore_version_id': record.datastore_version_id,
+            'automated': request.automated,
         })
     backup = db.read(backups.get, backup_id)
     LOG.info('Backup %s of instance %s created (%s)', backup.id, record.id,

@@ -42,6 +42,7 @@ from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
+from trove_lite.taskmanager import backup_policies
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
@@ -65,6 +66,7 @@ class Housekeeper:
         self.claims = claims
         self.waiters = waiters
         self.started_at = timeutils.utcnow()
+        self.policy_task = backup_policies.PolicyTask()
 
     def _left_over(self, tasks):
         """Instances in ``tasks`` since before this process started: work
@@ -81,7 +83,13 @@ class Housekeeper:
         """(spacing, task) pairs the service runs."""
         return [(CONF.periodic_interval, task) for task in (
             self.fail_stuck_builds, self.retry_stuck_deletes,
-            self.reap_orphans, self.fail_dead_backups)]
+            self.reap_orphans, self.fail_dead_backups,
+            self.run_backup_policies)]
+
+    def run_backup_policies(self):
+        """Automated backups and expiry (see taskmanager.backup_policies).
+        """
+        self.policy_task.run(self.context)
 
     def fail_dead_backups(self):
         """Fail the backups whose guest died or whose instance went
