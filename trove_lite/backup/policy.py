@@ -133,7 +133,7 @@ def restore_point_info(context, instance_ref, restore_time, version,
     source = db.read(instances.find, instance_ref, context.project_id,
                      include_deleted=True)
     if source is None:
-        raise exceptions.InstanceNotFound(instance_id=instance_ref)
+        raise exceptions.InstanceNotFound(uuid=instance_ref)
     policy = db.read(backup_policies.find, source.id, context.project_id,
                      include_ended=True)
     if policy is None:

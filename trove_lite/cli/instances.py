@@ -10,6 +10,7 @@ from cliff import show
 
 from trove_lite.cli import client as api_client
 from trove_lite.cli import lookup
+from trove_lite.cli import policy_options
 from trove_lite.cli import waiting
 
 LIST_COLUMNS = ('id', 'name', 'datastore', 'datastore_version', 'status',
@@ -43,6 +44,7 @@ def instance_fields(instance):
             fields[key] = instance[key]
     if instance.get('fault'):
         fields['fault'] = instance['fault'].get('message')
+    fields.update(policy_options.fields(instance))
     return fields
 
 
@@ -138,6 +140,7 @@ class CreateInstance(show.ShowOne):
         parser.add_argument('--configuration', metavar='GROUP',
                             help='Name or ID of a configuration group to '
                                  'attach.')
+        policy_options.add_arguments(parser)
         waiting.add_arguments(parser)
         return parser
 
@@ -163,6 +166,9 @@ class CreateInstance(show.ShowOne):
         if args.configuration:
             body['configuration'] = lookup.find_configuration(
                 client, args.configuration)['id']
+        policy = policy_options.body(args)
+        if policy:
+            body['backup_policy'] = policy
         instance = client.post('/instances', {'instance': body})['instance']
         if args.wait:
             instance = waiting.Waiter(client, self.app.stderr,

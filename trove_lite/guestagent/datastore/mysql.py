@@ -52,7 +52,8 @@ class MySqlManager(manager.Manager):
 
     def _report_archive(self, since, until):
         self.conductor.update_binlog_archive(
-            trove_context.get_admin_context(), self.instance_id, since, until, sent=time.time())
+            trove_context.get_admin_context(), self.instance_id, since,
+            until, sent=time.time())
 
     def preboot_datastore(self):
         self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)

@@ -145,16 +145,22 @@ class Archive:
 def archived_span(manifest):
     """(since, until) epoch seconds the archive restores to without a gap
     up to its end, or None: since is the first event of the oldest file
-    after the last gap in the file numbers."""
+    after the last gap in the file numbers, or, when expiry removed the
+    files before it, the last event of the newest file removed."""
     files = manifest.get('files') or []
     until = manifest.get('covered_until')
-    if not files or until is None:
+    expired = manifest.get('expired_until')
+    if until is None or not (files or expired):
         return None
+    if not files:
+        return expired, until
     start = len(files) - 1
     while start > 0 and file_number(files[start - 1]['name']) + 1 == \
             file_number(files[start]['name']):
         start -= 1
     since = files[start].get('first_time')
+    if start == 0 and expired is not None:
+        since = expired if since is None else min(since, expired)
     return None if since is None else (since, until)
 
 
@@ -245,26 +251,26 @@ class Archiver:
 
     def expire(self, before):
         """Remove archived files whose last event is before ``before``
-        (epoch seconds); the newest file always stays."""
+        (epoch seconds); the archive then restores from the last event of
+        the newest file removed."""
         with self.lock:
             settings = self.settings()
             if settings is None:
                 return
             archive = self.archive(settings)
             manifest = archive.read_manifest()
-            keep = []
             files = manifest['files']
-            for index, entry in enumerate(files):
-                if index < len(files) - 1 and (entry.get('last_time') or 0) \
-                        < before:
-                    archive.delete_file(entry)
-                else:
-                    keep.append(entry)
-            if len(keep) != len(files):
-                LOG.info('Expired %d archived binlog files',
-                         len(files) - len(keep))
-                manifest['files'] = keep
-                archive.write_manifest(manifest)
+            expired = [e for e in files if (e.get('last_time') or 0) < before]
+            if not expired:
+                return
+            for entry in expired:
+                archive.delete_file(entry)
+            manifest['files'] = [e for e in files if e not in expired]
+            manifest['expired_until'] = max(
+                [manifest.get('expired_until') or 0] +
+                [e.get('last_time') or 0 for e in expired])
+            archive.write_manifest(manifest)
+            LOG.info('Expired %d archived binlog files', len(expired))
 
     # --- the server's binlog files ------------------------------------------
 
@@ -312,7 +318,7 @@ def replay(store, container, source_id, start, stop_time, work, socket):
                    f'{utc_text(manifest.get("covered_until") or 0)} UTC')
     if files and file_number(files[0]['name']) != first or any(
             file_number(b['name']) != file_number(a['name']) + 1
-            for a, b in zip(files, files[1:])):
+            for a, b in zip(files, files[1:], strict=False)):
         raise exceptions.DatastoreOperationError(
             reason=f'the binlog archive of {source_id} has a gap after '
                    f'{start[0]}')
@@ -339,12 +345,11 @@ def replay(store, container, source_id, start, stop_time, work, socket):
     client = subprocess.run(
         [CONF.guest_agent.mariadb_client_path, '--no-defaults',
          f'--socket={socket}', '--user=root', '--binary-mode'],
-        stdin=binlog.stdout, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, close_fds=True)
+        stdin=binlog.stdout, capture_output=True, close_fds=True)
     binlog.stdout.close()
-    binlog_error = binlog.stderr.read().decode(errors='replace')
+    errors = binlog.stderr.read() + client.stderr
     if binlog.wait() != 0 or client.returncode != 0:
         raise exceptions.DatastoreOperationError(
             reason=f'replaying the binlog failed: '
-                   f'{(binlog_error + client.stderr.decode(errors="replace")).strip()[-300:]}')
+                   f'{errors.decode(errors="replace").strip()[-300:]}')
     return len(paths)
