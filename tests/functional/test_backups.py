@@ -25,7 +25,7 @@ def stack(tmp_path_factory, swift_server):
     a dead guest within seconds (heartbeat expiry and periodic checks)."""
     deployment = stack_module.Stack(
         str(tmp_path_factory.mktemp('backups')), overrides={
-            'DEFAULT': {'agent_heartbeat_expiry': '8',
+            'DEFAULT': {'agent_heartbeat_expiry': '12',
                         'periodic_interval': '2',
                         'storage_strategy': 'swift'},
             'swift': swift_server.options()})
@@ -293,13 +293,20 @@ def test_silent_guest_fails_its_backup_and_refunds_the_quota(stack, api):
     os.killpg(pgid, signal.SIGSTOP)
     try:
         backup = create_backup(api, source, 'silent')
-        assert api.instance(source['id'])['status'] == 'BACKUP'
+        # What needs the backup still running comes first: a show of the
+        # instance asks its (silent) guest for the volume usage and waits
+        # api_guest_call_timeout for it, by when the periodic check may
+        # rightly have failed the backup (the CI failure: 202 here).
+        running = api.delete(f'/backups/{backup["id"]}')
+        assert running.status_code == 422, running.text
         # Only one backup of an instance at a time.
         second = api.post('/backups', {'backup': {
             'name': 'second', 'instance': source['id']}})
         assert second.status_code == 422, second.text
-        running = api.delete(f'/backups/{backup["id"]}')
-        assert running.status_code == 422, running.text
+        assert 'BACKUP' in second.text
+        listed = {item['id']: item['status']
+                  for item in api.get('/instances').json()['instances']}
+        assert listed[source['id']] == 'BACKUP'
         failed = wait_backup(api, backup['id'], timeout=60)
     finally:
         os.killpg(pgid, signal.SIGKILL)
@@ -329,7 +336,12 @@ def test_bad_backup_requests_are_refused_and_leave_nothing(stack, api):
                      'instance': '00000000-0000-4000-8000-000000000000'}},
          404),
         ({'backup': {'name': 'x', 'instance': source['id'],
-                     'storage_driver': 'cinder'}}, 501),
+                     'storage_driver': 'ceph'}}, 400),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'storage_driver': 'cinder', 'incremental': 1}}, 400),
+        ({'backup': {'name': 'x', 'instance': source['id'],
+                     'storage_driver': 'cinder',
+                     'swift_container': 'elsewhere'}}, 400),
     ]
     for body, code in bad:
         response = api.post('/backups', body)
@@ -348,3 +360,62 @@ def test_bad_backup_requests_are_refused_and_leave_nothing(stack, api):
         'restorePoint': {'backupRef':
                          '00000000-0000-4000-8000-000000000000'}}})
     assert restore.status_code == 404, restore.text
+
+
+def snapshot_path(stack, backup_id, project='demo'):
+    return os.path.join(stack.state_path, 'snapshots', project, backup_id)
+
+
+def test_cinder_backup_is_a_stopped_copy_of_the_volume_and_restores(
+        stack, api):
+    source = make_instance(api, 'bk-volume')
+    insert(source, 1, 300)
+    usage = backup_usage(stack)
+    backup = create_backup(api, source, 'volume-1', storage_driver='cinder')
+    assert backup['locationRef'] == f'cinder://{backup["id"]}'
+    assert backup_usage(stack) == usage + 1
+    done = wait_backup(api, backup['id'])
+    assert done['status'] == 'COMPLETED', done
+    assert done['size'] > 0
+    # The source serves its rows again once the copy is taken.
+    api.wait_active(source['id'])
+    assert len(rows(source)) == 300
+
+    # The copy is root's, out of every guest's view of the filesystem.
+    kept = snapshot_path(stack, backup['id'])
+    assert os.path.isdir(os.path.join(kept, 'mysql'))
+    assert os.stat(kept).st_uid == 0
+    assert os.stat(os.path.dirname(kept)).st_mode & 0o077 == 0
+    guest_pid = stack.server_of(source['id'])['pid']
+    seen = f'/proc/{guest_pid}/root{os.path.dirname(os.path.dirname(kept))}'
+    assert os.listdir(seen) == []
+
+    # A volume snapshot continues nothing.
+    response = api.post('/backups', {'backup': {
+        'name': 'inc', 'instance': source['id'], 'parent_id': backup['id']}})
+    assert response.status_code == 400, response.text
+
+    insert(source, 1000, 5)  # after the backup: not in the restore
+    restored = restore(api, done, 'bk-volume-restored')
+    assert len(rows(restored)) == 300
+    assert list(rows(restored)) == [row for row in rows(source)
+                                    if row[0] < 1000]
+    # The restored instance is its own: the app user works, the source's
+    # agent password does not matter.
+    execute(restored, 'INSERT INTO t VALUES (2000, "new")')
+
+    assert api.delete(f'/backups/{backup["id"]}').status_code == 202
+    wait_until(lambda: not os.path.exists(kept))
+    assert backup_usage(stack) == usage
+
+
+def test_cinder_backup_of_another_project_is_not_restored(stack, api):
+    source = make_instance(api, 'bk-volume-mine')
+    done = backup_completed(api, source, 'mine', storage_driver='cinder')
+    other = stack.api('other')
+    response = other.post('/instances', {'instance': {
+        'name': 'thief', 'flavorRef': '1', 'volume': {'size': 1},
+        'datastore': {'type': 'mariadb'},
+        'restorePoint': {'backupRef': done['id']}}})
+    assert response.status_code == 404, response.text
+    assert os.path.isdir(snapshot_path(stack, done['id']))

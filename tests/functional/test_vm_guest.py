@@ -9,16 +9,22 @@ address. Needs the guest image of this checkout
 (``tools/build-guest-image.sh``; ``tools/run-tests.sh`` builds it).
 """
 
+import configparser
 import json
 import os
 import subprocess
+import sys
+import textwrap
 import time
+import urllib.parse
 
+import kombu
 import pytest
 
 from tests.functional import vm
 from tests.functional.stack import connect
 from tests.functional.stack import wait_until
+from trove_lite.common import broker_users
 from trove_lite.compute import base as compute_base
 from trove_lite.compute.nova import cloudinit
 from trove_lite.compute.qemu import machine
@@ -77,6 +83,33 @@ def seed_file(seed, name):
                           capture_output=True, text=True, check=True).stdout
 
 
+def agent_config(user_data):
+    """The agent's own config file written by the ``user_data``."""
+    document = json.loads(user_data.removeprefix('#cloud-config\n'))
+    content, = [entry['content'] for entry in document['write_files']
+                if entry['path'] == cloudinit.AGENT_CONF_FILE]
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(content)
+    return parser
+
+
+def guest_storage_sections(config_file):
+    """The backup storage options the control plane of ``config_file``
+    gives its guests."""
+    code = textwrap.dedent(f'''
+        import json
+        import trove_lite.cmd
+        from trove_lite.common import service
+        from trove_lite.conf import CONF
+        from trove_lite.conf import storage
+        service.prepare_service(['x', '--config-file', {config_file!r}])
+        print(json.dumps(storage.guest_sections(CONF)))
+    ''')
+    return json.loads(subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True,
+        check=True, timeout=60).stdout)
+
+
 def uptime(address):
     with connect(address, 'app', APP_PASSWORD, 'appdb') as db:
         cursor = db.cursor()
@@ -99,20 +132,32 @@ def test_the_instance_goes_active_on_a_vm_set_up_by_its_user_data(
                                       'type': 'private', 'network': 'qemu'}]
 
     # The seed carries what the nova driver renders for this instance:
-    # its identity, its key, the broker at its forwarded address.
+    # its identity, its key, the backup storage, the broker at its
+    # forwarded address as the instance's own broker user.
+    seed = os.path.join(directory, machine.SEED)
+    user_data = seed_file(seed, 'user-data')
+    transport_url = agent_config(user_data)['DEFAULT']['transport_url']
+    broker = urllib.parse.urlsplit(transport_url)
+    assert (broker.hostname, broker.port, broker.path) == (
+        '10.0.2.100', 5672, f'/{vm_stack.vhost}')
+    assert broker.username == broker_users.username(instance['id'])
+    # Its password is its own (random), and the broker takes it.
+    assert len(broker.password) >= 32
+    with kombu.Connection(hostname='127.0.0.1', port=5672,
+                          userid=broker.username, password=broker.password,
+                          virtual_host=vm_stack.vhost) as connection:
+        connection.connect()
     guest_config = compute_base.GuestConfig(
         instance_id=instance['id'], datastore_manager='mariadb',
         datastore_version=vm_stack.version_name,
-        transport_url=f'rabbit://guest:guest@10.0.2.100:5672/'
-                      f'{vm_stack.vhost}',
+        transport_url=transport_url,
         control_exchange='trove', conductor_queue='trove-conductor',
         report_interval=2.0, log_debug=True,
-        rpc_key=vm_stack.instance_key(instance['id']))
+        rpc_key=vm_stack.instance_key(instance['id']),
+        storage=guest_storage_sections(vm_stack.config_file))
     volume = {'device': '/dev/vdb', 'fstype': 'ext4',
               'mount_options': 'defaults,noatime'}
-    seed = os.path.join(directory, machine.SEED)
-    assert seed_file(seed, 'user-data') == cloudinit.user_data(guest_config,
-                                                               volume)
+    assert user_data == cloudinit.user_data(guest_config, volume)
     assert json.loads(seed_file(seed, 'meta-data')) == {
         'instance-id': server['id'], 'local-hostname': 'on-a-vm'}
     assert os.stat(seed).st_mode & 0o077 == 0

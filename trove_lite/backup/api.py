@@ -16,6 +16,7 @@ import dataclasses
 import logging
 
 from trove_lite import db
+from trove_lite.backup import models
 from trove_lite.backup.models import BackupState
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
@@ -35,6 +36,10 @@ LOG = logging.getLogger(__name__)
 
 FULL = 'full'
 INCREMENTAL = 'incremental'
+#: ``storage_driver`` of a backup taken as a snapshot of the instance's
+#: volume (``models.VOLUME_SCHEME`` locations) instead of a mariabackup
+#: stream into the object storage.
+VOLUME_DRIVER = 'cinder'
 
 
 @dataclasses.dataclass
@@ -47,6 +52,7 @@ class CreateRequest:
     parent_id: str | None = None
     incremental: bool = False
     swift_container: str | None = None
+    storage_driver: str | None = None
     # Taken by the instance's backup policy (expires with its retention).
     automated: bool = False
 
@@ -93,9 +99,14 @@ def _parent(context, record, request):
         if parent.state != BackupState.COMPLETED:
             raise exceptions.BackupNotComplete(backup_id=parent.id,
                                                state=parent.state)
+        if parent.is_volume_backup:
+            raise exceptions.BadRequest(
+                f'Backup {parent.id} is a volume snapshot: an incremental '
+                f'backup continues a backup of the object storage.')
         return parent
     if request.incremental:
-        return db.read(backups.latest_completed, record.id)
+        return db.read(backups.latest_completed, record.id,
+                       models.VOLUME_SCHEME)
     return None
 
 
@@ -108,6 +119,10 @@ def create(context, request):
         raise exceptions.DatastoreOperationUnsupported(
             manager=record.datastore_manager)
     instance_actions.check_can_perform_action(record)
+    volume_backup = request.storage_driver == VOLUME_DRIVER
+    if volume_backup and not record.volume_size:
+        raise exceptions.BadRequest(
+            f'Instance {record.id} has no volume to snapshot.')
     container = storage_base.check_container(
         request.swift_container or CONF.backup_swift_container)
     parent = _parent(context, record, request)
@@ -135,6 +150,11 @@ def create(context, request):
             'datastore_version_id': record.datastore_version_id,
             'automated': request.automated,
         })
+        if volume_backup:
+            # Known from the start: whatever a failed snapshot left can
+            # be found and removed.
+            backups.update_if(tx, backup_id, {BackupState.NEW},
+                              location=models.volume_location(backup_id))
     backup = db.read(backups.get, backup_id)
     LOG.info('Backup %s of instance %s created (%s)', backup.id, record.id,
              backup.backup_type)

@@ -3,6 +3,14 @@
 import dataclasses
 import datetime
 
+#: Location scheme of a backup taken as a snapshot of its instance's
+#: volume (``storage_driver`` "cinder"); the compute driver keeps it.
+VOLUME_SCHEME = 'cinder://'
+
+
+def volume_location(backup_id):
+    return f'{VOLUME_SCHEME}{backup_id}'
+
 
 class BackupState:
     NEW = 'NEW'
@@ -49,12 +57,19 @@ class Backup:
     def is_running(self):
         return self.state in BackupState.RUNNING
 
+    @property
+    def is_volume_backup(self):
+        """A snapshot of the instance's volume, not an object stored."""
+        return bool(self.location and
+                    self.location.startswith(VOLUME_SCHEME))
+
 
 @dataclasses.dataclass
 class BackupPolicy:
     """An instance's backup policy: the retention in days and the daily
     window of its automated backups (minutes of the UTC day, the end
-    exclusive; an end before the start wraps past midnight), and the span
+    exclusive; an end before the start wraps past midnight, one equal to
+    the start is the whole day), and the span
     of the binary log its guest reported archived. The repository fills
     the fields from the columns of the same names, in this order."""
 

@@ -99,9 +99,11 @@ def _usable_backups(policy):
     start from (taken after its archive begins), oldest first."""
     if policy.archived_since is None:
         return []
+    # A volume snapshot records no binlog position to replay from.
     return [backup for backup in db.read(backups.completed,
                                          policy.instance_id)
-            if backup.created >= policy.archived_since]
+            if backup.created >= policy.archived_since
+            and not backup.is_volume_backup]
 
 
 def restorable(policy, usable=None):

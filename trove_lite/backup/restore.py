@@ -24,6 +24,8 @@ def restore_info(context, backup_id, version, volume_size):
         raise exceptions.BadRequest(
             f'Backup {backup.id} holds data of another datastore; restore '
             f'it into an instance of its own datastore.')
+    if backup.is_volume_backup:
+        return _volume_restore_info(backup, volume_size)
     chain = [backup]
     while chain[0].parent_id is not None:
         parent = db.read(backups.find, chain[0].parent_id)
@@ -40,3 +42,18 @@ def restore_info(context, backup_id, version, volume_size):
     return {'id': backup.id, 'project_id': backup.tenant_id,
             'chain': [{'id': item.id, 'location': item.location,
                        'checksum': item.checksum} for item in chain]}
+
+
+def _volume_restore_info(backup, volume_size):
+    """A "cinder" backup becomes the new instance's volume, which must
+    be at least as big as the volume it was taken from."""
+    if volume_size is None:
+        raise exceptions.BadRequest(
+            f'Backup {backup.id} is a volume snapshot: the instance needs '
+            f'a volume to restore it into.')
+    if (backup.size or 0) > volume_size:
+        raise exceptions.BadRequest(
+            f'Backup {backup.id} holds {backup.size:.2f} GB: the volume '
+            f'({volume_size} GB) is too small for it.')
+    return {'id': backup.id, 'project_id': backup.tenant_id, 'chain': [],
+            'volume_snapshot': [backup.tenant_id, backup.id]}

@@ -98,14 +98,15 @@ def get_server(target, endpoints, serializer=None):
         serializer=serializer or RequestContextSerializer())
 
 
-def declare_topic_queue(topic, server):
-    """Create a topic's queues so a cast waits there for its consumer.
+def declare_topic_queue(topic, server, exchange=None):
+    """Create a topic's queues (bound to ``exchange``, by default the
+    control exchange) so a cast waits there for its consumer.
 
     oslo.messaging declares queues only when a server starts, so a
     throw-away server is started and stopped on the topic; the queues it
     declared stay (they are not auto-deleted).
     """
-    target = messaging.Target(topic=topic, server=server)
+    target = messaging.Target(topic=topic, server=server, exchange=exchange)
     declarer = messaging.get_rpc_server(get_transport(), target, [])
     declarer.start()
     declarer.stop()

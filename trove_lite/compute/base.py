@@ -54,6 +54,9 @@ class GuestConfig:
     #: The backup storage options ({section: {option: value}}, see
     #: conf.storage.guest_sections): the guest writes backups itself.
     storage: dict = dataclasses.field(default_factory=dict)
+    #: The instance's project: a local guest reaches that project's
+    #: backups only.
+    project_id: str | None = None
 
     def sections(self):
         """The guest's config file as {section: {option: value}}."""
@@ -78,9 +81,35 @@ class GuestConfig:
 class ComputeDriver(abc.ABC):
     """Makes and removes the resources behind an instance."""
 
+    #: How a guest quiesces its datastore for ``snapshot_volume``:
+    #: ``lock`` (a block snapshot is point-in-time: holding writes is
+    #: enough) or ``stop`` (a copy of files needs the server stopped).
+    volume_snapshot_quiesce = 'lock'
+
     @abc.abstractmethod
-    def create_volume(self, instance_id, size_gb, volume_type=None):
-        """Create the data volume; return its id."""
+    def create_volume(self, instance_id, size_gb, volume_type=None,
+                      snapshot=None):
+        """Create the data volume; return its id. ``snapshot``: the
+        ``(project_id, backup_id)`` of a volume backup
+        (``snapshot_volume``) whose data it starts with."""
+
+    def snapshot_volume(self, volume_id, backup_id, project_id, thaw):
+        """Keep a copy of the volume as backup ``backup_id`` of
+        ``project_id``, where only that project's instances are made from
+        it; call ``thaw()`` as soon as the point-in-time copy exists (the
+        guest is quiesced until then). Returns the bytes it holds."""
+        raise self.no_volume_snapshots()
+
+    def no_volume_snapshots(self):
+        """The error of a driver without volume snapshots."""
+        return exceptions.NotImplementedYet(
+            f'The {type(self).__name__} compute driver cannot snapshot '
+            f'volumes ("cinder" backups).')
+
+    def delete_volume_snapshot(self, backup_id, project_id):
+        """Remove what ``snapshot_volume`` kept (or left half-made); a
+        missing one is not an error."""
+        return None
 
     @abc.abstractmethod
     def delete_volume(self, volume_id):

@@ -56,6 +56,11 @@ storage_opts = [
                help='Seconds in a day of backup policies: one automated '
                     'backup per day, retention in days. Shorter only in '
                     'tests.'),
+    cfg.IntOpt('volume_backup_freeze_timeout', default=900, min=10,
+               help='Most seconds a guest keeps its datastore quiesced '
+                    '(locked, or stopped on the local compute driver) '
+                    'for a "cinder" backup, a snapshot of its volume; it '
+                    'thaws by itself after that, and the backup fails.'),
     cfg.URIOpt('swift_url',
                help='Swift storage URL (ending in AUTH_<project>) used '
                     'instead of the one in the Keystone catalog.'),
@@ -113,6 +118,13 @@ def list_opts():
     return [('DEFAULT', storage_opts), (swift_group, swift_opts)]
 
 
+def local_root(conf):
+    """The root of the local storage: storage_local_path, or the
+    "storage" directory of [local_compute] state_path."""
+    return conf.storage_local_path or os.path.join(
+        conf.local_compute.state_path, 'storage')
+
+
 def guest_sections(conf):
     """The storage options a guest needs to write and read backups
     itself, as {section: {option: value}} for its config file: the
@@ -122,8 +134,7 @@ def guest_sections(conf):
     for opt in storage_opts:
         value = conf[opt.dest]
         if opt.dest == 'storage_local_path':
-            value = value or os.path.join(conf.local_compute.state_path,
-                                          'storage')
+            value = local_root(conf)
         if value is not None and value != '':
             default[opt.dest] = str(value)
     swift = {opt.dest: str(conf.swift[opt.dest]) for opt in swift_opts

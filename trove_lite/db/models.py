@@ -161,6 +161,21 @@ class Service(Base):
         sa.DateTime)
 
 
+class SealedMessageId(Base):
+    """The id of a sealed envelope a control-plane receiver accepted,
+    kept until ``keep_until`` (epoch seconds) to refuse its replay (see
+    common.seen_ids)."""
+
+    __tablename__ = 'sealed_message_ids'
+
+    instance_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                     primary_key=True)
+    message_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    primary_key=True)
+    keep_until: orm.Mapped[float] = orm.mapped_column(sa.Double,
+                                                      index=True)
+
+
 class RateLimitBucket(Base):
     """The level of one rate limit of one project, shared by every API
     process (see api.ratelimit). Times are the database's clock in epoch

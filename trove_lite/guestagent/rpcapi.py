@@ -13,6 +13,7 @@ import contextlib
 
 import oslo_messaging as messaging
 
+from trove_lite.common import broker_users
 from trove_lite.common import exceptions
 from trove_lite.common import rpc
 from trove_lite.common import sealing
@@ -43,9 +44,11 @@ class API:
         self._client = sealing.SealedClient(target, key, instance_id)
 
     def declare_queue(self):
-        """Create the guest's queues so ``prepare`` waits for the guest."""
-        rpc.declare_topic_queue(guest_topic(self.instance_id),
-                                self.instance_id)
+        """Create the guest's queues, on the guest's own exchange, so
+        ``prepare`` waits for the guest."""
+        rpc.declare_topic_queue(
+            guest_topic(self.instance_id), self.instance_id,
+            exchange=broker_users.guest_exchange(self.instance_id))
 
     def delete_queue(self):
         rpc.delete_topic_queues(guest_topic(self.instance_id),
@@ -230,3 +233,13 @@ class API:
         """Remove archived binlog files whose last event is before
         ``before`` (epoch seconds); a cast."""
         self._cast(context, 'expire_binlogs', before=before)
+
+    def freeze_datastore(self, context, mode, max_seconds):
+        """Quiesce the datastore for a snapshot of its volume (``lock``:
+        a read lock held; ``stop``: stopped) until ``thaw_datastore``, at
+        most ``max_seconds``."""
+        self._call_high(context, 'freeze_datastore', mode=mode,
+                        max_seconds=max_seconds)
+
+    def thaw_datastore(self, context):
+        self._call_high(context, 'thaw_datastore')

@@ -8,8 +8,11 @@ followed by a footer: a JSON document (size, SHA-256, metadata), its length
 (8 bytes) and the magic ``TLLOCAL1``, so data and metadata are replaced
 together by one rename.
 
-Directories are 0700 and files 0600. Every path is walked one component at
-a time with O_NOFOLLOW from the root: a symlink planted anywhere below the
+Directories are 0700 and files 0600, but in a directory shared by a
+default ACL (local guests of one project, compute.local.storage_access)
+0770 and 0660, so the ACL's entries, not the mode, decide. Every path is
+walked one component at a time with O_NOFOLLOW from the root (which a
+guest may pass but not list): a symlink planted anywhere below the
 root is refused, never followed. A save writes ``.tmp-<leaf>-<random>``
 beside its target and renames it into place when complete; ``delete``
 removes such leftovers of a process that died mid-save.
@@ -25,6 +28,7 @@ import struct
 import uuid
 
 from trove_lite.common import exceptions
+from trove_lite.conf import storage as storage_conf
 from trove_lite.storage import base
 
 SCHEME = 'local://'
@@ -32,8 +36,20 @@ _FOOTER = struct.Struct('>Q8s')
 _MAGIC = b'TLLOCAL1'
 _MAX_FOOTER_DOCUMENT = 2 ** 20
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# Passing through: a guest may pass the root but not list it.
+_PASS_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a FIFO planted as an object must not hang the open.
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+def _shared(dir_fd):
+    """Whether what is made in ``dir_fd`` takes its access from the
+    directory's default ACL (then the mode given only caps it)."""
+    try:
+        os.getxattr(dir_fd, 'system.posix_acl_default')
+    except OSError:
+        return False
+    return True
 
 
 class LocalStorage(base.Storage):
@@ -42,8 +58,7 @@ class LocalStorage(base.Storage):
 
     def __init__(self, project_id, conf):
         super().__init__(project_id, conf)
-        self.root = conf.storage_local_path or os.path.join(
-            conf.local_compute.state_path, 'storage')
+        self.root = storage_conf.local_root(conf)
 
     def _location(self, container, name):
         return f'{SCHEME}{container}/{self.project_id}/{name}'
@@ -59,12 +74,13 @@ class LocalStorage(base.Storage):
         """An fd of root/parts..., walked without following symlinks."""
         if create:
             os.makedirs(self.root, mode=0o700, exist_ok=True)
-        fd = os.open(self.root, _DIR_FLAGS)
+        fd = os.open(self.root, _PASS_FLAGS if parts else _DIR_FLAGS)
         try:
             for part in parts:
                 if create:
                     with contextlib.suppress(FileExistsError):
-                        os.mkdir(part, 0o700, dir_fd=fd)
+                        os.mkdir(part, 0o770 if _shared(fd) else 0o700,
+                                 dir_fd=fd)
                 child = os.open(part, _DIR_FLAGS, dir_fd=fd)
                 os.close(fd)
                 fd = child
@@ -125,7 +141,8 @@ class LocalStorage(base.Storage):
     @staticmethod
     def _write(dir_fd, filename, chunks, metadata):
         fd = os.open(filename, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                     | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+                     | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o660 if _shared(dir_fd) else 0o600, dir_fd=dir_fd)
         digest = hashlib.sha256()
         size = 0
         with open(fd, 'wb') as out:

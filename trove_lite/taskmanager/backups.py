@@ -20,6 +20,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
 from trove_lite.instance.status import InstanceTasks
+from trove_lite.taskmanager import volume_backups
 
 LOG = logging.getLogger(__name__)
 
@@ -53,12 +54,16 @@ def backup_info(backup, container):
     return info
 
 
-def create_backup(context, backup_id, container):
-    """Send a NEW backup to its instance's guest; a backup that cannot be
-    sent ends FAILED (its quota back, its instance free)."""
+def create_backup(context, backup_id, container, driver):
+    """Send a NEW backup to its instance's guest (a volume backup: take
+    it here with the compute ``driver``); a backup that cannot be sent
+    ends FAILED (its quota back, its instance free)."""
     backup = db.read(backups.find, backup_id)
     if backup is None or backup.state != BackupState.NEW:
         LOG.warning('Backup %s skipped: gone or no longer new', backup_id)
+        return
+    if backup.is_volume_backup:
+        volume_backups.create_volume_backup(context, backup, driver)
         return
     try:
         info = backup_info(backup, container)
@@ -78,20 +83,22 @@ def create_backup(context, backup_id, container):
              backup.instance_id)
 
 
-def remove_object(backup):
+def remove_object(backup, driver):
     """Remove what a backup stored (nothing there is no error)."""
-    if backup.location:
+    if backup.is_volume_backup:
+        volume_backups.remove_snapshot(driver, backup)
+    elif backup.location:
         storage.get_storage(backup.tenant_id).delete(backup.location)
 
 
-def delete_backup(context, backup_id):
+def delete_backup(context, backup_id, driver):
     """Remove the stored object of a backup the API deleted."""
     backup = db.read(backups.find, backup_id, include_deleted=True)
     if backup is None:
         return
     payload = notifications.backup_payload(backup)
     try:
-        remove_object(backup)
+        remove_object(backup, driver)
     except Exception as error:
         LOG.warning('The object %s of deleted backup %s could not be '
                     'removed: %s', backup.location, backup_id, error)
@@ -118,12 +125,20 @@ def _why_dead(backup, now):
     heard = instance.service_status_updated
     if heard is None or now - heard > expiry:
         return 'The guest stopped responding during the backup.'
+    if backup.is_volume_backup:
+        # The taskmanager takes it, and one that stopped meanwhile never
+        # ends it; past the guest's own freeze limit it cannot succeed.
+        limit = datetime.timedelta(
+            seconds=CONF.volume_backup_freeze_timeout + expiry.seconds)
+        if now - backup.updated > limit:
+            return 'The volume backup did not end in time.'
+        return None
     if backup.state == BackupState.NEW and now - backup.updated > expiry:
         return 'The guest did not start the backup.'
     return None
 
 
-def fail_dead_backups(context):
+def fail_dead_backups(context, driver):
     """Periodic: end the running backups that cannot end by themselves
     FAILED (quota back, instance free) and remove what they stored."""
     now = timeutils.utcnow()
@@ -133,7 +148,7 @@ def fail_dead_backups(context):
             continue
         LOG.warning('Periodic: backup %s fails: %s', backup.id, reason)
         try:
-            remove_object(backup)
+            remove_object(backup, driver)
         except Exception as error:
             LOG.warning('What backup %s stored at %s could not be removed: '
                         '%s', backup.id, backup.location, error)

@@ -94,7 +94,7 @@ class Housekeeper:
     def fail_dead_backups(self):
         """Fail the backups whose guest died or whose instance went
         away (see taskmanager.backups)."""
-        backups.fail_dead_backups(self.context)
+        backups.fail_dead_backups(self.context, self.driver)
 
     @property
     def context(self):

@@ -177,11 +177,11 @@ class Manager:
 
     def create_backup(self, context, backup_id, container):
         """Send a new backup to its instance's guest."""
-        backups.create_backup(context, backup_id, container)
+        backups.create_backup(context, backup_id, container, self.driver)
 
     def delete_backup(self, context, backup_id):
         """Remove the stored object of a deleted backup."""
-        backups.delete_backup(context, backup_id)
+        backups.delete_backup(context, backup_id, self.driver)
 
     def guest_status_changed(self, context, instance_id, status):
         """Pushed by the conductor: wake whoever waits on this instance."""

@@ -69,9 +69,12 @@ class CreateVolume(Step):
     def execute(self, flow):
         if not flow.spec.volume_size:
             return
+        # A "cinder" backup is restored by making the volume from it.
+        snapshot = (flow.spec.backup_info or {}).get('volume_snapshot')
         flow.volume_id = flow.driver.create_volume(
             flow.spec.instance_id, flow.spec.volume_size,
-            flow.spec.volume_type)
+            flow.spec.volume_type,
+            **({'snapshot': tuple(snapshot)} if snapshot else {}))
         _record(flow, volume_id=flow.volume_id)
 
 
@@ -86,6 +89,11 @@ class CreateBrokerUser(Step):
             flow.spec.instance_id, flow.driver.guest_transport_url())
 
 
+def _project_of(instance_id):
+    record = db.read(instances.find, instance_id)
+    return record.tenant_id if record else None
+
+
 class BootServer(Step):
     error_task = InstanceTasks.BUILDING_ERROR_SERVER
 
@@ -96,12 +104,13 @@ class BootServer(Step):
             datastore_manager=spec.datastore_manager,
             datastore_version=spec.datastore_version,
             transport_url=flow.transport_url,
-            control_exchange=CONF.control_exchange,
+            control_exchange=broker_users.guest_exchange(spec.instance_id),
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,
             rpc_key=keys.key_of(spec.instance_id),
-            storage=storage_conf.guest_sections(CONF))
+            storage=storage_conf.guest_sections(CONF),
+            project_id=_project_of(spec.instance_id))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,

@@ -59,7 +59,10 @@ class FakeDriver(base.ComputeDriver):
 
     # --- the driver -----------------------------------------------------
 
-    def create_volume(self, instance_id, size_gb, volume_type=None):
+    def create_volume(self, instance_id, size_gb, volume_type=None,
+                      snapshot=None):
+        if snapshot is not None:
+            raise self.no_volume_snapshots()
         self._call('create_volume', instance_id, size_gb)
         return self.add_volume(instance_id, size_gb).id
 

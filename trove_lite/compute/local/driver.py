@@ -40,6 +40,8 @@ from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
 from trove_lite.compute.local import launcher
 from trove_lite.compute.local import processes
+from trove_lite.compute.local import snapshots
+from trove_lite.compute.local import storage_access
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 
@@ -63,6 +65,7 @@ class LocalDriver(base.ComputeDriver):
             # Guests pass through to their own directories; nobody but
             # the driver lists them.
             os.chmod(path, 0o711)
+        os.makedirs(snapshots.root(self.state_path), 0o700, exist_ok=True)
         if guest_users.enabled():
             files.check_passable(self.state_path)
             LOG.info('Local guests run as users of their own (uids %s)',
@@ -71,6 +74,8 @@ class LocalDriver(base.ComputeDriver):
             LOG.warning('Not running as root: local guests run as this '
                         'service\'s own user, not isolated from it or '
                         'from each other')
+        # Each guest reaches its own project's local backups only.
+        self._storage = storage_access.for_driver(self.state_path)
         self._launcher = launcher.GuestLauncher()
         self._launcher.start()
         # Popen objects of guests of extra images this process started, so
@@ -83,10 +88,19 @@ class LocalDriver(base.ComputeDriver):
     def _volume_path(self, volume_id):
         return os.path.join(self.state_path, 'volumes', volume_id)
 
-    def create_volume(self, instance_id, size_gb, volume_type=None):
+    volume_snapshot_quiesce = snapshots.QUIESCE
+
+    def create_volume(self, instance_id, size_gb, volume_type=None,
+                      snapshot=None):
         volume_id = str(uuid.uuid4())
         path = self._volume_path(volume_id)
         os.makedirs(path)
+        if snapshot is not None:
+            try:
+                snapshots.restore(self.state_path, *snapshot, path)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
         files.write_json(path + '.json', {
             'id': volume_id, 'name': f'trove-{instance_id}',
             'instance_id': instance_id, 'size': size_gb,
@@ -105,6 +119,15 @@ class LocalDriver(base.ComputeDriver):
                                      instance_id=record.get('instance_id'),
                                      size=record.get('size')))
         return found
+
+    def snapshot_volume(self, volume_id, backup_id, project_id, thaw):
+        size = snapshots.take(self.state_path, self._volume_path(volume_id),
+                              project_id, backup_id)
+        thaw()
+        return size
+
+    def delete_volume_snapshot(self, backup_id, project_id):
+        snapshots.delete(self.state_path, project_id, backup_id)
 
     def delete_volume(self, volume_id):
         # A database still running on it (its guest's server lost) stops.
@@ -196,7 +219,8 @@ class LocalDriver(base.ComputeDriver):
         record = {'id': server_id, 'instance_id': instance_id, 'name': name,
                   'image_id': image_id, 'volume_id': volume_id,
                   'flavor_id': flavor['id'], 'port': port, 'pid': None,
-                  'uid': None, 'gid': None}
+                  'uid': None, 'gid': None,
+                  'project_id': guest_config.project_id}
         address = self._allocate(server_id, record)
         try:
             return self._build(server_id, record, address, guest_config)
@@ -216,6 +240,8 @@ class LocalDriver(base.ComputeDriver):
                 self._write_server(server_id, record)
                 raise
             self._write_server(server_id, record)
+            if self._storage and record['project_id']:
+                self._storage.open_to(record['uid'], record['project_id'])
         owner = (record['uid'], record['gid'])
         template = images.template_datadir(guest_config.datastore_version,
                                            builder=owner)
@@ -224,6 +250,12 @@ class LocalDriver(base.ComputeDriver):
         volume_id = record['volume_id']
         if volume_id:
             files.make_private_dir(self._volume_path(volume_id), owner)
+            if owner[0] is not None:
+                # A volume made from a snapshot holds root's copies.
+                subprocess.run(['chown', '-R', '--no-dereference',
+                                f'{owner[0]}:{owner[1]}',
+                                self._volume_path(volume_id)],
+                               check=True, capture_output=True)
         config_file = os.path.join(self._server_path(server_id),
                                    'guest.conf')
         agent_options = {
@@ -247,18 +279,23 @@ class LocalDriver(base.ComputeDriver):
 
     def _private_view(self, server_id, record):
         """(hidden, needed) paths of a guest's mount namespace: other
-        servers and volumes, and the host's private directories, are
-        hidden; its own server directory, volume and the images are
-        needed. Without guest users (not root), no namespace."""
+        servers and volumes, other projects' backups, and the host's
+        private directories, are hidden; its own server directory, volume,
+        project's backups and the images are needed. Without guest users
+        (not root), no namespace."""
         if record['uid'] is None:
             return [], []
         hidden = [os.path.join(self.state_path, 'servers'),
-                  os.path.join(self.state_path, 'volumes')]
+                  os.path.join(self.state_path, 'volumes'),
+                  snapshots.root(self.state_path)]
         hidden += CONF.local_compute.guest_hidden_paths
         needed = [self._server_path(server_id),
                   os.path.join(self.state_path, 'images')]
         if record['volume_id']:
             needed.append(self._volume_path(record['volume_id']))
+        if self._storage and record.get('project_id'):
+            hidden.append(self._storage.root)
+            needed.append(self._storage.project_path(record['project_id']))
         return hidden, needed
 
     def _sandbox_path(self, server_id):
@@ -397,8 +434,13 @@ class LocalDriver(base.ComputeDriver):
             # The uid goes back to the pool: a later guest given it must
             # not find this tenant's data open to it.
             files.reclaim(self._volume_path(record['volume_id']))
-        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
+        if uid is not None and self._storage:
+            # Before the uid goes back to the pool.
+            self._storage.close_to(uid)
+        # The record holds the uid until the user is gone, so no create
+        # picks it while userdel is still removing the user's group.
         guest_users.remove(uid)
+        shutil.rmtree(self._server_path(server_id), ignore_errors=True)
         LOG.info('Server %s deleted', server_id)
 
     def _stop(self, server_id, record):

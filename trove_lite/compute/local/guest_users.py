@@ -9,6 +9,8 @@ every guest runs as the driver's own user, as before (``enabled()`` says
 which, and the driver logs it at start).
 """
 
+import contextlib
+import fcntl
 import grp
 import logging
 import os
@@ -23,6 +25,11 @@ from trove_lite.conf import CONF
 LOG = logging.getLogger(__name__)
 
 NAME_PREFIX = 'trove-guest-'
+
+# useradd/userdel lock the host's account files and fail at once, not
+# wait, when another one holds them: ours queue on a host-wide lock, as
+# every deployment on the host edits the same files.
+ACCOUNTS_LOCK = '/run/lock/trove-lite-guest-users.lock'
 
 
 def enabled():
@@ -41,24 +48,44 @@ def _owner_name(uid):
         return None
 
 
+def _group_exists(uid):
+    for lookup in (lambda: grp.getgrgid(uid),
+                   lambda: grp.getgrnam(name_of(uid))):
+        try:
+            lookup()
+            return True
+        except KeyError:
+            pass
+    return False
+
+
 def pick_uid(taken):
     """The first uid of the range that no server record holds (``taken``)
-    and no account of this host has; None when the range is full. An
-    existing account is never taken over, even one named like ours: it
-    may be another deployment's guest."""
+    and no account or group of this host has; None when the range is
+    full. An existing account is never taken over, even one named like
+    ours: it may be another deployment's guest."""
     for uid in CONF.local_compute.guest_uid_range:
-        if uid not in taken and _owner_name(uid) is None:
+        if (uid not in taken and _owner_name(uid) is None
+                and not _group_exists(uid)):
             return uid
     return None
+
+
+@contextlib.contextmanager
+def _accounts_locked():
+    with open(ACCOUNTS_LOCK, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def create(uid):
     """Make the user ``trove-guest-<uid>`` with a group of its own; its
     (uid, gid). Fails (ComputeError) when the uid or name exists."""
     name = name_of(uid)
-    _run(['useradd', '--no-create-home', '--home-dir', '/nonexistent',
-          '--shell', '/usr/sbin/nologin', '--user-group',
-          '--uid', str(uid), name])
+    with _accounts_locked():
+        _run(['useradd', '--no-create-home', '--home-dir', '/nonexistent',
+              '--shell', '/usr/sbin/nologin', '--user-group',
+              '--uid', str(uid), name])
     return uid, pwd.getpwnam(name).pw_gid
 
 
@@ -68,12 +95,13 @@ def remove(uid):
     if uid is None or _owner_name(uid) != name_of(uid):
         return
     kill_processes(uid)
-    _run(['userdel', name_of(uid)])
-    try:
-        grp.getgrnam(name_of(uid))
-    except KeyError:
-        return
-    _run(['groupdel', name_of(uid)])
+    with _accounts_locked():
+        _run(['userdel', name_of(uid)])
+        try:
+            grp.getgrnam(name_of(uid))
+        except KeyError:
+            return
+        _run(['groupdel', name_of(uid)])
 
 
 def kill_processes(uid, timeout=5):

@@ -28,6 +28,7 @@ from trove_lite.compute import base
 from trove_lite.compute.nova import clients
 from trove_lite.compute.nova import cloudinit
 from trove_lite.compute.nova import security_groups
+from trove_lite.compute.nova import volume_backups
 from trove_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class NovaDriver(base.ComputeDriver):
         session = clients.make_session()
         self._nova = clients.nova(session)
         self._cinder = clients.cinder(session)
+        self._volume_backups = volume_backups.VolumeBackups(
+            self._cinder, _calling, _poll)
         self._security_groups = security_groups.SecurityGroups(
             clients.neutron(session), CONF.nova_compute.status_poll_interval)
 
@@ -78,8 +81,13 @@ class NovaDriver(base.ComputeDriver):
 
     # --- volumes ---------------------------------------------------------
 
-    def create_volume(self, instance_id, size_gb, volume_type=None):
+    def create_volume(self, instance_id, size_gb, volume_type=None,
+                      snapshot=None):
         name = f'trove-{instance_id}'
+        if snapshot is not None:
+            _, backup_id = snapshot
+            return self._volume_backups.restore(
+                backup_id, name, size_gb, {'trove_instance_id': instance_id})
         with _calling('Cinder', f'volume {name}'):
             volume = self._cinder.volumes.create(
                 size_gb, name=name,
@@ -110,6 +118,13 @@ class NovaDriver(base.ComputeDriver):
             raise exceptions.ComputeError(
                 reason=f'volume {name} ({volume_id}) was still '
                        f'{volume.status} after {CONF.volume_time_out} s')
+
+    def snapshot_volume(self, volume_id, backup_id, project_id, thaw):
+        return self._volume_backups.take(volume_id, backup_id, project_id,
+                                         thaw)
+
+    def delete_volume_snapshot(self, backup_id, project_id):
+        self._volume_backups.delete(backup_id)
 
     def delete_volume(self, volume_id):
         with _calling('Cinder', f'removing volume {volume_id}'):

@@ -59,7 +59,10 @@ class QemuDriver(base.ComputeDriver):
     def _volume_path(self, volume_id):
         return os.path.join(self.state_path, 'volumes', f'{volume_id}.qcow2')
 
-    def create_volume(self, instance_id, size_gb, volume_type=None):
+    def create_volume(self, instance_id, size_gb, volume_type=None,
+                      snapshot=None):
+        if snapshot is not None:
+            raise self.no_volume_snapshots()
         volume_id = str(uuid.uuid4())
         path = self._volume_path(volume_id)
         machine.create_volume(path, size_gb)

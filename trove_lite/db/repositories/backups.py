@@ -90,12 +90,17 @@ def lock(tx, backup_id):
     return Backup(*row)
 
 
-def latest_completed(conn, instance_id):
+def latest_completed(conn, instance_id, skip_scheme=None):
     """The newest completed backup of an instance, or None (the parent of
-    an ``incremental`` backup that names none)."""
+    an ``incremental`` backup that names none); those whose location
+    starts with ``skip_scheme`` do not count."""
+    conditions = [_B.c.instance_id == instance_id,
+                  _B.c.state == BackupState.COMPLETED]
+    if skip_scheme is not None:
+        conditions.append(sa.not_(_B.c.location.startswith(
+            skip_scheme, autoescape=True)))
     row = conn.execute(
-        _select(_B.c.instance_id == instance_id,
-                _B.c.state == BackupState.COMPLETED)
+        _select(*conditions)
         .order_by(_B.c.created.desc(), _B.c.id.desc()).limit(1)).first()
     return None if row is None else Backup(*row)
 

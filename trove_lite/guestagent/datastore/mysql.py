@@ -16,6 +16,7 @@ from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_backup
 from trove_lite.guestagent.datastore import mysql_binlog
+from trove_lite.guestagent.datastore import mysql_freeze
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.instance.status import ServiceStatuses
@@ -54,6 +55,7 @@ class MySqlManager(manager.Manager):
         self.conductor.update_binlog_archive(
             trove_context.get_admin_context(), self.instance_id, since,
             until, sent=time.time())
+        self.freezer = mysql_freeze.Freezer(self)
 
     def preboot_datastore(self):
         self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)
@@ -85,9 +87,12 @@ class MySqlManager(manager.Manager):
         LOG.info('Restoring backup %s', backup_info['id'])
         self.stop_datastore()
         store = storage.get_storage(backup_info['project_id'])
-        position = mysql_backup.restore(store, backup_info['chain'],
-                                        self.server.datadir,
-                                        self.sandbox_path)
+        position = None
+        # A volume snapshot's data is in the volume already.
+        if not backup_info.get('volume_snapshot'):
+            position = mysql_backup.restore(store, backup_info['chain'],
+                                            self.server.datadir,
+                                            self.sandbox_path)
         self.server.give_datadir_to_server()
         self.server.start(CONF.state_change_wait_time,
                           init_statements=sql.reset_local_root())
@@ -226,6 +231,17 @@ class MySqlManager(manager.Manager):
         """Remove archived files whose last event is before ``before``
         (epoch seconds); a cast from the taskmanager's policy task."""
         self.archiver.expire(float(before))
+
+    def freeze_datastore(self, context, mode, max_seconds):
+        """Quiesce the datastore for a snapshot of its volume (``lock`` or
+        ``stop``, see mysql_freeze) until ``thaw_datastore``, or at most
+        ``max_seconds``; a call."""
+        self._check_prepared()
+        self.freezer.freeze(mode, max_seconds)
+
+    def thaw_datastore(self, context):
+        """End ``freeze_datastore``'s quiesce; a call."""
+        self.freezer.thaw()
 
     # --- RPC: databases ---------------------------------------------------
 

@@ -2,6 +2,7 @@
 real users are made and attacked in
 tests/functional/test_containment_local.py."""
 
+import grp
 import pwd
 
 import pytest
@@ -31,6 +32,22 @@ def test_a_uid_held_by_a_server_or_an_account_is_never_picked(
     # An account named like ours may be another deployment's guest.
     assert guest_users.pick_uid(taken={42001}) == 42003
     assert guest_users.pick_uid(taken={42001, 42003}) is None
+
+
+def test_a_uid_whose_group_is_left_is_never_picked(uid_range, monkeypatch):
+    # A userdel still removing its group (or one that failed half-way)
+    # leaves the group: useradd --user-group would fail on it.
+    groups = {'trove-guest-42000'}
+
+    def getgrnam(name):
+        if name not in groups:
+            raise KeyError(name)
+        return grp.struct_group((name, 'x', 42000, []))
+
+    monkeypatch.setattr(guest_users.pwd, 'getpwuid',
+                        lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    monkeypatch.setattr(guest_users.grp, 'getgrnam', getgrnam)
+    assert guest_users.pick_uid(taken=set()) == 42001
 
 
 def test_removing_leaves_accounts_that_are_not_ours(monkeypatch):

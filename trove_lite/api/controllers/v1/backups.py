@@ -38,11 +38,6 @@ def parse_create(body):
         raise exceptions.NotImplementedYet(
             "trove-lite does not support importing a backup "
             "(backup['restore_from']).")
-    driver = backup.get('storage_driver')
-    if driver is not None and driver != CONF.storage_strategy:
-        raise exceptions.NotImplementedYet(
-            f"trove-lite stores backups with {CONF.storage_strategy!r} "
-            f"only (backup['storage_driver'] was {str(driver)[:40]!r}).")
     if 'instance' not in backup:
         validation.fail('backup', "'instance' is a required property")
     request = backup_api.CreateRequest(
@@ -66,7 +61,37 @@ def parse_create(body):
     if backup.get('swift_container') is not None:
         request.swift_container = validation.non_empty_name(
             backup['swift_container'], "backup['swift_container']")
+    request.storage_driver = _storage_driver(backup.get('storage_driver'))
+    if request.storage_driver == backup_api.VOLUME_DRIVER:
+        _check_volume_backup(request)
     return request
+
+
+def _storage_driver(driver):
+    """The configured object storage (None: the default), or ``cinder``:
+    a snapshot of the instance's volume."""
+    if driver is None or driver == CONF.storage_strategy:
+        return None
+    if driver == backup_api.VOLUME_DRIVER:
+        return driver
+    validation.fail("backup['storage_driver']",
+                    f'{str(driver)[:40]!r} is not one of '
+                    f'[{CONF.storage_strategy!r}, '
+                    f'{backup_api.VOLUME_DRIVER!r}]')
+
+
+def _check_volume_backup(request):
+    """A volume snapshot is whole: it continues nothing and goes to no
+    container."""
+    if request.incremental or request.parent_id is not None:
+        validation.fail("backup['storage_driver']",
+                        "'cinder' backups are full volume snapshots; an "
+                        "incremental backup (incremental, parent_id) needs "
+                        "the object storage")
+    if request.swift_container is not None:
+        validation.fail("backup['swift_container']",
+                        "a 'cinder' backup is a volume snapshot, stored in "
+                        "no container")
 
 
 def _offset():
