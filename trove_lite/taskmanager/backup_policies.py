@@ -81,6 +81,23 @@ class PolicyTask:
         self._expiry_sent[policy.instance_id] = time.monotonic()
 
 
+def archive_before_delete(context, instance):
+    """The guest of an instance being deleted archives once more, so that
+    a restore of the deleted instance reaches its last commits; a guest
+    that does not answer soon loses only what it wrote since its last
+    pass."""
+    if db.read(backup_policies.find, instance.id, instance.tenant_id,
+               include_ended=True) is None:
+        return
+    try:
+        guest_rpcapi.API(instance.id, keys.key_of(instance.id),
+                         max_wait=CONF.agent_call_low_timeout
+                         ).archive_binlogs(context)
+    except Exception as error:
+        LOG.warning('The guest of %s did not archive its binary log '
+                    'before its delete: %s', instance.id, error)
+
+
 def take_automated(context, policy, instance, now, day):
     """Start the day's automated full backup of an idle instance in its
     window, unless one was started less than a day ago."""
