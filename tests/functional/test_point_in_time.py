@@ -396,6 +396,24 @@ def test_bad_policies_and_restore_points_are_refused(stack, api):
             'datastore': {'type': 'mariadb'}}})
         assert response.status_code == 400, response.text
         assert 'binary log' in response.json()['badRequest']['message']
+    # A guest speaks for its own archive only, in order, and not for a
+    # time to come; a report not sealed with the instance's key is
+    # dropped.
+    def archived_until():
+        return stack.query('SELECT archived_until FROM backup_policies '
+                           'WHERE instance_id=%s', source['id'])[0][0]
+
+    wait_until(archived_until, timeout=ARCHIVE_INTERVAL + 30)
+    now = time.time()
+    for key, until, sent in (('', now - 1, now + 50),
+                             (None, now + 3600, now + 50),
+                             (None, now - 2 * 86400, 1.0)):
+        stack.cast_to_conductor('update_binlog_archive', key=key,
+                                instance_id=source['id'], since=now - 9e5,
+                                until=until, sent=sent)
+    time.sleep(2)
+    latest = archived_until().replace(tzinfo=datetime.UTC).timestamp()
+    assert now - 3 * ARCHIVE_INTERVAL - 30 < latest <= time.time()
     # The policy goes away and comes back (through the CLI).
     assert api.put(f'/instances/{source["id"]}', {'instance': {
         'backup_policy': None}}).status_code == 202

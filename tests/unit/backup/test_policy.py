@@ -76,3 +76,59 @@ def test_an_archive_report_cannot_be_reversed_or_ahead_of_now():
                 (True, now), (None, now)):
         with pytest.raises((TypeError, ValueError)):
             policy.archive_span(*bad)
+
+
+def create_body(**extra):
+    return {'instance': dict({'name': 'n', 'flavorRef': '1'}, **extra)}
+
+
+def test_a_restore_point_is_a_backup_or_an_instance_at_a_second():
+    from trove_lite.api.controllers.v1 import instances
+    by_backup = instances.parse_create(create_body(
+        restorePoint={'backupRef': 'b'}))
+    assert (by_backup.backup_id, by_backup.restore_instance_id) == ('b',
+                                                                   None)
+    at_time = instances.parse_create(create_body(
+        restorePoint={'instanceRef': 'i',
+                      'restoreTime': '2026-12-06T10:00:00Z'},
+        backup_policy={'retention_days': 3, 'window': '01:00-02:00'}))
+    assert at_time.backup_id is None
+    assert at_time.restore_instance_id == 'i'
+    assert at_time.restore_time == datetime.datetime(2026, 12, 6, 10)
+    assert at_time.backup_policy.retention_days == 3
+    for point in ({'instanceRef': 'i'}, {'restoreTime': 'x'},
+                  {'backupRef': 'b', 'instanceRef': 'i',
+                   'restoreTime': '2026-12-06T10:00:00Z'},
+                  {'instanceRef': 'i', 'restoreTime': 'soon'}, {}):
+        with pytest.raises(exceptions.ValidationError):
+            instances.parse_create(create_body(restorePoint=point))
+
+
+def test_an_update_sets_or_removes_the_policy():
+    from trove_lite.api.controllers.v1 import instances
+    update = instances.parse_update({'instance': {'backup_policy': {
+        'retention_days': 1, 'window': '00:00-00:00'}, 'name': 'x'}})
+    assert update.set_policy and update.name == 'x'
+    assert update.backup_policy.window_start == 0
+    removed = instances.parse_update({'instance': {'backup_policy': None}})
+    assert removed.set_policy and removed.backup_policy is None
+    assert removed.configuration is None
+    with pytest.raises(exceptions.BadRequest):
+        instances.parse_update({'instance': {'backup_policy': None,
+                                             'configuration': 'g'}})
+
+
+@pytest.mark.parametrize('name', ['log_bin', 'log-bin', 'binlog_format',
+                                  'sql_log_bin', 'gtid_strict_mode',
+                                  'server_id', 'expire_logs_days',
+                                  'max_binlog_size', 'sync_binlog',
+                                  'log_slave_updates', 'BINLOG_FORMAT'])
+def test_configuration_groups_cannot_name_the_binary_log(name):
+    import types
+
+    from trove_lite.configuration import validation as group_validation
+    known = [types.SimpleNamespace(name='max_connections')]
+    with pytest.raises(exceptions.BadRequest) as raised:
+        group_validation.check_values({name: 'OFF'}, known, 'mariadb',
+                                      '10.11')
+    assert raised.value.code == 400
