@@ -219,9 +219,7 @@ class InstancesController(rest.RestController):
         context = base.context()
         record = base.authorized_instance(instance_id, 'instance:show')
         view = self._view(record, True, context.is_admin)
-        usage = instance_api.volume_usage(context, record)
-        if usage is not None:
-            views.add_volume_usage(view, usage)
+        view = views.add_volume_usage(view, record)
         policy = backup_policy.get(record.id)
         if policy is not None:
             view.update(backup_policy.view(policy))
