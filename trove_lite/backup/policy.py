@@ -17,14 +17,14 @@ import logging
 from oslo_utils import timeutils
 
 from trove_lite import db
-from trove_lite.backup import restore as backup_restore
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
+from trove_lite.instance import restore as backup_restore
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 
 LOG = logging.getLogger(__name__)
 

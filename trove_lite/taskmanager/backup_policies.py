@@ -22,10 +22,10 @@ from trove_lite.conf import CONF
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.guestagent.datastore import mysql_binlog
 from trove_lite.instance import keys
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 
 LOG = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import pytest
 
 from trove_lite.api import validation
 from trove_lite.backup import policy
-from trove_lite.backup.models import BackupPolicy
 from trove_lite.common import exceptions
+from trove_lite.records.backup import BackupPolicy
 
 
 def record(start, end):

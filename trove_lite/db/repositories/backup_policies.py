@@ -1,12 +1,12 @@
-"""Backup policies of instances, as backup.models.BackupPolicy records."""
+"""Backup policies of instances, as records.backup.BackupPolicy records."""
 
 import dataclasses
 
 import sqlalchemy as sa
 
-from trove_lite.backup.models import BackupPolicy
 from trove_lite.db import models
 from trove_lite.db import sql
+from trove_lite.records.backup import BackupPolicy
 
 _P = models.BackupPolicy.__table__
 _COLUMNS = tuple(_P.c[field.name]
