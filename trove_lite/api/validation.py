@@ -9,10 +9,10 @@ import datetime
 import re
 import urllib.parse
 
-from trove_lite.backup import policy as backup_policy_api
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.datastore import mysql_rules
+from trove_lite.instance import backup_policy as backup_policy_api
 
 MAX_NAME = 255
 _HAS_ALNUM = re.compile(r'[0-9a-zA-Z]')

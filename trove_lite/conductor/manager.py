@@ -7,13 +7,13 @@ import oslo_messaging as messaging
 
 from trove_lite import db
 from trove_lite.backup import api as backup_api
-from trove_lite.backup import policy as backup_policy
 from trove_lite.common import notifications
 from trove_lite.conductor import batching
 from trove_lite.db import retry
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats
+from trove_lite.instance import backup_policy
 from trove_lite.records.backup import BackupState
 from trove_lite.records.status import ServiceStatuses
 from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi

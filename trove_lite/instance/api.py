@@ -8,7 +8,6 @@ import logging
 from oslo_utils import timeutils
 
 from trove_lite import db
-from trove_lite.backup import policy as backup_policy
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
@@ -19,6 +18,7 @@ from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
+from trove_lite.instance import backup_policy
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
 from trove_lite.instance import placement

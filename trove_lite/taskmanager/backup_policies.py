@@ -16,13 +16,13 @@ from oslo_utils import timeutils
 from trove_lite import db
 from trove_lite import storage
 from trove_lite.backup import api as backup_api
-from trove_lite.backup import policy as backup_policy
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
 from trove_lite.guestagent.datastore import mysql_binlog
+from trove_lite.instance import backup_policy
 from trove_lite.instance import keys
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from trove_lite.api import validation
-from trove_lite.backup import policy
 from trove_lite.common import exceptions
+from trove_lite.instance import backup_policy as policy
 from trove_lite.records.backup import BackupPolicy
 
 

@@ -18,11 +18,11 @@ from trove_lite.api.controllers.v1 import users
 from trove_lite.api.views import common as common_views
 from trove_lite.api.views import configurations as configuration_views
 from trove_lite.api.views import instances as views
-from trove_lite.backup import policy as backup_policy
 from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
 from trove_lite.instance import api as instance_api
+from trove_lite.instance import backup_policy
 from trove_lite.instance import configuration as instance_configuration
 
 # Trove create-body features trove-lite lacks. They are refused, not
