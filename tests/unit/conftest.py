@@ -10,6 +10,7 @@ from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import policy
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
+from trove_lite.conf import opts
 from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.instance import keys
@@ -17,7 +18,7 @@ from trove_lite.instance import keys
 
 @pytest.fixture(autouse=True)
 def conf():
-    rpc.set_defaults()
+    opts.set_defaults()
     if 'debug' not in CONF:
         logging.register_options(CONF)
     fixture = config_fixture.Config(CONF)
@@ -26,6 +27,11 @@ def conf():
     fixture.config(transport_url='fake:/')
     # No broker to make users on (test_broker_users mocks its API).
     fixture.config(guest_broker_credentials='shared')
+    # The fixture's clean-up also drops the hostname default.
+    fixture.config(host='unit-host')
+    # No taskmanager registers in unit tests: any takes any request
+    # (instance.placement's tests place on hosts).
+    fixture.config(shared_state=True, group='local_compute')
     # Built from the config on first use: each test starts afresh.
     policy.reset()
     ratelimit.reset()

@@ -4,8 +4,8 @@ import sys
 
 from trove_lite.common import sealing
 from trove_lite.common import service
-from trove_lite.common import service_registry
 from trove_lite.conf import CONF
+from trove_lite.db import service_registry
 from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.taskmanager import manager
 
@@ -21,7 +21,8 @@ def main():
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=endpoints, serializer=serializer,
                        registration=service_registry.Registration(
-                           'trove-lite-taskmanager', CONF.taskmanager_queue),
+                           'trove-lite-taskmanager', CONF.taskmanager_queue,
+                           capacity=taskmanager.driver.capacity()),
                        periodic_tasks=housekeeper.periodic_tasks(),
                        on_start=housekeeper.start_reconcile).run()
 

@@ -15,15 +15,15 @@ from trove_lite import db
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
-from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance import api as instance_api
-from trove_lite.instance import status as instance_status
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.quota import api as quota
+from trove_lite.records import status as instance_status
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def restart(context, record):
     def cast():
         _set_service_status(record, ServiceStatuses.RESTARTING)
         try:
-            taskmanager_rpcapi.API().restart(context, record.id)
+            taskmanager_rpcapi.API(record.host).restart(context, record.id)
         except Exception:
             _set_service_status(record, record.service_status)
             raise
@@ -109,7 +109,7 @@ def resize_volume(context, record, new_size):
             max_size=CONF.max_accepted_volume_size)
     check_can_perform_action(record)
     _start(context, record, InstanceTasks.RESIZING, 'resize_volume',
-           lambda: taskmanager_rpcapi.API().resize_volume(
+           lambda: taskmanager_rpcapi.API(record.host).resize_volume(
                context, record.id, new_size),
            usage=quota.resize_charge(
                record, volumes=new_size - record.volume_size),
@@ -132,7 +132,7 @@ def resize_flavor(context, record, flavor_ref):
             'Local storage support is not enabled.')
     old_flavor = catalogue_api.get_flavor(record.flavor_id)
     _start(context, record, InstanceTasks.RESIZING, 'resize_flavor',
-           lambda: taskmanager_rpcapi.API().resize_flavor(
+           lambda: taskmanager_rpcapi.API(record.host).resize_flavor(
                context, record.id, instance_api.flavor_dict(old_flavor),
                instance_api.flavor_dict(new_flavor)),
            usage=quota.resize_charge(record,

@@ -1,8 +1,8 @@
 """Deleting an instance: its resources through the teardown path, then
 its rows (soft delete, as Trove keeps them).
 
-Used by the RPC endpoint and by housekeeping (a delete interrupted by a
-restart, or one that failed), always under the instance's claim.
+Used by the RPC endpoint and by housekeeping (a delete whose taskmanager
+went away, or one that failed), always under the instance's claim.
 """
 
 import logging
@@ -11,7 +11,7 @@ from trove_lite import db
 from trove_lite.common import notifications
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.status import InstanceTasks
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims as instance_claims
 from trove_lite.taskmanager import teardown
@@ -29,12 +29,13 @@ def delete_instance(context, driver, claims, instance_id):
     # build, reconciliation, another delete) instead of being lost.
     try:
         with claims.acquire(instance_id, 'delete', wait=DELETE_CLAIM_WAIT):
-            _delete(context, driver, instance_id)
+            delete_claimed(context, driver, instance_id)
     except instance_claims.ClaimHeld as busy:
         LOG.warning('%s; the periodic check will retry the delete', busy)
 
 
-def _delete(context, driver, instance_id):
+def delete_claimed(context, driver, instance_id):
+    """The delete itself, for a caller holding the instance's claim."""
     instance = db.read(instances.find, instance_id)
     if instance is None:
         LOG.info('Delete of %s: already gone', instance_id)

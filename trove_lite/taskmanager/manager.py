@@ -7,13 +7,13 @@ import oslo_messaging as messaging
 from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
-from trove_lite.common import quota
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.quota import api as quota
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
@@ -65,6 +65,17 @@ class Manager:
                     LOG.warning('Create of %s skipped: the instance is gone '
                                 'or no longer building', spec.instance_id)
                     return
+                if not self.housekeeper.is_mine(instance):
+                    # Placed on another host (a request replayed or sent
+                    # to the wrong queue): that host's taskmanager builds.
+                    LOG.warning('Create of %s skipped: it is placed on host '
+                                '%s', spec.instance_id, instance.host)
+                    return
+                if self.housekeeper.host_local and instance.host is None:
+                    # Sent before any host was known: built here.
+                    with db.transaction() as tx:
+                        instances.update(tx, spec.instance_id,
+                                         host=self.claims.host)
                 self._build(context, spec,
                             builds.usage_timeout(spec.datastore_manager))
         except claims.ClaimHeld:

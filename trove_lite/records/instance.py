@@ -1,19 +1,18 @@
 """The instance as every service sees it: one record from one query, with
-its task and the guest's status as members of instance.status."""
+its task and the guest's status as members of records.status."""
 
 import dataclasses
 import datetime
 
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
 
 
 @dataclasses.dataclass
 class Instance:
     """One instance with everything its views, workflows and
     notifications need. The repository fills the fields up to
-    ``volume_used_percent`` from the columns of the same names, in this
-    order."""
+    ``host`` from the columns of the same names, in this order."""
 
     id: str
     name: str
@@ -40,6 +39,9 @@ class Instance:
     # service_status_updated), if it did.
     volume_used: float | None
     volume_used_percent: float | None
+    # The taskmanager host holding the server (host-local compute
+    # drivers), else None.
+    host: str | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None
