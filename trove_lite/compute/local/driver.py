@@ -27,6 +27,7 @@ reach the host's or another guest's files.
 import fcntl
 import logging
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -48,6 +49,10 @@ from trove_lite.datastore import mysql_config
 LOG = logging.getLogger(__name__)
 
 NETWORK_NAME = 'local'
+
+# Ids of servers and volumes (uuids), the only names joined to the state
+# path.
+_ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9_-]{0,63}')
 
 # What of a failed build's guest log goes into its fault's details.
 GUEST_LOG_TAIL_LINES = 20
@@ -85,8 +90,17 @@ class LocalDriver(base.ComputeDriver):
 
     # --- volumes ---------------------------------------------------------
 
+    def _child(self, folder, name):
+        """``state_path/folder/name`` for an id this driver made; anything
+        else ("..", a path) is refused, never joined: the path is removed
+        when its server or volume is deleted."""
+        if not isinstance(name, str) or not _ID.fullmatch(name):
+            raise exceptions.ComputeError(
+                reason=f'not a local {folder[:-1]} id: {str(name)[:80]!r}')
+        return os.path.join(self.state_path, folder, name)
+
     def _volume_path(self, volume_id):
-        return os.path.join(self.state_path, 'volumes', volume_id)
+        return self._child('volumes', volume_id)
 
     volume_snapshot_quiesce = snapshots.QUIESCE
 
@@ -162,7 +176,7 @@ class LocalDriver(base.ComputeDriver):
     # --- servers ---------------------------------------------------------
 
     def _server_path(self, server_id):
-        return os.path.join(self.state_path, 'servers', server_id)
+        return self._child('servers', server_id)
 
     def _read_server(self, server_id):
         return files.read_json(os.path.join(self._server_path(server_id),
@@ -361,13 +375,13 @@ class LocalDriver(base.ComputeDriver):
         ones)."""
         servers = os.path.join(self.state_path, 'servers')
         names = set()
-        for pid in processes.running_in(servers):
-            try:
-                cwd = os.readlink(f'/proc/{pid}/cwd')
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
-            names.add(os.path.relpath(cwd.removesuffix(' (deleted)'),
-                                      servers).split(os.sep)[0])
+        # One reading of each working directory: read again, it may be
+        # elsewhere by then (a mariadbd moves to its datadir, in volumes/),
+        # and ".." once named the whole state path as a server to delete.
+        for cwd in processes.working_dirs_in(servers).values():
+            name = os.path.relpath(cwd, servers).split(os.sep)[0]
+            if _ID.fullmatch(name):
+                names.add(name)
         return names
 
     def get_server(self, server_id):

@@ -16,10 +16,10 @@ import time
 _DELETED = ' (deleted)'
 
 
-def running_in(path):
-    """Pids of live processes whose working directory is ``path`` or
-    under it (also after the directory was removed)."""
-    found = []
+def working_dirs_in(path):
+    """{pid: working directory} of the live processes working in ``path``
+    or under it (also after the directory was removed), each read once."""
+    found = {}
     prefix = path.rstrip('/') + '/'
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
@@ -30,8 +30,14 @@ def running_in(path):
             continue
         cwd = cwd.removesuffix(_DELETED)
         if (cwd == path or cwd.startswith(prefix)) and alive(int(entry)):
-            found.append(int(entry))
+            found[int(entry)] = cwd
     return found
+
+
+def running_in(path):
+    """Pids of live processes whose working directory is ``path`` or
+    under it (also after the directory was removed)."""
+    return list(working_dirs_in(path))
 
 
 def stop_in(paths, timeout, spare=()):
