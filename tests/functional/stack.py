@@ -466,14 +466,15 @@ class Stack:
         return keys.decrypt(stored) if stored else None
 
     def rpc(self, topic, server, method, sealed_as, key=None, call=False,
-            send_as=None, times=1, **kwargs):
+            send_as=None, times=1, captured=None, **kwargs):
         """Cast (or call, 5 s timeout) ``method`` from a separate process
         in an envelope sealed as the guest (or control plane) of instance
         ``sealed_as``: with its key unless ``key`` is given ('' seals in
         the clear). The same message is sent ``times`` times, dispatched
-        to ``send_as`` (default: ``method``). A call's answer, or
-        ``{'error': <exception class name>, 'message': ...}``; a list of
-        them when ``times`` > 1."""
+        to ``send_as`` (default: ``method``); ``captured``: send that
+        message (from ``capture``) instead of a new one. A call's answer,
+        or ``{'error': <exception class name>, 'message': ...}``; a list
+        of them when ``times`` > 1."""
         if key is None:
             key = self.instance_key(sealed_as)
         code = textwrap.dedent(f'''
@@ -487,7 +488,7 @@ class Stack:
                 messaging.Target(topic={topic!r}, server={server!r}),
                 serializer=messaging.NoOpSerializer())
             envelopes = sealing.Envelopes({key!r} or None, {sealed_as!r})
-            wire, message_id = envelopes.seal(
+            wire, message_id = {captured!r} or envelopes.seal(
                 context.get_admin_context(), {method!r}, {kwargs!r},
                 {call!r})
             answers = []
@@ -513,11 +514,32 @@ class Stack:
         return json.loads(result.stdout.strip().splitlines()[-1])
 
     def cast_to_conductor(self, method, sealed_as=None, key=None,
-                          **kwargs):
+                          captured=None, **kwargs):
         """A conductor cast as a guest sends it (by default the guest of
         the instance it names)."""
         self.rpc(CONDUCTOR_TOPIC, None, method,
-                 sealed_as or kwargs['instance_id'], key=key, **kwargs)
+                 sealed_as or kwargs['instance_id'], key=key,
+                 captured=captured, **kwargs)
+
+    def capture(self, method, sealed_as, call=False, **kwargs):
+        """A message as it travels (``[wire context, message id]``),
+        sealed as the guest of instance ``sealed_as``, to send (again)
+        with ``rpc(..., captured=...)``."""
+        key = self.instance_key(sealed_as)
+        code = textwrap.dedent(f'''
+            import json
+            import trove_lite.cmd
+            from trove_lite.common import context, sealing, service
+            service.prepare_service(['x', '--config-file',
+                                     {self.config_file!r}])
+            envelopes = sealing.Envelopes({key!r} or None, {sealed_as!r})
+            print(json.dumps(envelopes.seal(context.get_admin_context(),
+                                            {method!r}, {kwargs!r},
+                                            {call!r})))
+        ''')
+        result = subprocess.run([sys.executable, '-c', code], check=True,
+                                timeout=60, capture_output=True, text=True)
+        return json.loads(result.stdout.strip().splitlines()[-1])
 
     def servers(self):
         """Local driver server records still on disk."""

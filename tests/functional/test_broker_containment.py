@@ -71,12 +71,14 @@ def test_guest_credentials_reach_only_the_guests_own_queue_and_the_conductor(
     attacker = api.wait_active(api.create_instance(name='attacker')['id'])
     url = stack.guest_config(attacker['id'])['transport_url']
     exchange = stack.config()['DEFAULT'].get('control_exchange', 'trove')
+    own_exchange = stack.guest_config(attacker['id'])['control_exchange']
 
     assert f'trove-guest-{attacker["id"]}' in url
+    assert own_exchange == f'{exchange}-guest-{attacker["id"]}'
     assert 'guest:guest' not in url and user_exists(stack, attacker['id'])
-    # What its guest needs is allowed: reports to the conductor, its own
-    # queue.
-    assert publish(url, exchange, CONDUCTOR_TOPIC, oslo_cast('ping'))
+    # What its guest needs is allowed: reports to the conductor (through
+    # its own exchange), its own queue.
+    assert publish(url, own_exchange, CONDUCTOR_TOPIC, oslo_cast('ping'))
     assert can_consume(url, f'guestagent.{attacker["id"]}')
     # The taskmanager's topic, another guest's topic, another guest's
     # queue: refused by the broker.
@@ -86,6 +88,8 @@ def test_guest_credentials_reach_only_the_guests_own_queue_and_the_conductor(
                        oslo_cast('delete_database',
                                  database={'name': 'x'}))
     assert not publish(url, exchange, 'notifications.info', '{}')
+    assert not publish(url, exchange, CONDUCTOR_TOPIC, oslo_cast('ping'))
+    assert not publish(url, own_exchange, 'taskmanager', delete_victim)
     assert not can_consume(url, f'guestagent.{victim["id"]}')
     assert not can_consume(url, 'taskmanager')
     # The default exchange (how a guest answers calls) reaches any queue
@@ -142,3 +146,99 @@ def test_create_request_carries_no_password_in_the_clear(stack, api):
     api.wait_active(created['id'], timeout=120)
     assert 'bob' in str(api.get(f'/instances/{created["id"]}/users').json())
     api.delete(f'/instances/{created["id"]}')
+
+
+def management_api(path):
+    answer = requests.get(f'http://127.0.0.1:15672/api/{path}',
+                          auth=('guest', 'guest'), timeout=10)
+    return answer.json() if answer.status_code == 200 else None
+
+
+def refused(url, attack):
+    """True when the broker refuses ``attack(channel)`` (each attack on a
+    channel of its own: a refusal closes the channel)."""
+    with broker(url) as connection:
+        try:
+            attack(connection.channel())
+        except amqp.exceptions.AccessRefused:
+            return True
+    return False
+
+
+def test_guest_credentials_cannot_manage_the_control_exchange(stack, api):
+    victim = api.wait_active(api.create_instance(name='victim')['id'])
+    attacker = api.wait_active(api.create_instance(name='attacker')['id'])
+    url = stack.guest_config(attacker['id'])['transport_url']
+    exchange = stack.config()['DEFAULT'].get('control_exchange', 'trove')
+    own_exchange = stack.guest_config(attacker['id'])['control_exchange']
+    # A queue name the guest may declare (its fanout queue pattern).
+    own_queue = f'guestagent.{attacker["id"]}_fanout_0bad'
+    vhost = stack.vhost
+    bindings_before = management_api(f'exchanges/{vhost}/{exchange}'
+                                     f'/bindings/source')
+
+    attacks = {
+        'delete the control exchange':
+            lambda channel: channel.exchange_delete(exchange),
+        'redeclare the control exchange':
+            lambda channel: channel.exchange_declare(
+                exchange, 'topic', durable=True, auto_delete=False),
+        'bind its queue to the taskmanager topic': lambda channel: (
+            channel.queue_declare(own_queue, exclusive=True),
+            channel.queue_bind(own_queue, exchange, 'taskmanager')),
+        'bind its exchange to the taskmanager topic':
+            lambda channel: channel.exchange_bind(own_exchange, exchange,
+                                                  'taskmanager'),
+        'unbind the conductor route':
+            lambda channel: channel.exchange_unbind(exchange, own_exchange,
+                                                    CONDUCTOR_TOPIC),
+        # A dead-letter exchange publishes past the topic permissions.
+        'dead-letter into the control exchange':
+            lambda channel: channel.queue_declare(
+                own_queue + '1', exclusive=True, arguments={
+                    'x-dead-letter-exchange': exchange,
+                    'x-dead-letter-routing-key': 'taskmanager'}),
+        'consume the conductor queue':
+            lambda channel: channel.basic_consume(CONDUCTOR_TOPIC,
+                                                  callback=print),
+        'consume the taskmanager queue':
+            lambda channel: channel.basic_consume('taskmanager',
+                                                  callback=print),
+        'consume another guest\'s queue':
+            lambda channel: channel.basic_consume(
+                f'guestagent.{victim["id"]}', callback=print),
+        'purge another guest\'s queue':
+            lambda channel: channel.queue_purge(
+                f'guestagent.{victim["id"]}'),
+        'delete another guest\'s queue':
+            lambda channel: channel.queue_delete(
+                f'guestagent.{victim["id"]}'),
+        'delete another guest\'s exchange':
+            lambda channel: channel.exchange_delete(
+                f'{exchange}-guest-{victim["id"]}'),
+    }
+    not_refused = [name for name, attack in attacks.items()
+                   if not refused(url, attack)]
+    assert not_refused == []
+    assert not publish(url, exchange, 'taskmanager', oslo_cast(
+        'delete_instance', instance_id=victim['id']))
+
+    # Nothing changed: the control exchange and its bindings are as they
+    # were, every instance still answers, and the stack still builds and
+    # deletes.
+    assert management_api(f'exchanges/{vhost}/{exchange}')['type'] == \
+        'topic'
+    assert management_api(f'exchanges/{vhost}/{exchange}'
+                          f'/bindings/source') == bindings_before
+    assert management_api(f'queues/{vhost}/{own_queue}') is None
+    for instance in (victim, attacker):
+        assert api.get(f'/instances/{instance["id"]}/databases'
+                       ).status_code == 200
+    fresh = api.wait_active(api.create_instance(name='after')['id'])
+    for instance in (victim, attacker, fresh):
+        api.delete(f'/instances/{instance["id"]}')
+    for instance in (victim, attacker, fresh):
+        api.wait_gone(instance['id'])
+    # Its exchange goes with the instance.
+    assert management_api(f'exchanges/{vhost}/{own_exchange}') is None
+    assert management_api(f'exchanges/{vhost}/{exchange}') is not None

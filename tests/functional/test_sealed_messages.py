@@ -4,9 +4,12 @@ key of its own: one guest can neither command another nor report for it
 
 import os
 import time
+import uuid
 
 import pytest
+import requests
 
+from tests.functional.stack import wait_until
 from trove_lite.common.objects import DatabaseSpec
 
 pytestmark = pytest.mark.functional
@@ -98,4 +101,49 @@ def test_captured_message_is_not_obeyed_again_nor_under_another_method(
         log = guest_log.read()
     assert log.count('sealed for get_filesystem_stats, dispatched to') == 2
     assert 'refused: replayed' in log
+    api.delete(f'/instances/{instance["id"]}')
+
+
+def conductor_consumers(stack):
+    answer = requests.get(f'http://127.0.0.1:15672/api/queues/{stack.vhost}'
+                          f'/trove-conductor', auth=('guest', 'guest'),
+                          timeout=10)
+    return answer.json().get('consumers', 0) if answer.ok else 0
+
+
+def test_captured_report_is_not_obeyed_again_after_the_conductor_restarts(
+        stack, api):
+    instance = api.wait_active(api.create_instance(name='restarted')['id'])
+    marker = uuid.uuid4().hex
+    # A report whose every delivery has an effect: a notification.
+    captured = stack.capture('notify_end', sealed_as=instance['id'],
+                             instance_id=instance['id'],
+                             action='replay_probe',
+                             payload={'marker': marker})
+
+    def probes():
+        return [note for note in stack.drain_notifications()
+                if note['payload'].get('marker') == marker]
+
+    stack.drain_notifications()
+    stack.cast_to_conductor('notify_end', sealed_as=instance['id'],
+                            captured=captured)
+    assert wait_until(lambda: probes(), timeout=30)
+    stack.stop_service('conductor')
+    stack.start_service('conductor')
+    assert wait_until(lambda: conductor_consumers(stack) > 0, timeout=60)
+    stack.cast_to_conductor('notify_end', sealed_as=instance['id'],
+                            captured=captured)
+    # Refused by the restarted conductor (it reads the ids the one before
+    # it kept in the database), so it emits nothing.
+    assert wait_until(lambda: 'refused: replayed' in stack.log('conductor'),
+                      timeout=30)
+    time.sleep(2)
+    assert probes() == []
+
+    # The restarted conductor still takes fresh reports.
+    stack.cast_to_conductor('notify_end', instance_id=instance['id'],
+                            action='replay_probe',
+                            payload={'marker': marker})
+    assert wait_until(lambda: probes(), timeout=30)
     api.delete(f'/instances/{instance["id"]}')

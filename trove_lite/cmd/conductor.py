@@ -7,6 +7,7 @@ from trove_lite.common import service
 from trove_lite.common import service_registry
 from trove_lite.conductor import manager
 from trove_lite.conf import CONF
+from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.instance import keys
 
 
@@ -15,10 +16,14 @@ def main():
 
     def make_service():
         endpoints, serializer = sealing.conductor_server_parts(
-            manager.Manager(), keys.find_key)
+            manager.Manager(), keys.find_key,
+            sealed_message_ids.DatabaseSeenIds())
         return service.RPCService(
             topic=CONF.conductor_queue, endpoints=endpoints,
             serializer=serializer,
+            # A heartbeat waits for its batch to be written (see
+            # conductor.batching); its message is acknowledged after.
+            ack_after_dispatch=True,
             registration=service_registry.Registration(
                 'trove-lite-conductor', CONF.conductor_queue))
 

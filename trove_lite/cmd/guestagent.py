@@ -1,5 +1,6 @@
 """trove-lite-guestagent: the agent inside an instance."""
 
+import os
 import sys
 
 import setproctitle
@@ -9,11 +10,14 @@ from trove_lite.common import sealing
 from trove_lite.common import service
 from trove_lite.conf import CONF
 from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.guestagent import seen_ids
 from trove_lite.guestagent.datastore import registry
 
 LOG = logging.getLogger(__name__)
 
 PROCESS_NAME = 'trove-lite-guestagent'
+
+SEEN_IDS_FILE = 'seen-message-ids.json'
 
 
 def main():
@@ -28,8 +32,12 @@ def main():
     manager.boot()
     # Only messages sealed with this instance's key are obeyed. Prepare
     # waits in the queue while the guest boots, however long that takes.
+    # The ids of the messages it obeyed are kept in its sandbox, so a
+    # restart does not make a captured message acceptable again.
     endpoints, serializer = sealing.guest_server_parts(
         manager, CONF.instance_rpc_encr_key, CONF.guest_id,
+        seen_ids.FileSeenIds(os.path.join(CONF.guest_agent.sandbox_path,
+                                          SEEN_IDS_FILE)),
         ageless_methods=('prepare',))
     service.RPCService(
         topic=guest_rpcapi.guest_topic(CONF.guest_id),

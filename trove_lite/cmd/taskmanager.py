@@ -6,6 +6,7 @@ from trove_lite.common import sealing
 from trove_lite.common import service
 from trove_lite.common import service_registry
 from trove_lite.conf import CONF
+from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.taskmanager import manager
 
 
@@ -15,7 +16,8 @@ def main():
     housekeeper = taskmanager.housekeeper
     # Only the control plane's sealed requests are obeyed: a guest can
     # put a message into this queue through the default exchange.
-    endpoints, serializer = sealing.control_plane_server_parts(taskmanager)
+    endpoints, serializer = sealing.control_plane_server_parts(
+        taskmanager, sealed_message_ids.DatabaseSeenIds())
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=endpoints, serializer=serializer,
                        registration=service_registry.Registration(

@@ -8,13 +8,30 @@ broker credentials, while ``rabbitmqctl`` needs the broker host's Erlang
 cookie (root there) and a subprocess per change; the API also says
 exactly what failed (a status code) where ``rabbitmqctl`` gives text.
 
+Each guest also has an exchange of its own, ``<control_exchange>-guest-
+<id>``, which is the ``control_exchange`` of its config: oslo.messaging
+declares the exchange it publishes to and consumes from, and declaring
+needs the "configure" permission, which also allows deleting. On the
+shared control exchange that would let any guest delete it (and with it
+every binding of the control plane). The control plane makes the guest's
+exchange and binds it to the control exchange both ways, each way for
+one routing key only:
+
+- control exchange -> guest exchange for ``guestagent.<id>`` (and its
+  server topic): what the API and taskmanager cast to the guest, still on
+  the control exchange as in Trove, reaches the guest's queues;
+- guest exchange -> control exchange for the conductor topic: the
+  guest's reports reach the conductor, nothing else it publishes leaves
+  its exchange.
+
 The user of instance ``<id>`` may
 
-- declare, bind and consume only its own queues (``guestagent.<id>``, its
-  server and fanout queues) on the control exchange;
-- publish to the control exchange only with the conductor topic as the
-  routing key (a topic permission), so a cast to the taskmanager or to
-  another guest's topic is refused by the broker;
+- declare, bind, delete and consume only its own exchange and queues
+  (``guestagent.<id>``, its server and fanout queues); nothing of the
+  control exchange (it cannot bind a queue to it, delete it or use it as
+  a dead-letter exchange);
+- publish to its own exchange only with the conductor topic as the
+  routing key (a topic permission);
 - publish to the default exchange, which is how a guest answers a call
   (oslo.messaging sends answers there). That exchange routes to any queue
   by name, so whatever arrives that way must be authenticated by its
@@ -49,17 +66,25 @@ def username(instance_id):
     return f'trove-guest-{instance_id}'
 
 
+def guest_exchange(instance_id):
+    """The control exchange of the guest of ``instance_id``: its own, or
+    the shared one in the shared mode."""
+    if not per_instance():
+        return CONF.control_exchange
+    return f'{CONF.control_exchange}-guest-{instance_id}'
+
+
 def permissions(instance_id):
     """``(permissions, topic permissions)`` of the instance's user, as
     the management API takes them."""
-    topic = re.escape(f'guestagent.{instance_id}')
-    exchange = re.escape(CONF.control_exchange)
+    topic = re.escape(_guest_topic(instance_id))
+    exchange = re.escape(guest_exchange(instance_id))
     # The topic queue, its server queue, the fanout exchange and queue.
     own = rf'{topic}(\.{re.escape(instance_id)}|_fanout(_[0-9a-f]+)?)?'
     return ({'configure': rf'^({own}|{exchange})$',
              'write': rf'^({own}|{exchange}|amq\.default)$',
              'read': rf'^({own}|{exchange})$'},
-            {'exchange': CONF.control_exchange,
+            {'exchange': guest_exchange(instance_id),
              'write': rf'^{re.escape(CONF.conductor_queue)}$',
              'read': rf'^{topic}(\.{re.escape(instance_id)})?$'})
 
@@ -86,6 +111,7 @@ def guest_transport_url(instance_id, shared_url):
     management.request('PUT',
                        f'topic-permissions/{_quote(vhost)}/{_quote(name)}',
                        topic_perms)
+    _link_guest_exchange(management, vhost, instance_id)
     LOG.info('Broker user %s made for instance %s', name, instance_id)
     return str(messaging.TransportURL(
         CONF, transport=url.transport, virtual_host=url.virtual_host,
@@ -95,14 +121,41 @@ def guest_transport_url(instance_id, shared_url):
             for host in url.hosts]))
 
 
+def _link_guest_exchange(management, vhost, instance_id):
+    """Make the guest's exchange and its two one-key bindings with the
+    control exchange (see the module's doc)."""
+    control, own = CONF.control_exchange, guest_exchange(instance_id)
+    rabbit = CONF.oslo_messaging_rabbit
+    # As oslo.messaging declares them (a difference would be refused).
+    for exchange in (control, own):
+        management.request('PUT', f'exchanges/{_quote(vhost)}/'
+                           f'{_quote(exchange)}',
+                           {'type': 'topic',
+                            'durable': rabbit.amqp_durable_queues,
+                            'auto_delete': rabbit.amqp_auto_delete})
+    topic = _guest_topic(instance_id)
+    for source, destination, key in (
+            (control, own, topic), (control, own, f'{topic}.{instance_id}'),
+            (own, control, CONF.conductor_queue)):
+        management.request('POST', f'bindings/{_quote(vhost)}/e/'
+                           f'{_quote(source)}/e/{_quote(destination)}',
+                           {'routing_key': key})
+
+
 def remove(instance_id):
-    """Remove the instance's broker user and close its connections; a
-    user already gone is not an error."""
+    """Remove the instance's broker user (closing its connections) and
+    its exchange (with the exchange's bindings); what is already gone is
+    not an error."""
     if not per_instance():
         return
     name = username(instance_id)
     management = _Management()
     management.request('DELETE', f'users/{_quote(name)}', missing_ok=True)
+    vhost = messaging.TransportURL.parse(
+        CONF, CONF.transport_url).virtual_host or '/'
+    management.request('DELETE', f'exchanges/{_quote(vhost)}/'
+                       f'{_quote(guest_exchange(instance_id))}',
+                       missing_ok=True)
     try:
         management.request('DELETE',
                            f'connections/username/{_quote(name)}',
@@ -118,6 +171,11 @@ def exists(instance_id):
     return _Management().request(
         'GET', f'users/{_quote(username(instance_id))}',
         missing_ok=True) is not None
+
+
+def _guest_topic(instance_id):
+    # guestagent.rpcapi.guest_topic, which imports this module.
+    return f'guestagent.{instance_id}'
 
 
 def _quote(segment):

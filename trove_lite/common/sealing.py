@@ -12,7 +12,8 @@ The receiver obeys a message only when
   cannot be re-targeted to another method),
 - its time is within ``sealed_message_skew`` of the receiver's clock, and
 - its id was not accepted before (ids are remembered for as long as their
-  time is acceptable, so a captured envelope cannot be replayed).
+  time is acceptable, where a restart does not lose them -- see
+  common.seen_ids -- so a captured envelope cannot be replayed).
 
 The answer to a call is sealed the same way and bound to the call's id,
 a failure included. A failure that is not sealed (the receiver's refusal,
@@ -23,12 +24,10 @@ envelopes in the clear.
 
 import base64
 import binascii
-import collections
 import hashlib
 import json
 import logging
 import os
-import threading
 import time
 import uuid
 
@@ -108,40 +107,43 @@ def seal_with(key):
 
 class ReplayGuard:
     """Refuses envelopes whose time is outside the skew window and those
-    whose id was accepted before from the same instance. Each instance's
-    ids are kept while their time is acceptable, at most
-    ``sealed_message_ids_per_instance`` of them: past that the instance's
-    messages are refused until ids expire (it only hurts itself)."""
+    whose id was accepted before from the same instance. The ids are kept
+    in ``seen`` (common.seen_ids: where a restart does not lose them)
+    while their time is acceptable, at most
+    ``sealed_message_ids_per_instance`` per instance: past that the
+    instance's messages are refused until ids expire (it only hurts
+    itself)."""
 
-    def __init__(self, ageless_methods=()):
+    # Longer ids are not ours (ours are uuid4 hex).
+    MAX_ID_LENGTH = 64
+
+    def __init__(self, seen, ageless_methods=()):
+        self._seen = seen
         # Methods whose envelopes may wait in a queue for longer than the
-        # window (and are idempotent): only their id is checked.
+        # window (and are idempotent): they are accepted for
+        # ``sealed_message_max_queue_age`` seconds instead.
         self._ageless = ageless_methods
-        # instance id -> OrderedDict(message id -> expiry); only instances
-        # whose key opened a message get here.
-        self._seen = lru.BoundedCache(CONF.instance_key_cache_size)
-        self._lock = threading.Lock()
 
     def admit(self, envelope):
         now = time.time()
-        skew = CONF.sealed_message_skew
         sent_at, message_id = envelope.get('sent_at'), envelope.get('id')
         if (not isinstance(sent_at, (int, float))
-                or not isinstance(message_id, str)):
+                or not isinstance(message_id, str)
+                or len(message_id) > self.MAX_ID_LENGTH):
             raise BrokenSeal('no time or no id')
-        if (abs(now - sent_at) > skew
-                and envelope.get('method') not in self._ageless):
+        if envelope.get('method') in self._ageless:
+            window = CONF.sealed_message_max_queue_age
+            keep_until = sent_at + window
+        else:
+            window = CONF.sealed_message_skew
+            keep_until = max(sent_at, now) + window
+        if abs(now - sent_at) > window:
             raise BrokenSeal(f'sealed {now - sent_at:.0f} s ago')
-        with self._lock:
-            seen = self._seen.get_or_add(envelope['instance_id'],
-                                         collections.OrderedDict)
-            while seen and next(iter(seen.values())) < now:
-                seen.popitem(last=False)
-            if message_id in seen:
-                raise BrokenSeal('replayed')
-            if len(seen) >= CONF.sealed_message_ids_per_instance:
-                raise BrokenSeal('too many messages within the window')
-            seen[message_id] = max(sent_at, now) + skew
+        refused = self._seen.remember(
+            envelope['instance_id'], message_id, keep_until, now,
+            CONF.sealed_message_ids_per_instance)
+        if refused:
+            raise BrokenSeal(refused)
 
 
 class Envelopes:
@@ -310,9 +312,11 @@ class SealedEndpoint:
                               'message': str(error)}}
 
 
-def guest_server_parts(endpoint, key, instance_id, ageless_methods=()):
+def guest_server_parts(endpoint, key, instance_id, seen,
+                       ageless_methods=()):
     """``(endpoints, serializer)`` of the RPC server of one guest: it
-    obeys only envelopes sealed with its own instance's key."""
+    obeys only envelopes sealed with its own instance's key, each once
+    (``seen``: where accepted ids are kept, common.seen_ids)."""
     seal = seal_with(key)
 
     def seal_of(named):
@@ -320,7 +324,7 @@ def guest_server_parts(endpoint, key, instance_id, ageless_methods=()):
             raise BrokenSeal(f'sent to {instance_id}')
         return seal
     return ([SealedEndpoint(endpoint)],
-            EnvelopeSerializer(seal_of, ReplayGuard(ageless_methods)))
+            EnvelopeSerializer(seal_of, ReplayGuard(seen, ageless_methods)))
 
 
 def control_plane_key():
@@ -337,19 +341,20 @@ def control_plane_client(target):
     return SealedClient(target, control_plane_key(), CONTROL_PLANE)
 
 
-def control_plane_server_parts(endpoint):
+def control_plane_server_parts(endpoint, seen):
     """``(endpoints, serializer)`` of the taskmanager's RPC server: it
     obeys only envelopes sealed with the control-plane key. Its requests
-    wait in the queue while it is down, so their age is not checked
-    (their ids are; every method also checks the instance's task)."""
+    wait in the queue while it is down, so they are accepted for
+    ``sealed_message_max_queue_age`` (each once; every method also checks
+    the instance's task)."""
     return guest_server_parts(endpoint, control_plane_key(), CONTROL_PLANE,
-                              ageless_methods=EVERY_METHOD)
+                              seen, ageless_methods=EVERY_METHOD)
 
 
-def conductor_server_parts(endpoint, find_key):
+def conductor_server_parts(endpoint, find_key, seen):
     """``(endpoints, serializer)`` of the conductor's RPC server: it
     opens each guest's report with the key of the instance it names
-    (``find_key(instance_id)``: found, key)."""
+    (``find_key(instance_id)``: found, key), each report once."""
     seals = lru.BoundedCache(CONF.instance_key_cache_size)
 
     def seal_of(instance_id):
@@ -360,4 +365,4 @@ def conductor_server_parts(endpoint, find_key):
             return _Clear()
         return seals.get_or_add(key, lambda: Seal(key))
     return ([SealedEndpoint(endpoint)],
-            EnvelopeSerializer(seal_of, ReplayGuard()))
+            EnvelopeSerializer(seal_of, ReplayGuard(seen)))

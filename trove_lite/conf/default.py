@@ -32,13 +32,21 @@ rpc_opts = [
                help='Seconds a sealed message may be older (or newer) than '
                     'the receiver\'s clock: an older one is refused as a '
                     'replay. Clocks of the control plane and the guests '
-                    'must agree within it. A guest\'s prepare, which waits '
-                    'in its queue until the guest boots, is exempt (it is '
-                    'obeyed once).'),
+                    'must agree within it. Messages that wait in a queue '
+                    '(a guest\'s prepare, requests to the taskmanager) '
+                    'have sealed_message_max_queue_age instead.'),
+    cfg.IntOpt('sealed_message_max_queue_age', default=86400, min=60,
+               help='Seconds a sealed message that may wait in a queue '
+                    'for its receiver to start (a guest\'s prepare, a '
+                    'request to the taskmanager) is obeyed after it was '
+                    'sealed, once: its id is remembered that long.'),
     cfg.IntOpt('sealed_message_ids_per_instance', default=10000, min=10,
                help='Ids of sealed messages remembered per instance for '
-                    'the skew window, to refuse a replay; more messages '
-                    'from one instance within the window are refused.'),
+                    'the skew window, to refuse a replay (the control '
+                    'plane keeps them in its database, a guest in its '
+                    'sandbox, so a restart does not forget them); more '
+                    'messages from one instance within the window are '
+                    'refused.'),
     cfg.IntOpt('instance_key_cache_size', default=10000, min=1,
                help='Instance keys the conductor keeps in memory (least '
                     'recently used ones are dropped and read again).'),

@@ -110,6 +110,11 @@ class InstanceServiceStatus(Base):
         sa.DateTime, default=utcnow)
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime, default=utcnow)
+    # The volume usage measured for the report of updated_at (used in
+    # GB), or None when that report carried none.
+    volume_used: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    volume_used_percent: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float)
 
 
 class InstanceFault(Base):
@@ -159,6 +164,21 @@ class Service(Base):
         sa.DateTime)
     stopped_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
+
+
+class SealedMessageId(Base):
+    """The id of a sealed envelope a control-plane receiver accepted,
+    kept until ``keep_until`` (epoch seconds) to refuse its replay (see
+    common.seen_ids)."""
+
+    __tablename__ = 'sealed_message_ids'
+
+    instance_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                     primary_key=True)
+    message_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    primary_key=True)
+    keep_until: orm.Mapped[float] = orm.mapped_column(sa.Double,
+                                                      index=True)
 
 
 class RateLimitBucket(Base):

@@ -13,6 +13,7 @@ import contextlib
 
 import oslo_messaging as messaging
 
+from trove_lite.common import broker_users
 from trove_lite.common import exceptions
 from trove_lite.common import rpc
 from trove_lite.common import sealing
@@ -43,9 +44,11 @@ class API:
         self._client = sealing.SealedClient(target, key, instance_id)
 
     def declare_queue(self):
-        """Create the guest's queues so ``prepare`` waits for the guest."""
-        rpc.declare_topic_queue(guest_topic(self.instance_id),
-                                self.instance_id)
+        """Create the guest's queues, on the guest's own exchange, so
+        ``prepare`` waits for the guest."""
+        rpc.declare_topic_queue(
+            guest_topic(self.instance_id), self.instance_id,
+            exchange=broker_users.guest_exchange(self.instance_id))
 
     def delete_queue(self):
         rpc.delete_topic_queues(guest_topic(self.instance_id),
@@ -201,11 +204,6 @@ class API:
         """The volume under the datastore has grown: use the new size."""
         self._call_high(context, 'resize_fs', device_path=device_path,
                         mount_point=mount_point, online=online)
-
-    def get_volume_info(self, context):
-        """Used and total space of the data volume (Trove's
-        ``get_filesystem_stats``)."""
-        return self._call_low(context, 'get_filesystem_stats', fs_path=None)
 
     # --- backups --------------------------------------------------------
 

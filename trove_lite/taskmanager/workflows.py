@@ -104,7 +104,7 @@ class BootServer(Step):
             datastore_manager=spec.datastore_manager,
             datastore_version=spec.datastore_version,
             transport_url=flow.transport_url,
-            control_exchange=CONF.control_exchange,
+            control_exchange=broker_users.guest_exchange(spec.instance_id),
             conductor_queue=CONF.conductor_queue,
             report_interval=CONF.report_interval,
             log_debug=CONF.debug,

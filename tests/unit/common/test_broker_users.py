@@ -17,41 +17,63 @@ def per_instance(conf):
                 transport_url='rabbit://admin:admin-pw@10.0.0.1:5672/tl')
 
 
+EXCHANGE = f'trove-guest-{ID}'
+
+
 def test_user_is_made_with_rights_on_its_own_queue_and_the_conductor(
         per_instance, requests_mock):
     for path in (f'users/trove-guest-{ID}',
                  f'permissions/tl/trove-guest-{ID}',
-                 f'topic-permissions/tl/trove-guest-{ID}'):
+                 f'topic-permissions/tl/trove-guest-{ID}',
+                 'exchanges/tl/trove', f'exchanges/tl/{EXCHANGE}'):
         requests_mock.put(f'{API}/{path}', status_code=201)
+    for path in (f'bindings/tl/e/trove/e/{EXCHANGE}',
+                 f'bindings/tl/e/{EXCHANGE}/e/trove'):
+        requests_mock.post(f'{API}/{path}', status_code=201)
 
     url = broker_users.guest_transport_url(
         ID, 'rabbit://shared:shared-pw@192.0.2.1:5672/tl')
 
     user, perms, topic = (request.json()
-                          for request in requests_mock.request_history)
+                          for request in requests_mock.request_history[:3])
     assert url == (f'rabbit://trove-guest-{ID}:{user["password"]}'
                    f'@192.0.2.1:5672/tl')
     assert user['tags'] == '' and len(user['password']) >= 32
     assert all(request.headers['Authorization'].startswith('Basic ')
                for request in requests_mock.request_history)
     own = (f'guestagent.{ID}', f'guestagent.{ID}.{ID}',
-           f'guestagent.{ID}_fanout', f'guestagent.{ID}_fanout_0a1b')
+           f'guestagent.{ID}_fanout', f'guestagent.{ID}_fanout_0a1b',
+           EXCHANGE)
     for name in own:
         for right in ('configure', 'write', 'read'):
             assert re.match(perms[right], name)
     for name in (f'guestagent.{OTHER}', f'guestagent.{OTHER}.{OTHER}',
                  'taskmanager', 'trove-conductor', 'reply_0a1b',
-                 f'guestagent.{ID}x', f'guestagent.{ID}.{OTHER}'):
+                 f'guestagent.{ID}x', f'guestagent.{ID}.{OTHER}',
+                 # The shared control exchange: configure would let the
+                 # guest delete it, read bind a queue to it.
+                 'trove', f'trove-guest-{OTHER}'):
         for right in ('configure', 'write', 'read'):
             assert not re.match(perms[right], name)
     assert re.match(perms['write'], 'amq.default')
-    assert topic['exchange'] == 'trove'
+    assert topic['exchange'] == EXCHANGE
     assert re.match(topic['write'], 'trove-conductor')
     for key in ('taskmanager', f'guestagent.{ID}', 'trove-conductorx',
                 'notifications.info'):
         assert not re.match(topic['write'], key)
     assert re.match(topic['read'], f'guestagent.{ID}')
     assert not re.match(topic['read'], f'guestagent.{OTHER}')
+    # The guest's exchange, bound to the control exchange one key each way.
+    declared = [request.json() for request in
+                requests_mock.request_history[3:5]]
+    assert declared == [{'type': 'topic', 'durable': True,
+                         'auto_delete': False}] * 2
+    bindings = [(request.path, request.json()['routing_key'])
+                for request in requests_mock.request_history[5:]]
+    assert bindings == [
+        (f'/api/bindings/tl/e/trove/e/{EXCHANGE}', f'guestagent.{ID}'),
+        (f'/api/bindings/tl/e/trove/e/{EXCHANGE}', f'guestagent.{ID}.{ID}'),
+        (f'/api/bindings/tl/e/{EXCHANGE}/e/trove', 'trove-conductor')]
 
 
 def test_a_refusal_fails_the_step(per_instance, requests_mock):
@@ -64,12 +86,13 @@ def test_a_refusal_fails_the_step(per_instance, requests_mock):
 
 def test_remove_tolerates_a_user_already_gone(per_instance, requests_mock):
     requests_mock.delete(f'{API}/users/trove-guest-{ID}', status_code=404)
+    requests_mock.delete(f'{API}/exchanges/tl/{EXCHANGE}', status_code=404)
     requests_mock.delete(f'{API}/connections/username/trove-guest-{ID}',
                          status_code=405)
 
     broker_users.remove(ID)
 
-    assert len(requests_mock.request_history) == 2
+    assert len(requests_mock.request_history) == 3
 
 
 def test_shared_mode_hands_out_the_shared_url_and_says_so(conf, caplog,

@@ -14,11 +14,14 @@ from trove_lite import db
 from trove_lite.common import lru
 from trove_lite.common import rpc
 from trove_lite.common import sealing
+from trove_lite.common import seen_ids
 from trove_lite.common.context import RequestContext
 from trove_lite.common.objects import InstanceSpec
 from trove_lite.common.objects import UserSpec
 from trove_lite.conductor import manager
 from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import sealed_message_ids
+from trove_lite.guestagent import seen_ids as guest_seen_ids
 from trove_lite.instance import keys
 from trove_lite.instance.status import ServiceStatuses as Services
 
@@ -77,6 +80,7 @@ def guest():
     key = keys.new_key()
     endpoint = Guest()
     parts = sealing.guest_server_parts(endpoint, key, 'i-1',
+                                       seen_ids.MemorySeenIds(),
                                        ageless_methods=('create_user',))
     return key, endpoint, parts
 
@@ -261,7 +265,9 @@ def test_conductor_opens_a_report_with_the_key_of_its_instance(catalogue):
     key = keys.new_key()
     instance = make_instance(catalogue, key)
     conductor = RecordingConductor()
-    parts = sealing.conductor_server_parts(conductor, keys.find_key)
+    parts = sealing.conductor_server_parts(
+        conductor, keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
 
     deliver(parts, seal(key, instance.id, 'heartbeat',
                         instance_id=instance.id, payload={}, sent=1.0))
@@ -273,7 +279,9 @@ def test_conductor_refuses_reports_under_another_key_in_the_clear_or_for_no_inst
         catalogue):
     keyed = make_instance(catalogue, keys.new_key())
     conductor = RecordingConductor()
-    parts = sealing.conductor_server_parts(conductor, keys.find_key)
+    parts = sealing.conductor_server_parts(
+        conductor, keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
 
     for message in (
             seal(keys.new_key(), keyed.id, 'heartbeat',
@@ -291,7 +299,8 @@ def test_heartbeat_sealed_by_another_instance_changes_nothing(catalogue):
     attacker_key = keys.new_key()
     attacker = make_instance(catalogue, attacker_key)
     parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key)
+        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
 
     # Sealed correctly by the attacker's guest, but about the victim.
     deliver(parts, seal(attacker_key, attacker.id, 'heartbeat',
@@ -306,7 +315,8 @@ def test_heartbeat_in_the_clear_counts_only_for_an_instance_without_key(
     keyed = make_instance(catalogue, keys.new_key())
     keyless = make_instance(catalogue, None)
     parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key)
+        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
 
     for instance in (keyed, keyless):
         deliver(parts, seal(None, instance.id, 'heartbeat',
@@ -322,7 +332,8 @@ def test_heartbeat_sealed_by_its_own_guest_is_applied_once(catalogue):
     key = keys.new_key()
     instance = make_instance(catalogue, key)
     parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key)
+        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
     healthy = seal(key, instance.id, 'heartbeat', instance_id=instance.id,
                    payload={'service_status': 'healthy'}, sent=1.0)
 
@@ -371,9 +382,10 @@ def make_instance(catalogue, key):
         'encrypted_key': keys.encrypt(key) if key else None})
 
 
-def test_taskmanager_obeys_only_the_control_plane_seal(monkeypatch):
+def test_taskmanager_obeys_only_the_control_plane_seal(database, monkeypatch):
     endpoint = Guest()
-    parts = sealing.control_plane_server_parts(endpoint)
+    parts = sealing.control_plane_server_parts(
+        endpoint, sealed_message_ids.DatabaseSeenIds())
     key = sealing.control_plane_key()
 
     for forged in (seal(None, sealing.CONTROL_PLANE, 'delete_database',
@@ -398,3 +410,41 @@ def test_control_plane_key_follows_inst_rpc_key_encr_key(conf):
     conf.config(inst_rpc_key_encr_key='another secret')
 
     assert sealing.control_plane_key() != first
+
+
+def test_a_restarted_receiver_still_refuses_a_replay(catalogue, tmp_path):
+    """The ids outlive the process: the control plane's in the database,
+    a guest's in its sandbox."""
+    key = keys.new_key()
+    instance = make_instance(catalogue, key)
+    conductor = RecordingConductor()
+    report = seal(key, instance.id, 'heartbeat', instance_id=instance.id,
+                  payload={}, sent=1.0)
+    guest_endpoint = Guest()
+    order = seal(key, 'i-1', 'delete_database', database='shop')
+    path = str(tmp_path / 'seen.json')
+
+    for _restart in range(2):
+        conductor_parts = sealing.conductor_server_parts(
+            conductor, keys.find_key, sealed_message_ids.DatabaseSeenIds())
+        guest_parts = sealing.guest_server_parts(
+            guest_endpoint, key, 'i-1', guest_seen_ids.FileSeenIds(path))
+        deliver(conductor_parts, report)
+        deliver(guest_parts, order)
+
+    assert conductor.reports == [(instance.id, instance.id)]
+    assert guest_endpoint.calls == [('delete_database', 'shop')]
+    assert oct((tmp_path / 'seen.json').stat().st_mode & 0o777) == '0o600'
+
+
+def test_a_queued_message_is_obeyed_only_within_its_max_queue_age(
+        guest, conf, monkeypatch):
+    key, endpoint, parts = guest
+    conf.config(sealed_message_max_queue_age=3600)
+    now = sealing.time.time()
+    monkeypatch.setattr(sealing.time, 'time', lambda: now - 3601)
+    too_old = seal(key, 'i-1', 'create_user', users=['late'])
+    monkeypatch.setattr(sealing.time, 'time', lambda: now)
+
+    assert isinstance(deliver(parts, too_old), sealing.BrokenSeal)
+    assert endpoint.calls == []
