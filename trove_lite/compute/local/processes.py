@@ -16,9 +16,16 @@ import time
 _DELETED = ' (deleted)'
 
 
-def working_dirs_in(path):
+def running_in(path):
+    """Pids of live processes whose working directory is ``path`` or
+    under it (also after the directory was removed)."""
+    return list(working_in(path))
+
+
+def working_in(path):
     """{pid: working directory} of the live processes working in ``path``
-    or under it (also after the directory was removed), each read once."""
+    or under it (also after the directory was removed), each read once:
+    a process may move on the moment after."""
     found = {}
     prefix = path.rstrip('/') + '/'
     for entry in os.listdir('/proc'):
@@ -32,12 +39,6 @@ def working_dirs_in(path):
         if (cwd == path or cwd.startswith(prefix)) and alive(int(entry)):
             found[int(entry)] = cwd
     return found
-
-
-def running_in(path):
-    """Pids of live processes whose working directory is ``path`` or
-    under it (also after the directory was removed)."""
-    return list(working_dirs_in(path))
 
 
 def stop_in(paths, timeout, spare=()):
