@@ -5,11 +5,11 @@ import pytest
 
 from tests.unit import db_fixtures
 from trove_lite import db
-from trove_lite.backup import models
-from trove_lite.backup.models import BackupState
 from trove_lite.common import context as trove_context
 from trove_lite.common import exceptions
 from trove_lite.db.repositories import backups
+from trove_lite.records import backup as models
+from trove_lite.records.backup import BackupState
 from trove_lite.taskmanager import volume_backups
 
 
