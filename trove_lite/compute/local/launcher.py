@@ -14,13 +14,14 @@ taskmanager's (credentials in OS_* variables) reaches it.
 
 Given ``hidden`` paths, the guest first enters a mount namespace of its
 own where they are empty but for the ``needed`` paths under them and what
-its Python loads code from (``mounts``).
+its Python loads code from (``mounts``). Given a ``cgroup``, it first
+joins that memory cgroup (``cgroups``).
 
 Protocol: one JSON object per line on stdin
 ``{"argv": [...], "cwd": "...", "log": "...", "uid": N, "gid": N,
-"hidden": [...], "needed": [...]}`` (uid and gid null: stay this user;
-hidden empty: no namespace), answered by one JSON line ``{"pid": N}`` or
-``{"error": "..."}`` on stdout.
+"hidden": [...], "needed": [...], "cgroup": "..."}`` (uid and gid null:
+stay this user; hidden empty: no namespace; cgroup null: none), answered
+by one JSON line ``{"pid": N}`` or ``{"error": "..."}`` on stdout.
 """
 
 import json
@@ -59,15 +60,16 @@ class GuestLauncher:
             raise RuntimeError('the guest launcher did not start')
 
     def launch(self, argv, cwd, log_path, uid=None, gid=None, hidden=(),
-               needed=()):
+               needed=(), cgroup=None):
         """Fork a guest agent running ``argv`` (its arguments after the
         program name) as ``uid``/``gid`` (None: this user), seeing
-        ``hidden`` paths empty but for ``needed`` ones; returns its
+        ``hidden`` paths empty but for ``needed`` ones, in the memory
+        ``cgroup`` (a directory, None: the launcher's); returns its
         pid."""
         request = json.dumps({'argv': argv, 'cwd': cwd, 'log': log_path,
                               'uid': uid, 'gid': gid,
                               'hidden': list(hidden),
-                              'needed': list(needed)})
+                              'needed': list(needed), 'cgroup': cgroup})
         with self._lock:
             for attempt in (1, 2):
                 if self._process is None or self._process.poll() is not None:
@@ -181,6 +183,10 @@ def _run_guest(request):
         os.dup2(log_fd, 2)
         os.close(log_fd)
         os.close(null_fd)
+        if request.get('cgroup'):
+            # Still root: a guest cannot leave the group it is put in.
+            from trove_lite.compute.local import cgroups
+            cgroups.join(request['cgroup'], os.getpid())
         _private_mounts(request)
         _become_guest(request)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115
