@@ -99,6 +99,38 @@ def _databases(api, instance_id):
                 'databases']}
 
 
+def _wait_backup(api, instance_id, backup_id):
+    wait_until(lambda: api.get(f'/backups/{backup_id}').json()['backup'][
+        'status'] in ('COMPLETED', 'FAILED'), timeout=120, interval=0.2)
+    assert api.get(f'/backups/{backup_id}').json()['backup'][
+        'status'] == 'COMPLETED'
+    api.wait_active(instance_id)
+
+
+def _backups(run, api, instance_id, version):
+    """The backup calls: a full backup (the sample's, with a description)
+    and an incremental one without (the list samples show both shapes),
+    a restore from the chain, then the deletes, children first."""
+    full = run.call('Create backup', changes={
+        'backup.instance': instance_id})['backup']
+    run.path_values['backupId'] = full['id']
+    _wait_backup(api, instance_id, full['id'])
+    incremental = api.post('/backups', {'backup': {
+        'name': 'hourly', 'instance': instance_id,
+        'incremental': 1}}).json()['backup']
+    _wait_backup(api, instance_id, incremental['id'])
+    run.call('List backups')
+    run.call('Show backup')
+    run.call('List instance backups')
+    restored = run.call('Create instance from a backup', changes={
+        'instance.datastore.version': version,
+        'instance.restorePoint.backupRef': incremental['id']})['instance']
+    api.wait_active(restored['id'], timeout=120)
+    api.delete(f'/instances/{restored["id"]}')
+    assert api.delete(f'/backups/{incremental["id"]}').status_code == 202
+    run.call('Delete backup')
+
+
 @pytest.fixture
 def sample_run(stack):
     run = SampleRun(stack)
@@ -192,6 +224,8 @@ def test_every_documented_call_answers_as_its_samples(stack, sample_run):
     run.call('Show root status')
     run.call('Enable root')
     run.call('Disable root')
+
+    _backups(run, api, created['id'], version)
 
     run.call('Restart instance')
     api.wait_active(created['id'])

@@ -8,6 +8,7 @@ from cliff import command
 from cliff import lister
 from cliff import show
 
+from trove_lite.cli import backups
 from trove_lite.cli import client as api_client
 from trove_lite.cli import lookup
 from trove_lite.cli import waiting
@@ -138,6 +139,10 @@ class CreateInstance(show.ShowOne):
         parser.add_argument('--configuration', metavar='GROUP',
                             help='Name or ID of a configuration group to '
                                  'attach.')
+        parser.add_argument('--backup', metavar='BACKUP',
+                            help='Name or ID of a backup whose data the '
+                                 'instance starts with (a restore; the '
+                                 "datastore defaults to the backup's).")
         waiting.add_arguments(parser)
         return parser
 
@@ -163,6 +168,15 @@ class CreateInstance(show.ShowOne):
         if args.configuration:
             body['configuration'] = lookup.find_configuration(
                 client, args.configuration)['id']
+        if args.backup:
+            backup = backups.find_backup(client, args.backup)
+            body['restorePoint'] = {'backupRef': backup['id']}
+            # The backup's datastore, unless another is asked for (the
+            # API then says which may restore it).
+            if 'datastore' not in body and backup.get('datastore'):
+                body['datastore'] = {
+                    'type': backup['datastore']['type'],
+                    'version': backup['datastore']['version']}
         instance = client.post('/instances', {'instance': body})['instance']
         if args.wait:
             instance = waiting.Waiter(client, self.app.stderr,
