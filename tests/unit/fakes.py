@@ -94,11 +94,6 @@ class FakeGuest:
     def resize_fs(self, context):
         self._record()
 
-    def get_volume_info(self, context):
-        self._record()
-        return {'used': 0.25, 'total': 1.0, 'total_blocks': 1000,
-                'free_blocks': 750, 'avail_blocks': 750}
-
     # --- databases, users, root -----------------------------------------
 
     @staticmethod

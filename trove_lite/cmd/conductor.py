@@ -21,6 +21,9 @@ def main():
         return service.RPCService(
             topic=CONF.conductor_queue, endpoints=endpoints,
             serializer=serializer,
+            # A heartbeat waits for its batch to be written (see
+            # conductor.batching); its message is acknowledged after.
+            ack_after_dispatch=True,
             registration=service_registry.Registration(
                 'trove-lite-conductor', CONF.conductor_queue))
 

@@ -5,6 +5,7 @@ import logging
 
 import oslo_messaging as messaging
 from oslo_messaging import opts as messaging_opts
+from oslo_messaging.rpc import server as rpc_server
 
 from trove_lite.common import context as trove_context
 from trove_lite.common import objects
@@ -89,13 +90,45 @@ def get_client(target, version_cap=None, serializer=None):
         serializer=serializer or RequestContextSerializer())
 
 
-def get_server(target, endpoints, serializer=None):
+class _AckLater:
+    """A received message whose acknowledgement is left to the caller."""
+
+    def __init__(self, message):
+        self._message = message
+
+    def __getattr__(self, name):
+        return getattr(self._message, name)
+
+    def acknowledge(self):
+        pass
+
+
+class AckAfterDispatchServer(rpc_server.RPCServer):
+    """An RPC server that acknowledges a message once its endpoint has
+    returned, where oslo.messaging's acknowledges it before: a report is
+    off the queue only once it is written. Should the process die first,
+    the broker hands the message to another consumer (a repeated
+    heartbeat is then dropped by the lastseen guard)."""
+
+    def _process_incoming(self, incoming):
+        message = incoming[0]
+        try:
+            super()._process_incoming([_AckLater(message)])
+        finally:
+            message.acknowledge()
+
+
+def get_server(target, endpoints, serializer=None,
+               ack_after_dispatch=False):
     """An RPC server; oslo.messaging runs it with its threading executor
     (it would pick eventlet only in a monkey-patched process, and nothing
-    here monkey-patches)."""
+    here monkey-patches). ``ack_after_dispatch``: see
+    AckAfterDispatchServer."""
     return messaging.get_rpc_server(
         get_transport(), target, endpoints,
-        serializer=serializer or RequestContextSerializer())
+        serializer=serializer or RequestContextSerializer(),
+        server_cls=(AckAfterDispatchServer if ack_after_dispatch
+                    else rpc_server.RPCServer))
 
 
 def declare_topic_queue(topic, server, exchange=None):

@@ -29,7 +29,7 @@ class RPCService:
 
     def __init__(self, topic, endpoints, server=None, periodic_tasks=(),
                  on_start=None, on_stop=None, serializer=None,
-                 registration=None):
+                 registration=None, ack_after_dispatch=False):
         self.target = messaging.Target(topic=topic,
                                        server=server or CONF.host)
         self.endpoints = endpoints
@@ -38,6 +38,7 @@ class RPCService:
         self.on_start = on_start
         self.on_stop = on_stop
         self.registration = registration
+        self.ack_after_dispatch = ack_after_dispatch
         self._stopping = threading.Event()
 
     def _periodic_worker(self):
@@ -59,7 +60,8 @@ class RPCService:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         server = rpc.get_server(self.target, self.endpoints,
-                                serializer=self.serializer)
+                                serializer=self.serializer,
+                                ack_after_dispatch=self.ack_after_dispatch)
         server.start()
         LOG.info('Serving topic %s as %s', self.target.topic,
                  self.target.server)

@@ -9,7 +9,7 @@ from trove_lite import db
 from trove_lite.backup import api as backup_api
 from trove_lite.backup.models import BackupState
 from trove_lite.common import notifications
-from trove_lite.db import engine
+from trove_lite.conductor import batching
 from trove_lite.db import retry
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats
@@ -19,29 +19,40 @@ from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 LOG = logging.getLogger(__name__)
 
 
-@retry.retry_once_on_disconnect
-def _refresh_unchanged(instance_id, status, sent):
-    with engine.autocommit() as conn:
-        return heartbeats.refresh_unchanged(conn, instance_id, status, sent)
-
-
 @retry.retry_on_deadlock
-def apply_heartbeat(instance_id, status, sent):
-    """Apply a guest heartbeat atomically. Returns ``(applied, changed)``:
-    applied is False for a stale message or an unknown/deleted instance
-    (then nothing is written); changed is True when the status itself
-    changed, not just its time. Should the database still pick it as
-    a deadlock victim (racing the taskmanager, say), it runs again: no
-    report is lost to a race."""
-    # Most heartbeats change nothing but times: one autocommitted
-    # statement does those.
-    if sent is not None and _refresh_unchanged(instance_id, status, sent):
-        return True, False
+def apply_heartbeats(reports):
+    """Apply guest heartbeats (heartbeats.Reports) in one transaction, as
+    if one at a time in this order; returns ``(applied, changed)`` per
+    report: applied is False for a stale report or an unknown/deleted
+    instance (nothing of it is written); changed is True when the status
+    itself changed, not just its time. Should the database still pick it
+    as a deadlock victim, it runs again: no report is lost to a race."""
     with db.transaction() as tx:
-        applied, changed = heartbeats.apply(tx, instance_id, status, sent)
-        if not applied:
-            tx.rollback()
-    return applied, changed
+        return heartbeats.apply_batch(tx, reports)
+
+
+def apply_heartbeat(instance_id, status, sent, usage=None):
+    """One heartbeat on its own (see apply_heartbeats)."""
+    return apply_heartbeats([heartbeats.Report(instance_id, status, sent,
+                                               usage)])[0]
+
+
+def volume_usage(reported):
+    """The volume usage of a heartbeat's payload, checked (``used`` GB,
+    ``used_percent``), or None when there is none or it is not sane."""
+    if reported is None:
+        return None
+    try:
+        used, percent = reported['used'], reported['used_percent']
+        if not all(isinstance(value, (int, float)) and
+                   not isinstance(value, bool) for value in (used, percent)):
+            raise TypeError('not numbers')
+        if not (0 <= used < 1e9 and 0 <= percent <= 100):
+            raise ValueError('out of range')
+    except (KeyError, TypeError, ValueError) as error:
+        LOG.warning('Volume usage %r dropped: %s', reported, error)
+        return None
+    return {'used': float(used), 'used_percent': float(percent)}
 
 
 _MAX_LSN = 2 ** 63 - 1
@@ -71,6 +82,7 @@ class Manager:
 
     def __init__(self, taskmanager=None):
         self.taskmanager = taskmanager or taskmanager_rpcapi.API()
+        self._heartbeats = batching.Batcher(apply_heartbeats)
 
     @staticmethod
     def _from_its_guest(context, instance_id):
@@ -85,11 +97,14 @@ class Manager:
 
     def heartbeat(self, context, instance_id, payload, sent=None):
         """Apply a guest's status report unless a newer one was already
-        applied (the lastseen guard); wake the taskmanager when the status
-        changed, so a waiting build or restart ends at once."""
+        applied (the lastseen guard), in a batch with the reports other
+        threads dispatch meanwhile; return once it is written. Wake the
+        taskmanager when the status changed, so a waiting build or
+        restart ends at once."""
         if not self._from_its_guest(context, instance_id):
             return
-        description = (payload or {}).get('service_status')
+        payload = payload if isinstance(payload, dict) else {}
+        description = payload.get('service_status')
         status = None
         if description is not None:
             try:
@@ -102,7 +117,9 @@ class Manager:
             LOG.error('Heartbeat from %s carries no sent time; applying it '
                       'without the ordering guard', instance_id)
         try:
-            applied, changed = apply_heartbeat(instance_id, status, sent)
+            applied, changed = self._heartbeats.submit(heartbeats.Report(
+                instance_id, status, sent,
+                volume_usage(payload.get('volume'))))
         except Exception as error:
             if not retry.is_unavailable(error):
                 raise

@@ -110,6 +110,11 @@ class InstanceServiceStatus(Base):
         sa.DateTime, default=utcnow)
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime, default=utcnow)
+    # The volume usage measured for the report of updated_at (used in
+    # GB), or None when that report carried none.
+    volume_used: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    volume_used_percent: orm.Mapped[float | None] = orm.mapped_column(
+        sa.Float)
 
 
 class InstanceFault(Base):

@@ -98,22 +98,25 @@ class Manager:
                     traceback.format_exception(error))
                 return
             durable.write_private(self.prepare_marker, '')
-            self.status.end_install()
+            # The report that makes the instance ACTIVE shows its usage.
+            self.status.end_install(volume_stats=self.measured_volume())
             LOG.info('Prepare completed')
 
     def report_status(self):
-        """Periodic heartbeat: the datastore's current status."""
+        """Periodic heartbeat: the datastore's current status and the
+        volume's usage (what a show displays: the API never asks)."""
         with self.status.lock:
             if not self.status.is_installed:
                 return
             status = self.datastore_status()
-            if status in DATASTORE_RUNNING:
+            stats = self.measured_volume()
+            if status in DATASTORE_RUNNING and stats is not None:
                 try:
-                    self.enforce_disk_allowance()
+                    self.enforce_disk_allowance(stats)
                 except Exception:
                     # The heartbeat still goes out; the next one retries.
                     LOG.exception('Could not enforce the disk allowance')
-            self.status.set_status(status)
+            self.status.set_status(status, volume_stats=stats)
 
     def rpc_ping(self, context):
         """Answer at once: the agent is alive and consuming its queue."""
@@ -125,13 +128,16 @@ class Manager:
         so the caller can wait until the conductor has applied it."""
         with self.status.lock:
             LOG.info('Restarting the datastore')
+            stats = None
             try:
                 self.stop_datastore()
                 self.start_datastore()
-                self.enforce_disk_allowance()
+                stats = self.volume_stats()
+                self.enforce_disk_allowance(stats)
             finally:
                 sent = self.status.set_status(self.datastore_status(),
-                                              force=True)
+                                              force=True,
+                                              volume_stats=stats)
             LOG.info('The datastore restarted')
             return sent
 
@@ -144,8 +150,22 @@ class Manager:
     def get_filesystem_stats(self, context, fs_path=None):
         """Used and total space of the data volume (``fs_path`` is ignored
         as in Trove: the volume is always the datastore's)."""
+        return self.volume_stats()
+
+    @staticmethod
+    def volume_stats():
+        """The data volume's size and usage (volume.filesystem_stats)."""
         return volume.filesystem_stats(CONF.guest_agent.mount_point,
                                        CONF.guest_agent.disk_allowance_gb)
+
+    def measured_volume(self):
+        """volume_stats for a report, or None when the volume cannot be
+        measured (the report goes out without usage)."""
+        try:
+            return self.volume_stats()
+        except OSError:
+            LOG.exception('Could not measure the volume')
+            return None
 
     def resize_fs(self, context, device_path=None, mount_point=None,
                   online=True):
@@ -161,13 +181,12 @@ class Manager:
         with self.status.lock:
             self.enforce_disk_allowance()
 
-    def enforce_disk_allowance(self):
+    def enforce_disk_allowance(self, stats=None):
         """Refuse writes while the volume has used up its allowance, and
-        accept them again once it has not."""
-        allowance = CONF.guest_agent.disk_allowance_gb
-        if allowance:
-            self.refuse_writes(volume.is_over_allowance(
-                CONF.guest_agent.mount_point, allowance))
+        accept them again once it has not (``stats``: volume_stats just
+        measured)."""
+        if CONF.guest_agent.disk_allowance_gb:
+            self.refuse_writes(volume.is_full(stats or self.volume_stats()))
 
     def shutdown(self):
         """The agent is stopping: stop the datastore cleanly."""

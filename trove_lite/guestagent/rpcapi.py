@@ -205,11 +205,6 @@ class API:
         self._call_high(context, 'resize_fs', device_path=device_path,
                         mount_point=mount_point, online=online)
 
-    def get_volume_info(self, context):
-        """Used and total space of the data volume (Trove's
-        ``get_filesystem_stats``)."""
-        return self._call_low(context, 'get_filesystem_stats', fs_path=None)
-
     # --- backups --------------------------------------------------------
 
     def create_backup(self, context, backup_info):

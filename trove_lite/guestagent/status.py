@@ -6,6 +6,7 @@ import time
 
 from trove_lite.common import context as trove_context
 from trove_lite.conductor import rpcapi as conductor_rpcapi
+from trove_lite.guestagent import volume
 from trove_lite.instance.status import ServiceStatuses
 
 LOG = logging.getLogger(__name__)
@@ -27,25 +28,29 @@ class StatusReporter:
         self.status = ServiceStatuses.NEW
         self.lock = threading.RLock()
 
-    def set_status(self, status, force=False):
-        """Report ``status``; returns the report's ``sent`` stamp (None
-        when nothing was sent)."""
+    def set_status(self, status, force=False, volume_stats=None):
+        """Report ``status`` and, when measured, the volume's usage
+        (``volume_stats``, see volume.filesystem_stats); returns the
+        report's ``sent`` stamp (None when nothing was sent)."""
         if not (force or self.is_installed):
             LOG.debug('Prepare has not completed; no heartbeat sent')
             return None
+        payload = {'service_status': status.description}
+        if volume_stats is not None:
+            payload['volume'] = volume.usage(volume_stats)
         sent = time.time()
         self.conductor.heartbeat(
-            trove_context.get_admin_context(), self.instance_id,
-            {'service_status': status.description}, sent=sent)
+            trove_context.get_admin_context(), self.instance_id, payload,
+            sent=sent)
         self.status = status
         return sent
 
     def begin_install(self):
         self.set_status(ServiceStatuses.BUILDING, force=True)
 
-    def end_install(self, error_occurred=False):
+    def end_install(self, error_occurred=False, volume_stats=None):
         if error_occurred:
             self.set_status(ServiceStatuses.FAILED, force=True)
             return
         self.is_installed = True
-        self.set_status(ServiceStatuses.HEALTHY)
+        self.set_status(ServiceStatuses.HEALTHY, volume_stats=volume_stats)

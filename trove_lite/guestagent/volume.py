@@ -66,7 +66,16 @@ def filesystem_stats(path, allowance_gb=0):
     }
 
 
-def is_over_allowance(path, allowance_gb):
-    """Whether the volume at ``path`` has used up its allowance (never for
-    a volume without one)."""
-    return bool(allowance_gb) and directory_usage(path) >= allowance_gb * GB
+def usage(stats):
+    """What a heartbeat reports of a volume (see filesystem_stats):
+    ``used`` in GB and ``used_percent`` of what the datastore can use."""
+    in_use = stats['total_blocks'] - stats['free_blocks']
+    capacity = in_use + stats['avail_blocks']
+    percent = round(100 * in_use / capacity, 2) if capacity else 0.0
+    return {'used': stats['used'], 'used_percent': percent}
+
+
+def is_full(stats):
+    """Whether a volume (see filesystem_stats) has no space left for the
+    datastore."""
+    return stats['free'] == 0

@@ -233,21 +233,3 @@ def running_guest(record):
     return guest(record)
 
 
-def volume_usage(context, record):
-    """The guest's volume usage for the detail view (Trove asks on every
-    show), or None: not asked while the instance is busy or its guest is
-    silent, and a guest failure never fails the show."""
-    if not (record.volume_size and volume_support(record.datastore_manager)):
-        return None
-    api_status = instance_status.api_status(record.task,
-                                            record.server_status)
-    if (api_status in instance_status.GUEST_UNAVAILABLE
-            or service_status(record) not in
-            instance_status.GUEST_ANSWERING):
-        return None
-    try:
-        return guest(record).get_volume_info(context)
-    except Exception as error:
-        LOG.warning('No volume usage from the guest of %s: %s', record.id,
-                    error)
-        return None

@@ -12,8 +12,8 @@ from trove_lite.instance.status import ServiceStatuses
 class Instance:
     """One instance with everything its views, workflows and
     notifications need. The repository fills the fields up to
-    ``encrypted_rpc_messaging`` from the columns of the same names, in
-    this order."""
+    ``volume_used_percent`` from the columns of the same names, in this
+    order."""
 
     id: str
     name: str
@@ -36,6 +36,10 @@ class Instance:
     configuration_name: str | None
     # Whether the instance has a key (its guest's messages are sealed).
     encrypted_rpc_messaging: bool
+    # The volume usage the guest reported with its status (at
+    # service_status_updated), if it did.
+    volume_used: float | None
+    volume_used_percent: float | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None

@@ -14,6 +14,7 @@ from trove_lite.api import app as api_app
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import objects
+from trove_lite.conductor import manager as conductor_manager
 from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.guestagent import rpcapi as guest_rpcapi
@@ -427,25 +428,25 @@ def test_reset_status_is_for_admins(app, catalogue):
           404, 'itemNotFound')
 
 
-# --- the detail view asks the guest for its volume usage ---------------------
+# --- the detail view shows the usage the guest reported ---------------------
 
-def test_show_reports_volume_usage_from_the_guest(app, instance):
+def test_show_reports_the_volume_usage_of_the_last_heartbeat(app, instance):
+    FakeGuest.sent = []
+    assert call(app, 'GET', url(instance)).json['instance']['volume'] == {
+        'size': 1}
+    conductor_manager.apply_heartbeat(
+        instance, Services.HEALTHY, 100.0,
+        {'used': 0.25, 'used_percent': 25.0})
     volume = call(app, 'GET', url(instance)).json['instance']['volume']
     assert volume == {'size': 1, 'used': 0.25, 'used_percent': 25.0}
     listed = call(app, 'GET', '/v1.0/p1/instances').json['instances']
     assert listed[0]['volume'] == {'size': 1}
-
-
-def test_show_survives_a_failing_guest_and_spares_a_busy_one(
-        app, instance, catalogue):
-    FakeGuest.fail_every = exceptions.GuestTimeout()
+    # The API never asked the guest.
+    assert FakeGuest.sent == []
+    # A report without usage does not leave an older one as its own.
+    conductor_manager.apply_heartbeat(instance, Services.HEALTHY, 101.0)
     assert call(app, 'GET', url(instance)).json['instance']['volume'] == {
         'size': 1}
-    FakeGuest.fail_every = None
-    FakeGuest.sent = []
-    busy = make_instance(catalogue, task=Tasks.REBOOTING)
-    assert call(app, 'GET', url(busy)).status_int == 200
-    assert FakeGuest.sent == []
 
 
 # --- policy and quotas -----------------------------------------------------

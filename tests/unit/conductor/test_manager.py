@@ -1,11 +1,14 @@
 """The conductor applies heartbeats (newer than the last one applied) and
 wakes the taskmanager on change."""
 
+import pytest
+
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
 from trove_lite.db.repositories import heartbeats
+from trove_lite.db.repositories import instances
 from trove_lite.instance.status import ServiceStatuses as Services
 
 CONTEXT = RequestContext()
@@ -141,3 +144,36 @@ def test_heartbeat_without_sent_is_applied(catalogue):
     instance = make_instance(catalogue)
     assert manager.apply_heartbeat(instance.id, Services.HEALTHY,
                                    None) == (True, True)
+
+
+@pytest.mark.parametrize('reported', [
+    {'used': -1, 'used_percent': 5}, {'used': 1, 'used_percent': 101},
+    {'used': True, 'used_percent': 5}, {'used': '1', 'used_percent': 5},
+    {'used': 1}, 'full', [1, 2], {'used': float('nan'), 'used_percent': 1},
+])
+def test_insane_volume_usage_is_not_stored(catalogue, reported):
+    instance, conductor, _ = setup(catalogue)
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'healthy', 'volume': reported},
+                        sent=1.0)
+    assert db_fixtures.service_status(instance.id) == Services.HEALTHY
+    assert stored_usage(instance.id) == (None, None)
+
+
+def test_volume_usage_is_stored_with_the_report_it_came_with(catalogue):
+    instance, conductor, _ = setup(catalogue)
+    usage = {'used': 0.5, 'used_percent': 50.0}
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'healthy', 'volume': usage},
+                        sent=2.0)
+    # A late report carries older usage: dropped with it.
+    conductor.heartbeat(from_guest(instance), instance.id,
+                        {'service_status': 'healthy',
+                         'volume': {'used': 0.1, 'used_percent': 10.0}},
+                        sent=1.0)
+    assert stored_usage(instance.id) == (0.5, 50.0)
+
+
+def stored_usage(instance_id):
+    record = db.read(instances.find, instance_id)
+    return record.volume_used, record.volume_used_percent

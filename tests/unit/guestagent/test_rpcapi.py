@@ -73,8 +73,6 @@ USER = objects.UserSpec(name='u', password='p1')
     (lambda g: g.disable_root(None), 'call', 'disable_root', LOW),
     (lambda g: g.is_root_enabled(None), 'call', 'is_root_enabled', LOW),
     (lambda g: g.restart(None), 'call', 'restart', HIGH),
-    (lambda g: g.get_volume_info(None), 'call', 'get_filesystem_stats',
-     LOW),
     (lambda g: g.resize_fs(None), 'call', 'resize_fs', HIGH),
     (lambda g: g.apply_flavor(None, 512), 'call', 'apply_flavor', HIGH),
 ])

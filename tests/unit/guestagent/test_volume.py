@@ -29,8 +29,10 @@ def test_stats_against_an_allowance(tmp_path):
     assert stats['used'] == 0.01  # a megabyte is at least 0.01 GB
     used_blocks = stats['total_blocks'] - stats['free_blocks']
     assert used_blocks * volume.BLOCK_SIZE >= 1 << 20
-    assert not volume.is_over_allowance(str(tmp_path), 2)
-    assert not volume.is_over_allowance(str(tmp_path), 0)
+    assert not volume.is_full(stats)
+    assert volume.usage(stats) == {
+        'used': 0.01, 'used_percent': round(100 * used_blocks /
+                                            stats['total_blocks'], 2)}
 
 
 def test_stats_of_a_filesystem_without_allowance(tmp_path):
@@ -41,9 +43,11 @@ def test_stats_of_a_filesystem_without_allowance(tmp_path):
 class FakeConductor:
     def __init__(self):
         self.reports = []
+        self.volumes = []
 
     def heartbeat(self, context, instance_id, payload, sent):
         self.reports.append((payload['service_status'], sent))
+        self.volumes.append(payload.get('volume'))
 
 
 class FakeDatastoreManager(manager.Manager):
@@ -109,12 +113,24 @@ def test_no_periodic_report_can_interleave_with_a_restart(guest):
         'healthy', 'healthy']
 
 
+def test_every_report_carries_the_volume_usage(guest, tmp_path):
+    guest.report_status()
+    guest.restart(None)
+    guest.running = False
+    guest.report_status()
+    assert len(guest.conductor.volumes) == 3
+    for usage in guest.conductor.volumes:
+        assert usage['used'] < 0.01 and usage['used_percent'] < 1
+
+
 def test_full_volume_refuses_writes_until_it_grows(guest, conf, tmp_path):
     datadir = tmp_path / 'volume'
     with open(datadir / 'filler', 'wb') as filler:
         os.posix_fallocate(filler.fileno(), 0, 1 << 30)
     guest.report_status()
     assert guest.refused is True
+    assert guest.conductor.volumes[-1] == {'used': 1.0,
+                                           'used_percent': 100.0}
     conf.config(disk_allowance_gb=2, group='guest_agent')
     guest.enforce_disk_allowance()
     assert guest.refused is False
@@ -127,6 +143,15 @@ def test_a_failed_allowance_check_still_sends_the_heartbeat(guest):
     guest.refuse_writes = fail
     guest.report_status()
     assert [status for status, _ in guest.conductor.reports] == ['healthy']
+
+
+def test_an_unmeasurable_volume_still_sends_the_heartbeat(guest, conf,
+                                                          tmp_path):
+    conf.config(mount_point=str(tmp_path / 'gone'), disk_allowance_gb=0,
+                group='guest_agent')
+    guest.report_status()
+    assert guest.conductor.reports[-1][0] == 'healthy'
+    assert guest.conductor.volumes[-1] is None
 
 
 def test_allowance_is_not_checked_while_the_datastore_is_down(guest):

@@ -81,16 +81,12 @@ def admin_keys(view, record):
     return view
 
 
-def add_volume_usage(view, usage):
-    """The guest's volume usage (``get_filesystem_stats``) in the detail
-    view: ``used`` in GB and, when the guest gave block counts,
-    ``used_percent``."""
-    view['volume']['used'] = usage['used']
-    blocks = ('total_blocks', 'free_blocks', 'avail_blocks')
-    if all(key in usage for key in blocks):
-        in_use = usage['total_blocks'] - usage['free_blocks']
-        capacity = in_use + usage['avail_blocks']
-        if capacity:
-            view['volume']['used_percent'] = round(100 * in_use / capacity,
-                                                   2)
+def add_volume_usage(view, record):
+    """The volume usage in the show view: what the guest measured with its
+    last report (at ``service_status_updated``); the API never asks the
+    guest, so a slow or silent guest cannot slow a show."""
+    if 'volume' in view and record.volume_used is not None:
+        view['volume']['used'] = record.volume_used
+        if record.volume_used_percent is not None:
+            view['volume']['used_percent'] = record.volume_used_percent
     return view

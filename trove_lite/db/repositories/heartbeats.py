@@ -1,6 +1,15 @@
-"""What guests report: the service status of each instance, and the
-conductor's lastseen guard (the newest ``sent`` stamp applied per instance
-and RPC method), which drops reports older than one already applied."""
+"""What guests report: the service status of each instance with the
+volume usage measured for it, and the conductor's lastseen guard (the
+newest ``sent`` stamp applied per instance and RPC method), which drops
+reports older than one already applied.
+
+The conductor applies heartbeats in batches (apply_batch): one transaction
+locks the batch's status and lastseen rows, decides every report as if
+they had been applied one at a time in the order they arrived (decide),
+and writes the outcome with one multi-row statement per table.
+"""
+
+import dataclasses
 
 import sqlalchemy as sa
 
@@ -38,71 +47,142 @@ def forget_lastseen(tx, instance_id):
     tx.execute(_L.delete().where(_L.c.instance_id == instance_id))
 
 
-def _claim_lastseen(tx, instance_id, method, sent):
-    """Record ``sent`` as the newest message of (instance, method); False
-    when a message at least as new was already seen. The row lock it takes
-    orders racing workers until the transaction ends."""
-    newer = tx.execute(
-        _L.update().where(_L.c.instance_id == instance_id,
-                          _L.c.method_name == method, _L.c.sent < sent)
-        .values(sent=sent))
-    if newer.rowcount:
-        return True
-    # No row yet, or one at least as new: only a first message inserts.
-    first = tx.execute(
-        sql.insert_ignore(_L).values(instance_id=instance_id,
-                                     method_name=method, sent=sent))
-    return bool(first.rowcount)
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """One heartbeat: ``status`` None reports only its time, ``sent`` None
+    (an old guest) skips the lastseen guard, ``usage`` is the checked
+    volume usage ({'used', 'used_percent'}) or None."""
+
+    instance_id: str
+    status: ServiceStatuses | None
+    sent: float | None
+    usage: dict | None = None
 
 
-def apply(tx, instance_id, status, sent):
-    """Apply a guest heartbeat (``status`` None: only its time) unless one
-    at least as new (``sent``) was applied. Returns ``(applied,
-    changed)``: changed when the status itself changed, not just its
-    time. Not applied (a stale report, an unknown or deleted instance):
-    the caller rolls ``tx`` back, so the report leaves no trace."""
-    # The status row first, then the guard's: the order in which
-    # refresh_unchanged's one statement locks them. The other order
-    # deadlocks against it when two conductors race on one instance.
-    tx.execute(sa.select(_S.c.instance_id).where(
-        _S.c.instance_id == instance_id).with_for_update())
-    if sent is not None and not _claim_lastseen(tx, instance_id,
-                                                'heartbeat', sent):
-        return False, False
-    now = models.utcnow()
-    live = sa.exists().where(_I.c.id == _S.c.instance_id,
-                             _I.c.deleted.is_(False))
-    mine = (_S.c.instance_id == instance_id, live)
-    changed = 0
-    if status is not None:
-        # A restart-required mark stays until a restart clears it.
-        changed = tx.execute(
-            _S.update().where(
-                *mine, _S.c.status_id != status.code,
-                _S.c.status_id != ServiceStatuses.RESTART_REQUIRED.code)
-            .values(status_id=status.code,
-                    status_description=status.description,
-                    updated_at=now)).rowcount
-    matched = changed or tx.execute(
-        _S.update().where(*mine).values(updated_at=now)).rowcount
-    return bool(matched), bool(changed)
+@dataclasses.dataclass
+class _Row:
+    """An instance's status and guard as a batch leaves them."""
+
+    status_code: int
+    lastseen: float | None
+    had_lastseen: bool
+    report: Report | None = None  # the last one applied
+
+    def __post_init__(self):
+        self.stored_code = self.status_code
 
 
-def refresh_unchanged(conn, instance_id, status, sent):
-    """The common heartbeat (a live instance, a newer ``sent``, the status
-    unchanged) in one multiple-table UPDATE on an autocommit connection:
-    the guard and the refresh lock the same rows, so racing heartbeats stay
-    ordered. False means ``apply`` must decide (first heartbeat, a change,
-    a stale or unknown report, or a database without multiple-table
-    UPDATE)."""
-    if conn.dialect.name != 'mysql':
-        return False
-    conditions = [_S.c.instance_id == instance_id,
-                  _L.c.instance_id == _S.c.instance_id,
-                  _L.c.method_name == 'heartbeat', _L.c.sent < sent,
-                  _I.c.id == _S.c.instance_id, _I.c.deleted.is_(False)]
-    if status is not None:
-        conditions.append(_S.c.status_id == status.code)
-    statement = _S.update().where(*conditions).values(
-        {_S.c.updated_at: models.utcnow(), _L.c.sent: sent})
-    return conn.execute(statement).rowcount > 0
+def decide(reports, rows):
+    """The batch ordering rule: each report is decided against the state
+    the reports before it in the batch left, exactly as applying them one
+    at a time in arrival order would. A report applies when its ``sent``
+    is newer than the instance's lastseen (or it has none); it changes the
+    status unless the status is the same or RESTART_REQUIRED (which stays
+    until a restart clears it). ``rows``: instance id -> _Row of the live
+    instances (updated in place). Returns (applied, changed) per report."""
+    outcomes = []
+    for report in reports:
+        row = rows.get(report.instance_id)
+        if row is None or (report.sent is not None and
+                           row.lastseen is not None and
+                           report.sent <= row.lastseen):
+            outcomes.append((False, False))
+            continue
+        if report.sent is not None:
+            row.lastseen = report.sent
+        changed = (report.status is not None and
+                   row.status_code != report.status.code and
+                   row.status_code != ServiceStatuses.RESTART_REQUIRED.code)
+        if changed:
+            row.status_code = report.status.code
+        row.report = report
+        outcomes.append((True, changed))
+    return outcomes
+
+
+def _locked_rows(tx, instance_ids):
+    """The live instances' status and guard rows, locked (status rows
+    first, in index order: two conductors lock a shared batch in the same
+    order, and a delete takes the status row before the guard's)."""
+    statuses = dict(tx.execute(
+        sa.select(_S.c.instance_id, _S.c.status_id)
+        .where(_S.c.instance_id.in_(instance_ids))
+        .order_by(_S.c.instance_id).with_for_update()).all())
+    seen = dict(tx.execute(
+        sa.select(_L.c.instance_id, _L.c.sent)
+        .where(_L.c.instance_id.in_(list(statuses)),
+               _L.c.method_name == 'heartbeat')
+        .order_by(_L.c.instance_id).with_for_update()).all()) \
+        if statuses else {}
+    live = {row[0] for row in tx.execute(
+        sa.select(_I.c.id).where(_I.c.id.in_(list(statuses)),
+                                 _I.c.deleted.is_(False)))} \
+        if statuses else set()
+    return {instance_id: _Row(code, seen.get(instance_id),
+                              instance_id in seen)
+            for instance_id, code in statuses.items() if instance_id in live}
+
+
+def _by_instance(column, rows, value_of):
+    """CASE instance_id WHEN ... THEN value_of(row) ... ELSE column."""
+    return sa.case({instance_id: sa.literal(value_of(row), column.type)
+                    for instance_id, row in rows.items()},
+                   value=_S.c.instance_id, else_=column)
+
+
+def _write(tx, rows):
+    """The batch's outcome: one statement for the status rows, one for
+    the guard rows there were, one for first guards."""
+    applied = {instance_id: row for instance_id, row in rows.items()
+               if row.report is not None}
+    if not applied:
+        return
+    # Any report of the batch may have changed the status, not only the
+    # last one (which may carry none).
+    reported = {instance_id: row for instance_id, row in applied.items()
+                if row.status_code != row.stored_code}
+    values = {
+        'updated_at': models.utcnow(),
+        'volume_used': _by_instance(
+            _S.c.volume_used, applied,
+            lambda row: (row.report.usage or {}).get('used')),
+        'volume_used_percent': _by_instance(
+            _S.c.volume_used_percent, applied,
+            lambda row: (row.report.usage or {}).get('used_percent')),
+    }
+    if reported:
+        values['status_id'] = _by_instance(
+            _S.c.status_id, reported, lambda row: row.status_code)
+        values['status_description'] = _by_instance(
+            _S.c.status_description, reported,
+            lambda row: ServiceStatuses.from_code(
+                row.status_code).description)
+    tx.execute(_S.update().where(_S.c.instance_id.in_(list(applied)))
+               .values(**values))
+    guarded = {instance_id: row for instance_id, row in applied.items()
+               if row.lastseen is not None}
+    known = {instance_id: row for instance_id, row in guarded.items()
+             if row.had_lastseen}
+    if known:
+        newest = sa.case({instance_id: sa.literal(row.lastseen,
+                                                  _L.c.sent.type)
+                          for instance_id, row in known.items()},
+                         value=_L.c.instance_id)
+        tx.execute(_L.update().where(
+            _L.c.instance_id.in_(list(known)), _L.c.method_name ==
+            'heartbeat', _L.c.sent < newest).values(sent=newest))
+    first = [{'instance_id': instance_id, 'method_name': 'heartbeat',
+              'sent': row.lastseen}
+             for instance_id, row in guarded.items() if not row.had_lastseen]
+    if first:
+        tx.execute(sql.insert_ignore(_L).values(first))
+
+
+def apply_batch(tx, reports):
+    """Apply ``reports`` (Reports) in ``tx`` by the rule of decide;
+    returns (applied, changed) per report. A stale report, or one for an
+    unknown or deleted instance, writes nothing."""
+    rows = _locked_rows(tx, sorted({r.instance_id for r in reports}))
+    outcomes = decide(reports, rows)
+    _write(tx, rows)
+    return outcomes

@@ -38,6 +38,7 @@ _COLUMNS = (
     _I.c.configuration_id,
     _C.c.name.label('configuration_name'),
     _I.c.encrypted_key.is_not(None).label('encrypted_rpc_messaging'),
+    _S.c.volume_used, _S.c.volume_used_percent,
 )
 
 # Rows become Instances positionally (then the datastore names): keep the

@@ -182,10 +182,7 @@ class InstancesController(rest.RestController):
         context = base.context()
         record = base.authorized_instance(instance_id, 'instance:show')
         view = self._view(record, True, context.is_admin)
-        usage = instance_api.volume_usage(context, record)
-        if usage is not None:
-            views.add_volume_usage(view, usage)
-        return {'instance': view}
+        return {'instance': views.add_volume_usage(view, record)}
 
     @pecan.expose('json')
     def post(self):
