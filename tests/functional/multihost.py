@@ -27,10 +27,11 @@ class MultiHostStack(stack_module.Stack):
         super().__init__(base_dir, overrides=overrides, **kwargs)
         self.extra = []
 
-    def start_on(self, service, host, **options):
-        """Start ``service`` as ``host`` with ``options`` ([DEFAULT]) on
-        top of the stack's config; its name in ``processes``. An API gets
-        a port of its own: ``api_url(host)``."""
+    def start_on(self, service, host, sections=None, **options):
+        """Start ``service`` as ``host`` with ``options`` ([DEFAULT]) and
+        ``sections`` ({group: {option: value}}) on top of the stack's
+        config; its name in ``processes``. An API gets a port of its own:
+        ``api_url(host)``."""
         name = f'{service}@{host}'
         values = {'host': host, **options}
         if service == 'api':
@@ -38,6 +39,10 @@ class MultiHostStack(stack_module.Stack):
         parser = configparser.ConfigParser(interpolation=None)
         for key, value in values.items():
             parser.set('DEFAULT', key, str(value))
+        for section, section_values in (sections or {}).items():
+            parser.add_section(section)
+            for key, value in section_values.items():
+                parser.set(section, key, str(value))
         path = os.path.join(self.base_dir, f'{name}.conf')
         with open(path, 'w') as out:
             parser.write(out)

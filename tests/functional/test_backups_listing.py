@@ -16,6 +16,21 @@ OTHER = 'bk-list-other'
 ADMIN = {'X-Roles': 'admin'}
 
 
+def remove_instances(stack, *projects):
+    """Delete the projects' instances (the session's stack is shared: its
+    guests are not left running); their backups stay."""
+    for project in projects:
+        api = stack.api(project)
+        for instance in api.get('/instances').json()['instances']:
+            api.delete(f'/instances/{instance["id"]}')
+
+
+@pytest.fixture(scope='module', autouse=True)
+def cleanup(stack):
+    yield
+    remove_instances(stack, PROJECT, OTHER)
+
+
 @pytest.fixture(scope='module')
 def backups(stack):
     """{'a': instance, 'b': instance, 'other': instance, 'a_ids': [newest

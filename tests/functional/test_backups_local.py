@@ -18,11 +18,14 @@ from tests.functional.test_backups import insert
 from tests.functional.test_backups import make_instance
 from tests.functional.test_backups import restore
 from tests.functional.test_backups import rows
+from tests.functional.test_backups_listing import remove_instances
 from trove_lite.compute.local import storage_access
 
 pytestmark = pytest.mark.functional
 
 PYTHON = '/usr/bin/python3'
+PROJECT = 'bkl-demo'
+INTRUDER = 'bkl-intruder'
 # Each attempt's outcome: "done" or the OSError's class name.
 PROBE = (
     'import json, os, sys\n'
@@ -48,8 +51,9 @@ def storage_root(stack):
     return os.path.join(stack.state_path, 'storage')
 
 
-def stored_file(stack, backup, project='demo'):
-    return os.path.join(storage_root(stack), project, 'database_backups',
+def stored_file(stack, backup, project=None):
+    return os.path.join(storage_root(stack), project or PROJECT,
+                        'database_backups',
                         f'{backup["id"]}.xbstream')
 
 
@@ -81,11 +85,17 @@ def user_entries(path):
             if tag == storage_access._USER}
 
 
+@pytest.fixture(scope='module', autouse=True)
+def cleanup(stack):
+    yield
+    remove_instances(stack, PROJECT, INTRUDER)
+
+
 @pytest.fixture(scope='module')
 def source(stack):
-    """A demo instance with rows and a full backup."""
+    """An instance with rows and a full backup."""
     assert 'storage_strategy' not in stack.config()['DEFAULT']
-    api = stack.api('demo')
+    api = stack.api(PROJECT)
     instance = make_instance(api, 'bkl-source')
     insert(instance, 1, 300)
     backup = backup_completed(api, instance, 'bkl-full')
@@ -96,7 +106,7 @@ def source(stack):
 def intruder(stack):
     """Another tenant's instance, its root enabled: (instance, root
     password)."""
-    api = stack.api('bkl-intruder')
+    api = stack.api(INTRUDER)
     created = api.create_instance(name='intruder')
     instance = api.wait_active(created['id'], timeout=120)
     response = api.post(f'/instances/{instance["id"]}/root')
@@ -105,17 +115,17 @@ def intruder(stack):
 
 
 def test_local_backup_restores_the_rows(stack, source):
-    api = stack.api('demo')
+    api = stack.api(PROJECT)
     instance, backup = source
     path = stored_file(stack, backup)
     assert backup['locationRef'] == \
-        f'local://database_backups/demo/{backup["id"]}.xbstream'
+        f'local://database_backups/{PROJECT}/{backup["id"]}.xbstream'
     info = os.lstat(path)
     # Written by the guest's user, open to the project's guests only.
     assert info.st_uid == stack.server_of(instance['id'])['uid']
     assert stat.S_IMODE(info.st_mode) & 0o007 == 0
     assert stack.server_of(instance['id'])['uid'] in user_entries(path)
-    project_dir = os.lstat(os.path.join(storage_root(stack), 'demo'))
+    project_dir = os.lstat(os.path.join(storage_root(stack), PROJECT))
     assert (project_dir.st_uid, stat.S_IMODE(project_dir.st_mode)) == \
         (0, 0o770)
     assert stat.S_IMODE(os.lstat(storage_root(stack)).st_mode) == 0o711
@@ -128,7 +138,7 @@ def test_local_backup_restores_the_rows(stack, source):
 
 
 def test_local_incremental_chain_restores_the_rows(stack, source):
-    api = stack.api('demo')
+    api = stack.api(PROJECT)
     instance, full = source
     insert(instance, 1000, 40)
     first = backup_completed(api, instance, 'bkl-inc-1',
@@ -148,7 +158,7 @@ def test_another_projects_guest_cannot_reach_the_backups(stack, source,
     own, backup = source
     instance, _password = intruder
     path = stored_file(stack, backup)
-    demo_dir = os.path.join(storage_root(stack), 'demo')
+    demo_dir = os.path.join(storage_root(stack), PROJECT)
     attempts = [('read', path), ('list', demo_dir),
                 ('list', os.path.join(demo_dir, 'database_backups')),
                 ('write', os.path.join(demo_dir, 'x')),
@@ -176,7 +186,7 @@ def test_tenant_root_cannot_read_or_restore_another_projects_backup(
         cursor = db.cursor()
         cursor.execute('SELECT LOAD_FILE(%s)', (stored_file(stack, backup),))
         assert cursor.fetchone() == (None,)
-    api = stack.api('bkl-intruder')
+    api = stack.api(INTRUDER)
     assert api.get(f'/backups/{backup["id"]}').status_code == 404
     response = api.post('/instances', {'instance': {
         'name': 'steal', 'flavorRef': '1', 'volume': {'size': 1},
@@ -190,13 +200,13 @@ def test_planted_links_are_not_opened_to_the_project(stack, intruder):
     directory; opening the directory to the project's next guest leaves
     the host file as it was."""
     instance, _password = intruder
-    project_dir = os.path.join(storage_root(stack), 'bkl-intruder')
+    project_dir = os.path.join(storage_root(stack), INTRUDER)
     link = os.path.join(project_dir, 'shadow')
     before = os.stat('/etc/shadow')
     planted = probe(stack, instance['id'],
                     [('symlink', f'/etc/shadow|{link}')], in_namespace=True)
     assert set(planted.values()) == {'done'}, planted
-    api = stack.api('bkl-intruder')
+    api = stack.api(INTRUDER)
     second = api.wait_active(api.create_instance(name='second')['id'],
                              timeout=120)
     uid = stack.server_of(second['id'])['uid']
@@ -208,7 +218,7 @@ def test_planted_links_are_not_opened_to_the_project(stack, intruder):
 
 
 def test_a_deleted_guests_uid_keeps_nothing(stack):
-    api = stack.api('demo')
+    api = stack.api(PROJECT)
     instance = make_instance(api, 'bkl-deleted')
     insert(instance, 1, 5)
     backup = backup_completed(api, instance, 'bkl-of-deleted')

@@ -11,9 +11,16 @@ from tests.functional import clients
 from tests.functional.test_backups import APP_PASSWORD
 from tests.functional.test_backups import insert
 from tests.functional.test_backups import rows
+from tests.functional.test_backups_listing import remove_instances
 
 trove_exceptions = clients.trove_exceptions
 pytestmark = pytest.mark.functional
+
+
+@pytest.fixture(scope='module', autouse=True)
+def cleanup(stack):
+    yield
+    remove_instances(stack, 'tc-backup', 'osc-backup', 'cli-backup')
 
 
 def source_instance(stack, project, name):

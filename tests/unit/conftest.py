@@ -26,6 +26,11 @@ def conf():
     fixture.config(transport_url='fake:/')
     # No broker to make users on (test_broker_users mocks its API).
     fixture.config(guest_broker_credentials='shared')
+    # The fixture's clean-up also drops the hostname default.
+    fixture.config(host='unit-host')
+    # No taskmanager registers in unit tests: any takes any request
+    # (instance.placement's tests place on hosts).
+    fixture.config(shared_state=True, group='local_compute')
     # Built from the config on first use: each test starts afresh.
     policy.reset()
     ratelimit.reset()

@@ -159,8 +159,9 @@ def create(context, request):
                          notifications.backup_payload(backup),
                          resource='backup')
     try:
-        taskmanager_rpcapi.API().create_backup(context, backup.id,
-                                               container)
+        # The instance's host: a volume backup is taken by its driver.
+        taskmanager_rpcapi.API(record.host).create_backup(
+            context, backup.id, container)
     except Exception as error:
         LOG.exception('Could not send create_backup for %s', backup.id)
         end(context, backup.id, BackupState.FAILED,
@@ -239,9 +240,17 @@ def delete(context, backup):
                          notifications.backup_payload(backup),
                          resource='backup')
     try:
-        taskmanager_rpcapi.API().delete_backup(context, backup.id)
+        taskmanager_rpcapi.API(_host_of(backup)).delete_backup(context,
+                                                               backup.id)
     except Exception:
         # The row is gone and the quota back; only the stored bytes stay.
         LOG.exception('Could not send delete_backup for %s: its object %s '
                       'stays in the storage', backup.id, backup.location)
 
+
+def _host_of(backup):
+    """The host of the backup's instance (deleted or not), where a volume
+    backup is kept on a host-local compute driver; None: any host."""
+    instance = db.read(instances.find, backup.instance_id,
+                       include_deleted=True) if backup.instance_id else None
+    return instance.host if instance is not None else None

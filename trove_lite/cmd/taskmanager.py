@@ -21,7 +21,8 @@ def main():
     service.RPCService(topic=CONF.taskmanager_queue,
                        endpoints=endpoints, serializer=serializer,
                        registration=service_registry.Registration(
-                           'trove-lite-taskmanager', CONF.taskmanager_queue),
+                           'trove-lite-taskmanager', CONF.taskmanager_queue,
+                           capacity=taskmanager.driver.capacity()),
                        periodic_tasks=housekeeper.periodic_tasks(),
                        on_start=housekeeper.start_reconcile).run()
 

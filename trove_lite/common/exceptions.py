@@ -316,6 +316,11 @@ class ServiceUnavailable(TroveLiteError):
     message = 'The service is unavailable right now; try again shortly.'
 
 
+class NoValidHost(ServiceUnavailable):
+    message = ('No valid host was found: no live taskmanager host has room '
+               'for a new instance.')
+
+
 # Errors of the services behind the API (never shown raw to users).
 
 class ComputeError(TroveLiteError):

@@ -31,6 +31,17 @@ def set_defaults():
                      group='oslo_messaging_rabbit')
 
 
+def guest_sections():
+    """The messaging options a guest must share with the control plane
+    ({section: {option: value}}): the type of a queue is fixed when it is
+    declared, and the taskmanager declares the guest's queue before the
+    guest consumes from it, so with ``rabbit_quorum_queue`` both declare
+    quorum queues."""
+    if not CONF.oslo_messaging_rabbit.rabbit_quorum_queue:
+        return {}
+    return {'oslo_messaging_rabbit': {'rabbit_quorum_queue': 'true'}}
+
+
 class RequestContextSerializer(messaging.Serializer):
     """Carries RequestContext and RemoteObjects across the wire."""
 

@@ -16,18 +16,20 @@ LOG = logging.getLogger(__name__)
 
 @retry.retry_once_on_disconnect
 @retry.retry_on_deadlock
-def _heartbeat(binary, host, topic):
+def _heartbeat(binary, host, topic, capacity):
     with db.transaction() as tx:
-        services.heartbeat(tx, binary, host, topic)
+        services.heartbeat(tx, binary, host, topic, capacity)
 
 
 class Registration:
-    """The heartbeat of ``binary`` on ``host`` (serving ``topic``)."""
+    """The heartbeat of ``binary`` on ``host`` (serving ``topic``; a
+    taskmanager's host runs ``capacity`` servers at most)."""
 
-    def __init__(self, binary, topic, host=None):
+    def __init__(self, binary, topic, host=None, capacity=None):
         self.binary = binary
         self.topic = topic
         self.host = host or CONF.host
+        self.capacity = capacity
         self._stopping = threading.Event()
         self._thread = None
 
@@ -36,7 +38,7 @@ class Registration:
         service keeps serving, and peers see it down once the outage
         outlasts ``service_down_time``."""
         try:
-            _heartbeat(self.binary, self.host, self.topic)
+            _heartbeat(self.binary, self.host, self.topic, self.capacity)
         except Exception as error:
             if not retry.is_unavailable(error):
                 raise

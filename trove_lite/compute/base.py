@@ -54,6 +54,9 @@ class GuestConfig:
     #: The backup storage options ({section: {option: value}}, see
     #: conf.storage.guest_sections): the guest writes backups itself.
     storage: dict = dataclasses.field(default_factory=dict)
+    #: Messaging options the guest must share with the control plane
+    #: ({section: {option: value}}, see common.rpc.guest_sections).
+    messaging: dict = dataclasses.field(default_factory=dict)
     #: The instance's project: a local guest reaches that project's
     #: backups only.
     project_id: str | None = None
@@ -64,6 +67,8 @@ class GuestConfig:
         return {
             **{section: options for section, options in storage.items()
                if section != 'DEFAULT' and options},
+            **{section: options for section, options
+               in (self.messaging or {}).items() if options},
             'DEFAULT': storage.get('DEFAULT', {}) | {
                 'guest_id': self.instance_id,
                 'datastore_manager': self.datastore_manager,
@@ -80,6 +85,19 @@ class GuestConfig:
 
 class ComputeDriver(abc.ABC):
     """Makes and removes the resources behind an instance."""
+
+    @classmethod
+    def host_local(cls):
+        """Whether a server lives on the host whose taskmanager made it,
+        so that only this host's taskmanager can act on it (a hypervisor's
+        VMs), rather than in a service every taskmanager reaches (Nova).
+        Decides how requests are routed (taskmanager.rpcapi)."""
+        return False
+
+    @classmethod
+    def capacity(cls):
+        """How many servers this host runs at most; None: no limit."""
+        return None
 
     #: How a guest quiesces its datastore for ``snapshot_volume``:
     #: ``lock`` (a block snapshot is point-in-time: holding writes is
@@ -190,6 +208,17 @@ class ComputeDriver(abc.ABC):
         raise exceptions.NotImplementedYet(
             f'The {type(self).__name__} compute driver cannot extend '
             f'volumes.')
+
+
+def driver_class(name):
+    """The class of the compute driver called ``name``, not instantiated
+    (the API asks it how requests are routed)."""
+    try:
+        manager = stevedore_driver.DriverManager(
+            DRIVER_NAMESPACE, name, invoke_on_load=False)
+    except stevedore_exceptions.NoMatches:
+        raise ValueError(f'Unknown compute driver {name!r}') from None
+    return manager.driver
 
 
 def load_driver(name):

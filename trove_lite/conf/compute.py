@@ -47,6 +47,16 @@ local_opts = [
                      'the kernel does not let the driver make one (not '
                      'root, no writable memory controller), guests run '
                      'without a limit and the taskmanager logs it.'),
+    cfg.BoolOpt('shared_state', default=False,
+                help='Every taskmanager with this state_path reaches its '
+                     'servers: several taskmanagers on one machine, or a '
+                     'state_path on shared storage. Then any taskmanager '
+                     'takes any request, as with the nova driver. Off, '
+                     'local servers live on the host that made them and '
+                     'only that host\'s taskmanager acts on them.'),
+    cfg.IntOpt('max_servers', default=0, min=0,
+               help='Servers this host runs at most (0: no limit). New '
+                    'instances go to a live taskmanager host with room.'),
 ]
 
 

@@ -116,6 +116,14 @@ service_opts = [
     cfg.IntOpt('service_down_time', default=60, min=1,
                help='Seconds without a heartbeat after which a taskmanager '
                     'or conductor counts as down (Nova\'s option).'),
+    cfg.IntOpt('taskmanager_lease_timeout', default=60, min=1,
+               help='Seconds without a registry heartbeat after which a '
+                    'taskmanager\'s claims on instances lapse: another '
+                    'taskmanager takes over the builds, deletes and '
+                    'actions it held (Ironic\'s reservation of a dead '
+                    'conductor). Keep it several service_report_interval '
+                    'long, so a busy database does not hand live work to '
+                    'a second taskmanager.'),
 ]
 
 catalogue_opts = [

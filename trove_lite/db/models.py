@@ -59,7 +59,8 @@ class Flavor(Base):
 class Instance(Base):
     __tablename__ = 'instances'
     __table_args__ = (sa.Index('instances_tenant_id', 'tenant_id',
-                               'deleted'),)
+                               'deleted'),
+                      sa.Index('instances_host', 'host', 'deleted'))
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
     created: orm.Mapped[datetime.datetime] = orm.mapped_column(
@@ -94,6 +95,10 @@ class Instance(Base):
     # (Trove's column; None: the guest talks in the clear).
     encrypted_key: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(255))
+    # The taskmanager host whose compute driver holds the server, for
+    # drivers whose servers live on one host (Nova's instances.host);
+    # None where any taskmanager reaches it.
+    host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
 
 
 class InstanceServiceStatus(Base):
@@ -163,6 +168,24 @@ class Service(Base):
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime)
     stopped_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    # Servers a taskmanager's host runs at most (None: no limit, or not
+    # a taskmanager).
+    capacity: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+
+
+class InstanceClaim(Base):
+    """Which taskmanager works on an instance now (Ironic's node
+    reservation). It lapses when its host's registry heartbeat is older
+    than ``taskmanager_lease_timeout``; see taskmanager.claims."""
+
+    __tablename__ = 'instance_claims'
+
+    instance_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                     primary_key=True)
+    host: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    purpose: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    claimed_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         sa.DateTime)
 
 

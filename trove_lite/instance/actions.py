@@ -88,7 +88,7 @@ def restart(context, record):
     def cast():
         _set_service_status(record, ServiceStatuses.RESTARTING)
         try:
-            taskmanager_rpcapi.API().restart(context, record.id)
+            taskmanager_rpcapi.API(record.host).restart(context, record.id)
         except Exception:
             _set_service_status(record, record.service_status)
             raise
@@ -109,7 +109,7 @@ def resize_volume(context, record, new_size):
             max_size=CONF.max_accepted_volume_size)
     check_can_perform_action(record)
     _start(context, record, InstanceTasks.RESIZING, 'resize_volume',
-           lambda: taskmanager_rpcapi.API().resize_volume(
+           lambda: taskmanager_rpcapi.API(record.host).resize_volume(
                context, record.id, new_size),
            usage=quota.resize_charge(
                record, volumes=new_size - record.volume_size),
@@ -132,7 +132,7 @@ def resize_flavor(context, record, flavor_ref):
             'Local storage support is not enabled.')
     old_flavor = catalogue_api.get_flavor(record.flavor_id)
     _start(context, record, InstanceTasks.RESIZING, 'resize_flavor',
-           lambda: taskmanager_rpcapi.API().resize_flavor(
+           lambda: taskmanager_rpcapi.API(record.host).resize_flavor(
                context, record.id, instance_api.flavor_dict(old_flavor),
                instance_api.flavor_dict(new_flavor)),
            usage=quota.resize_charge(record,

@@ -21,6 +21,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
+from trove_lite.instance import placement
 from trove_lite.instance import status as instance_status
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
@@ -99,7 +100,9 @@ def create(context, request):
         if request.configuration_id is not None:
             configurations.lock(tx, request.configuration_id)
         quota.apply(tx, usage)
+        host = placement.pick_host(tx)
         instance_id = instances.create(tx, {
+            'host': host,
             'name': request.name,
             'tenant_id': context.project_id,
             'flavor_id': flavor.id,
@@ -126,7 +129,7 @@ def create(context, request):
                 instance, datastore=datastore.name,
                 datastore_version=version.name)):
         try:
-            taskmanager_rpcapi.API().create_instance(context, spec)
+            taskmanager_rpcapi.API(host).create_instance(context, spec)
         except Exception as error:
             LOG.exception('Could not send create_instance for %s',
                           instance.id)
@@ -187,7 +190,8 @@ def delete(context, record):
             current, catalogue.get_flavor(tx, current.flavor_id)))
     with notifications.StartNotification(
             context, 'api', 'delete', notifications.instance_payload(record)):
-        taskmanager_rpcapi.API().delete_instance(context, instance_id)
+        taskmanager_rpcapi.API(record.host).delete_instance(context,
+                                                            instance_id)
 
 
 def service_status(record):

@@ -12,8 +12,7 @@ from trove_lite.instance.status import ServiceStatuses
 class Instance:
     """One instance with everything its views, workflows and
     notifications need. The repository fills the fields up to
-    ``volume_used_percent`` from the columns of the same names, in this
-    order."""
+    ``host`` from the columns of the same names, in this order."""
 
     id: str
     name: str
@@ -40,6 +39,9 @@ class Instance:
     # service_status_updated), if it did.
     volume_used: float | None
     volume_used_percent: float | None
+    # The taskmanager host holding the server (host-local compute
+    # drivers), else None.
+    host: str | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None

@@ -1,4 +1,5 @@
-"""The per-instance claim: at most one workflow works on an instance.
+"""The per-instance claim: at most one workflow, in all the taskmanagers
+of a deployment, works on an instance.
 
 Every taskmanager workflow (create, delete, restart, resize, and the
 housekeeping that finishes or fails left-over work) runs inside::
@@ -11,22 +12,36 @@ workflow holding it), and releases it when the block ends, however it
 ends. A claim that is not free in time raises ``ClaimHeld`` before the
 block runs, so a caller handles "someone else is on it" in one place.
 
+A claim is a row in the database naming the taskmanager's ``host``, as
+Ironic's node reservation names its conductor. Its lease is the host's
+heartbeat in the service registry: once that is older than
+``taskmanager_lease_timeout`` (the taskmanager died, or lost the
+database), any taskmanager may take the claim over, and housekeeping
+does, to finish or fail what the dead one left (``lapsed``). A claim
+recorded for this very host that this process does not hold was taken by
+its previous process, so it is taken back at once: one taskmanager runs
+per host. Within this process, a lock per instance keeps the threads of
+the workflows apart before they reach the database.
+
 Work that must outlive the block (a wait handed to a thread of its own)
 is passed to ``claim.continue_in_thread``: the thread starts when the
 block ends and the claim is released only when the thread has finished,
 as Ironic's ``task.spawn_after`` does.
-
-This implementation holds the claims of this process in memory. The
-interface (``acquire``, ``is_claimed``) is what callers use, so the claim
-can become a lease in the database, shared by several taskmanagers,
-without changing them.
 """
 
 import logging
 import threading
 import time
 
+from trove_lite import db
+from trove_lite.conf import CONF
+from trove_lite.db import retry
+from trove_lite.db.repositories import claims as claim_rows
+
 LOG = logging.getLogger(__name__)
+
+# Seconds between tries of a claim another taskmanager holds.
+POLL_INTERVAL = 0.5
 
 
 class ClaimHeld(Exception):
@@ -50,9 +65,13 @@ class Claim:
         self.purpose = purpose
         self._wait = wait
         self._continuation = None
+        # The host whose lapsed claim this one took over, if any.
+        self.taken_from = None
 
     def __enter__(self):
-        if not self._claims._take(self.instance_id, self._wait):
+        taken, self.taken_from = self._claims._take(
+            self.instance_id, self.purpose, self._wait)
+        if not taken:
             raise ClaimHeld(self.instance_id, self.purpose, self._wait)
         return self
 
@@ -81,10 +100,29 @@ class Claim:
             self._claims._release(self.instance_id)
 
 
-class Claims:
-    """The claims of this taskmanager process."""
+@retry.retry_once_on_disconnect
+@retry.retry_on_deadlock
+def _take_row(instance_id, host, purpose):
+    with db.transaction() as tx:
+        return claim_rows.take(tx, instance_id, host, purpose,
+                               CONF.taskmanager_lease_timeout)
 
-    def __init__(self):
+
+@retry.retry_on_unavailable
+@retry.retry_on_deadlock
+def _release_row(instance_id, host):
+    with db.transaction() as tx:
+        claim_rows.release(tx, instance_id, host)
+
+
+class Claims:
+    """The claims of this taskmanager (its ``host``, CONF.host by
+    default)."""
+
+    def __init__(self, host=None):
+        self.host = host or CONF.host
+        if not self.host:
+            raise ValueError('a taskmanager claims as a host: set "host"')
         self._held = set()
         self._changed = threading.Condition()
 
@@ -96,22 +134,66 @@ class Claims:
         return Claim(self, instance_id, purpose, wait)
 
     def is_claimed(self, instance_id):
-        """Whether any workflow holds the instance's claim now."""
+        """Whether a workflow holds the instance's claim now: one of this
+        process, or one of a taskmanager whose lease holds."""
         with self._changed:
-            return instance_id in self._held
+            if instance_id in self._held:
+                return True
+        owner = db.read(claim_rows.live_owner, instance_id,
+                        CONF.taskmanager_lease_timeout)
+        return owner is not None and owner != self.host
 
-    def _take(self, instance_id, wait):
+    def lapsed(self):
+        """``(instance id, owner)`` of the claims whose owner is gone
+        (its lease lapsed, or it was this host's previous process), which
+        this process may take over."""
+        found = db.read(claim_rows.lapsed, self.host,
+                        CONF.taskmanager_lease_timeout)
+        with self._changed:
+            return [(instance_id, owner) for instance_id, owner in found
+                    if instance_id not in self._held]
+
+    def _take(self, instance_id, purpose, wait):
+        """``(taken, host taken over from)``: first this process's lock,
+        then the database row, trying again until ``wait`` is over."""
         deadline = time.monotonic() + wait
         with self._changed:
             while instance_id in self._held:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return False
+                    return False, None
                 self._changed.wait(remaining)
             self._held.add(instance_id)
-            return True
+        try:
+            while True:
+                taken, owner = _take_row(instance_id, self.host, purpose)
+                if taken:
+                    if owner is not None and owner != self.host:
+                        LOG.warning('Claim on %s taken over from %s: its '
+                                    'lease lapsed', instance_id, owner)
+                    return True, owner
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    LOG.info('%s of %s: taskmanager %s holds the instance',
+                             purpose, instance_id, owner)
+                    self._forget(instance_id)
+                    return False, None
+                time.sleep(min(POLL_INTERVAL, remaining))
+        except BaseException:
+            self._forget(instance_id)
+            raise
 
     def _release(self, instance_id):
+        try:
+            _release_row(instance_id, self.host)
+        except Exception:
+            # The row stays ours: this process takes it back when it needs
+            # it, a peer once this host's lease lapses.
+            LOG.exception('Could not release the claim on %s', instance_id)
+        finally:
+            self._forget(instance_id)
+
+    def _forget(self, instance_id):
         with self._changed:
             self._held.discard(instance_id)
             self._changed.notify_all()

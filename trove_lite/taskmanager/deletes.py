@@ -1,8 +1,8 @@
 """Deleting an instance: its resources through the teardown path, then
 its rows (soft delete, as Trove keeps them).
 
-Used by the RPC endpoint and by housekeeping (a delete interrupted by a
-restart, or one that failed), always under the instance's claim.
+Used by the RPC endpoint and by housekeeping (a delete whose taskmanager
+went away, or one that failed), always under the instance's claim.
 """
 
 import logging
@@ -29,12 +29,13 @@ def delete_instance(context, driver, claims, instance_id):
     # build, reconciliation, another delete) instead of being lost.
     try:
         with claims.acquire(instance_id, 'delete', wait=DELETE_CLAIM_WAIT):
-            _delete(context, driver, instance_id)
+            delete_claimed(context, driver, instance_id)
     except instance_claims.ClaimHeld as busy:
         LOG.warning('%s; the periodic check will retry the delete', busy)
 
 
-def _delete(context, driver, instance_id):
+def delete_claimed(context, driver, instance_id):
+    """The delete itself, for a caller holding the instance's claim."""
     instance = db.read(instances.find, instance_id)
     if instance is None:
         LOG.info('Delete of %s: already gone', instance_id)

@@ -1,30 +1,39 @@
 """Finishing what was left half-done: at start-up and periodically.
 
-The rules (also in the README, "Crash recovery"):
+Several taskmanagers may run at once, so housekeeping acts only on work
+nobody live holds (taskmanager.claims): work whose claim lapsed with its
+taskmanager, and, on a host-local compute driver, only on instances of
+this host. The rules (also in the README, "Crash recovery"):
 
-* DELETING instances are deleted again (delete is idempotent), at
-  start-up and periodically when a delete failed or was dropped.
-* A BUILDING instance nobody in this process is working on:
-  - if its guest already received ``prepare`` (it reported a status), the
-    wait for its healthy heartbeat resumes for what is left of
-    ``usage_timeout``;
-  - otherwise the build request died with the previous taskmanager (the
-    request carried the users' passwords, which are stored nowhere): the
-    server, volume and guest queue are removed and the instance ends in
-    ERROR with a fault saying so. The owner deletes and creates it again.
-  - periodically, the same happens to a build older than its usage
-    timeout (a lost request).
+* A claim whose taskmanager is gone (its lease lapsed, or it was this
+  host's previous process) is taken over, at start-up and every
+  ``service_report_interval``, and its work finished:
+  - DELETING: deleted again (delete is idempotent);
+  - BUILDING: if its guest already received ``prepare`` (it reported a
+    status), the wait for its healthy heartbeat resumes for what is left
+    of ``usage_timeout``; otherwise the build request died with its
+    taskmanager (the request carried the users' passwords, which are
+    stored nowhere): the server, volume and guest queue are removed and
+    the instance ends in ERROR with a fault saying so. The owner deletes
+    and creates it again.
+  - REBOOTING, RESIZING: a restart or resize cannot be resumed halfway,
+    so its task is cleared and the guest's heartbeats tell how the
+    instance is.
+* Periodically, a build nobody holds that is older than its usage
+  timeout (a lost request) is failed the same way, and a delete that
+  failed or was dropped runs again.
 * Servers and volumes whose instance is deleted, unknown, or points at
   other resources are removed (orphans of a crash between "made" and
   "recorded").
-* Stopped servers of ready instances are started again, as a hypervisor
-  restarts its VMs when its host boots.
-* A restart or resize (REBOOTING, RESIZING) nobody works on at start-up
-  died with the previous taskmanager; it cannot be resumed halfway, so its
-  task is cleared and the guest's heartbeats tell how the instance is.
+* At start-up, stopped servers of ready instances are started again, as a
+  hypervisor restarts its VMs when its host boots.
 
-This assumes one taskmanager per compute driver state (the local driver's
-state directory), which is how the local driver is deployed.
+Unclaimed work younger than its timeout is left alone: its request may
+still wait in the queue of a live taskmanager. Only at start-up, when no
+other taskmanager can have taken this host's requests (a host-local
+driver, or no live peer), is unclaimed work begun before the start
+finished as above: its request died with the previous process between
+leaving the queue and claiming the instance.
 """
 
 import datetime
@@ -38,8 +47,10 @@ from trove_lite import db
 from trove_lite.common import broker_users
 from trove_lite.common import context as trove_context
 from trove_lite.conf import CONF
+from trove_lite.db.repositories import claims as claim_rows
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import services
 from trove_lite.instance.status import InstanceTasks
 from trove_lite.instance.status import ServiceStatuses
 from trove_lite.taskmanager import backups
@@ -49,12 +60,12 @@ from trove_lite.taskmanager import deletes
 
 LOG = logging.getLogger(__name__)
 
-# Requests redelivered after a restart are dispatched within milliseconds
-# of the RPC server starting; reconciliation waits this long so they claim
-# their instances first.
-RECONCILE_SETTLE_SECONDS = 2.0
-
 _ACTION_TASKS = (InstanceTasks.REBOOTING, InstanceTasks.RESIZING)
+
+# Requests waiting in a new process's queues are dispatched within
+# moments of its RPC server starting; reconciliation waits this long so
+# they claim their instances first.
+RECONCILE_SETTLE_SECONDS = 2.0
 
 
 class Housekeeper:
@@ -64,24 +75,29 @@ class Housekeeper:
         self.driver = driver
         self.claims = claims
         self.waiters = waiters
+        self.host_local = driver.host_local()
         self.started_at = timeutils.utcnow()
 
-    def _left_over(self, tasks):
-        """Instances in ``tasks`` since before this process started: work
-        begun afterwards is this process's own, even when its request has
-        not been dispatched yet. The database keeps whole seconds, so work
-        begun in the second of the start-up counts as left over: if its
-        request reaches this process, it holds the claim by the time
-        reconcile runs (RECONCILE_SETTLE_SECONDS later)."""
+    def is_mine(self, instance):
+        """Whether this taskmanager can act on the instance's server: any
+        can on a compute driver every taskmanager reaches; on a host-local
+        one, only its host's (instances recorded before hosts were, with
+        none, belong to every host: one host ran them)."""
+        return not self.host_local or instance.host in (None,
+                                                        self.claims.host)
+
+    def _mine_with_tasks(self, tasks):
         return [instance for instance in db.read(instances.with_tasks, tasks)
-                if (instance.task_start_time or instance.created)
-                < self.started_at]
+                if self.is_mine(instance)]
 
     def periodic_tasks(self):
-        """(spacing, task) pairs the service runs."""
-        return [(CONF.periodic_interval, task) for task in (
-            self.fail_stuck_builds, self.retry_stuck_deletes,
-            self.reap_orphans, self.fail_dead_backups)]
+        """(spacing, task) pairs the service runs: taking over lapsed
+        claims as often as the registry heartbeats, the rest every
+        ``periodic_interval``."""
+        return [(CONF.service_report_interval, self.take_over_lapsed)] + [
+            (CONF.periodic_interval, task) for task in (
+                self.fail_stuck_builds, self.retry_stuck_deletes,
+                self.reap_orphans, self.fail_dead_backups)]
 
     def fail_dead_backups(self):
         """Fail the backups whose guest died or whose instance went
@@ -93,8 +109,9 @@ class Housekeeper:
         return trove_context.get_admin_context()
 
     def start_reconcile(self):
-        """Run ``reconcile`` in the background once requests redelivered
-        to this new process had their chance to claim their instances."""
+        """Run ``reconcile`` in the background once requests waiting in
+        this new process's queues had their chance to claim their
+        instances."""
         def run():
             time.sleep(RECONCILE_SETTLE_SECONDS)
             try:
@@ -104,60 +121,97 @@ class Housekeeper:
         threading.Thread(target=run, name='reconcile', daemon=True).start()
 
     def reconcile(self):
-        """At start-up (after the RPC server took any redelivered
-        requests): finish deletes, resume or fail builds, restart the
-        stopped servers of ready instances."""
-        for instance in db.read(instances.with_tasks,
-                                [InstanceTasks.DELETING]):
-            LOG.info('Reconcile: finishing the delete of %s', instance.id)
-            deletes.delete_instance(self.context, self.driver, self.claims,
-                                    instance.id)
-        for instance in self._left_over([InstanceTasks.BUILDING]):
-            try:
-                self._reconcile_build(instance)
-            except Exception:
-                # Tried again by the periodic check of stuck builds.
-                LOG.exception('Reconcile: failing the build of %s failed',
-                              instance.id)
-        for instance in self._left_over(_ACTION_TASKS):
-            self._reconcile_action(instance)
-        for instance in db.read(instances.with_tasks, [InstanceTasks.NONE]):
+        """At start-up: take over what gone taskmanagers (this host's
+        previous process among them) left, restart the stopped servers of
+        this host's ready instances."""
+        self.take_over_lapsed()
+        if self._alone():
+            self._finish_unclaimed_left_over()
+        for instance in self._mine_with_tasks([InstanceTasks.NONE]):
             if instance.compute_instance_id:
                 self._ensure_running(instance)
 
-    def _reconcile_build(self, instance):
-        try:
-            with self.claims.acquire(instance.id, 'reconcile') as claim:
-                self._recover_build(instance, claim)
-        except claims.ClaimHeld:
-            pass  # a redelivered create request is on it
+    def _alone(self):
+        """Whether no other live taskmanager can have taken this host's
+        requests: on a host-local driver they come only to this host's
+        queue; otherwise, when no peer is alive."""
+        if self.host_local:
+            return True
+        peers = db.read(services.live_hosts, claim_rows.TASKMANAGER,
+                        CONF.taskmanager_lease_timeout)
+        return not peers - {self.claims.host}
+
+    def _finish_unclaimed_left_over(self):
+        """Work of this host begun before this process started that
+        nobody claimed: its request reached the previous process, which
+        died between taking it from the queue and claiming the instance
+        (requests still queued claim theirs while reconcile settles)."""
+        for instance in self._mine_with_tasks(
+                (InstanceTasks.BUILDING, InstanceTasks.DELETING)
+                + _ACTION_TASKS):
+            if (instance.task_start_time or instance.created) >= \
+                    self.started_at:
+                continue
+            try:
+                with self.claims.acquire(instance.id, 'reconcile') as claim:
+                    LOG.warning('Reconcile: the request on %s was lost '
+                                'with the previous taskmanager',
+                                instance.id)
+                    self._finish(instance.id, claim)
+            except claims.ClaimHeld:
+                continue
+            except Exception:
+                LOG.exception('Reconcile of %s failed', instance.id)
+
+    def take_over_lapsed(self):
+        """Finish or fail the work of every claim whose taskmanager is
+        gone (see the module's rules)."""
+        for instance_id, owner in self.claims.lapsed():
+            instance = db.read(instances.find, instance_id)
+            if instance is not None and not self.is_mine(instance):
+                continue  # its host's taskmanager will, when it is back
+            try:
+                with self.claims.acquire(instance_id, 'take over') as claim:
+                    LOG.warning('Taking over the work on %s left by %s',
+                                instance_id, owner)
+                    self._finish(instance_id, claim)
+            except claims.ClaimHeld:
+                continue
+            except Exception:
+                # Tried again at the next run: the claim is ours now, and
+                # lapses to a peer if this process dies.
+                LOG.exception('Taking over the work on %s failed',
+                              instance_id)
+
+    def _finish(self, instance_id, claim):
+        instance = db.read(instances.find, instance_id)
+        if instance is None:
+            return  # deleted meanwhile: only the claim was left
+        if instance.task == InstanceTasks.DELETING:
+            LOG.info('Finishing the delete of %s', instance_id)
+            deletes.delete_claimed(self.context, self.driver, instance_id)
+        elif instance.task == InstanceTasks.BUILDING:
+            self._recover_build(instance, claim)
+        elif instance.task in _ACTION_TASKS:
+            LOG.warning('The %s of %s was interrupted; clearing its task',
+                        instance.task.description, instance_id)
+            with db.transaction() as tx:
+                instances.set_task_if(tx, instance_id, _ACTION_TASKS,
+                                      InstanceTasks.NONE)
 
     def _recover_build(self, instance, claim):
         status = db.read(heartbeats.service_status, instance.id)
         server = (self.driver.get_server(instance.compute_instance_id)
                   if instance.compute_instance_id else None)
         if server is not None and status not in (None, ServiceStatuses.NEW):
-            LOG.info('Reconcile: resuming the wait for the guest of %s',
-                     instance.id)
+            LOG.info('Resuming the wait for the guest of %s', instance.id)
             claim.continue_in_thread(self._resume_wait, instance)
             return
-        LOG.info('Reconcile: the build of %s was interrupted before its '
-                 'guest got its request; failing it', instance.id)
-        self.fail_build(instance, 'The build was interrupted by a '
-                                  'taskmanager restart; delete the '
-                                  'instance and create it again.')
-
-    def _reconcile_action(self, instance):
-        try:
-            with self.claims.acquire(instance.id, 'reconcile'):
-                LOG.warning('Reconcile: the %s of %s was interrupted; '
-                            'clearing its task', instance.task.description,
-                            instance.id)
-                with db.transaction() as tx:
-                    instances.set_task_if(tx, instance.id, _ACTION_TASKS,
-                                          InstanceTasks.NONE)
-        except claims.ClaimHeld:
-            pass  # a redelivered restart or resize is on it
+        LOG.info('The build of %s was interrupted before its guest got its '
+                 'request; failing it', instance.id)
+        self.fail_build(instance, 'The taskmanager building the instance '
+                                  'went away; delete the instance and '
+                                  'create it again.')
 
     def _resume_wait(self, instance):
         elapsed = (timeutils.utcnow() - instance.task_start_time) \
@@ -192,8 +246,7 @@ class Housekeeper:
         """Builds nobody works on that are older than their usage timeout
         (their request was lost): fail them cleanly."""
         now = timeutils.utcnow()
-        for instance in db.read(instances.with_tasks,
-                                [InstanceTasks.BUILDING]):
+        for instance in self._mine_with_tasks([InstanceTasks.BUILDING]):
             age = now - (instance.task_start_time or instance.created)
             limit = datetime.timedelta(
                 seconds=builds.usage_timeout_of(instance))
@@ -221,14 +274,13 @@ class Housekeeper:
         idempotent)."""
         now = timeutils.utcnow()
         limit = datetime.timedelta(seconds=2 * CONF.server_delete_time_out)
-        for instance in db.read(instances.with_tasks,
-                                [InstanceTasks.DELETING]):
+        for instance in self._mine_with_tasks([InstanceTasks.DELETING]):
             age = now - (instance.task_start_time or instance.updated)
             if age > limit and not self.claims.is_claimed(instance.id):
                 LOG.warning('Periodic: the delete of %s is %d s old; running '
                             'it again', instance.id, age.total_seconds())
-                deletes.delete_instance(self.context, self.driver, self.claims,
-                                    instance.id)
+                deletes.delete_instance(self.context, self.driver,
+                                        self.claims, instance.id)
 
     def reap_orphans(self):
         """Remove servers and volumes no live instance owns."""

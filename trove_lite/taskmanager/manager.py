@@ -66,6 +66,17 @@ class Manager:
                     LOG.warning('Create of %s skipped: the instance is gone '
                                 'or no longer building', spec.instance_id)
                     return
+                if not self.housekeeper.is_mine(instance):
+                    # Placed on another host (a request replayed or sent
+                    # to the wrong queue): that host's taskmanager builds.
+                    LOG.warning('Create of %s skipped: it is placed on host '
+                                '%s', spec.instance_id, instance.host)
+                    return
+                if self.housekeeper.host_local and instance.host is None:
+                    # Sent before any host was known: built here.
+                    with db.transaction() as tx:
+                        instances.update(tx, spec.instance_id,
+                                         host=self.claims.host)
                 self._build(context, spec,
                             builds.usage_timeout(spec.datastore_manager))
         except claims.ClaimHeld:

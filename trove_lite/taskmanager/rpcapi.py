@@ -8,12 +8,16 @@ from trove_lite.conf import CONF
 
 class API:
     """Casts to the taskmanager (topic ``taskmanager_queue``), sealed with
-    the control-plane key (common.sealing)."""
+    the control-plane key (common.sealing). With ``host`` (an instance's,
+    instance.placement), to that host's taskmanager only: its queue
+    ``<taskmanager_queue>.<host>``, as nova-compute's ``compute.<host>``;
+    without, to whichever taskmanager takes it first."""
 
     RPC_API_VERSION = '1.0'
 
-    def __init__(self):
+    def __init__(self, host=None):
         target = messaging.Target(topic=CONF.taskmanager_queue,
+                                  server=host,
                                   version=self.RPC_API_VERSION)
         self._client = sealing.control_plane_client(target)
 

@@ -13,6 +13,7 @@ from trove_lite import db
 from trove_lite.common import broker_users
 from trove_lite.common import exceptions
 from trove_lite.common import objects
+from trove_lite.common import rpc
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
@@ -110,6 +111,7 @@ class BootServer(Step):
             log_debug=CONF.debug,
             rpc_key=keys.key_of(spec.instance_id),
             storage=storage_conf.guest_sections(CONF),
+            messaging=rpc.guest_sections(),
             project_id=_project_of(spec.instance_id))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,

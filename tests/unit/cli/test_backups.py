@@ -189,3 +189,12 @@ def test_instance_create_from_a_backup_takes_its_datastore(api):
     assert first['instance']['datastore'] == {'type': 'mariadb',
                                               'version': '10.11'}
     assert second['instance']['datastore'] == {'type': 'mysql'}
+
+
+def test_list_of_every_project_asks_for_all_projects(api):
+    result = fx.run('backup', 'list', '--all-projects', '-f', 'value', '-c',
+                    'id')
+    assert (result.code, result.stdout) == (0, f'{BACKUP_ID}\n')
+    (request,) = [request for request in api.request_history
+                  if request.path == '/v1.0/p1/backups']
+    assert request.qs == {'all_projects': ['true']}

@@ -387,3 +387,23 @@ def test_plugin_scripts_are_shellcheck_clean():
                             cwd=REPO, capture_output=True, text=True)
 
     assert result.returncode == 0, result.stdout
+
+
+def test_a_broker_and_a_galera_cluster_are_configured_as_given(plugin):
+    cluster = ('rabbit://trove:pw@rabbit1:5672,trove:pw@rabbit2:5672,'
+               'trove:pw@rabbit3:5672/trove-lite')
+    galera = 'mysql+pymysql://trove:pw@galera-vip/trove_lite?charset=utf8'
+    calls = plugin.run('stack', 'post-config',
+                       TROVE_LITE_TRANSPORT_URL=cluster,
+                       TROVE_LITE_RABBIT_QUORUM_QUEUE='True',
+                       TROVE_LITE_DATABASE_CONNECTION=galera)
+
+    config = written(calls, plugin.conf)
+    assert config['DEFAULT']['transport_url'] == cluster
+    assert config['oslo_messaging_rabbit']['rabbit_quorum_queue'] == 'True'
+    assert config['database']['connection'] == galera
+
+
+def test_quorum_queues_are_off_unless_asked_for(plugin):
+    config = written(plugin.run('stack', 'post-config'), plugin.conf)
+    assert 'oslo_messaging_rabbit' not in config

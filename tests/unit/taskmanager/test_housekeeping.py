@@ -7,11 +7,15 @@ import pytest
 
 from tests.unit import db_fixtures
 from tests.unit.fakes import FakeGuest
+from trove_lite import db
 from trove_lite.compute import base
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
+from trove_lite.db.repositories import claims as claim_rows
+from trove_lite.db.repositories import services
 from trove_lite.instance.status import InstanceTasks as Tasks
 from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
 
@@ -51,11 +55,22 @@ def building(catalogue, **values):
 
 
 def restarted_taskmanager(driver):
-    """A taskmanager that started after the instances made so far (its
-    reconciliation leaves alone what began after its start)."""
-    manager = tm_manager.Manager(driver=driver)
-    manager.housekeeper.started_at += datetime.timedelta(seconds=1)
-    return manager
+    """A taskmanager started after another went away."""
+    return tm_manager.Manager(driver=driver)
+
+
+def left_by(host, *records):
+    """Claims of ``records`` held by a taskmanager of ``host`` that died
+    (``host`` never registered: no lease)."""
+    for record in records:
+        claims.Claims(host).acquire(record.id, 'create').__enter__()
+
+
+def live_peer(*records):
+    """Claims of ``records`` held by a live taskmanager on host 'peer'."""
+    with db.transaction() as tx:
+        services.heartbeat(tx, claim_rows.TASKMANAGER, 'peer', 'taskmanager')
+    left_by('peer', *records)
 
 
 def server(instance_id, server_id='srv-1', status='ACTIVE'):
@@ -67,6 +82,7 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
         catalogue):
     instance = building(catalogue, compute_instance_id='srv-1',
                         volume_id='vol-1')
+    left_by('gone', instance)
     driver = inventory(servers=[server(instance.id)],
                        volumes=[('vol-1', instance.id)])
     manager = restarted_taskmanager(driver)
@@ -75,7 +91,7 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
 
     record = db_fixtures.get_instance(instance.id)
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
-    assert 'interrupted' in record.fault_message
+    assert 'went away' in record.fault_message
     assert record.compute_instance_id is None and record.volume_id is None
     assert ('server', 'srv-1') in deleted(driver)
     assert ('volume', 'vol-1') in deleted(driver)
@@ -84,6 +100,7 @@ def test_build_whose_guest_never_got_its_request_is_failed_cleanly(
 def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
     instance = building(catalogue, compute_instance_id='srv-1')
     conductor_manager.apply_heartbeat(instance.id, Services.BUILDING, 1.0)
+    left_by('gone', instance)
     driver = inventory(servers=[server(instance.id)])
     manager = restarted_taskmanager(driver)
 
@@ -100,14 +117,17 @@ def test_build_whose_guest_reported_resumes_and_finishes(catalogue):
     assert deleted(driver) == []
 
 
-def test_build_claimed_by_a_redelivered_request_is_left_alone(catalogue):
+def test_build_held_by_a_live_peer_is_left_alone(catalogue):
     instance = building(catalogue)
+    live_peer(instance)
     manager = restarted_taskmanager(inventory())
-    manager.claims.acquire(instance.id, 'test').__enter__()
 
     manager.housekeeper.reconcile()
+    manager.housekeeper.take_over_lapsed()
 
     assert db_fixtures.get_instance(instance.id).task == Tasks.BUILDING
+    assert db.read(claim_rows.all_claims) == [(instance.id, 'peer',
+                                               'create')]
 
 
 def test_periodic_check_fails_only_builds_older_than_their_timeout(
@@ -167,9 +187,9 @@ def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
     rebooting = building(catalogue, task_id=Tasks.REBOOTING.code)
     resizing = building(catalogue, task_id=Tasks.RESIZING.code)
     claimed = building(catalogue, task_id=Tasks.RESIZING.code)
+    left_by('gone', rebooting, resizing)
     manager = restarted_taskmanager(inventory())
-    # a redelivered resize is on it
-    manager.claims.acquire(claimed.id, 'test').__enter__()
+    live_peer(claimed)  # a live taskmanager's resize
 
     manager.housekeeper.reconcile()
 
@@ -178,12 +198,13 @@ def test_interrupted_restart_or_resize_has_its_task_cleared(catalogue):
     assert db_fixtures.get_instance(claimed.id).task == Tasks.RESIZING
 
 
-def test_work_begun_after_start_up_is_not_reconciled(catalogue):
-    manager = tm_manager.Manager(driver=inventory())
-    manager.housekeeper.started_at -= datetime.timedelta(seconds=5)
-    # Requested after this taskmanager started; its request is queued.
+def test_unclaimed_work_is_left_to_the_queue_while_a_peer_lives(
+        catalogue):
+    # Requested, its request still queued for some taskmanager.
     fresh_build = building(catalogue)
     fresh_restart = building(catalogue, task_id=Tasks.REBOOTING.code)
+    live_peer()
+    manager = restarted_taskmanager(inventory())
 
     manager.housekeeper.reconcile()
 
@@ -191,14 +212,53 @@ def test_work_begun_after_start_up_is_not_reconciled(catalogue):
     assert db_fixtures.get_instance(fresh_restart.id).task == Tasks.REBOOTING
 
 
-def test_build_begun_in_the_second_of_the_start_up_is_reconciled(catalogue):
-    # A taskmanager killed and restarted within one second: the database
-    # keeps whole seconds, so the build looks as old as the new process.
-    manager = tm_manager.Manager(driver=inventory())
-    started = manager.housekeeper.started_at
-    instance = building(catalogue,
-                        task_start_time=started.replace(microsecond=0))
+def test_alone_unclaimed_work_from_before_the_start_up_was_lost(catalogue):
+    # Its request was taken by the previous process, which died before
+    # it claimed the instance.
+    lost_build = building(catalogue,
+                          task_start_time=datetime.datetime(2020, 1, 1))
+    lost_restart = building(catalogue, task_id=Tasks.REBOOTING.code,
+                            task_start_time=datetime.datetime(2020, 1, 1))
+    manager = restarted_taskmanager(inventory())
+    # Sent after the start-up: its request is still coming.
+    queued = building(catalogue)
+    manager.housekeeper.started_at -= datetime.timedelta(seconds=5)
 
     manager.housekeeper.reconcile()
 
+    assert db_fixtures.get_instance(lost_build.id).task.is_error
+    assert db_fixtures.get_instance(lost_restart.id).task == Tasks.NONE
+    assert db_fixtures.get_instance(queued.id).task == Tasks.BUILDING
+
+
+def test_a_claim_of_this_hosts_previous_process_is_taken_back(catalogue,
+                                                              conf):
+    conf.config(host='me')
+    instance = building(catalogue)
+    left_by('me', instance)  # killed, and restarted at once
+
+    restarted_taskmanager(inventory()).housekeeper.reconcile()
+
     assert db_fixtures.get_instance(instance.id).task.is_error
+    assert db.read(claim_rows.all_claims) == []
+
+
+def test_on_a_host_local_driver_other_hosts_instances_are_left(
+        catalogue, conf, monkeypatch):
+    conf.config(host='me')
+    monkeypatch.setattr(FakeDriver, 'host_local', classmethod(
+        lambda cls: True))
+    theirs = building(catalogue, host='other')
+    mine = building(catalogue, host='me')
+    left_by('other', theirs)
+    left_by('gone', mine)
+    old = datetime.datetime(2020, 1, 1)
+    stuck = building(catalogue, host='other', task_start_time=old)
+    manager = restarted_taskmanager(inventory())
+
+    manager.housekeeper.reconcile()
+    manager.housekeeper.fail_stuck_builds()
+
+    assert db_fixtures.get_instance(theirs.id).task == Tasks.BUILDING
+    assert db_fixtures.get_instance(stuck.id).task == Tasks.BUILDING
+    assert db_fixtures.get_instance(mine.id).task.is_error

@@ -58,6 +58,14 @@ GUEST_LOG_TAIL_BYTES = 4096
 class LocalDriver(base.ComputeDriver):
     """Servers as local processes with their own loopback address."""
 
+    @classmethod
+    def host_local(cls):
+        return not CONF.local_compute.shared_state
+
+    @classmethod
+    def capacity(cls):
+        return CONF.local_compute.max_servers or None
+
     def __init__(self):
         self.state_path = CONF.local_compute.state_path
         for folder in ('servers', 'volumes'):
@@ -187,6 +195,10 @@ class LocalDriver(base.ComputeDriver):
         with open(lock_path, 'w') as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             records = self._records()
+            limit = CONF.local_compute.max_servers
+            if limit and len(records) >= limit:
+                raise exceptions.ServerBuildError(
+                    reason=f'this host runs its most servers ({limit})')
             address = addresses.pick_free(
                 CONF.local_compute.address_pools,
                 {other['address'] for other in records}, record['port'])

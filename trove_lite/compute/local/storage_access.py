@@ -33,6 +33,7 @@ import os
 import stat
 import struct
 
+from trove_lite.common import exceptions
 from trove_lite.compute.local import guest_users
 from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
@@ -181,6 +182,19 @@ class StorageAccess:
         """Let ``uid`` (a new guest of ``project_id``) read and write its
         project's backups, and no other project's."""
         path = self.project_path(project_id)
+        try:
+            self._open_to(uid, project_id)
+        except OSError as error:
+            if error.errno != errno.EOPNOTSUPP:
+                raise
+            raise exceptions.ComputeError(
+                reason=f'the backup storage {self.root} does not support '
+                       f'POSIX ACLs, by which a project\'s local guests '
+                       f'share its backups: mount its filesystem with ACLs'
+                       f' or set storage_local_path elsewhere') from None
+        return path
+
+    def _open_to(self, uid, project_id):
         with self._locked():
             root_fd = self._root_fd()
             try:
@@ -199,7 +213,6 @@ class StorageAccess:
                     7 if stat.S_ISDIR(info.st_mode) else 6))
             finally:
                 os.close(fd)
-        return path
 
     def close_to(self, uid):
         """Take every entry of ``uid`` (a deleted guest) away, and give

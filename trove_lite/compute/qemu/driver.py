@@ -41,6 +41,10 @@ NETWORK_NAME = 'qemu'
 class QemuDriver(base.ComputeDriver):
     """Servers as qemu virtual machines with their own loopback address."""
 
+    @classmethod
+    def host_local(cls):
+        return True
+
     def __init__(self):
         self.state_path = CONF.qemu_compute.state_path
         for folder in ('servers', 'volumes', 'images'):

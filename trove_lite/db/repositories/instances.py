@@ -39,6 +39,7 @@ _COLUMNS = (
     _C.c.name.label('configuration_name'),
     _I.c.encrypted_key.is_not(None).label('encrypted_rpc_messaging'),
     _S.c.volume_used, _S.c.volume_used_percent,
+    _I.c.host,
 )
 
 # Rows become Instances positionally (then the datastore names): keep the
@@ -174,6 +175,14 @@ def with_tasks(conn, tasks):
                _I.c.task_id.in_([task.code for task in tasks]))
         .order_by(_I.c.id)).all()
     return [_record(conn, row) for row in rows]
+
+
+def count_by_host(conn):
+    """{host: undeleted instances placed on it}."""
+    return dict(conn.execute(
+        sa.select(_I.c.host, sa.func.count()).where(
+            _I.c.deleted.is_(False), _I.c.host.is_not(None))
+        .group_by(_I.c.host)).all())
 
 
 def create(tx, values):

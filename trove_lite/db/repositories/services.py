@@ -13,12 +13,14 @@ from trove_lite.db import sql
 _T = models.Service.__table__
 
 
-def heartbeat(conn, binary, host, topic):
+def heartbeat(conn, binary, host, topic, capacity=None):
     """Record that ``binary`` on ``host`` is alive now (registering it on
-    its first heartbeat, or again after a stop). One upsert: the workers
+    its first heartbeat, or again after a stop), with the servers its host
+    runs at most (``capacity``, None: no limit). One upsert: the workers
     of one host share the row and may register at the same moment."""
     now = sql.database_now(conn)
-    refreshed = {'topic': topic, 'updated_at': now, 'stopped_at': None}
+    refreshed = {'topic': topic, 'updated_at': now, 'stopped_at': None,
+                 'capacity': capacity}
     row = dict(binary=binary, host=host, created_at=now, **refreshed)
     if conn.dialect.name == 'mysql':
         statement = mysql.insert(_T).values(row).on_duplicate_key_update(

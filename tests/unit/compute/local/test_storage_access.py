@@ -11,6 +11,7 @@ import tempfile
 
 import pytest
 
+from trove_lite.common import exceptions
 from trove_lite.compute.local import storage_access as access
 from trove_lite.storage import local
 
@@ -123,3 +124,12 @@ def test_links_are_never_changed(root, storage):
 def test_project_names_cannot_leave_the_root(storage):
     with pytest.raises(Exception, match='project'):
         storage.open_to(UID_A, '../etc')
+
+
+def test_a_filesystem_without_acls_fails_the_build_clearly(storage,
+                                                           monkeypatch):
+    def unsupported(*_args, **_kwargs):
+        raise OSError(errno.EOPNOTSUPP, 'Operation not supported')
+    monkeypatch.setattr(access.os, 'setxattr', unsupported)
+    with pytest.raises(exceptions.ComputeError, match='POSIX ACLs'):
+        storage.open_to(UID_A, 'demo')
