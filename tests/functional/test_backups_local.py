@@ -7,18 +7,23 @@ attacks of another tenant's guest, and of its tenant root, are refused.
 import errno
 import json
 import os
+import signal
 import stat
 import subprocess
 
 import pytest
 
+from tests.functional import stack as stack_module
 from tests.functional.stack import connect
+from tests.functional.stack import wait_until
 from tests.functional.test_backups import backup_completed
+from tests.functional.test_backups import create_backup
 from tests.functional.test_backups import insert
 from tests.functional.test_backups import make_instance
+from tests.functional.test_backups import mariabackup_of
 from tests.functional.test_backups import restore
 from tests.functional.test_backups import rows
-from tests.functional.test_backups_listing import remove_instances
+from tests.functional.test_backups import wait_backup
 from trove_lite.compute.local import storage_access
 
 pytestmark = pytest.mark.functional
@@ -85,16 +90,27 @@ def user_entries(path):
             if tag == storage_access._USER}
 
 
-@pytest.fixture(scope='module', autouse=True)
-def cleanup(stack):
-    yield
-    remove_instances(stack, PROJECT, INTRUDER)
+@pytest.fixture(scope='module')
+def stack(tmp_path_factory):
+    """A stack of its own with the quickstart's storage (the default:
+    local, guests contained), whose taskmanager notices a dead guest
+    within seconds."""
+    deployment = stack_module.Stack(
+        str(tmp_path_factory.mktemp('backups-local')), overrides={
+            'DEFAULT': {'agent_heartbeat_expiry': '20',
+                        'periodic_interval': '2'}})
+    try:
+        deployment.setup()
+        yield deployment
+    finally:
+        deployment.teardown()
 
 
 @pytest.fixture(scope='module')
 def source(stack):
     """An instance with rows and a full backup."""
-    assert 'storage_strategy' not in stack.config()['DEFAULT']
+    assert not {'storage_strategy', 'storage_local_path'} & set(
+        stack.config()['DEFAULT'])
     api = stack.api(PROJECT)
     instance = make_instance(api, 'bkl-source')
     insert(instance, 1, 300)
@@ -237,3 +253,25 @@ def test_a_deleted_guests_uid_keeps_nothing(stack):
     # The backup outlives its guest and restores.
     restored = restore(api, backup, 'bkl-deleted-restored')
     assert len(rows(restored)) == 5
+
+
+def test_guest_killed_mid_backup_leaves_nothing_stored(stack):
+    """What the guest was writing (a ``.tmp-`` file in the project's
+    directory) is removed by the control plane once the backup fails."""
+    api = stack.api(PROJECT)
+    instance = make_instance(api, 'bkl-killed')
+    insert(instance, 1, 100)
+    backup = create_backup(api, instance, 'bkl-killed')
+    pid = wait_until(lambda: mariabackup_of(stack, instance['id']),
+                     timeout=30, interval=0.005)
+    os.kill(pid, signal.SIGSTOP)
+    container = os.path.dirname(stored_file(stack, backup))
+    # The guest's partial object is there while the stream is held.
+    wait_until(lambda: [name for name in os.listdir(container)
+                        if backup['id'] in name], timeout=30)
+    os.killpg(stack.server_of(instance['id'])['pid'], signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
+    failed = wait_backup(api, backup['id'], timeout=120)
+    assert failed['status'] == 'FAILED'
+    assert not [name for name in os.listdir(container)
+                if backup['id'] in name]

@@ -365,7 +365,7 @@ def test_a_guest_never_takes_bad_names_even_past_the_api(
         'import sys\n'
         'from trove_lite.common import context, exceptions, objects\n'
         'from trove_lite.common import service\n'
-        'from trove_lite.guestagent import rpcapi\n'
+        'from trove_lite.rpcapi import guestagent as rpcapi\n'
         "service.prepare_service(['guest-client', '--config-file', "
         'sys.argv[1]])\n'
         'guest = rpcapi.API(sys.argv[2], sys.argv[3])\n'

@@ -14,7 +14,7 @@ from trove_lite.conf import CONF
 from trove_lite.db import engine
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import ServiceStatuses as Services
 
 pytestmark = pytest.mark.functional
 

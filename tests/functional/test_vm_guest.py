@@ -151,7 +151,8 @@ def test_the_instance_goes_active_on_a_vm_set_up_by_its_user_data(
         instance_id=instance['id'], datastore_manager='mariadb',
         datastore_version=vm_stack.version_name,
         transport_url=transport_url,
-        control_exchange='trove', conductor_queue='trove-conductor',
+        control_exchange=f'trove-guest-{instance["id"]}',
+        conductor_queue='trove-conductor',
         report_interval=2.0, log_debug=True,
         rpc_key=vm_stack.instance_key(instance['id']),
         storage=guest_storage_sections(vm_stack.config_file))
@@ -230,7 +231,8 @@ def test_restart_boots_a_powered_off_vm_again_with_its_data(vm_stack,
     assert response.status_code == 202, response.text
     api.wait_for(instance['id'], lambda i: i['status'] != 'REBOOT',
                  timeout=vm.BOOT_TIMEOUT, interval=1)
-    api.wait_active(instance['id'])
+    # The VM boots again under emulation before its agent reports.
+    api.wait_active(instance['id'], timeout=vm.BOOT_TIMEOUT)
     assert machine.pid(directory) is not None
     with connect(address, 'app', APP_PASSWORD, 'appdb') as db:
         cursor = db.cursor()

@@ -10,6 +10,7 @@ from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import policy
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
+from trove_lite.conf import opts
 from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.instance import keys
@@ -17,7 +18,7 @@ from trove_lite.instance import keys
 
 @pytest.fixture(autouse=True)
 def conf():
-    rpc.set_defaults()
+    opts.set_defaults()
     if 'debug' not in CONF:
         logging.register_options(CONF)
     fixture = config_fixture.Config(CONF)

@@ -10,7 +10,7 @@ from trove_lite.common import objects
 
 
 class FakeGuest:
-    """Stands in for guestagent.rpcapi.API.
+    """Stands in for rpcapi.guestagent.API.
 
     ``sent``: ``(instance_id, method, arguments)`` for every message, the
     arguments a dict of those given other than their default;

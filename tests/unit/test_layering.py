@@ -1,15 +1,20 @@
-"""Which code may import which: the guest agent runs without the control
-plane's database code, the compute boundary knows no driver, and no two
-modules import each other, however indirectly."""
+"""Which code may import which: packages import only the packages below
+them in the architecture guide's list, no two packages (nor modules)
+import each other however indirectly, the guest agent runs without the
+control plane's database code, and the compute boundary knows no
+driver."""
 
 import ast
 import pathlib
+import re
 import subprocess
 import sys
 
 import trove_lite
 
 PACKAGE = pathlib.Path(trove_lite.__file__).parent
+ARCHITECTURE = (PACKAGE.parent / 'doc' / 'source' / 'contributor'
+                / 'architecture.rst')
 
 
 def _module_name(path):
@@ -72,16 +77,78 @@ def test_find_cycle_finds_an_indirect_cycle_and_only_a_real_one():
     assert find_cycle({'a': {'b', 'c'}, 'b': {'c'}, 'c': set()}) is None
 
 
-def test_the_import_graph_sees_imports_inside_functions(tmp_path):
+def test_the_import_graph_sees_imports_inside_functions():
     graph = import_graph()
-    # compute.local.launcher imports the guest agent's command only in
-    # the child it forks.
+    # The guest launcher imports the guest agent's command only inside
+    # its functions.
     assert 'trove_lite.cmd.guestagent' in graph[
-        'trove_lite.compute.local.launcher']
+        'trove_lite.cmd.guest_launcher']
 
 
 def test_no_import_cycle_between_modules():
     assert find_cycle(import_graph()) is None
+
+
+def package_of(module):
+    """trove_lite.<package> of a module (trove_lite itself for the
+    package's own top-level modules)."""
+    return '.'.join(module.split('.')[:2])
+
+
+def package_graph(graph=None):
+    """package -> the other trove_lite packages its modules import."""
+    packages = {}
+    for module, imported in (graph or import_graph()).items():
+        source = package_of(module)
+        packages.setdefault(source, set()).update(
+            package_of(name) for name in imported
+            if package_of(name) != source)
+    return packages
+
+
+def test_package_graph_joins_modules_by_package():
+    graph = {'trove_lite.a.x': {'trove_lite.b.y', 'trove_lite.a.z'},
+             'trove_lite.a.z': set(), 'trove_lite.b.y': set()}
+    assert package_graph(graph) == {'trove_lite.a': {'trove_lite.b'},
+                                    'trove_lite.b': set()}
+
+
+def test_no_import_cycle_between_packages():
+    cycle = find_cycle(package_graph())
+    assert cycle is None, 'packages import each other: ' + ' -> '.join(cycle)
+
+
+def documented_layers():
+    """The package list of the architecture guide's code map, lowest
+    first: one set of package names per line."""
+    text = ARCHITECTURE.read_text()
+    block = text[text.index('Packages, lower ones first'):
+                 text.index('One line per module')]
+    layers = []
+    for line in block.splitlines():
+        match = re.match(r'   ((?:\w+/(?:, )?)+)(?:\s|$)', line)
+        if match:
+            layers.append({f'trove_lite.{name}' for name
+                           in re.findall(r'(\w+)/', match.group(1))})
+    return layers
+
+
+def test_every_package_imports_only_the_layers_below_it():
+    layers = documented_layers()
+    level = {package: index for index, layer in enumerate(layers)
+             for package in layer}
+    packages = package_graph()
+    unplaced = {package for package, imported in packages.items()
+                if package != 'trove_lite' and imported} - set(level)
+    assert not unplaced, (f'{sorted(unplaced)}: add them to the package '
+                          f'list in {ARCHITECTURE.name}')
+    upward = sorted(f'{source} -> {target}'
+                    for source, imported in packages.items()
+                    if source in level
+                    for target in imported
+                    if level.get(target, -1) >= level[source])
+    assert not upward, ('imports of a package beside or above: '
+                        + ', '.join(upward))
 
 
 def test_the_guest_agent_loads_no_control_plane_database_code():

@@ -16,28 +16,28 @@ import dataclasses
 import logging
 
 from trove_lite import db
-from trove_lite.backup import models
-from trove_lite.backup.models import BackupState
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
-from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
 from trove_lite.instance import actions as instance_actions
 from trove_lite.instance import api as instance_api
-from trove_lite.instance import status as instance_status
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.quota import api as quota
+from trove_lite.records import backup as backup_records
+from trove_lite.records import status as instance_status
+from trove_lite.records.backup import BackupState
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 from trove_lite.storage import base as storage_base
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 
 FULL = 'full'
 INCREMENTAL = 'incremental'
 #: ``storage_driver`` of a backup taken as a snapshot of the instance's
-#: volume (``models.VOLUME_SCHEME`` locations) instead of a mariabackup
+#: volume (``records.backup.VOLUME_SCHEME`` locations) instead of a mariabackup
 #: stream into the object storage.
 VOLUME_DRIVER = 'cinder'
 
@@ -104,7 +104,7 @@ def _parent(context, record, request):
         return parent
     if request.incremental:
         return db.read(backups.latest_completed, record.id,
-                       models.VOLUME_SCHEME)
+                       backup_records.VOLUME_SCHEME)
     return None
 
 
@@ -151,7 +151,7 @@ def create(context, request):
             # Known from the start: whatever a failed snapshot left can
             # be found and removed.
             backups.update_if(tx, backup_id, {BackupState.NEW},
-                              location=models.volume_location(backup_id))
+                              location=backup_records.volume_location(backup_id))
     backup = db.read(backups.get, backup_id)
     LOG.info('Backup %s of instance %s created (%s)', backup.id, record.id,
              backup.backup_type)

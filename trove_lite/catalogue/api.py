@@ -92,7 +92,7 @@ def save_flavor(flavor_id, name, ram, vcpus, disk=0, ephemeral=0):
 
 def parameters(version_id):
     """The configuration parameters of a datastore version, by name (a
-    list of configuration.parameters.Parameter)."""
+    list of datastore.parameters.Parameter)."""
     return db.read(configuration_parameters.list_parameters, version_id)
 
 

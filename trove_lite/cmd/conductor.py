@@ -4,9 +4,9 @@ import sys
 
 from trove_lite.common import sealing
 from trove_lite.common import service
-from trove_lite.common import service_registry
 from trove_lite.conductor import manager
 from trove_lite.conf import CONF
+from trove_lite.db import service_registry
 from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.instance import keys
 

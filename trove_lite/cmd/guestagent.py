@@ -9,9 +9,9 @@ from oslo_log import log as logging
 from trove_lite.common import sealing
 from trove_lite.common import service
 from trove_lite.conf import CONF
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.guestagent import seen_ids
 from trove_lite.guestagent.datastore import registry
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 
 LOG = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@
 ``db-load-datastore-config-parameters`` (Trove's
 ``db_load_datastore_config_parameters``) adds or updates the configuration
 parameters of a datastore version from a catalogue file in Trove's
-``validation-rules.json`` format (see configuration.parameters); without
+``validation-rules.json`` format (see datastore.parameters); without
 FILE, from the catalogue trove-lite ships for the version's manager.
 Parameters not in the file stay as they are.
 
@@ -47,7 +47,7 @@ from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import config
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
-from trove_lite.configuration import parameters as config_parameters
+from trove_lite.datastore import parameters as config_parameters
 
 
 def db_sync():

@@ -4,8 +4,8 @@ import sys
 
 from trove_lite.common import sealing
 from trove_lite.common import service
-from trove_lite.common import service_registry
 from trove_lite.conf import CONF
+from trove_lite.db import service_registry
 from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.taskmanager import manager
 

@@ -3,6 +3,17 @@
 from oslo_context import context
 
 
+class _AllProjects:
+    """The scope of a lookup that spans every project: named, so a
+    missing project (None, '') can never be taken for it."""
+
+    def __repr__(self):
+        return 'ALL_PROJECTS'
+
+
+ALL_PROJECTS = _AllProjects()
+
+
 class RequestContext(context.RequestContext):
     """oslo.context's context plus Trove's pagination fields."""
 

@@ -17,7 +17,7 @@ LOG = logging.getLogger(__name__)
 
 
 def instance_payload(instance, **extra):
-    """Trove's usage traits of an instance (an instance.models.Instance)."""
+    """Trove's usage traits of an instance (an records.instance.Instance)."""
     payload = {
         'tenant_id': instance.tenant_id,
         'instance_id': instance.id,
@@ -41,7 +41,7 @@ def _iso(value):
 
 
 def backup_payload(backup, **extra):
-    """Trove's traits of a backup (a backup.models.Backup)."""
+    """Trove's traits of a backup (a records.backup.Backup)."""
     payload = {
         'tenant_id': backup.tenant_id,
         'backup_id': backup.id,

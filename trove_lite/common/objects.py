@@ -105,7 +105,6 @@ class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     databases: list = dataclasses.field(default_factory=list)
     users: list = dataclasses.field(default_factory=list)
     availability_zone: str | None = None
-    nics: list = dataclasses.field(default_factory=list)
     #: A restore: ``{"id", "project_id", "chain": [{"id", "location",
     #: "checksum"}, ...]}``, the full backup first (see backup.api).
     backup_info: dict | None = None

@@ -21,8 +21,8 @@ from oslo_policy import policy as oslo_policy
 
 from trove_lite.common import exceptions
 from trove_lite.common import policies
+from trove_lite.common.context import ALL_PROJECTS
 from trove_lite.conf import CONF
-from trove_lite.db import sql
 
 _ENFORCER = None
 _LOCK = threading.Lock()
@@ -103,6 +103,6 @@ def check_is_admin(context):
 
 def visible_projects(context, project):
     """The projects whose objects the caller may see where ``project``'s
-    are asked for: every project (the explicit ``sql.ALL_PROJECTS``) for
+    are asked for: every project (the explicit ``ALL_PROJECTS``) for
     an admin, else ``project`` itself."""
-    return sql.ALL_PROJECTS if context.is_admin else project
+    return ALL_PROJECTS if context.is_admin else project

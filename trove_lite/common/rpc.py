@@ -4,7 +4,6 @@ client and server factories, notifier."""
 import logging
 
 import oslo_messaging as messaging
-from oslo_messaging import opts as messaging_opts
 from oslo_messaging.rpc import server as rpc_server
 
 from trove_lite.common import context as trove_context
@@ -16,19 +15,6 @@ LOG = logging.getLogger(__name__)
 _TRANSPORT = None
 _NOTIFICATION_TRANSPORT = None
 _NOTIFIER = None
-
-
-def set_defaults():
-    """Library defaults trove-lite relies on; call before reading config."""
-    messaging.set_transport_defaults(control_exchange='trove')
-    # Register the driver options now so their defaults can be changed
-    # before the first transport is built.
-    for group, opts in messaging_opts.list_opts():
-        CONF.register_opts(opts, group=group)
-    # Durable queues keep a create or prepare message across a broker
-    # restart.
-    CONF.set_default('amqp_durable_queues', True,
-                     group='oslo_messaging_rabbit')
 
 
 def guest_sections():

@@ -11,6 +11,7 @@ from oslo_log import log as logging
 from trove_lite.common import config
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
+from trove_lite.conf import opts
 
 LOG = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ LOG = logging.getLogger(__name__)
 def prepare_service(argv, default_config_files=None):
     """Start-up of an RPC service (or the API): messaging defaults, then
     config and logging."""
-    rpc.set_defaults()
+    opts.set_defaults()
     config.parse_args(argv, default_config_files)
 
 

@@ -150,7 +150,7 @@ class ComputeDriver(abc.ABC):
 
     @abc.abstractmethod
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
+                      guest_config, security_group_id=None,
                       availability_zone=None):
         """Boot a server running a guest agent; return a Server.
 

@@ -7,14 +7,14 @@ import oslo_messaging as messaging
 
 from trove_lite import db
 from trove_lite.backup import api as backup_api
-from trove_lite.backup.models import BackupState
 from trove_lite.common import notifications
 from trove_lite.conductor import batching
 from trove_lite.db import retry
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats
-from trove_lite.instance.status import ServiceStatuses
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.records.backup import BackupState
+from trove_lite.records.status import ServiceStatuses
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 

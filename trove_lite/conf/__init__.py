@@ -1,7 +1,7 @@
 """trove-lite configuration: every option group lives in its own module.
 
 Importing this package registers all options on ``oslo_config.cfg.CONF``
-(oslo.messaging registers its own there too, when rpc.set_defaults
+(oslo.messaging registers its own there too, when opts.set_defaults
 runs), so any module can ``from trove_lite.conf import CONF``.
 """
 

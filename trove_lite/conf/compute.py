@@ -127,8 +127,8 @@ nova_opts = [
                                  'or allocates one'),
                         ('none', 'the server gets no NIC (test clouds '
                                  'without Neutron)')],
-               help='What a server gets when neither the request\'s nics '
-                    'nor management_networks name a network.'),
+               help='What a server gets when management_networks names '
+                    'no network.'),
 ]
 
 

@@ -1,5 +1,10 @@
-"""Option listing for oslo-config-generator (entry point oslo.config.opts)."""
+"""Option listing for oslo-config-generator (entry point oslo.config.opts),
+and the defaults trove-lite sets on options owned by libraries."""
 
+import oslo_messaging as messaging
+from oslo_messaging import opts as messaging_opts
+
+from trove_lite.conf import CONF
 from trove_lite.conf import api
 from trove_lite.conf import compute
 from trove_lite.conf import database
@@ -24,7 +29,15 @@ def list_opts():
 
 
 def set_defaults(conf=None):
-    """Defaults trove-lite sets on options owned by libraries (for the
-    sample config; services apply the same through rpc.set_defaults)."""
-    from trove_lite.common import rpc
-    rpc.set_defaults()
+    """Library defaults trove-lite relies on; every service calls this
+    before reading its config, and the sample config shows them (entry
+    point oslo.config.opts.defaults)."""
+    messaging.set_transport_defaults(control_exchange='trove')
+    # Register the driver options now so their defaults can be changed
+    # before the first transport is built.
+    for group, opts in messaging_opts.list_opts():
+        CONF.register_opts(opts, group=group)
+    # Durable queues keep a create or prepare message across a broker
+    # restart.
+    CONF.set_default('amqp_durable_queues', True,
+                     group='oslo_messaging_rabbit')

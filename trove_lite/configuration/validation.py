@@ -15,8 +15,8 @@ import math
 import re
 
 from trove_lite.common import exceptions
-from trove_lite.configuration import parameters as parameter_rules
 from trove_lite.datastore import mysql_rules
+from trove_lite.datastore import parameters as parameter_rules
 
 _PYTHON_TYPES = {'integer': (int,), 'float': (float, int), 'string': (str,),
                  'boolean': (bool,)}

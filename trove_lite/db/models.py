@@ -292,7 +292,7 @@ class DatastoreConfigurationParameter(Base):
     datastore version (Trove's ``datastore_configuration_parameters``).
     ``min_size``/``max_size`` are numbers in text, as in Trove;
     ``allowed_values`` and ``multiple`` are trove-lite's (see
-    configuration.parameters)."""
+    datastore.parameters)."""
 
     __tablename__ = 'datastore_configuration_parameters'
     __table_args__ = (sa.UniqueConstraint('datastore_version_id', 'name',

@@ -5,16 +5,7 @@ import uuid
 
 import sqlalchemy as sa
 
-
-class _AllProjects:
-    """The scope of a lookup that spans every project: named, so a
-    missing project (None, '') can never be taken for it."""
-
-    def __repr__(self):
-        return 'ALL_PROJECTS'
-
-
-ALL_PROJECTS = _AllProjects()
+from trove_lite.common.context import ALL_PROJECTS
 
 
 def project_condition(column, project):

@@ -20,12 +20,12 @@ import traceback
 import oslo_messaging as messaging
 
 from trove_lite.common import exceptions
-from trove_lite.conductor import rpcapi as conductor_rpcapi
 from trove_lite.conf import CONF
 from trove_lite.guestagent import durable
 from trove_lite.guestagent import status as guest_status
 from trove_lite.guestagent import volume
-from trove_lite.instance.status import DATASTORE_RUNNING
+from trove_lite.records.status import DATASTORE_RUNNING
+from trove_lite.rpcapi import conductor as conductor_rpcapi
 
 LOG = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ import threading
 import time
 
 from trove_lite.common import context as trove_context
-from trove_lite.conductor import rpcapi as conductor_rpcapi
 from trove_lite.guestagent import volume
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import ServiceStatuses
+from trove_lite.rpcapi import conductor as conductor_rpcapi
 
 LOG = logging.getLogger(__name__)
 

@@ -15,15 +15,15 @@ from trove_lite import db
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
-from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance import api as instance_api
-from trove_lite.instance import status as instance_status
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.quota import api as quota
+from trove_lite.records import status as instance_status
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 

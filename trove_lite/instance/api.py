@@ -7,24 +7,24 @@ import logging
 from oslo_utils import timeutils
 
 from trove_lite import db
-from trove_lite.backup import restore as backup_restore
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
 from trove_lite.common import objects
 from trove_lite.common import policy
-from trove_lite.common import quota
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
 from trove_lite.instance import placement
-from trove_lite.instance import status as instance_status
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.instance import restore
+from trove_lite.quota import api as quota
+from trove_lite.records import status as instance_status
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def create(context, request):
 
     backup_info = None
     if request.backup_id is not None:
-        backup_info = backup_restore.restore_info(
+        backup_info = restore.restore_info(
             context, request.backup_id, version, request.volume_size)
 
     usage = quota.instance_charge(context.project_id, flavor,

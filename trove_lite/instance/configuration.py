@@ -26,9 +26,9 @@ from trove_lite.datastore import mysql_config
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
 from trove_lite.instance import api as instance_api
-from trove_lite.instance import status as instance_status
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.records import status as instance_status
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 

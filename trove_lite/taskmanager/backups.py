@@ -11,15 +11,15 @@ from oslo_utils import timeutils
 from trove_lite import db
 from trove_lite import storage
 from trove_lite.backup import api as backup_api
-from trove_lite.backup.models import BackupState
 from trove_lite.common import notifications
 from trove_lite.common import objects
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.backup import BackupState
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import volume_backups
 
 LOG = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from trove_lite.conf import CONF
 from trove_lite.db import retry
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
-from trove_lite.instance import status as instance_status
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records import status as instance_status
+from trove_lite.records.status import InstanceTasks
 from trove_lite.taskmanager import teardown
 
 LOG = logging.getLogger(__name__)

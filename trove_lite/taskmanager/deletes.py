@@ -11,7 +11,7 @@ from trove_lite import db
 from trove_lite.common import notifications
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.status import InstanceTasks
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims as instance_claims
 from trove_lite.taskmanager import teardown

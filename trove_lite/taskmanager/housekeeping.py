@@ -51,8 +51,8 @@ from trove_lite.db.repositories import claims as claim_rows
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.db.repositories import services
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims

@@ -7,13 +7,13 @@ import oslo_messaging as messaging
 from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.common import notifications
-from trove_lite.common import quota
 from trove_lite.compute import base as compute_base
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.quota import api as quota
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims

@@ -7,9 +7,9 @@ import logging
 
 from trove_lite import db
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import configuration as instance_configuration
 from trove_lite.instance import keys
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import claims
 
 LOG = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.status import InstanceTasks
 
 LOG = logging.getLogger(__name__)
 

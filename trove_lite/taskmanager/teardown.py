@@ -14,7 +14,7 @@ order of removal (a server goes before the volume it uses).
 import logging
 
 from trove_lite.common import broker_users
-from trove_lite.guestagent import rpcapi as guest_rpcapi
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 
 LOG = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ import logging
 
 from trove_lite import db
 from trove_lite.backup import api as backup_api
-from trove_lite.backup.models import BackupState
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
+from trove_lite.records.backup import BackupState
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 
 LOG = logging.getLogger(__name__)
 

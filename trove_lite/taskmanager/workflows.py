@@ -19,9 +19,9 @@ from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent import rpcapi as guest_rpcapi
 from trove_lite.instance import keys
-from trove_lite.instance.status import InstanceTasks
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import builds
 
 LOG = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class BootServer(Step):
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,
-            security_group_id=flow.security_group_id, nics=spec.nics,
+            security_group_id=flow.security_group_id,
             availability_zone=spec.availability_zone)
         flow.server_id = server.id
         _record(flow, compute_instance_id=server.id,

@@ -9,7 +9,7 @@ import webob
 from tests.unit import db_fixtures
 from trove_lite.api import app as api_app
 from trove_lite.db.repositories import catalogue as catalogue_repository
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 
 @pytest.fixture

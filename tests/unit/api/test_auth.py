@@ -12,8 +12,8 @@ from tests.unit import db_fixtures
 from tests.unit.api.test_app import call
 from tests.unit.api.test_app import create_body
 from trove_lite.api import app as api_app
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from tests.unit import db_fixtures
 from trove_lite.api import app as api_app
 from trove_lite.api.controllers import v1
 from trove_lite.instance import api as instance_api
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 
 @pytest.fixture

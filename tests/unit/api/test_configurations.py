@@ -13,13 +13,13 @@ from tests.unit.fakes import FakeGuest
 from trove_lite.api import app as api_app
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
-from trove_lite.configuration import parameters
-from trove_lite.guestagent import rpcapi as guest_rpcapi
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.datastore import parameters
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
+from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import overrides
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from tests.unit.api.test_app import call
 from tests.unit.api.test_app import casts  # noqa: F401 (fixture)
 from tests.unit.api.test_app import create_body
 from trove_lite.api import faults
-from trove_lite.common import quota
+from trove_lite.quota import api as quota
 
 ADMIN = {'X-Roles': 'admin'}
 

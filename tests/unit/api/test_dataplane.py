@@ -17,10 +17,10 @@ from trove_lite.common import objects
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.db import engine
 from trove_lite.db import models
-from trove_lite.guestagent import rpcapi as guest_rpcapi
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
+from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.guestagent import seen_ids as guest_seen_ids
 from trove_lite.instance import keys
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import ServiceStatuses as Services
 
 
 class FakeTaskmanager:

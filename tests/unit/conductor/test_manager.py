@@ -9,7 +9,7 @@ from trove_lite.common.context import RequestContext
 from trove_lite.conductor import manager
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import ServiceStatuses as Services
 
 CONTEXT = RequestContext()
 

@@ -5,7 +5,7 @@ import pytest
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.records.status import InstanceTasks as Tasks
 
 
 def make_instance(catalogue):

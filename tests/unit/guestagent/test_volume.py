@@ -9,7 +9,7 @@ import pytest
 from trove_lite.common import exceptions
 from trove_lite.guestagent import manager
 from trove_lite.guestagent import volume
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import ServiceStatuses as Services
 
 
 def test_usage_counts_allocated_blocks_not_apparent_size(tmp_path):

@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from tests.unit.guestagent.test_rpcapi import RecordingClient
+from tests.unit.rpcapi.test_guestagent import RecordingClient
 from trove_lite.common import exceptions
 from trove_lite.guestagent.datastore import mysql_sql
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import guest_waits
-from trove_lite.instance.models import Instance
+from trove_lite.records.instance import Instance
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_a_shorter_usual_timeout_stays(conf, limits):
 
 
 def test_the_taskmanager_keeps_its_long_timeouts(limits):
-    from trove_lite.guestagent import rpcapi
+    from trove_lite.rpcapi import guestagent as rpcapi
     guest = rpcapi.API('inst-1', None)
     guest._client = RecordingClient(reply={'name': 'root'})
     guest.enable_root(None)

@@ -11,7 +11,7 @@ from trove_lite.db import models
 from trove_lite.db.repositories import claims
 from trove_lite.db.repositories import services
 from trove_lite.instance import placement
-from trove_lite.taskmanager import rpcapi
+from trove_lite.rpcapi import taskmanager as rpcapi
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from tests.unit.taskmanager.test_workflows import build
 from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
 from trove_lite.compute.fake.driver import FakeDriver
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows

@@ -14,7 +14,7 @@ from tests.unit.taskmanager.test_restart_resize import guest_calls
 from tests.unit.taskmanager.test_restart_resize import instance_in
 from tests.unit.taskmanager.test_restart_resize import manager  # noqa: F401
 from trove_lite.catalogue import api as catalogue_api
-from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import restart_resize
 
 

@@ -11,7 +11,7 @@ from tests.unit.taskmanager.test_housekeeping import deleted
 from tests.unit.taskmanager.test_housekeeping import inventory
 from tests.unit.taskmanager.test_housekeeping import server
 from trove_lite.common.context import RequestContext
-from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
 

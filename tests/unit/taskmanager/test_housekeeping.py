@@ -13,8 +13,8 @@ from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.db.repositories import claims as claim_rows
 from trove_lite.db.repositories import services
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows

@@ -9,7 +9,7 @@ from tests.unit import db_fixtures
 from tests.unit.taskmanager.test_housekeeping import building
 from tests.unit.taskmanager.test_housekeeping import no_broker  # noqa: F401
 from trove_lite.compute.fake.driver import FakeDriver
-from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 
 LONG_AGO = datetime.datetime(2020, 1, 1)

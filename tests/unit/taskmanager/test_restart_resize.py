@@ -6,11 +6,11 @@ import pytest
 from tests.unit import db_fixtures
 from tests.unit.fakes import FakeGuest
 from trove_lite.common import exceptions
-from trove_lite.common import quota
 from trove_lite.compute import base
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
-from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.quota import api as quota
+from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import waiters as tm_waiters
 

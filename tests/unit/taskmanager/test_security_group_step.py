@@ -8,8 +8,8 @@ import pytest
 from tests.unit.fakes import FakeGuest
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
 from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows
 
@@ -31,7 +31,7 @@ def run(driver):
         flavor={'id': '1', 'ram': 512}, datastore_manager='mariadb',
         datastore_version='10.11', datastore_version_id='version-1',
         image_id='image-1', volume_size=2,
-        nics=[{'net-id': 'net-1'}], availability_zone='az-1')
+        availability_zone='az-1')
     workflows.CreateInstanceFlow(None, spec, driver, Waiters(), 5).run()
 
 
@@ -45,7 +45,7 @@ def test_group_is_made_first_and_handed_to_the_server():
     assert driver.calls[0] == ('create_security_group', 'instance-1', 3306)
     group_id = driver.security_groups['instance-1']
     _create, _instance, _volume, *server_arguments = driver.calls[2]
-    assert server_arguments == [group_id, [{'net-id': 'net-1'}], 'az-1']
+    assert server_arguments == [group_id, 'az-1']
 
 
 def test_failed_server_is_torn_down_volume_first_then_the_group():

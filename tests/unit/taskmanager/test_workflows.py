@@ -6,8 +6,8 @@ from tests.unit import db_fixtures
 from tests.unit.fakes import FakeGuest
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
 

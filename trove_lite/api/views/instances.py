@@ -5,7 +5,7 @@ from oslo_utils import timeutils
 from trove_lite.api.views import common
 from trove_lite.conf import CONF
 from trove_lite.instance import api as instance_api
-from trove_lite.instance import status as instance_status
+from trove_lite.records import status as instance_status
 
 
 def _statuses(record, now):

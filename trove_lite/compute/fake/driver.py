@@ -90,10 +90,10 @@ class FakeDriver(base.ComputeDriver):
         self.security_groups.pop(instance_id, None)
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
+                      guest_config, security_group_id=None,
                       availability_zone=None):
         self._call('create_server', instance_id, volume_id,
-                   security_group_id, nics, availability_zone)
+                   security_group_id, availability_zone)
         return self.add_server(instance_id, volume_id=volume_id)
 
     def get_server(self, server_id):

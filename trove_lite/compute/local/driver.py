@@ -29,7 +29,6 @@ import logging
 import os
 import shutil
 import subprocess
-import threading
 import uuid
 
 from trove_lite.common import exceptions
@@ -38,8 +37,8 @@ from trove_lite.compute.local import addresses
 from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
+from trove_lite.compute.local import guests
 from trove_lite.compute.local import images
-from trove_lite.compute.local import launcher
 from trove_lite.compute.local import processes
 from trove_lite.compute.local import snapshots
 from trove_lite.compute.local import storage_access
@@ -85,17 +84,14 @@ class LocalDriver(base.ComputeDriver):
                         'from each other')
         # Each guest reaches its own project's local backups only.
         self._storage = storage_access.for_driver(self.state_path)
-        self._launcher = launcher.GuestLauncher()
-        self._launcher.start()
-        # Popen objects of guests of extra images this process started, so
-        # they are reaped (not left as zombies) when they exit.
-        self._children = {}
-        self._children_lock = threading.Lock()
+        self._guests = guests.Guests(os.path.join(self.state_path,
+                                                  'servers'))
 
     # --- volumes ---------------------------------------------------------
 
     def _volume_path(self, volume_id):
-        return os.path.join(self.state_path, 'volumes', volume_id)
+        return files.entry(os.path.join(self.state_path, 'volumes'),
+                           volume_id)
 
     volume_snapshot_quiesce = snapshots.QUIESCE
 
@@ -171,7 +167,8 @@ class LocalDriver(base.ComputeDriver):
     # --- servers ---------------------------------------------------------
 
     def _server_path(self, server_id):
-        return os.path.join(self.state_path, 'servers', server_id)
+        return files.entry(os.path.join(self.state_path, 'servers'),
+                           server_id)
 
     def _read_server(self, server_id):
         return files.read_json(os.path.join(self._server_path(server_id),
@@ -223,7 +220,7 @@ class LocalDriver(base.ComputeDriver):
         return CONF.local_compute.guest_transport_url or CONF.transport_url
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
+                      guest_config, security_group_id=None,
                       availability_zone=None):
         # A local server has one loopback address and no firewall, so
         # networks, zones and security groups do not apply.
@@ -316,37 +313,11 @@ class LocalDriver(base.ComputeDriver):
         return hidden, needed
 
     def _sandbox_path(self, server_id):
-        return os.path.join(self._server_path(server_id), 'sandbox')
+        return guests.sandbox_of(self._server_path(server_id))
 
     def _boot(self, server_id, record):
-        """Start the server's guest in a session of its own, as its user;
-        its pid."""
-        sandbox = self._sandbox_path(server_id)
-        config_file = os.path.join(self._server_path(server_id),
-                                   'guest.conf')
-        log_path = os.path.join(self._server_path(server_id), 'guest.log')
-        if images.is_builtin(record['image_id']):
-            hidden, needed = self._private_view(server_id, record)
-            return self._launcher.launch(['--config-file', config_file],
-                                         sandbox, log_path, record['uid'],
-                                         record['gid'], hidden, needed,
-                                         cgroup=record.get('cgroup'))
-        command = images.guest_command(record['image_id'], config_file)
-        as_user = {}
-        if record['uid'] is not None:
-            as_user = {'user': record['uid'], 'group': record['gid'],
-                       'extra_groups': [], 'umask': 0o077}
-        with open(log_path, 'ab') as log:
-            process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=sandbox, close_fds=True,
-                start_new_session=True, **as_user)
-        if record.get('cgroup'):
-            # At once: the image's command has hardly started.
-            cgroups.join(record['cgroup'], process.pid)
-        with self._children_lock:
-            self._children[server_id] = process
-        return process.pid
+        hidden, needed = self._private_view(server_id, record)
+        return self._guests.start(record, hidden, needed)
 
     def _server(self, record):
         alive = self._is_running(record)
@@ -358,38 +329,19 @@ class LocalDriver(base.ComputeDriver):
             volume_id=record['volume_id'])
 
     def _is_running(self, record):
-        with self._children_lock:
-            child = self._children.get(record['id'])
-        if child is not None:
-            return child.poll() is None
-        return processes.is_running(record.get('pid'),
-                                    self._sandbox_path(record['id']))
+        return self._guests.is_running(record)
 
     def list_servers(self):
         """The recorded servers, and as servers of no instance the guests
         still running in a sandbox whose record is gone (a crash)."""
         found = [self._server(record) for record in self._records()]
         recorded = {server.id for server in found}
-        for server_id in sorted(self._unrecorded_guests() - recorded):
+        for server_id in sorted(self._guests.unrecorded() - recorded):
             # A server made since the listing has its record by now (it
             # is written before its guest starts).
             if self._read_server(server_id) is None:
                 found.append(base.Server(id=server_id, status='ACTIVE'))
         return found
-
-    def _unrecorded_guests(self):
-        """Names of the server directories guests run in (also removed
-        ones)."""
-        servers = os.path.join(self.state_path, 'servers')
-        names = set()
-        for pid in processes.running_in(servers):
-            try:
-                cwd = os.readlink(f'/proc/{pid}/cwd')
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
-            names.add(os.path.relpath(cwd.removesuffix(' (deleted)'),
-                                      servers).split(os.sep)[0])
-        return names
 
     def get_server(self, server_id):
         record = self._read_server(server_id)
@@ -470,30 +422,6 @@ class LocalDriver(base.ComputeDriver):
         LOG.info('Server %s deleted', server_id)
 
     def _stop(self, server_id, record):
-        """Stop the server's guest (``record``: its record, or None), and
-        reap it if this process started it."""
-        with self._children_lock:
-            child = self._children.get(server_id)
-        if record is not None and record.get('pid') and processes.stop_group(
-                record['pid'], CONF.server_delete_time_out, child):
-            LOG.warning('Server %s did not stop in time; killed it',
-                        server_id)
-        if record is not None and record.get('uid') is not None:
-            # What left the process group (a guest runs code of its
-            # choosing) ends with it.
-            guest_users.kill_processes(record['uid'])
-        # Whatever still runs in the server's directory or on its volume: a
-        # guest whose pid was never recorded, or whose database outlived
-        # its agent.
-        paths = [self._server_path(server_id)]
-        if record is not None and record.get('volume_id'):
-            paths.append(self._volume_path(record['volume_id']))
-        strays = processes.stop_in(paths, CONF.server_delete_time_out,
-                                   spare=self._launcher.pids())
-        if strays:
-            LOG.warning('Server %s: stopped processes its record did not '
-                        'name: %s', server_id, strays)
-        with self._children_lock:
-            child = self._children.pop(server_id, None)
-        if child is not None:
-            child.wait()
+        volume_id = record.get('volume_id') if record else None
+        self._guests.stop(server_id, record,
+                          self._volume_path(volume_id) if volume_id else None)

@@ -9,6 +9,16 @@ import os
 from trove_lite.common import exceptions
 
 
+def entry(directory, name):
+    """``directory``/``name``, where ``name`` (a server's or a volume's
+    id) must be one entry of it, never a path (``..``, ``/``): what is
+    done to a server's or volume's directory (stop what runs in it,
+    remove it) must never reach anything else."""
+    if not name or os.sep in name or name in (os.curdir, os.pardir):
+        raise exceptions.ComputeError(reason=f'{name!r} is not an id')
+    return os.path.join(directory, name)
+
+
 def tail(path, lines, max_bytes):
     """The last ``lines`` lines of a file, reading at most its last
     ``max_bytes`` bytes (a guest controls what its log holds)."""

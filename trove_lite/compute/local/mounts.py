@@ -43,39 +43,58 @@ def _under(path, parent):
     return path == parent or path.startswith(parent.rstrip('/') + '/')
 
 
-def _closed_ancestor(path):
-    """The outermost directory above ``path`` that other users cannot
-    pass (a Python under /root, a virtualenv under a private .tox), or
-    None."""
+def _closed_ancestors(path):
+    """Every directory above ``path`` that other users cannot pass (a
+    Python under /root, a private checkout, the .tox inside it)."""
+    closed = []
     parent = os.path.dirname(path)
-    closed = None
     while parent != path:
         if not os.stat(parent).st_mode & 0o001:
-            closed = parent
+            closed.append(parent)
         path, parent = parent, os.path.dirname(parent)
     return closed
 
 
+def _nearest_above(path, candidates):
+    """The deepest of ``candidates`` strictly above ``path``, or None."""
+    above = [other for other in candidates
+             if other != path and _under(path, other)]
+    return max(above, key=len, default=None)
+
+
 def plan(hidden, needed):
-    """Which of ``hidden`` to cover (none inside another, nor one that
-    does not exist, nor one needed itself), with every directory that
-    keeps the guest from a ``needed`` path, and for each, which of
-    ``needed`` to bind back (none inside another): {hidden: [needed]}."""
+    """Which directories to cover, in the order to cover them (outer
+    first), and for each which ``needed`` paths to bind back:
+    {cover: [needed]}.
+
+    Covered are the existing ``hidden`` directories that are not needed
+    themselves, and every directory that keeps the guest from a needed
+    path. A needed path is bound back under its nearest cover, unless a
+    needed directory between the two shows it already. A cover inside
+    another is made only where a needed directory brings it back into
+    view (the closed .tox of a checkout bound back whole)."""
     needed = {os.path.realpath(path) for path in needed
               if os.path.exists(path)}
     hidden = {os.path.realpath(path) for path in hidden
               if os.path.isdir(path)}
-    hidden |= set(filter(None, map(_closed_ancestor, needed)))
+    for path in needed:
+        hidden.update(_closed_ancestors(path))
+    covers = sorted(hidden - needed, key=lambda path: (len(path), path))
     layout = {}
-    for cover in sorted(hidden - needed):
-        if any(_under(cover, other) and cover != other
-               for other in hidden):
+    for cover in covers:
+        outer = _nearest_above(cover, covers)
+        shown_by = _nearest_above(cover, needed)
+        if outer is None or (outer in layout and shown_by is not None
+                             and _under(shown_by, outer)):
+            layout[cover] = []
+    for path in sorted(needed):
+        cover = _nearest_above(path, layout)
+        if cover is None:
             continue
-        under = [path for path in needed if _under(path, cover)]
-        layout[cover] = sorted(
-            path for path in under
-            if not any(_under(path, other) and path != other
-                       for other in under))
+        shown_by = _nearest_above(path, needed)
+        if shown_by is not None and _under(shown_by, cover):
+            continue
+        layout[cover].append(path)
     return layout
 
 

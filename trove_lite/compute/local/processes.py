@@ -19,7 +19,14 @@ _DELETED = ' (deleted)'
 def running_in(path):
     """Pids of live processes whose working directory is ``path`` or
     under it (also after the directory was removed)."""
-    found = []
+    return list(working_in(path))
+
+
+def working_in(path):
+    """{pid: working directory} of the live processes working in ``path``
+    or under it (also after the directory was removed), each read once:
+    a process may move on the moment after."""
+    found = {}
     prefix = path.rstrip('/') + '/'
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
@@ -30,7 +37,7 @@ def running_in(path):
             continue
         cwd = cwd.removesuffix(_DELETED)
         if (cwd == path or cwd.startswith(prefix)) and alive(int(entry)):
-            found.append(int(entry))
+            found[int(entry)] = cwd
     return found
 
 

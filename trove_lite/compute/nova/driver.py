@@ -150,7 +150,7 @@ class NovaDriver(base.ComputeDriver):
     # --- servers ---------------------------------------------------------
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
+                      guest_config, security_group_id=None,
                       availability_zone=None):
         if not image_id:
             raise exceptions.ServerBuildError(
@@ -174,7 +174,7 @@ class NovaDriver(base.ComputeDriver):
                 key_name=CONF.nova_keypair,
                 availability_zone=availability_zone,
                 block_device_mapping_v2=block_devices,
-                nics=_networks(nics),
+                nics=_networks(),
                 security_groups=([security_group_id] if security_group_id
                                  else None),
                 config_drive=CONF.use_nova_server_config_drive)
@@ -316,28 +316,12 @@ def _security_group_name(instance_id):
     return f'{CONF.trove_security_group_name_prefix}-{instance_id}'
 
 
-def _networks(nics):
-    """Nova's ``networks`` for a request's nics plus the management
-    networks, or the configured allocation when there are none."""
-    networks = [_network(nic) for nic in nics or []]
-    networks += [{'net-id': network_id}
-                 for network_id in CONF.management_networks]
+def _networks():
+    """Nova's ``networks``: the management networks, or the configured
+    allocation when there are none."""
+    networks = [{'net-id': network_id}
+                for network_id in CONF.management_networks]
     return networks or CONF.nova_compute.network_allocation
-
-
-def _network(nic):
-    """One Trove API nic (``net-id``/``network_id``, ``ip_address``) in
-    novaclient's form."""
-    network_id = nic.get('net-id') or nic.get('network_id')
-    if nic.get('subnet_id') or not network_id:
-        # A subnet needs a port made in Neutron first; not supported yet.
-        raise exceptions.ServerBuildError(
-            reason='the nova driver needs a network id for each nic and '
-                   'cannot place a server on a subnet')
-    network = {'net-id': network_id}
-    if nic.get('ip_address'):
-        network['v4-fixed-ip'] = nic['ip_address']
-    return network
 
 
 def _server(server):

@@ -142,7 +142,7 @@ class QemuDriver(base.ComputeDriver):
                 _remove(os.path.join(images, name))
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
-                      guest_config, security_group_id=None, nics=None,
+                      guest_config, security_group_id=None,
                       availability_zone=None):
         # One user-mode NIC with its own forwarded address: networks,
         # zones and security groups do not apply.

@@ -1,14 +1,14 @@
-"""Backups (Trove's ``backups``), as backup.models.Backup records."""
+"""Backups (Trove's ``backups``), as records.backup.Backup records."""
 
 import dataclasses
 
 import sqlalchemy as sa
 
-from trove_lite.backup.models import Backup
-from trove_lite.backup.models import BackupState
 from trove_lite.common import exceptions
 from trove_lite.db import models
 from trove_lite.db import sql
+from trove_lite.records.backup import Backup
+from trove_lite.records.backup import BackupState
 
 _B = models.Backup.__table__
 _V = models.DatastoreVersion.__table__

@@ -2,12 +2,12 @@
 
 import sqlalchemy as sa
 
-from trove_lite.catalogue.models import Datastore
-from trove_lite.catalogue.models import DatastoreVersion
-from trove_lite.catalogue.models import Flavor
 from trove_lite.common import exceptions
 from trove_lite.db import models
 from trove_lite.db import sql
+from trove_lite.records.catalogue import Datastore
+from trove_lite.records.catalogue import DatastoreVersion
+from trove_lite.records.catalogue import Flavor
 
 _D = models.Datastore.__table__
 _V = models.DatastoreVersion.__table__

@@ -1,11 +1,11 @@
 """The configuration parameters of each datastore version (Trove's
 ``datastore_configuration_parameters``), as
-configuration.parameters.Parameter objects."""
+datastore.parameters.Parameter objects."""
 
 import sqlalchemy as sa
 
 from trove_lite.common import exceptions
-from trove_lite.configuration.parameters import Parameter
+from trove_lite.datastore.parameters import Parameter
 from trove_lite.db import models
 from trove_lite.db import sql
 

@@ -7,9 +7,10 @@ import json
 import sqlalchemy as sa
 
 from trove_lite.common import exceptions
-from trove_lite.configuration.models import ConfigurationGroup
+from trove_lite.common.context import ALL_PROJECTS
 from trove_lite.db import models
 from trove_lite.db import sql
+from trove_lite.records.configuration import ConfigurationGroup
 
 _C = models.Configuration.__table__
 _CV = models.ConfigurationValue.__table__
@@ -56,7 +57,7 @@ def create(tx, tenant_id, name, description, version_id, values):
     return configuration_id
 
 
-def get(conn, configuration_id, project=sql.ALL_PROJECTS):
+def get(conn, configuration_id, project=ALL_PROJECTS):
     """An undeleted group of ``project`` (see sql.project_condition), or
     ConfigurationNotFound."""
     found = _groups(conn, _C.c.id == configuration_id,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from trove_lite.db import models
 from trove_lite.db import sql
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import ServiceStatuses
 
 _I = models.Instance.__table__
 _S = models.InstanceServiceStatus.__table__

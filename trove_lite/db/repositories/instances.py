@@ -1,5 +1,5 @@
 """Instances, their faults, and the rows born and deleted with them (the
-guest's status row), as instance.models.Instance records.
+guest's status row), as records.instance.Instance records.
 
 The list query and the single lookup select the same columns; the
 datastore names come from a cached copy of the catalogue rather than two
@@ -15,11 +15,12 @@ import time
 import sqlalchemy as sa
 
 from trove_lite.common import exceptions
+from trove_lite.common.context import ALL_PROJECTS
 from trove_lite.db import models
 from trove_lite.db import sql
-from trove_lite.instance.models import Instance
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.instance import Instance
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
 
 _I = models.Instance.__table__
 _S = models.InstanceServiceStatus.__table__
@@ -132,7 +133,7 @@ def list_page(conn, tenant_id, limit, marker=None):
     return records, len(rows) > limit
 
 
-def find(conn, instance_id, project=sql.ALL_PROJECTS,
+def find(conn, instance_id, project=ALL_PROJECTS,
          include_deleted=False):
     """An instance of ``project`` (see sql.project_condition) with its
     status and, in an error task, its latest fault; None when there is
@@ -159,7 +160,7 @@ def find(conn, instance_id, project=sql.ALL_PROJECTS,
     return record
 
 
-def get(conn, instance_id, project=sql.ALL_PROJECTS):
+def get(conn, instance_id, project=ALL_PROJECTS):
     """An undeleted instance (see find), or InstanceNotFound."""
     record = find(conn, instance_id, project)
     if record is None:
@@ -316,14 +317,14 @@ def detach_configuration(tx, instance_id, configuration_id):
                 updated=models.utcnow())).rowcount == 1
 
 
-def _attached(configuration_id, project=sql.ALL_PROJECTS):
+def _attached(configuration_id, project=ALL_PROJECTS):
     return [_I.c.configuration_id == configuration_id,
             _I.c.deleted.is_(False),
             sql.project_condition(_I.c.tenant_id, project)]
 
 
 def count_with_configuration(conn, configuration_id,
-                             project=sql.ALL_PROJECTS):
+                             project=ALL_PROJECTS):
     """How many undeleted instances of ``project`` (see
     sql.project_condition) a group is attached to."""
     return conn.execute(sa.select(sa.func.count()).where(

@@ -15,7 +15,7 @@ from trove_lite.guestagent.datastore import mysql_backup
 from trove_lite.guestagent.datastore import mysql_freeze
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import ServiceStatuses
 
 LOG = logging.getLogger(__name__)
 

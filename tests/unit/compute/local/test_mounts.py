@@ -39,6 +39,24 @@ def test_hidden_directories_keep_only_what_is_needed(base):
                       str(closed): [str(python)]}
 
 
+def test_a_closed_directory_inside_a_bound_back_one_is_covered_too(base):
+    # A checkout in a private directory, bound back whole (Python's path
+    # holds it), whose .tox (closed, as tox makes it) holds the
+    # virtualenv the guest runs.
+    private = base / 'private'
+    checkout = private / 'checkout'
+    tox = checkout / '.tox'
+    venv = tox / 'functional'
+    (venv / 'lib').mkdir(parents=True)
+    (tox / 'other').mkdir()
+    private.chmod(0o700)
+    tox.chmod(0o700)
+    layout = mounts.plan(hidden=[], needed=[str(checkout), str(venv),
+                                            str(venv / 'lib')])
+    assert list(layout.items()) == [(str(private), [str(checkout)]),
+                                    (str(tox), [str(venv)])]
+
+
 def test_a_needed_directory_is_never_covered(base):
     (base / 'a' / 'b').mkdir(parents=True)
     assert mounts.plan(hidden=[str(base / 'a')],

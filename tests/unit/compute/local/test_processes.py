@@ -34,16 +34,6 @@ def sandbox(tmp_path):
     return str(path)
 
 
-@pytest.fixture
-def started():
-    made = []
-    yield made
-    for process in made:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-
-
 def test_processes_under_a_directory_are_found_even_once_it_is_removed(
         sandbox, started):
     top = start_in(sandbox)

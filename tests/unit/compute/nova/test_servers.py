@@ -51,7 +51,6 @@ def test_server_boots_the_image_with_flavor_volume_network_and_user_data(
 
     server = create(
         driver, security_group_id=conftest.SECURITY_GROUP_ID,
-        nics=[{'net-id': 'user-net-id', 'ip_address': '10.0.0.10'}],
         availability_zone='nova')
 
     (method, path, body, headers), *polls = cloud.sent('compute')
@@ -70,9 +69,7 @@ def test_server_boots_the_image_with_flavor_volume_network_and_user_data(
     assert sent['availability_zone'] == 'nova'
     assert sent['security_groups'] == [
         {'name': conftest.SECURITY_GROUP_ID}]
-    assert sent['networks'] == [
-        {'uuid': 'user-net-id', 'fixed_ip': '10.0.0.10'},
-        {'uuid': 'mgmt-net-id'}]
+    assert sent['networks'] == [{'uuid': 'mgmt-net-id'}]
     # The image boots; the volume is attached at boot and stays ours.
     assert sent['block_device_mapping_v2'][1] == {
         'uuid': conftest.VOLUME_ID, 'source_type': 'volume',

@@ -5,7 +5,7 @@ import pytest
 from trove_lite import db
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
-from trove_lite.configuration.parameters import Parameter
+from trove_lite.datastore.parameters import Parameter
 from trove_lite.db.repositories import configuration_parameters as repo
 
 MAX_CONNECTIONS = Parameter(name='max_connections', data_type='integer',

@@ -5,9 +5,9 @@ import pytest
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import exceptions
-from trove_lite.db import sql
+from trove_lite.common.context import ALL_PROJECTS
 from trove_lite.db.repositories import configurations
-from trove_lite.instance.status import InstanceTasks as Tasks
+from trove_lite.records.status import InstanceTasks as Tasks
 
 
 def update(group_id, values, replace, **columns):
@@ -67,7 +67,7 @@ def test_groups_are_paged_by_id_per_project(catalogue):
     assert [group.id for group in page] == ids[:2] and more
     page, more = db.read(configurations.list_page, 'p', 2, ids[1])
     assert [group.id for group in page] == ids[2:] and not more
-    everyone, _ = db.read(configurations.list_page, sql.ALL_PROJECTS, 10)
+    everyone, _ = db.read(configurations.list_page, ALL_PROJECTS, 10)
     assert len(everyone) == 4
 
 

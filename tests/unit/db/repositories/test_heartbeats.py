@@ -6,7 +6,7 @@ from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import ServiceStatuses as Services
 
 
 def make_instance(catalogue):

@@ -11,8 +11,8 @@ from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.db.repositories import instances
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
 
 
 def make_instance(catalogue, **values):

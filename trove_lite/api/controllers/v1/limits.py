@@ -7,7 +7,7 @@ from trove_lite.api import ratelimit
 from trove_lite.api.controllers import base
 from trove_lite.api.views import quotas as views
 from trove_lite.common import policy
-from trove_lite.common import quota
+from trove_lite.quota import api as quota
 
 
 class LimitsController(rest.RestController):

@@ -12,7 +12,7 @@ from trove_lite.api.controllers import base
 from trove_lite.api.views import configurations as views
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
-from trove_lite.configuration import parameters as config_parameters
+from trove_lite.datastore import parameters as config_parameters
 
 BODY_KEY = 'configuration-parameter'
 

@@ -13,7 +13,7 @@ from trove_lite.api import validation
 from trove_lite.api.controllers import base
 from trove_lite.api.views import quotas as views
 from trove_lite.common import exceptions
-from trove_lite.common import quota
+from trove_lite.quota import api as quota
 
 
 def parse_update(body):

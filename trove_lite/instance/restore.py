@@ -3,10 +3,10 @@ backup to the one named by ``restorePoint``, checked before anything of
 the instance is written."""
 
 from trove_lite import db
-from trove_lite.backup.models import BackupState
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
 from trove_lite.db.repositories import backups
+from trove_lite.records.backup import BackupState
 
 
 def restore_info(context, backup_id, version, volume_size):

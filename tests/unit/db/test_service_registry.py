@@ -1,8 +1,8 @@
 """A service's registration: its heartbeat and its stop."""
 
 from trove_lite import db
-from trove_lite.common import service_registry
 from trove_lite.db import engine
+from trove_lite.db import service_registry
 from trove_lite.db.repositories import services
 
 

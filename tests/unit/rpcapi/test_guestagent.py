@@ -6,7 +6,7 @@ import pytest
 
 from trove_lite.common import exceptions
 from trove_lite.common import objects
-from trove_lite.guestagent import rpcapi
+from trove_lite.rpcapi import guestagent as rpcapi
 
 LOW, HIGH = 7, 70
 

@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from trove_lite.instance import status
-from trove_lite.instance.status import InstanceTasks as Tasks
-from trove_lite.instance.status import ServiceStatuses as Services
+from trove_lite.records import status
+from trove_lite.records.status import InstanceTasks as Tasks
+from trove_lite.records.status import ServiceStatuses as Services
 
 NOW = datetime.datetime(2026, 1, 1, 12, 0, 0)
 

@@ -9,8 +9,8 @@ import pytest
 
 from trove_lite.catalogue import api as catalogue_api
 from trove_lite.common import exceptions
-from trove_lite.configuration import parameters
 from trove_lite.configuration import validation
+from trove_lite.datastore import parameters
 
 
 @pytest.fixture(scope='module')

@@ -1,7 +1,7 @@
 """What the taskmanager's client casts: the wire names of the arguments,
 whatever the order of the Python ones."""
 
-from trove_lite.taskmanager import rpcapi
+from trove_lite.rpcapi import taskmanager as rpcapi
 
 
 def test_resize_casts_keep_their_wire_arguments(monkeypatch):

@@ -1,11 +1,11 @@
 """The instance as every service sees it: one record from one query, with
-its task and the guest's status as members of instance.status."""
+its task and the guest's status as members of records.status."""
 
 import dataclasses
 import datetime
 
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.instance.status import ServiceStatuses
+from trove_lite.records.status import InstanceTasks
+from trove_lite.records.status import ServiceStatuses
 
 
 @dataclasses.dataclass

@@ -10,11 +10,11 @@ from tests.unit.api.test_app import create_body
 from trove_lite import db
 from trove_lite.api import app as api_app
 from trove_lite.catalogue import api as catalogue_api
-from trove_lite.common import quota
 from trove_lite.db.repositories import instances
 from trove_lite.db.repositories import quotas
-from trove_lite.instance.status import InstanceTasks
-from trove_lite.taskmanager import rpcapi as taskmanager_rpcapi
+from trove_lite.quota import api as quota
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 ADMIN = {'X-Roles': 'admin'}
 

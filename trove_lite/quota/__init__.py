@@ -1,0 +1,2 @@
+"""Quotas: each project's limits and what it uses, charged in the same
+transaction as the rows that use it."""
