@@ -188,15 +188,16 @@ def reapply(context, group_id, old, new):
     changed = changed_names(old, new)
     if not changed:
         return
-    taskmanager = taskmanager_rpcapi.API()
     for record in db.read(instances.list_with_configuration, group_id):
         if record.task in _UNREACHABLE_TASKS:
             LOG.info('Instance %s is %s: configuration group %s reaches it '
                      'later', record.id, record.task.action, group_id)
             continue
         try:
-            taskmanager.update_overrides(context, record.id, group_id,
-                                         changed)
+            # To the taskmanager of the instance's host (see
+            # instance.placement), as every action on it.
+            taskmanager_rpcapi.API(record.host).update_overrides(
+                context, record.id, group_id, changed)
         except Exception as error:
             LOG.warning('Configuration group %s not sent to instance %s '
                         '(%s); it gets it at its restart', group_id,
