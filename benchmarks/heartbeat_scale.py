@@ -45,14 +45,16 @@ def _rpc_setup(config_file):
 
 def _guest_clients(topic, guests):
     """A client per simulated guest: it seals what it sends with its
-    instance's key, as a real guest does (key None: in the clear)."""
+    instance's key, as a real guest does; key None: a plain
+    oslo.messaging client (the ceiling's casts)."""
     import oslo_messaging as messaging
 
     from trove_lite.common import rpc
+    from trove_lite.common import sealing
     target = messaging.Target(topic=topic, version='1.0')
-    return {instance_id: rpc.get_client(target, serializer=(
-        rpc.SealedSerializer(key, instance_id))).prepare()
-        for instance_id, key in guests}
+    return {instance_id: (sealing.SealedClient(target, key, instance_id)
+                          if key else rpc.get_client(target)).prepare()
+            for instance_id, key in guests}
 
 
 def noop_server(config_file, ready, stop, counter):
@@ -145,6 +147,8 @@ def insert_guests(deployment, count):
         'SELECT id FROM datastore_versions LIMIT 1')[0][0]
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     guests = [(str(uuid.uuid4()), keys.new_key()) for _ in range(count)]
+    # Stored as the API stores them: under inst_rpc_key_encr_key.
+    stored = {instance_id: keys.encrypt(key) for instance_id, key in guests}
     ids = [instance_id for instance_id, _ in guests]
     with deployment.db_connection(deployment.database) as connection:
         cursor = connection.cursor()
@@ -153,8 +157,8 @@ def insert_guests(deployment, count):
             'flavor_id, datastore_version_id, task_id, task_description, '
             'server_status, deleted, encrypted_key) VALUES (%s, %s, %s, %s, '
             "%s, %s, %s, 1, 'No tasks for the instance.', 'ACTIVE', 0, %s)",
-            [(i, now, now, 'sim', 'bench', '1', version_id, key)
-             for i, key in guests])
+            [(i, now, now, 'sim', 'bench', '1', version_id, stored[i])
+             for i, _ in guests])
         cursor.executemany(
             'INSERT INTO instance_service_statuses (id, instance_id, '
             "status_id, status_description, created_at, updated_at) VALUES "
@@ -327,6 +331,9 @@ def main():
         'DEFAULT': {'debug': 'false', 'report_interval': '30'}})
     try:
         deployment.setup()
+        # The stack's configuration here too: the instance keys are
+        # stored encrypted with its inst_rpc_key_encr_key.
+        _rpc_setup(deployment.config_file)
         guests = insert_guests(deployment, args.guests)
         ceiling = measure_ceiling(deployment.config_file, guests, per_guest)
         applied = measure_conductor(deployment, guests, per_guest)

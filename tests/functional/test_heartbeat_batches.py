@@ -1,19 +1,24 @@
 """The conductor's heartbeat batches (locking reads, CASE updates, a
-multi-row INSERT IGNORE) against the stack's real MariaDB, and two
-batches racing on the same instances from two threads."""
+multi-row INSERT IGNORE) against the stack's real MariaDB, two batches
+racing on the same instances from two threads, and the accepted envelope
+ids remembered in batches by two workers at once."""
 
 import threading
+import time
+import uuid
 
 import pytest
 from oslo_config import fixture as config_fixture
 
 from tests.unit import db_fixtures
 from trove_lite import db
+from trove_lite.common import seen_ids
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.conf import CONF
 from trove_lite.db import engine
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.records.status import ServiceStatuses as Services
 
 pytestmark = pytest.mark.functional
@@ -105,3 +110,30 @@ def test_racing_batches_keep_the_newest_report(
         assert db.read(heartbeats.lastseen, instance_id) == 59.0
         assert db.read(heartbeats.service_status, instance_id) == \
             Services.SHUTDOWN
+
+
+def test_two_workers_remembering_the_same_ids_accept_each_once(
+        control_plane):
+    """The accepted envelope ids, batched (db.repositories.
+    sealed_message_ids), on MariaDB: two workers given the same ids at
+    once accept each exactly once; the loser of a race falls back to one
+    id at a time."""
+    workers = [sealed_message_ids.DatabaseSeenIds() for _ in range(2)]
+    instance_id = f'batch-{uuid.uuid4().hex[:8]}'
+    now = time.time()
+    answers = []
+
+    def remember(worker, number):
+        answers.append(worker.remember(instance_id, f'id-{number % 50}',
+                                       now + 120, now, 10000))
+
+    threads = [threading.Thread(target=remember,
+                                args=(workers[number % 2], number))
+               for number in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 200
+    assert answers.count(None) == 50
+    assert set(answers) == {None, seen_ids.REPLAYED}

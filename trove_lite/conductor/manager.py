@@ -7,8 +7,8 @@ import oslo_messaging as messaging
 
 from trove_lite import db
 from trove_lite.backup import api as backup_api
+from trove_lite.common import batching
 from trove_lite.common import notifications
-from trove_lite.conductor import batching
 from trove_lite.db import retry
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats

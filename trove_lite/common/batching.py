@@ -1,11 +1,12 @@
-"""Group commit for the conductor's heartbeats.
+"""Group commit: writes that many RPC worker threads make, in batches.
 
-Every RPC worker thread that dispatches a heartbeat submits it and waits;
-one writer thread applies whatever has arrived as one batch in one
-transaction, then answers each waiter. A batch is what queued up while the
-previous one was written (at most ``max_batch``), so a quiet conductor
-writes each report at once and a busy one writes many per transaction.
-The waiter returns (and its message is acknowledged, see
+Every thread submits its item and waits; one writer thread applies
+whatever has arrived as one batch (one transaction), then answers each
+waiter. A batch is what queued up while the previous one was written (at
+most ``max_batch``), so a quiet service writes each item at once and a
+busy one writes many per transaction. The conductor's heartbeats and the
+control plane's accepted envelope ids go through one each; a heartbeat's
+thread returns (and its message is acknowledged, see
 common.rpc.AckAfterDispatchServer) only once its report is written.
 """
 

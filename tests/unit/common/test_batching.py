@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from trove_lite.conductor import batching
+from trove_lite.common import batching
 
 
 def test_waiters_get_their_own_results_from_shared_batches():
