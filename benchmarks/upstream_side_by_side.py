@@ -336,6 +336,8 @@ def main():
     print(f'|{"-" * 36}|{"-" * 24}|{"-" * 17}|{"-" * 15}|')
     for label in targets:
         cells = [' / '.join(f'{rate[label, side, clients]:,.0f}'
+                            if rate[label, side, clients] >= 10 else
+                            f'{rate[label, side, clients]:.1f}'
                             for clients in (1, 16))
                  for side in ('upstream', 'trove-lite')]
         # No request answered within a run (a loaded machine): no ratio.
