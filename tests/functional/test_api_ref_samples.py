@@ -203,6 +203,7 @@ def test_every_documented_call_answers_as_its_samples(stack, sample_run):
     run.call('Attach configuration group',
              changes={'instance.configuration': group['id']})
     run.call('Rename instance')
+    run.call('Set instance backup policy')
 
     run.call('Create databases')
     wait_until(lambda: 'orders' in _databases(api, created['id']))
@@ -242,7 +243,8 @@ def test_every_documented_call_answers_as_its_samples(stack, sample_run):
     api.wait_gone(created['id'])
     run.call('Delete configuration group')
 
-    assert sorted(set(run.calls) - run.made) == [], \
+    assert sorted(set(run.calls) - run.made -
+                  set(api_ref.CHECKED_ELSEWHERE)) == [], \
         'documented calls this test does not make'
     assert not run.problems, '\n'.join(run.problems)
 

@@ -5,17 +5,22 @@ Failures raise ValidationError, which the API renders as Trove's
 ``{"badRequest": {"code": 400, "message": "Validation error: ..."}}``.
 """
 
+import datetime
 import re
 import urllib.parse
 
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.datastore import mysql_rules
+from trove_lite.instance import backup_policy as backup_policy_api
 
 MAX_NAME = 255
 _HAS_ALNUM = re.compile(r'[0-9a-zA-Z]')
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 _VOLUME_SIZE = re.compile(r'^0*[1-9][0-9]*$')
+MAX_RETENTION_DAYS = 35
+_WINDOW = re.compile(r'([01][0-9]|2[0-3]):([0-5][0-9])-'
+                     r'([01][0-9]|2[0-3]):([0-5][0-9])')
 
 
 def fail(path, problem):
@@ -264,3 +269,46 @@ def user_id(segment):
     if problem:
         fail('user', problem)
     return name, user_host(host or '%', 'host')
+
+
+def backup_policy(value, path):
+    """A request's ``backup_policy`` as a PolicyRequest, None for null
+    (no policy); ValidationError for anything else."""
+    if value is None:
+        return None
+    require_object(value, path)
+    unexpected = sorted(set(value) - {'retention_days', 'window'})
+    if unexpected:
+        fail(path, f'Additional properties are not allowed '
+                   f'({unexpected[0]!r} was unexpected)')
+    for key in ('retention_days', 'window'):
+        if key not in value:
+            fail(path, f"'{key}' is a required property")
+    days = value['retention_days']
+    if isinstance(days, bool) or not isinstance(days, int) or \
+            not 1 <= days <= MAX_RETENTION_DAYS:
+        fail(f"{path}['retention_days']",
+             f'{_describe(days)} is not an integer from 1 to '
+             f'{MAX_RETENTION_DAYS}')
+    window = value['window']
+    match = _WINDOW.fullmatch(window) if isinstance(window, str) else None
+    if match is None:
+        fail(f"{path}['window']",
+             f'{_describe(window)} is not a window "HH:MM-HH:MM" (UTC)')
+    hour, minute, end_hour, end_minute = (int(g) for g in match.groups())
+    return backup_policy_api.PolicyRequest(
+        days, hour * 60 + minute, end_hour * 60 + end_minute)
+
+
+def utc_time(value, path):
+    """An ISO 8601 time as a naive UTC datetime to the second (a time
+    without an offset is UTC)."""
+    if not isinstance(value, str):
+        fail(path, f'{_describe(value)} is not of type \'string\'')
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        fail(path, f'{_describe(value)} is not an ISO 8601 time')
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)

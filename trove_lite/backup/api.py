@@ -53,6 +53,8 @@ class CreateRequest:
     incremental: bool = False
     swift_container: str | None = None
     storage_driver: str | None = None
+    # Taken by the instance's backup policy (expires with its retention).
+    automated: bool = False
 
 
 def _visible_to(context):
@@ -146,6 +148,7 @@ def create(context, request):
             'parent_id': parent.id if parent is not None else None,
             'backup_type': INCREMENTAL if parent is not None else FULL,
             'datastore_version_id': record.datastore_version_id,
+            'automated': request.automated,
         })
         if volume_backup:
             # Known from the start: whatever a failed snapshot left can

@@ -11,6 +11,7 @@ from cliff import show
 from trove_lite.cli import backups
 from trove_lite.cli import client as api_client
 from trove_lite.cli import lookup
+from trove_lite.cli import policy_options
 from trove_lite.cli import waiting
 
 LIST_COLUMNS = ('id', 'name', 'datastore', 'datastore_version', 'status',
@@ -44,6 +45,7 @@ def instance_fields(instance):
             fields[key] = instance[key]
     if instance.get('fault'):
         fields['fault'] = instance['fault'].get('message')
+    fields.update(policy_options.fields(instance))
     return fields
 
 
@@ -143,6 +145,7 @@ class CreateInstance(show.ShowOne):
                             help='Name or ID of a backup whose data the '
                                  'instance starts with (a restore; the '
                                  "datastore defaults to the backup's).")
+        policy_options.add_arguments(parser)
         waiting.add_arguments(parser)
         return parser
 
@@ -177,6 +180,9 @@ class CreateInstance(show.ShowOne):
                 body['datastore'] = {
                     'type': backup['datastore']['type'],
                     'version': backup['datastore']['version']}
+        policy = policy_options.body(args)
+        if policy:
+            body['backup_policy'] = policy
         instance = client.post('/instances', {'instance': body})['instance']
         if args.wait:
             instance = waiting.Waiter(client, self.app.stderr,

@@ -106,8 +106,13 @@ class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     users: list = dataclasses.field(default_factory=list)
     availability_zone: str | None = None
     #: A restore: ``{"id", "project_id", "chain": [{"id", "location",
-    #: "checksum"}, ...]}``, the full backup first (see backup.api).
+    #: "checksum"}, ...]}``, the full backup first (see backup.restore);
+    #: a point-in-time one adds ``"binlog": {"instance_id", "container",
+    #: "stop_time"}``.
     backup_info: dict | None = None
+    #: With a backup policy: where the guest archives its binary log,
+    #: ``{"project_id", "container"}``.
+    binlog_archive: dict | None = None
 
     def __repr__(self):
         return (f'InstanceSpec(instance_id={self.instance_id!r}, '
@@ -127,6 +132,8 @@ class PrepareRequest(CarriesDatabasesAndUsers, RemoteObject):
     config_overrides: dict = dataclasses.field(default_factory=dict)
     #: The backup to restore (InstanceSpec.backup_info), or None.
     backup_info: dict | None = None
+    #: Where to archive the binary log (InstanceSpec.binlog_archive).
+    binlog_archive: dict | None = None
 
     def __repr__(self):
         restore = self.backup_info['id'] if self.backup_info else None

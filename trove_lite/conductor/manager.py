@@ -10,8 +10,10 @@ from trove_lite.backup import api as backup_api
 from trove_lite.common import batching
 from trove_lite.common import notifications
 from trove_lite.db import retry
+from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import heartbeats
+from trove_lite.instance import backup_policy
 from trove_lite.records.backup import BackupState
 from trove_lite.records.status import ServiceStatuses
 from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
@@ -176,6 +178,27 @@ class Manager:
         else:
             LOG.warning('Backup report from %s with unknown state %r '
                         'dropped', instance_id, state)
+
+    def update_binlog_archive(self, context, instance_id, since, until,
+                              sent=None):
+        """Apply a guest's report of the span (epoch seconds) its
+        instance's binlog archive restores to, unless a later one was
+        applied. A guest can only speak for its own archive, and not for
+        a time still to come."""
+        if not self._from_its_guest(context, instance_id):
+            return
+        try:
+            since, until = backup_policy.archive_span(since, until)
+            sent = float(sent)
+        except (TypeError, ValueError) as error:
+            LOG.warning('Binlog archive report from %s dropped: %s',
+                        instance_id, error)
+            return
+        with db.transaction() as tx:
+            if not backup_policies.record_archive(tx, instance_id, since,
+                                                  until, sent):
+                LOG.info('Binlog archive report from %s dropped: stale, '
+                         'or the instance has no policy', instance_id)
 
     def notify_end(self, context, instance_id, action, payload):
         if not self._from_its_guest(context, instance_id):

@@ -34,6 +34,12 @@ guest_agent_opts = [
     cfg.StrOpt('mbstream_path', default='/usr/bin/mbstream',
                help='mbstream (package mariadb-backup): unpacks a backup '
                     'stream at restore.'),
+    cfg.StrOpt('mariadb_binlog_path', default='/usr/bin/mariadb-binlog',
+               help='mariadb-binlog: reads archived binary logs at a '
+                    'point-in-time restore.'),
+    cfg.StrOpt('mariadb_client_path', default='/usr/bin/mariadb',
+               help='The mariadb client: applies the replayed binary log '
+                    'at a point-in-time restore.'),
     cfg.IntOpt('disk_allowance_gb', default=0, min=0,
                help='Volume size granted to this guest (0: unlimited).'),
     cfg.IntOpt('sql_read_timeout', default=30, min=1,

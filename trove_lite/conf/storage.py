@@ -46,6 +46,16 @@ storage_opts = [
                help='Compression applied to backups before encryption. '
                     'Each stored object records its own, so changing this '
                     'does not affect reading older ones.'),
+    cfg.IntOpt('binlog_archive_interval', default=60, min=1,
+               help='Seconds between two archive passes of a guest whose '
+                    'instance has a backup policy: the open binary log is '
+                    'closed and archived at least this often, so a '
+                    'point-in-time restore reaches to within this of '
+                    'now.'),
+    cfg.IntOpt('backup_policy_day', default=86400, min=1,
+               help='Seconds in a day of backup policies: one automated '
+                    'backup per day, retention in days. Shorter only in '
+                    'tests.'),
     cfg.IntOpt('volume_backup_freeze_timeout', default=900, min=10,
                help='Most seconds a guest keeps its datastore quiesced '
                     '(locked, or stopped on the local compute driver) '

@@ -15,6 +15,7 @@ import math
 import re
 
 from trove_lite.common import exceptions
+from trove_lite.datastore import mysql_config
 from trove_lite.datastore import mysql_rules
 from trove_lite.datastore import parameters as parameter_rules
 
@@ -39,6 +40,11 @@ def check_values(values, parameters, datastore_name, version_name):
                 f'datastore: {datastore_name} {version_name}')
     checked = {}
     for key, value in values.items():
+        if mysql_config.is_binlog_option(key):
+            raise exceptions.BadRequest(
+                f'The configuration parameter {key} cannot be set: every '
+                f'instance writes a row-based binary log with GTIDs, which '
+                f'backup policies (point-in-time restore) archive.')
         parameter = by_name.get(key.lower())
         if parameter is None:
             _refuse(f'The configuration parameter {key} is not supported '

@@ -42,6 +42,31 @@ BASE_SETTINGS = {
     'collation_server': 'utf8mb4_general_ci',
 }
 
+# Every guest writes a row-based binary log with GTIDs (MariaDB's are
+# always on; the server id makes them this server's), in its datadir:
+# the archive point-in-time restore replays. Files the archiver has not
+# taken still go after a week, so a guest without a backup policy does
+# not fill its volume.
+BINLOG_SETTINGS = {
+    'log_bin': 'mysql-bin',
+    'binlog_format': 'ROW',
+    'server_id': '1',
+    'binlog_expire_logs_seconds': str(7 * 86400),
+}
+
+# Options of the binary log a configuration group may not name: the
+# settings above and what would switch them off or drop files.
+_BINLOG_OPTION = re.compile(
+    r'(log_bin|binlog|sql_log_bin|gtid|server_id|expire_logs|max_binlog|'
+    r'sync_binlog|log_slave|log_replica)')
+
+
+def is_binlog_option(name):
+    """Whether ``name`` (any spelling, any prefix of it) is an option of
+    the binary log point-in-time restore relies on."""
+    return bool(_BINLOG_OPTION.match(name.replace('-', '_').lower()))
+
+
 # The options a configuration group may set, each a whole option name
 # of the server (the server reads a prefix as the option it begins), none
 # naming a file, a directory, a plugin, an account or where the server
@@ -222,6 +247,7 @@ def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
     }
     if os_user is not None:
         settings['user'] = os_user
+    settings.update(BINLOG_SETTINGS)
     settings.update(tunable_settings(memory_mb, overrides))
     return settings
 

@@ -204,6 +204,22 @@ class SealedMessageId(Base):
                                                       index=True)
 
 
+class GuestCallSlot(Base):
+    """One place of the API requests waiting on a project's guests,
+    shared by every API process (see instance.guest_waits): held by
+    ``holder`` until ``held_until`` (the database's clock, epoch
+    seconds)."""
+
+    __tablename__ = 'guest_call_slots'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    primary_key=True)
+    slot: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                              autoincrement=False)
+    holder: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    held_until: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+
+
 class RateLimitBucket(Base):
     """The level of one rate limit of one project, shared by every API
     process (see api.ratelimit). Times are the database's clock in epoch
@@ -368,3 +384,34 @@ class Backup(Base):
         sa.String(36), sa.ForeignKey('datastore_versions.id'))
     lsn: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
     fault: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # Taken by the instance's backup policy (expires with its retention).
+    automated: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, server_default=sa.false())
+
+
+class BackupPolicy(Base):
+    """An instance's backup policy (point-in-time restore): the
+    retention and the daily window of its automated backups (minutes of
+    the UTC day), and the span its guest reported its binary log archived
+    for. The row outlives its instance by the retention."""
+
+    __tablename__ = 'backup_policies'
+    __table_args__ = (sa.Index('backup_policies_tenant_id', 'tenant_id'),)
+
+    instance_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                     primary_key=True)
+    tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    retention_days: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    window_start: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    window_end: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    archived_since: orm.Mapped[datetime.datetime | None] = \
+        orm.mapped_column(sa.DateTime)
+    archived_until: orm.Mapped[datetime.datetime | None] = \
+        orm.mapped_column(sa.DateTime)
+    archive_sent: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+    ended: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow)
+    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow)

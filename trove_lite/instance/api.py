@@ -2,6 +2,7 @@
 a request against the catalogue, write rows, cast to the taskmanager."""
 
 import dataclasses
+import datetime
 import logging
 
 from oslo_utils import timeutils
@@ -13,9 +14,11 @@ from trove_lite.common import notifications
 from trove_lite.common import objects
 from trove_lite.common import policy
 from trove_lite.conf import CONF
+from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
+from trove_lite.instance import backup_policy
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
 from trove_lite.instance import placement
@@ -44,6 +47,11 @@ class CreateRequest:
     region_name: str | None = None
     configuration_id: str | None = None
     backup_id: str | None = None
+    # A point-in-time restore: the source instance and the UTC second.
+    restore_instance_id: str | None = None
+    restore_time: datetime.datetime | None = None
+    # A backup_policy.PolicyRequest, or None.
+    backup_policy: object = None
 
 
 def volume_support(manager):
@@ -85,10 +93,18 @@ def create(context, request):
                 config_datastore_version=group.datastore_version_id,
                 instance_datastore_version=version.id)
 
+    if request.backup_policy is not None and \
+            version.manager not in DATA_MANAGERS:
+        raise exceptions.DatastoreOperationUnsupported(
+            manager=version.manager)
     backup_info = None
     if request.backup_id is not None:
         backup_info = restore.restore_info(
             context, request.backup_id, version, request.volume_size)
+    elif request.restore_instance_id is not None:
+        backup_info = backup_policy.restore_point_info(
+            context, request.restore_instance_id, request.restore_time,
+            version, request.volume_size)
 
     usage = quota.instance_charge(context.project_id, flavor,
                                   request.volume_size)
@@ -113,6 +129,10 @@ def create(context, request):
             'configuration_id': request.configuration_id,
             'encrypted_key': stored_key,
         })
+        if request.backup_policy is not None:
+            backup_policy.add_to_new_instance(tx, instance_id,
+                                              context.project_id,
+                                              request.backup_policy)
     instance = db.read(instances.get, instance_id)
     spec = objects.InstanceSpec(
         instance_id=instance.id, name=request.name,
@@ -123,7 +143,9 @@ def create(context, request):
         databases=request.databases,
         users=keys.seal_passwords(key, request.users),
         availability_zone=request.availability_zone,
-        backup_info=backup_info)
+        backup_info=backup_info,
+        binlog_archive=None if request.backup_policy is None else
+        backup_policy.archive_settings(context.project_id))
     with notifications.StartNotification(
             context, 'api', 'create', notifications.instance_payload(
                 instance, datastore=datastore.name,
@@ -140,6 +162,15 @@ def create(context, request):
                     task=InstanceTasks.BUILDING_ERROR_SERVER)
             raise exceptions.ServiceUnavailable() from error
     return db.read(instances.get, instance.id)
+
+
+def set_backup_policy(context, record, request):
+    """Set (a PolicyRequest) or remove (None) the backup policy of the
+    instance (a record from get())."""
+    if record.datastore_manager not in DATA_MANAGERS:
+        raise exceptions.DatastoreOperationUnsupported(
+            manager=record.datastore_manager)
+    backup_policy.put(context, record, request)
 
 
 def get(context, instance_id):
@@ -188,6 +219,8 @@ def delete(context, record):
         current = instances.get(tx, instance_id)
         quota.apply(tx, quota.instance_release(
             current, catalogue.get_flavor(tx, current.flavor_id)))
+        # Its archive and automated backups stay for the retention.
+        backup_policies.end(tx, instance_id)
     with notifications.StartNotification(
             context, 'api', 'delete', notifications.instance_payload(record)):
         taskmanager_rpcapi.API(record.host).delete_instance(context,

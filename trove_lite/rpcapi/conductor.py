@@ -47,3 +47,11 @@ class API:
                                     instance_id=instance_id,
                                     backup_id=backup_id, sent=sent,
                                     **backup_fields)
+
+    def update_binlog_archive(self, context, instance_id, since, until,
+                              sent):
+        """Report the span (epoch seconds) the instance's binlog archive
+        restores to."""
+        self._client.prepare().cast(context, 'update_binlog_archive',
+                                    instance_id=instance_id, since=since,
+                                    until=until, sent=sent)

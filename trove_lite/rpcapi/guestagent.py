@@ -212,6 +212,23 @@ class API:
         guest reports through the conductor's ``update_backup``)."""
         self._cast(context, 'create_backup', backup_info=backup_info)
 
+    # --- the binlog archive ---------------------------------------------
+
+    def set_binlog_archive(self, context, settings):
+        """Archive the binary log to ``settings`` ({"project_id",
+        "container"}), or stop (None); a cast."""
+        self._cast(context, 'set_binlog_archive', settings=settings)
+
+    def archive_binlogs(self, context):
+        """Archive the binary log now; the archived span (epoch seconds
+        since, until) or None."""
+        return self._call_high(context, 'archive_binlogs')
+
+    def expire_binlogs(self, context, before):
+        """Remove archived binlog files whose last event is before
+        ``before`` (epoch seconds); a cast."""
+        self._cast(context, 'expire_binlogs', before=before)
+
     def freeze_datastore(self, context, mode, max_seconds):
         """Quiesce the datastore for a snapshot of its volume (``lock``:
         a read lock held; ``stop``: stopped) until ``thaw_datastore``, at

@@ -12,6 +12,7 @@ from trove_lite.common import notifications
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.records.status import InstanceTasks
+from trove_lite.taskmanager import backup_policies
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims as instance_claims
 from trove_lite.taskmanager import teardown
@@ -46,6 +47,7 @@ def delete_claimed(context, driver, instance_id):
         LOG.warning('Delete of %s refused: its task is %s, not DELETING',
                     instance_id, instance.task.action)
         return
+    backup_policies.archive_before_delete(context, instance)
     try:
         with notifications.EndNotification(
                 context, builds.PUBLISHER, 'delete',

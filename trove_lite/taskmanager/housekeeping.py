@@ -53,6 +53,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.db.repositories import services
 from trove_lite.records.status import InstanceTasks
 from trove_lite.records.status import ServiceStatuses
+from trove_lite.taskmanager import backup_policies
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
@@ -77,6 +78,7 @@ class Housekeeper:
         self.waiters = waiters
         self.host_local = driver.host_local()
         self.started_at = timeutils.utcnow()
+        self.policy_task = backup_policies.PolicyTask()
 
     def is_mine(self, instance):
         """Whether this taskmanager can act on the instance's server: any
@@ -97,7 +99,13 @@ class Housekeeper:
         return [(CONF.service_report_interval, self.take_over_lapsed)] + [
             (CONF.periodic_interval, task) for task in (
                 self.fail_stuck_builds, self.retry_stuck_deletes,
-                self.reap_orphans, self.fail_dead_backups)]
+                self.reap_orphans, self.fail_dead_backups,
+                self.run_backup_policies)]
+
+    def run_backup_policies(self):
+        """Automated backups and expiry (see taskmanager.backup_policies).
+        """
+        self.policy_task.run(self.context)
 
     def fail_dead_backups(self):
         """Fail the backups whose guest died or whose instance went

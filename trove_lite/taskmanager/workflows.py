@@ -139,7 +139,8 @@ class PrepareGuest(Step):
             users=keys.open_passwords(spec.instance_id, spec.users),
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id),
-            backup_info=spec.backup_info))
+            backup_info=spec.backup_info,
+            binlog_archive=spec.binlog_archive))
 
 
 class WaitForGuest(Step):

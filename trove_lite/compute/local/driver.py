@@ -34,6 +34,7 @@ import uuid
 from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.local import addresses
+from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import guests
@@ -228,7 +229,7 @@ class LocalDriver(base.ComputeDriver):
         record = {'id': server_id, 'instance_id': instance_id, 'name': name,
                   'image_id': image_id, 'volume_id': volume_id,
                   'flavor_id': flavor['id'], 'port': port, 'pid': None,
-                  'uid': None, 'gid': None,
+                  'uid': None, 'gid': None, 'ram_mb': flavor.get('ram'),
                   'project_id': guest_config.project_id}
         address = self._allocate(server_id, record)
         try:
@@ -279,6 +280,10 @@ class LocalDriver(base.ComputeDriver):
         files.write_config(config_file, record['gid'],
                            guest_config.sections(),
                            {'guest_agent': agent_options})
+        if CONF.local_compute.guest_memory_limit and record['ram_mb']:
+            record['cgroup'] = cgroups.make(self.state_path, server_id,
+                                            record['ram_mb'])
+            self._write_server(server_id, record)
         record['pid'] = self._boot(server_id, record)
         self._write_server(server_id, record)
         LOG.info('Server %s for instance %s started at %s (pid %s, uid %s)',
@@ -372,6 +377,9 @@ class LocalDriver(base.ComputeDriver):
             raise exceptions.ComputeError(
                 reason=f'server {server_id} does not exist')
         record['flavor_id'] = flavor['id']
+        record['ram_mb'] = flavor.get('ram')
+        if record.get('cgroup') and record['ram_mb']:
+            cgroups.set_limit(record['cgroup'], record['ram_mb'])
         self._write_server(server_id, record)
         return self._server(record)
 
@@ -405,6 +413,8 @@ class LocalDriver(base.ComputeDriver):
         if uid is not None and self._storage:
             # Before the uid goes back to the pool.
             self._storage.close_to(uid)
+        if record:
+            cgroups.remove(record.get('cgroup'))
         # The record holds the uid until the user is gone, so no create
         # picks it while userdel is still removing the user's group.
         guest_users.remove(uid)

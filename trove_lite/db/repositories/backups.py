@@ -18,7 +18,7 @@ _COLUMNS = (
     _B.c.id, _B.c.name, _B.c.description, _B.c.location, _B.c.backup_type,
     _B.c.size, _B.c.tenant_id, _B.c.state, _B.c.instance_id, _B.c.checksum,
     _B.c.created, _B.c.updated, _B.c.parent_id, _B.c.datastore_version_id,
-    _B.c.lsn, _B.c.fault,
+    _B.c.lsn, _B.c.fault, _B.c.automated,
     _D.c.name.label('datastore_name'),
     _V.c.name.label('datastore_version_name'),
     _V.c.manager.label('datastore_manager'),
@@ -146,3 +146,20 @@ def soft_delete(tx, backup_id):
     now = models.utcnow()
     tx.execute(_B.update().where(_B.c.id == backup_id).values(
         deleted=True, deleted_at=now, updated=now))
+
+
+def completed(conn, instance_id):
+    """The undeleted completed backups of an instance (deleted or not),
+    oldest end first."""
+    return [Backup(*row) for row in conn.execute(
+        _select(_B.c.instance_id == instance_id,
+                _B.c.state == BackupState.COMPLETED)
+        .order_by(_B.c.updated, _B.c.id))]
+
+
+def automated(conn, instance_id):
+    """The undeleted automated backups of an instance, newest first."""
+    return [Backup(*row) for row in conn.execute(
+        _select(_B.c.instance_id == instance_id,
+                _B.c.automated.is_(True))
+        .order_by(_B.c.created.desc(), _B.c.id))]

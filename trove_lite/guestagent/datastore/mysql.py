@@ -3,15 +3,19 @@
 ``mariadbd`` (mysql_server) and through its administration (mysql_admin)."""
 
 import logging
+import os
+import threading
 import time
 
 from trove_lite import storage
+from trove_lite.common import context as trove_context
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import manager
 from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_backup
+from trove_lite.guestagent.datastore import mysql_binlog
 from trove_lite.guestagent.datastore import mysql_freeze
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
@@ -31,6 +35,26 @@ class MySqlManager(manager.Manager):
             getattr(CONF, CONF.datastore_manager).port,
             options.mariadbd_path)
         self.admin = mysql_admin.MariaDBAdmin(self.server.admin_connection)
+        self.archiver = mysql_binlog.Archiver(
+            self.server, instance_id,
+            os.path.join(sandbox_path, 'binlog-archive.json'),
+            storage.get_storage, self._report_archive)
+        self._stopping = threading.Event()
+
+    def boot(self):
+        super().boot()
+        threading.Thread(target=self.archiver.run_forever,
+                         args=(self._stopping,), name='binlog-archiver',
+                         daemon=True).start()
+
+    def shutdown(self):
+        self._stopping.set()
+        super().shutdown()
+
+    def _report_archive(self, since, until):
+        self.conductor.update_binlog_archive(
+            trove_context.get_admin_context(), self.instance_id, since,
+            until, sent=time.time())
         self.freezer = mysql_freeze.Freezer(self)
 
     def preboot_datastore(self):
@@ -52,6 +76,8 @@ class MySqlManager(manager.Manager):
         # The same checks and host rules as databases and users made later.
         self.admin.create_databases(request.databases)
         self.admin.create_users(request.users)
+        if request.binlog_archive:
+            self.archiver.configure(request.binlog_archive)
 
     def restore_backup(self, backup_info):
         """Replace the new datastore's data with a backup's (the chain of
@@ -60,15 +86,40 @@ class MySqlManager(manager.Manager):
         new instance. The users the backup holds keep their passwords."""
         LOG.info('Restoring backup %s', backup_info['id'])
         self.stop_datastore()
+        store = storage.get_storage(backup_info['project_id'])
+        position = None
         # A volume snapshot's data is in the volume already.
         if not backup_info.get('volume_snapshot'):
-            store = storage.get_storage(backup_info['project_id'])
-            mysql_backup.restore(store, backup_info['chain'],
-                                 self.server.datadir, self.sandbox_path)
+            position = mysql_backup.restore(store, backup_info['chain'],
+                                            self.server.datadir,
+                                            self.sandbox_path)
         self.server.give_datadir_to_server()
         self.server.start(CONF.state_change_wait_time,
                           init_statements=sql.reset_local_root())
         LOG.info('Backup %s restored', backup_info['id'])
+        point = backup_info.get('binlog')
+        if point:
+            self.replay_binlog(store, point, position)
+
+    def replay_binlog(self, store, point, position):
+        """Replay the archived binlog of ``point['instance_id']`` from
+        ``position`` (where the restored backup ends) up to, not including,
+        the second ``point['stop_time']``."""
+        if position is None:
+            raise exceptions.DatastoreOperationError(
+                reason='the restored backup recorded no binlog position')
+        work = mysql_backup.work_directory(self.sandbox_path)
+        try:
+            started = time.monotonic()
+            count = mysql_binlog.replay(
+                store, point['container'], point['instance_id'], position,
+                int(point['stop_time']), work, self.server.socket)
+        finally:
+            mysql_backup.remove_work(work)
+        LOG.info('Replayed %d archived binlog files of %s up to %s UTC in '
+                 '%.1f s', count, point['instance_id'],
+                 mysql_binlog.utc_text(int(point['stop_time'])),
+                 time.monotonic() - started)
 
     def datastore_status(self):
         if self.server.is_healthy():
@@ -161,6 +212,25 @@ class MySqlManager(manager.Manager):
                  backup_id, saved.size, lsn)
         report(state='COMPLETED', size=saved.size / 1024 ** 3,
                checksum=saved.checksum, lsn=lsn)
+
+    # --- RPC: the binlog archive ------------------------------------------
+
+    def set_binlog_archive(self, context, settings):
+        """Archive the binary log to ``settings`` ({"project_id",
+        "container"}) from now on, or stop (None); a cast."""
+        LOG.info('Binlog archive %s', 'on' if settings else 'off')
+        self.archiver.configure(settings)
+
+    def archive_binlogs(self, context):
+        """Archive now (a call); the archived span (epoch seconds) or
+        None."""
+        self._check_prepared()
+        return self.archiver.archive_once()
+
+    def expire_binlogs(self, context, before):
+        """Remove archived files whose last event is before ``before``
+        (epoch seconds); a cast from the taskmanager's policy task."""
+        self.archiver.expire(float(before))
 
     def freeze_datastore(self, context, mode, max_seconds):
         """Quiesce the datastore for a snapshot of its volume (``lock`` or

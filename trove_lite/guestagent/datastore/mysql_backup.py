@@ -144,20 +144,44 @@ def _mariabackup(work, *arguments):
                     f'{" ".join(_tail(log_path))}')
 
 
+def remove_work(work):
+    shutil.rmtree(work, ignore_errors=True)
+
+
+# Where mariabackup records the binlog position of a backup.
+_BINLOG_INFO = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
+
+
+def _binlog_position(backup_dir):
+    """(file, position) of the binlog a backup ends at, or None."""
+    for name in _BINLOG_INFO:
+        try:
+            with open(os.path.join(backup_dir, name)) as info:
+                fields = info.read().split()
+        except FileNotFoundError:
+            continue
+        if len(fields) >= 2 and fields[1].isdigit():
+            return fields[0], int(fields[1])
+    return None
+
+
 def restore(store, chain, datadir, sandbox_path):
     """Put the data of ``chain`` (the full backup, then its incrementals
     in order) into ``datadir``, whose server is stopped: everything in it
-    is replaced."""
+    is replaced. Returns the (binlog file, position) the last backup of
+    the chain ends at, or None."""
     if not chain:
         raise _fail('the backup to restore has no stored objects')
     work = work_directory(sandbox_path)
     try:
         base = os.path.join(work, 'base')
         _extract(store, chain[0], base)
+        position = _binlog_position(base)
         _mariabackup(work, '--prepare', f'--target-dir={base}')
         for number, item in enumerate(chain[1:], 1):
             increment = os.path.join(work, f'increment-{number}')
             _extract(store, item, increment)
+            position = _binlog_position(increment)
             _mariabackup(work, '--prepare', f'--target-dir={base}',
                          f'--incremental-dir={increment}')
             shutil.rmtree(increment)
@@ -170,5 +194,6 @@ def restore(store, chain, datadir, sandbox_path):
         _mariabackup(work, '--move-back', f'--target-dir={base}',
                      f'--datadir={datadir}',
                      '--force-non-empty-directories')
+        return position
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -2,6 +2,8 @@
 group), delete; the instance's databases, users, root, actions and
 configuration are sub-resources."""
 
+import dataclasses
+
 import pecan
 from oslo_utils import timeutils
 from pecan import rest
@@ -20,6 +22,7 @@ from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
 from trove_lite.instance import api as instance_api
+from trove_lite.instance import backup_policy
 from trove_lite.instance import configuration as instance_configuration
 
 # Trove create-body features trove-lite lacks. They are refused, not
@@ -66,21 +69,40 @@ def parse_create(body):
         request.configuration_id = validation.reference(
             instance['configuration'], "instance['configuration']")
     if instance.get('restorePoint') is not None:
-        restore_point = validation.require_object(
-            instance['restorePoint'], "instance['restorePoint']")
-        if 'backupRef' not in restore_point:
-            validation.fail("instance['restorePoint']",
-                            "'backupRef' is a required property")
-        request.backup_id = validation.reference(
-            restore_point['backupRef'], "instance['restorePoint']"
-                                        "['backupRef']")
+        parse_restore_point(request, instance['restorePoint'])
+    if instance.get('backup_policy') is not None:
+        request.backup_policy = validation.backup_policy(
+            instance['backup_policy'], "instance['backup_policy']")
     return request
+
+
+def parse_restore_point(request, value):
+    """Trove's ``{"backupRef"}``, or trove-lite's point in time
+    ``{"instanceRef", "restoreTime"}``."""
+    path = "instance['restorePoint']"
+    restore_point = validation.require_object(value, path)
+    if 'instanceRef' in restore_point or 'restoreTime' in restore_point:
+        if 'backupRef' in restore_point:
+            validation.fail(path, "takes 'backupRef' or 'instanceRef' with "
+                                  "'restoreTime', not both")
+        for key in ('instanceRef', 'restoreTime'):
+            if key not in restore_point:
+                validation.fail(path, f"'{key}' is a required property")
+        request.restore_instance_id = validation.reference(
+            restore_point['instanceRef'], f"{path}['instanceRef']")
+        request.restore_time = validation.utc_time(
+            restore_point['restoreTime'], f"{path}['restoreTime']")
+        return
+    if 'backupRef' not in restore_point:
+        validation.fail(path, "'backupRef' is a required property")
+    request.backup_id = validation.reference(
+        restore_point['backupRef'], f"{path}['backupRef']")
 
 
 # Keys of an update body (Trove's schema allows no others) and the
 # features behind those trove-lite lacks.
 UPDATE_KEYS = ('name', 'configuration', 'replica_of', 'slave_of', 'access',
-               'datastore_version')
+               'datastore_version', 'backup_policy')
 UNSUPPORTED_UPDATE_KEYS = {
     'replica_of': 'replication',
     'slave_of': 'replication',
@@ -91,9 +113,21 @@ UNSUPPORTED_UPDATE_KEYS = {
 DETACH = object()
 
 
+@dataclasses.dataclass
+class Update:
+    """A validated PUT or PATCH body: a new name or None; the
+    configuration change (a group id to attach, DETACH, or None for
+    none); with ``set_policy``, the backup policy (a PolicyRequest, or
+    None to remove it)."""
+
+    name: str | None = None
+    configuration: object = None
+    set_policy: bool = False
+    backup_policy: object = None
+
+
 def parse_update(body):
-    """(new name or None, configuration change) of a PUT or PATCH body:
-    the change is a group id to attach, DETACH, or None for none."""
+    """The Update of a PUT or PATCH body."""
     instance = validation.body_object(body, 'instance')
     unexpected = sorted(set(instance) - set(UPDATE_KEYS))
     if unexpected:
@@ -109,18 +143,21 @@ def parse_update(body):
             raise exceptions.NotImplementedYet(
                 f"trove-lite does not support {feature} "
                 f"(instance['{key}']).")
-    name = None
+    update = Update()
     if instance.get('name') is not None:
-        name = validation.non_empty_name(instance['name'],
-                                         "instance['name']")
-    change = None
+        update.name = validation.non_empty_name(instance['name'],
+                                                "instance['name']")
     if not instance:
-        change = DETACH
+        update.configuration = DETACH
     elif 'configuration' in instance:
-        change = DETACH if not instance['configuration'] else \
-            validation.reference(instance['configuration'],
-                                 "instance['configuration']")
-    return name, change
+        update.configuration = DETACH if not instance['configuration'] \
+            else validation.reference(instance['configuration'],
+                                      "instance['configuration']")
+    if 'backup_policy' in instance:
+        update.set_policy = True
+        update.backup_policy = validation.backup_policy(
+            instance['backup_policy'], "instance['backup_policy']")
+    return update
 
 
 class InstanceConfigurationController(rest.RestController):
@@ -182,7 +219,11 @@ class InstancesController(rest.RestController):
         context = base.context()
         record = base.authorized_instance(instance_id, 'instance:show')
         view = self._view(record, True, context.is_admin)
-        return {'instance': views.add_volume_usage(view, record)}
+        view = views.add_volume_usage(view, record)
+        policy = backup_policy.get(record.id)
+        if policy is not None:
+            view.update(backup_policy.view(policy))
+        return {'instance': view}
 
     @pecan.expose('json')
     def post(self):
@@ -206,16 +247,20 @@ class InstancesController(rest.RestController):
     def _update(self, instance_id, rule):
         if instance_id is None:
             raise exceptions.MethodNotAllowed(method=pecan.request.method)
-        name, change = parse_update(base.json_body())
+        update = parse_update(base.json_body())
         context = base.context()
         record = base.authorized_instance(instance_id, rule)
         # The group first: a refused attach or detach renames nothing.
-        if change is DETACH:
+        if update.configuration is DETACH:
             instance_configuration.detach(context, record)
-        elif change is not None:
-            instance_configuration.attach(context, record, change)
-        if name is not None:
-            instance_api.rename(context, record, name)
+        elif update.configuration is not None:
+            instance_configuration.attach(context, record,
+                                          update.configuration)
+        if update.set_policy:
+            instance_api.set_backup_policy(context, record,
+                                           update.backup_policy)
+        if update.name is not None:
+            instance_api.rename(context, record, update.name)
         return base.empty_response(202)
 
     @pecan.expose('json')
