@@ -12,6 +12,7 @@ test_scale_out_routing.py."""
 
 import collections
 import concurrent.futures
+import os
 import pwd
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 
 from tests.functional import multihost
 from tests.functional import stack as stack_module
+from tests.functional.test_build_interrupted import processes_under
 
 pytestmark = pytest.mark.functional
 
@@ -83,6 +85,9 @@ def broker_users(deployment, instance_ids):
 
 def assert_nothing_left(deployment, instance_ids):
     assert deployment.servers() == []
+    for folder in ('servers', 'volumes'):
+        assert processes_under(os.path.join(deployment.state_path,
+                                            folder)) == []
     assert deployment.volumes() == []
     assert guest_accounts(deployment) == []
     assert broker_users(deployment, instance_ids) == []

@@ -91,7 +91,7 @@ class ComputeDriver(abc.ABC):
         """Whether a server lives on the host whose taskmanager made it,
         so that only this host's taskmanager can act on it (a hypervisor's
         VMs), rather than in a service every taskmanager reaches (Nova).
-        Decides how requests are routed (taskmanager.rpcapi)."""
+        Decides how requests are routed (rpcapi.taskmanager)."""
         return False
 
     @classmethod
