@@ -261,7 +261,7 @@ def wait_for(url, headers, timeout=60):
 def wrk(url, headers, clients, duration):
     """Requests/s; fails when any answer was not 2xx."""
     args = ['wrk', f'-t{min(2, clients)}', f'-c{clients}', f'-d{duration}s',
-            '--timeout', '10s']
+            '--timeout', '30s']
     for name, value in headers.items():
         args += ['-H', f'{name}: {value}']
     out = run(*args, url).stdout
@@ -336,11 +336,14 @@ def main():
     print(f'|{"-" * 36}|{"-" * 24}|{"-" * 17}|{"-" * 15}|')
     for label in targets:
         cells = [' / '.join(f'{rate[label, side, clients]:,.0f}'
+                            if rate[label, side, clients] >= 10 else
+                            f'{rate[label, side, clients]:.1f}'
                             for clients in (1, 16))
                  for side in ('upstream', 'trove-lite')]
+        # No request answered within a run (a loaded machine): no ratio.
         ratio = ' / '.join(
             f'{rate[label, "trove-lite", c] / rate[label, "upstream", c]:.1f}'
-            '×' for c in (1, 16))
+            '×' if rate[label, 'upstream', c] else '-' for c in (1, 16))
         print(f'| {label:34} | {cells[0]:>22} | {cells[1]:>15} | '
               f'{ratio:>13} |')
 

@@ -9,6 +9,7 @@ import pymysql
 import pytest
 
 from tests.functional import clients
+from tests.functional.stack import wait_until
 
 trove_exceptions = clients.trove_exceptions
 pytestmark = pytest.mark.functional
@@ -68,15 +69,18 @@ def test_troveclient_manages_groups_and_reads_parameters(stack):
     assert [i.id for i in client.configurations.instances(group.id)] == [
         instance.id]
 
+    # A group's change reaches its instances as taskmanager tasks.
     client.configurations.edit(group.id, json.dumps({'wait_timeout': 100}))
-    assert variables(address, 'wait_timeout', 'max_connections') == {
-        'wait_timeout': '100', 'max_connections': '60'}
+    wait_until(lambda: variables(address, 'wait_timeout',
+                                 'max_connections') == {
+        'wait_timeout': '100', 'max_connections': '60'})
     client.configurations.update(group.id, json.dumps(
         {'max_connections': 70}), name='tc-renamed')
+    wait_until(lambda: client.instances.get(instance.id).status ==
+               'RESTART_REQUIRED')
     assert variables(address, 'wait_timeout', 'max_connections') == {
         'wait_timeout': '28800', 'max_connections': '70'}
     assert client.configurations.get(group.id).name == 'tc-renamed'
-    assert client.instances.get(instance.id).status == 'RESTART_REQUIRED'
     settings = client.instances.configuration(instance.id).configuration
     assert settings['max_connections'] == '70'
     assert 'back_log' not in settings

@@ -203,8 +203,10 @@ def test_group_at_create_then_patch_and_put_reach_the_server(stack):
                           json={'configuration': {'values': {
                               'max_connections': 88}}})
     assert (patched.status_code, patched.content) == (200, b'')
-    assert global_variables(address, ['max_connections', 'wait_timeout']) \
-        == {'max_connections': '88', 'wait_timeout': '120'}
+    # A taskmanager task brings the instance up to date.
+    stack_module.wait_until(lambda: global_variables(
+        address, ['max_connections', 'wait_timeout']) == {
+            'max_connections': '88', 'wait_timeout': '120'})
     assert status(api, instance['id']) == ('ACTIVE', 'HEALTHY')
 
     # PUT replaces: dropped values go back to the defaults live, a changed
@@ -213,6 +215,7 @@ def test_group_at_create_then_patch_and_put_reach_the_server(stack):
         'name': 'retuned', 'values': {'max_connections': 99,
                                       'back_log': 60}}})
     assert (replaced.status_code, replaced.content) == (202, b'')
+    api.wait_for(instance['id'], lambda i: i['status'] == 'RESTART_REQUIRED')
     shown = global_variables(address, ['max_connections', 'wait_timeout',
                                        'slow_query_log', 'back_log'])
     assert shown == {'max_connections': '99', 'wait_timeout': '28800',

@@ -377,3 +377,62 @@ def _group(pgid):
             if int(fields[2]) == pgid:
                 members.append(int(entry))
     return members
+
+
+def test_each_guest_is_held_to_its_flavors_ram(stack):
+    """A memory cgroup per guest, limited to its flavor's RAM: what
+    grows past it inside the guest is killed by the kernel, the host's
+    memory stays the others'."""
+    api = stack.api('attacker')
+    created = api.create_instance(name='hungry')
+    instance = api.wait_active(created['id'], timeout=120)
+    server = stack.server_of(instance['id'])
+    group, uid = server['cgroup'], server['uid']
+    ram_mb = api.get(f'/flavors/{instance["flavor"]["id"]}').json()[
+        'flavor']['ram']
+    assert group and os.path.isdir(group)
+    assert _memory_limit(group) == ram_mb * 1024 * 1024
+    # The agent and its database run in it.
+    members = set(open(os.path.join(group, 'cgroup.procs')).read().split())
+    guest_pids = {str(pid) for pid in guest_users.processes_of(uid)}
+    assert guest_pids and guest_pids <= members, (guest_pids, members)
+    # The guest's user cannot move itself out of it.
+    outcome = _run_as(uid, (
+        'import json, os, sys\n'
+        'try:\n'
+        '    open(sys.argv[1], "w").write(str(os.getpid()))\n'
+        '    print(json.dumps("moved"))\n'
+        'except OSError as error:\n'
+        '    print(json.dumps(type(error).__name__))\n'),
+        os.path.join(os.path.dirname(group), 'cgroup.procs'))
+    assert outcome == 'PermissionError'
+
+    # Something of the guest's that takes twice the flavor's RAM.
+    hog = subprocess.Popen(
+        [PYTHON, '-c', 'import sys\n'
+                       'sys.stdin.readline()\n'
+                       'hoard = []\n'
+                       f'for _ in range({ram_mb * 2 // 16}):\n'
+                       '    hoard.append(bytearray(16 << 20))\n'
+                       'print("not stopped")\n'],
+        user=uid, group=pwd.getpwuid(uid).pw_gid, extra_groups=[],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd='/')
+    with open(os.path.join(group, 'cgroup.procs'), 'w') as procs:
+        procs.write(str(hog.pid))
+    out, _ = hog.communicate('go\n', timeout=120)
+    assert hog.returncode == -9 and 'not stopped' not in out
+
+    # The guest itself still serves.
+    assert api.get(f'/instances/{instance["id"]}/databases').status_code \
+        == 200
+    assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+    api.wait_gone(instance['id'])
+    assert not os.path.exists(group)
+
+
+def _memory_limit(group):
+    for name in ('memory.max', 'memory.limit_in_bytes'):
+        path = os.path.join(group, name)
+        if os.path.exists(path):
+            return int(open(path).read())
+    return None

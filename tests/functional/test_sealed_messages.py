@@ -3,6 +3,7 @@ key of its own: one guest can neither command another nor report for it
 (encrypted_rpc_messaging, as Trove)."""
 
 import os
+import signal
 import time
 import uuid
 
@@ -146,4 +147,48 @@ def test_captured_report_is_not_obeyed_again_after_the_conductor_restarts(
                             action='replay_probe',
                             payload={'marker': marker})
     assert wait_until(lambda: probes(), timeout=30)
+    api.delete(f'/instances/{instance["id"]}')
+
+
+def test_captured_order_is_not_obeyed_again_after_the_guest_restarts(
+        stack, api):
+    instance = api.wait_active(api.create_instance(
+        name='guest-restarted',
+        databases=[{'name': 'keep'}, {'name': 'drop'}])['id'])
+    topic = f'guestagent.{instance["id"]}'
+
+    def databases():
+        answer = api.get(f'/instances/{instance["id"]}/databases')
+        return sorted(item['name'] for item in answer.json()['databases']) \
+            if answer.status_code == 200 else None
+
+    order = stack.capture('delete_database', sealed_as=instance['id'],
+                          database=DatabaseSpec('drop').to_primitive())
+    stack.rpc(topic, instance['id'], 'delete_database',
+              sealed_as=instance['id'], captured=order)
+    wait_until(lambda: databases() == ['keep'])
+    assert api.post(f'/instances/{instance["id"]}/databases', {
+        'databases': [{'name': 'drop'}]}).status_code == 202
+    wait_until(lambda: databases() == ['drop', 'keep'])
+
+    # The guest agent dies; a restart finds it silent and reboots the
+    # server, so a new agent process serves the instance.
+    agent = stack.server_of(instance['id'])['pid']
+    os.kill(agent, signal.SIGKILL)
+    assert api.post(f'/instances/{instance["id"]}/action',
+                    {'restart': {}}).status_code == 202
+    wait_until(lambda: stack.server_of(instance['id'])['pid'] != agent,
+               timeout=90)
+    wait_until(lambda: api.instance(instance['id'])['status'] == 'ACTIVE'
+               and databases() == ['drop', 'keep'], timeout=90)
+
+    # The same order again: the new agent read the ids the old one kept
+    # in its sandbox.
+    stack.rpc(topic, instance['id'], 'delete_database',
+              sealed_as=instance['id'], captured=order)
+    guest_log = os.path.join(stack.server_dir(instance['id']), 'guest.log')
+    wait_until(lambda: 'refused: replayed' in open(
+        guest_log, errors='replace').read(), timeout=30)
+    time.sleep(2)
+    assert databases() == ['drop', 'keep']
     api.delete(f'/instances/{instance["id"]}')

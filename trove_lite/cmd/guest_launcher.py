@@ -11,7 +11,8 @@ variables) reaches it.
 
 Given ``hidden`` paths, the guest first enters a mount namespace of its
 own where they are empty but for the ``needed`` paths under them and what
-its Python loads code from (``mounts``).
+its Python loads code from (``mounts``). Given a ``cgroup``, it first
+joins that memory cgroup (``cgroups``), while still root.
 """
 
 import json
@@ -104,6 +105,10 @@ def _run_guest(request):
         os.dup2(log_fd, 2)
         os.close(log_fd)
         os.close(null_fd)
+        if request.get('cgroup'):
+            # Still root: a guest cannot leave the group it is put in.
+            from trove_lite.compute.local import cgroups
+            cgroups.join(request['cgroup'], os.getpid())
         _private_mounts(request)
         _become_guest(request)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115

@@ -27,11 +27,12 @@ api_opts = [
                     'thread serves others. Work that takes longer is a '
                     'task of the taskmanager, with a status.'),
     cfg.IntOpt('api_guest_calls_per_project', default=2, min=1,
-               help='Most requests of one API worker process waiting on '
-                    'the guests of one project at a time; more get 413 '
-                    'overLimit with Retry-After, so one project\'s slow or '
-                    'hostile guests cannot take every request thread. '
-                    'Keep it below api_worker_threads.'),
+               help='Most API requests waiting on the guests of one '
+                    'project at a time, across every API worker and host '
+                    '(counted in the database); more get 413 overLimit '
+                    'with Retry-After, so one project\'s slow or hostile '
+                    'guests cannot take every request thread. Keep it '
+                    'below api_worker_threads.'),
     cfg.IntOpt('max_request_body_size', default=114688, min=1,
                help='Largest request body in bytes; larger ones get 413.'),
     cfg.IntOpt('instances_page_size', default=20, min=1,

@@ -40,6 +40,13 @@ local_opts = [
     cfg.StrOpt('guest_transport_url', secret=True,
                help='Transport URL written into guests; defaults to this '
                     'service\'s transport_url.'),
+    cfg.BoolOpt('guest_memory_limit', default=True,
+                help='Run each local guest (agent and datastore) in a '
+                     'memory cgroup of its own limited to its flavor\'s '
+                     'RAM, no swap, as a VM of that size would be. Where '
+                     'the kernel does not let the driver make one (not '
+                     'root, no writable memory controller), guests run '
+                     'without a limit and the taskmanager logs it.'),
     cfg.BoolOpt('shared_state', default=False,
                 help='Every taskmanager with this state_path reaches its '
                      'servers: several taskmanagers on one machine, or a '

@@ -76,7 +76,8 @@ def instances_page(context, group, limit, marker=None):
 def update(context, group, values, replace, **columns):
     """Change a group's values (``replace``: PUT, they become ``values``;
     else PATCH, ``values`` are merged in) and ``name``/``description``,
-    then bring every instance the group is attached to up to date."""
+    then have every instance the group is attached to brought up to date
+    (taskmanager tasks: the request waits on no guest)."""
     parameters = catalogue_api.parameters_by_name(group.datastore_version_id)
     checked = _check(values, parameters, group.datastore_name,
                      group.datastore_version_name)
@@ -85,8 +86,7 @@ def update(context, group, values, replace, **columns):
                                          **columns)
     LOG.info('Configuration group %s updated', group.id)
     if old != new:
-        instance_configuration.reapply(context, group.id, old, new,
-                                       parameters)
+        instance_configuration.reapply(context, group.id, old, new)
 
 
 def delete(context, group):

@@ -204,6 +204,22 @@ class SealedMessageId(Base):
                                                       index=True)
 
 
+class GuestCallSlot(Base):
+    """One place of the API requests waiting on a project's guests,
+    shared by every API process (see instance.guest_waits): held by
+    ``holder`` until ``held_until`` (the database's clock, epoch
+    seconds)."""
+
+    __tablename__ = 'guest_call_slots'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    primary_key=True)
+    slot: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                              autoincrement=False)
+    holder: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    held_until: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+
+
 class RateLimitBucket(Base):
     """The level of one rate limit of one project, shared by every API
     process (see api.ratelimit). Times are the database's clock in epoch

@@ -2,10 +2,13 @@
 instances up to date after a group changed, and the configuration an
 instance runs with.
 
-As in Trove this happens in the API request, through the guest: first
-the guest writes the instance's values into its server's option file
-(``update_overrides``, for every later start), then it sets the changed
-values the server takes live (``apply_overrides``). A changed value the
+Through the guest: first the guest writes the instance's values into its
+server's option file (``update_overrides``, for every later start), then
+it sets the changed values the server takes live (``apply_overrides``).
+Attach and detach do it in the API request (one instance, each guest call
+bounded by ``api_guest_call_timeout``); a change of a group reaches its
+instances as taskmanager tasks, one per instance (``reapply``), as Trove
+does, so a request never waits on many guests in turn. A changed value the
 server takes only at a start marks the instance RESTART_REQUIRED; the next
 restart clears the mark (and first hands the guest the instance's values
 again, see taskmanager.restart_resize.restart).
@@ -25,6 +28,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.instance import api as instance_api
 from trove_lite.records import status as instance_status
 from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
 
 LOG = logging.getLogger(__name__)
 
@@ -58,26 +62,36 @@ def _check_assignable(record):
     instance_api.check_datastore_running(record)
 
 
-def _mark_restart_required(record, names):
-    LOG.info('Instance %s needs a restart to apply %s', record.id,
+def mark_restart_required(instance_id, names):
+    LOG.info('Instance %s needs a restart to apply %s', instance_id,
              ', '.join(sorted(names)))
     with db.transaction() as tx:
-        instances.set_task_if(tx, record.id, [InstanceTasks.NONE],
+        instances.set_task_if(tx, instance_id, [InstanceTasks.NONE],
                               InstanceTasks.RESTART_REQUIRED)
 
 
+def changed_names(old, new):
+    return sorted(name for name in old.keys() | new.keys()
+                  if old.get(name) != new.get(name))
+
+
 def apply_change(context, record, old, new, parameters):
-    """Bring an instance's guest from the values ``old`` to ``new``:
-    the guest keeps ``new`` in its option file and sets the changed values
-    the server takes live; the instance is marked RESTART_REQUIRED when a
-    changed value needs a restart (a static parameter, one no longer in
-    the catalogue, or one the server refused to change live). Raises
-    _NotWritten when the guest did not take ``new``."""
-    changed = sorted(name for name in old.keys() | new.keys()
-                     if old.get(name) != new.get(name))
-    if not changed:
-        return
-    guest = instance_api.guest(record)
+    """Bring an instance's guest from the values ``old`` to ``new``
+    within the API request (see apply_values)."""
+    changed = changed_names(old, new)
+    if changed:
+        apply_values(context, record, instance_api.guest(record), new,
+                     changed, parameters)
+
+
+def apply_values(context, record, guest, new, changed, parameters):
+    """Bring an instance's ``guest`` to the values ``new``, of which
+    ``changed`` (names) changed: the guest keeps ``new`` in its option
+    file and sets the changed values the server takes live; the instance
+    is marked RESTART_REQUIRED when a changed value needs a restart (a
+    static parameter, one no longer in the catalogue, or one the server
+    refused to change live). Raises _NotWritten when the guest did not
+    take ``new``."""
     try:
         guest.update_overrides(context, new)
     except _GUEST_FAILURES as error:
@@ -95,7 +109,7 @@ def apply_change(context, record, old, new, parameters):
                         ', '.join(live), error)
             restart += list(live)
     if restart:
-        _mark_restart_required(record, restart)
+        mark_restart_required(record.id, restart)
 
 
 def attach(context, record, group_id):
@@ -165,32 +179,60 @@ def detach(context, record):
         _detach(record, group_id)
 
 
-def reapply(context, group_id, old, new, parameters):
-    """A group's values went from ``old`` to ``new``: bring every
-    instance it is attached to up to date. An instance whose guest cannot
-    take the change now is marked RESTART_REQUIRED, since its restart
-    hands the guest the group's values; the others are not held up."""
+def reapply(context, group_id, old, new):
+    """A group's values went from ``old`` to ``new``: cast one task per
+    instance it is attached to (the taskmanager's ``update_overrides``,
+    which runs reapply_to). An instance the cast does not reach is marked
+    RESTART_REQUIRED, since its restart hands the guest the group's
+    values; the others are not held up."""
+    changed = changed_names(old, new)
+    if not changed:
+        return
     for record in db.read(instances.list_with_configuration, group_id):
         if record.task in _UNREACHABLE_TASKS:
             LOG.info('Instance %s is %s: configuration group %s reaches it '
                      'later', record.id, record.task.action, group_id)
             continue
-        if instance_api.service_status(record) not in \
-                instance_status.GUEST_ANSWERING:
-            LOG.warning('The guest of instance %s does not answer; it gets '
-                        'configuration group %s at its restart', record.id,
-                        group_id)
-            _mark_restart_required(record, new.keys() | old.keys())
-            continue
-        LOG.info('Re-applying configuration group %s to instance %s',
-                 group_id, record.id)
         try:
-            apply_change(context, record, old, new, parameters)
-        except _NotWritten as failure:
-            LOG.warning('Instance %s did not take configuration group %s: '
-                        '%s; it gets it at its restart', record.id,
-                        group_id, failure)
-            _mark_restart_required(record, new.keys() | old.keys())
+            # To the taskmanager of the instance's host (see
+            # instance.placement), as every action on it.
+            taskmanager_rpcapi.API(record.host).update_overrides(
+                context, record.id, group_id, changed)
+        except Exception as error:
+            LOG.warning('Configuration group %s not sent to instance %s '
+                        '(%s); it gets it at its restart', group_id,
+                        record.id, error)
+            mark_restart_required(record.id, changed)
+
+
+def reapply_to(context, record, changed, guest):
+    """The taskmanager's side of reapply: bring one instance's ``guest``
+    to the current values of its group, whose ``changed`` names
+    changed."""
+    if record.task in _UNREACHABLE_TASKS:
+        LOG.info('Instance %s is %s: configuration group %s reaches it '
+                 'later', record.id, record.task.action,
+                 record.configuration_id)
+        return
+    if instance_api.service_status(record) not in \
+            instance_status.GUEST_ANSWERING:
+        LOG.warning('The guest of instance %s does not answer; it gets '
+                    'configuration group %s at its restart', record.id,
+                    record.configuration_id)
+        mark_restart_required(record.id, changed)
+        return
+    LOG.info('Re-applying configuration group %s to instance %s',
+             record.configuration_id, record.id)
+    try:
+        apply_values(context, record, guest,
+                     db.read(configurations.values, record.configuration_id),
+                     changed, catalogue_api.parameters_by_name(
+                         record.datastore_version_id))
+    except _NotWritten as failure:
+        LOG.warning('Instance %s did not take configuration group %s: %s; '
+                    'it gets it at its restart', record.id,
+                    record.configuration_id, failure)
+        mark_restart_required(record.id, changed)
 
 
 def effective(record):

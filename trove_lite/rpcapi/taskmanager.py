@@ -51,6 +51,14 @@ class API:
         self._cast(context, 'resize_volume', new_size=new_size,
                    instance_id=instance_id)
 
+    def update_overrides(self, context, instance_id, configuration_id,
+                         changed):
+        """Bring the instance's guest to the current values of its
+        configuration group, whose ``changed`` names changed (Trove's
+        ``update_overrides``)."""
+        self._cast(context, 'update_overrides', instance_id=instance_id,
+                   configuration_id=configuration_id, changed=changed)
+
     def guest_status_changed(self, context, instance_id, status):
         """Tell every taskmanager that a guest's status changed (fanout:
         whichever one is waiting on that instance wakes up)."""

@@ -19,6 +19,7 @@ from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import deletes
 from trove_lite.taskmanager import housekeeping
+from trove_lite.taskmanager import overrides
 from trove_lite.taskmanager import restart_resize
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
@@ -185,6 +186,13 @@ class Manager:
             instances.set_task_if(tx, instance_id, [task],
                                   InstanceTasks.NONE)
             quota.apply(tx, usage)
+
+    def update_overrides(self, context, instance_id, configuration_id,
+                         changed):
+        """A change of the instance's configuration group reaches its
+        guest."""
+        overrides.update_overrides(context, self.claims, instance_id,
+                                   configuration_id, changed)
 
     def create_backup(self, context, backup_id, container):
         """Send a new backup to its instance's guest."""

@@ -18,6 +18,8 @@ from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.records.status import ServiceStatuses as Services
 from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.rpcapi import taskmanager as taskmanager_rpcapi
+from trove_lite.taskmanager import claims
+from trove_lite.taskmanager import overrides
 
 
 @pytest.fixture
@@ -31,6 +33,22 @@ def builds(monkeypatch):
     monkeypatch.setattr(taskmanager_rpcapi.API, 'create_instance',
                         lambda self, context, spec: sent.append(spec))
     return sent
+
+
+@pytest.fixture
+def tasks(monkeypatch):
+    """The taskmanager: it runs each update_overrides cast at once."""
+    casts = []
+    instance_claims = claims.Claims()
+
+    def update_overrides(self, context, instance_id, configuration_id,
+                         changed):
+        casts.append((instance_id, configuration_id, changed))
+        overrides.update_overrides(context, instance_claims, instance_id,
+                                   configuration_id, changed)
+    monkeypatch.setattr(taskmanager_rpcapi.API, 'update_overrides',
+                        update_overrides)
+    return casts
 
 
 @pytest.fixture
@@ -216,7 +234,52 @@ def test_a_group_in_use_cannot_be_deleted(app, catalogue):
 
 # --- re-applying a changed group ------------------------------------------
 
-def test_a_change_reaches_every_attached_instance(app, catalogue, guest):
+def test_a_change_only_casts_one_task_per_attached_instance(
+        app, catalogue, guest, monkeypatch):
+    casts = []
+    monkeypatch.setattr(
+        taskmanager_rpcapi.API, 'update_overrides',
+        lambda self, context, *args: casts.append(args))
+    group = create(app, {'max_connections': 200, 'wait_timeout': 60})
+    first = make_instance(catalogue, group_id=group['id'])
+    second = make_instance(catalogue, group_id=group['id'])
+    make_instance(catalogue, task=Tasks.BUILDING, group_id=group['id'])
+    response = call(app, 'PATCH', f'/configurations/{group["id"]}',
+                    {'configuration': {'values': {'max_connections': 300}}})
+    assert response.status_int == 200
+    # The request thread waited on no guest.
+    assert guest.sent == []
+    assert sorted(casts) == sorted([
+        (first, group['id'], ['max_connections']),
+        (second, group['id'], ['max_connections'])])
+
+
+def test_an_instance_the_cast_misses_gets_the_change_at_its_restart(
+        app, catalogue, guest, monkeypatch):
+    def broker_away(self, context, *args):
+        raise exceptions.ServiceUnavailable()
+    monkeypatch.setattr(taskmanager_rpcapi.API, 'update_overrides',
+                        broker_away)
+    group = create(app, {'max_connections': 200})
+    instance_id = make_instance(catalogue, group_id=group['id'])
+    response = call(app, 'PATCH', f'/configurations/{group["id"]}',
+                    {'configuration': {'values': {'max_connections': 300}}})
+    assert response.status_int == 200
+    assert task_of(instance_id) == Tasks.RESTART_REQUIRED
+
+
+def test_a_task_for_a_detached_group_does_nothing(app, catalogue, guest,
+                                                  tasks):
+    group = create(app, {'max_connections': 200})
+    instance_id = make_instance(catalogue)
+    overrides.update_overrides(None, claims.Claims(), instance_id,
+                               group['id'], ['max_connections'])
+    assert guest.sent == []
+    assert task_of(instance_id) == Tasks.NONE
+
+
+def test_a_change_reaches_every_attached_instance(app, catalogue, guest,
+                                                  tasks):
     group = create(app, {'max_connections': 200, 'wait_timeout': 60})
     first = make_instance(catalogue, group_id=group['id'])
     second = make_instance(catalogue, group_id=group['id'])
@@ -236,7 +299,7 @@ def test_a_change_reaches_every_attached_instance(app, catalogue, guest):
     assert task_of(first) == task_of(second) == Tasks.NONE
 
 
-def test_a_static_change_needs_a_restart(app, catalogue, guest):
+def test_a_static_change_needs_a_restart(app, catalogue, guest, tasks):
     group = create(app, {'max_connections': 200, 'back_log': 70})
     instance_id = make_instance(catalogue, group_id=group['id'])
     call(app, 'PATCH', f'/configurations/{group["id"]}', {'configuration': {
@@ -250,7 +313,7 @@ def test_a_static_change_needs_a_restart(app, catalogue, guest):
 
 
 def test_a_value_the_server_refuses_live_needs_a_restart(app, catalogue,
-                                                         guest):
+                                                         guest, tasks):
     group = create(app, {'max_connections': 200})
     instance_id = make_instance(catalogue, group_id=group['id'])
     guest.refuse_live = ('max_connections',)
@@ -260,7 +323,7 @@ def test_a_value_the_server_refuses_live_needs_a_restart(app, catalogue,
 
 
 def test_a_guest_that_cannot_take_the_change_gets_it_at_its_restart(
-        app, catalogue, guest):
+        app, catalogue, guest, tasks):
     group = create(app, {'max_connections': 200})
     failing = make_instance(catalogue, group_id=group['id'])
     silent = make_instance(catalogue, group_id=group['id'],

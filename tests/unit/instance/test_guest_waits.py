@@ -1,7 +1,7 @@
 """API requests wait on a guest for at most ``api_guest_call_timeout``
-and at most ``api_guest_calls_per_project`` of them per process wait on
-one project's guests; the guest's own sessions give up on a tenant's
-locks after ``sql_lock_wait_timeout``."""
+and at most ``api_guest_calls_per_project`` of them, across every API
+process, wait on one project's guests; the guest's own sessions give up
+on a tenant's locks after ``sql_lock_wait_timeout``."""
 
 import threading
 
@@ -16,7 +16,7 @@ from trove_lite.records.instance import Instance
 
 
 @pytest.fixture
-def limits(conf):
+def limits(conf, database):
     conf.config(agent_call_low_timeout=15, agent_call_high_timeout=180,
                 api_guest_call_timeout=8, api_guest_calls_per_project=2)
 
@@ -66,6 +66,32 @@ def test_past_the_cap_a_project_is_refused_before_anything_is_sent(limits):
     assert waits.waiting('p') == 0
     with waits.hold('p'):
         assert waits.waiting('p') == 1
+
+
+def test_the_cap_holds_across_api_processes(limits):
+    """Two processes' counters are two ProjectWaits over one database."""
+    first_worker, second_worker = (guest_waits.ProjectWaits(),
+                                   guest_waits.ProjectWaits())
+    with first_worker.hold('p'), second_worker.hold('p'):
+        for worker in (first_worker, second_worker):
+            with pytest.raises(exceptions.GuestsBusy):
+                with worker.hold('p'):
+                    pass
+        assert first_worker.waiting('p') == second_worker.waiting('p') == 2
+    assert first_worker.waiting('p') == 0
+
+
+def test_a_place_a_dead_worker_never_gave_back_frees_itself(limits):
+    from trove_lite import db
+    from trove_lite.db.repositories import guest_call_slots
+    with db.transaction() as tx:
+        # Two places taken by a worker that then died: their leases run
+        # out (here at once).
+        for holder in ('dead-1', 'dead-2'):
+            assert guest_call_slots.take(tx, 'p', 2, holder, hold_for=-1)
+    waits = guest_waits.ProjectWaits()
+    with waits.hold('p'), waits.hold('p'):
+        assert waits.waiting('p') == 2
 
 
 def test_calls_blocked_on_a_guest_hold_their_places_until_they_end(

@@ -34,13 +34,14 @@ import uuid
 from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.local import addresses
+from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import guests
 from trove_lite.compute.local import images
-from trove_lite.compute.local import processes
 from trove_lite.compute.local import snapshots
 from trove_lite.compute.local import storage_access
+from trove_lite.compute.local import volumes
 from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 
@@ -53,7 +54,7 @@ GUEST_LOG_TAIL_LINES = 20
 GUEST_LOG_TAIL_BYTES = 4096
 
 
-class LocalDriver(base.ComputeDriver):
+class LocalDriver(volumes.LocalVolumes, base.ComputeDriver):
     """Servers as local processes with their own loopback address."""
 
     @classmethod
@@ -86,66 +87,7 @@ class LocalDriver(base.ComputeDriver):
         self._guests = guests.Guests(os.path.join(self.state_path,
                                                   'servers'))
 
-    # --- volumes ---------------------------------------------------------
-
-    def _volume_path(self, volume_id):
-        return files.entry(os.path.join(self.state_path, 'volumes'),
-                           volume_id)
-
-    volume_snapshot_quiesce = snapshots.QUIESCE
-
-    def create_volume(self, instance_id, size_gb, volume_type=None,
-                      snapshot=None):
-        volume_id = str(uuid.uuid4())
-        path = self._volume_path(volume_id)
-        os.makedirs(path)
-        if snapshot is not None:
-            try:
-                snapshots.restore(self.state_path, *snapshot, path)
-            except BaseException:
-                shutil.rmtree(path, ignore_errors=True)
-                raise
-        files.write_json(path + '.json', {
-            'id': volume_id, 'name': f'trove-{instance_id}',
-            'instance_id': instance_id, 'size': size_gb,
-            'type': volume_type})
-        return volume_id
-
-    def list_volumes(self):
-        volumes = os.path.join(self.state_path, 'volumes')
-        found = []
-        for name in os.listdir(volumes):
-            record = (files.read_json(os.path.join(volumes, name))
-                      if name.endswith('.json') else None)
-            if record is None:
-                continue
-            found.append(base.Volume(id=record['id'],
-                                     instance_id=record.get('instance_id'),
-                                     size=record.get('size')))
-        return found
-
-    def snapshot_volume(self, volume_id, backup_id, project_id, thaw):
-        size = snapshots.take(self.state_path, self._volume_path(volume_id),
-                              project_id, backup_id)
-        thaw()
-        return size
-
-    def delete_volume_snapshot(self, backup_id, project_id):
-        snapshots.delete(self.state_path, project_id, backup_id)
-
-    def delete_volume(self, volume_id):
-        # A database still running on it (its guest's server lost) stops.
-        processes.stop_in([self._volume_path(volume_id)],
-                          CONF.server_delete_time_out)
-        shutil.rmtree(self._volume_path(volume_id), ignore_errors=True)
-        files.remove(self._volume_path(volume_id) + '.json')
-
-    def _volume_record(self, volume_id):
-        record = files.read_json(self._volume_path(volume_id) + '.json')
-        if record is None:
-            raise exceptions.ComputeError(
-                reason=f'volume {volume_id} does not exist')
-        return record
+    # --- volumes (the rest in volumes.LocalVolumes) ----------------------
 
     def extend_volume(self, volume_id, size_gb):
         """A local volume's size is the disk allowance of the guest using
@@ -228,7 +170,7 @@ class LocalDriver(base.ComputeDriver):
         record = {'id': server_id, 'instance_id': instance_id, 'name': name,
                   'image_id': image_id, 'volume_id': volume_id,
                   'flavor_id': flavor['id'], 'port': port, 'pid': None,
-                  'uid': None, 'gid': None,
+                  'uid': None, 'gid': None, 'ram_mb': flavor.get('ram'),
                   'project_id': guest_config.project_id}
         address = self._allocate(server_id, record)
         try:
@@ -279,6 +221,10 @@ class LocalDriver(base.ComputeDriver):
         files.write_config(config_file, record['gid'],
                            guest_config.sections(),
                            {'guest_agent': agent_options})
+        if CONF.local_compute.guest_memory_limit and record['ram_mb']:
+            record['cgroup'] = cgroups.make(self.state_path, server_id,
+                                            record['ram_mb'])
+            self._write_server(server_id, record)
         record['pid'] = self._boot(server_id, record)
         self._write_server(server_id, record)
         LOG.info('Server %s for instance %s started at %s (pid %s, uid %s)',
@@ -372,6 +318,9 @@ class LocalDriver(base.ComputeDriver):
             raise exceptions.ComputeError(
                 reason=f'server {server_id} does not exist')
         record['flavor_id'] = flavor['id']
+        record['ram_mb'] = flavor.get('ram')
+        if record.get('cgroup') and record['ram_mb']:
+            cgroups.set_limit(record['cgroup'], record['ram_mb'])
         self._write_server(server_id, record)
         return self._server(record)
 
@@ -405,6 +354,8 @@ class LocalDriver(base.ComputeDriver):
         if uid is not None and self._storage:
             # Before the uid goes back to the pool.
             self._storage.close_to(uid)
+        if record:
+            cgroups.remove(record.get('cgroup'))
         # The record holds the uid until the user is gone, so no create
         # picks it while userdel is still removing the user's group.
         guest_users.remove(uid)

@@ -145,9 +145,18 @@ def processes_of(uid):
     return found
 
 
-def _run(command):
-    result = subprocess.run(command, capture_output=True, text=True,
-                            timeout=60, check=False)
-    if result.returncode != 0:
-        raise exceptions.ComputeError(
-            reason=f'{command[0]} failed: {result.stderr.strip()[-300:]}')
+def _run(command, lock_wait=10):
+    """Run an account command; while another program of the host (not
+    trove-lite: ours queue on ACCOUNTS_LOCK) holds the account files'
+    lock, try again for up to ``lock_wait`` seconds."""
+    deadline = time.monotonic() + lock_wait
+    while True:
+        result = subprocess.run(command, capture_output=True, text=True,
+                                timeout=60, check=False)
+        if result.returncode == 0:
+            return
+        if 'lock' not in result.stderr or time.monotonic() > deadline:
+            raise exceptions.ComputeError(
+                reason=f'{command[0]} failed: '
+                       f'{result.stderr.strip()[-300:]}')
+        time.sleep(0.2)

@@ -13,6 +13,7 @@ import os
 import subprocess
 import threading
 
+from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import images
@@ -55,7 +56,8 @@ class Guests:
         if images.is_builtin(record['image_id']):
             return self._launcher.launch(['--config-file', config_file],
                                          sandbox, log_path, record['uid'],
-                                         record['gid'], hidden, needed)
+                                         record['gid'], hidden, needed,
+                                         cgroup=record.get('cgroup'))
         command = images.guest_command(record['image_id'], config_file)
         as_user = {}
         if record['uid'] is not None:
@@ -66,6 +68,9 @@ class Guests:
                 command, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, cwd=sandbox, close_fds=True,
                 start_new_session=True, **as_user)
+        if record.get('cgroup'):
+            # At once: the image's command has hardly started.
+            cgroups.join(record['cgroup'], process.pid)
         with self._children_lock:
             self._children[server_id] = process
         return process.pid

@@ -11,7 +11,7 @@ from trove_lite.db import sql
 _B = models.RateLimitBucket.__table__
 
 
-def _project_key(project_id):
+def project_key(project_id):
     """The project as stored: the id itself, or a digest of an id longer
     than the column (with noauth, the URL names the project)."""
     if len(project_id) <= _B.c.project_id.type.length:
@@ -29,7 +29,7 @@ def lock_levels(tx, project_id, limit_keys):
     among ``limit_keys``, locked until ``tx`` ends (buckets never stored
     are missing: ``create_missing`` them first)."""
     rows = tx.execute(sa.select(_B.c.limit_key, _B.c.level, _B.c.updated)
-                      .where(_B.c.project_id == _project_key(project_id),
+                      .where(_B.c.project_id == project_key(project_id),
                              _B.c.limit_key.in_(limit_keys))
                       .order_by(_B.c.limit_key).with_for_update())
     return {key: (level, updated) for key, level, updated in rows}
@@ -39,7 +39,7 @@ def levels(conn, project_id):
     """``{limit_key: (level, updated)}`` of every stored bucket of the
     project, unlocked (for showing, not for counting)."""
     rows = conn.execute(sa.select(_B.c.limit_key, _B.c.level, _B.c.updated)
-                        .where(_B.c.project_id == _project_key(project_id)))
+                        .where(_B.c.project_id == project_key(project_id)))
     return {key: (level, updated) for key, level, updated in rows}
 
 
@@ -48,7 +48,7 @@ def create_missing(tx, project_id, limit_keys):
     (a racing API process may create them first)."""
     for key in limit_keys:
         tx.execute(sql.insert_ignore(_B).values(
-            project_id=_project_key(project_id), limit_key=key, level=0.0,
+            project_id=project_key(project_id), limit_key=key, level=0.0,
             updated=None))
 
 
@@ -56,7 +56,7 @@ def save(tx, project_id, new_levels, at):
     """Store ``{limit_key: level}`` as of ``at`` (epoch seconds)."""
     for key, level in new_levels.items():
         tx.execute(_B.update().where(
-            _B.c.project_id == _project_key(project_id),
+            _B.c.project_id == project_key(project_id),
             _B.c.limit_key == key).values(level=level, updated=at))
 
 

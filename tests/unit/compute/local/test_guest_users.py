@@ -4,9 +4,11 @@ tests/functional/test_containment_local.py."""
 
 import grp
 import pwd
+import subprocess
 
 import pytest
 
+from trove_lite.common import exceptions
 from trove_lite.compute.local import guest_users
 from trove_lite.conf import CONF
 
@@ -57,3 +59,26 @@ def test_removing_leaves_accounts_that_are_not_ours(monkeypatch):
     guest_users.remove(1000)
     guest_users.remove(None)
     assert calls == []
+
+
+def test_a_busy_account_lock_is_waited_for(monkeypatch):
+    answers = [subprocess.CompletedProcess(
+        [], 1, '', 'useradd: cannot lock /etc/passwd; try again later.'),
+        subprocess.CompletedProcess([], 0, '', '')]
+    monkeypatch.setattr(guest_users.subprocess, 'run',
+                        lambda *args, **kwargs: answers.pop(0))
+    monkeypatch.setattr(guest_users.time, 'sleep', lambda seconds: None)
+    guest_users._run(['useradd', 'x'])
+    assert answers == []
+
+
+def test_other_account_errors_fail_at_once(monkeypatch):
+    calls = []
+
+    def run(*args, **kwargs):
+        calls.append(args)
+        return subprocess.CompletedProcess([], 9, '', 'useradd: user exists')
+    monkeypatch.setattr(guest_users.subprocess, 'run', run)
+    with pytest.raises(exceptions.ComputeError, match='user exists'):
+        guest_users._run(['useradd', 'x'])
+    assert len(calls) == 1

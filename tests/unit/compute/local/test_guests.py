@@ -19,12 +19,14 @@ class RecordingLauncher:
 
     def __init__(self):
         self.launched = []
+        self.cgroups = []
 
     def start(self):
         pass
 
-    def launch(self, *arguments):
+    def launch(self, *arguments, cgroup=None):
         self.launched.append(arguments)
+        self.cgroups.append(cgroup)
         return 4242
 
     def pids(self):
@@ -61,6 +63,12 @@ def test_a_builtin_image_is_forked_by_the_launcher_in_its_sandbox(
         os.path.join(server_dir, 'sandbox'),
         os.path.join(server_dir, 'guest.log'), None, None, ['/hidden'],
         ['/needed'])]
+    assert launcher.cgroups == [None]
+
+
+def test_a_guest_with_a_memory_cgroup_is_forked_into_it(launcher, servers):
+    guests.Guests(servers).start(dict(record(), cgroup='/cg/srv-1'))
+    assert launcher.cgroups == ['/cg/srv-1']
 
 
 def test_an_extra_image_runs_its_command_until_the_guest_is_stopped(
