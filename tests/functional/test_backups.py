@@ -370,6 +370,11 @@ def test_cinder_backup_is_a_stopped_copy_of_the_volume_and_restores(
         stack, api):
     source = make_instance(api, 'bk-volume')
     insert(source, 1, 300)
+    # What a hostile guest could plant in its volume: a link to a host
+    # file, for the copies (made as root) to follow.
+    planted = os.path.join(stack.volume_path(source['id']), 'leak')
+    os.symlink('/etc/shadow', planted)
+    shadow = os.stat('/etc/shadow')
     usage = backup_usage(stack)
     backup = create_backup(api, source, 'volume-1', storage_driver='cinder')
     assert backup['locationRef'] == f'cinder://{backup["id"]}'
@@ -395,8 +400,17 @@ def test_cinder_backup_is_a_stopped_copy_of_the_volume_and_restores(
         'name': 'inc', 'instance': source['id'], 'parent_id': backup['id']}})
     assert response.status_code == 400, response.text
 
+    # Copied as the link it is, never as the host file's content.
+    assert os.readlink(os.path.join(kept, 'leak')) == '/etc/shadow'
+
     insert(source, 1000, 5)  # after the backup: not in the restore
     restored = restore(api, done, 'bk-volume-restored')
+    copied = os.path.join(stack.volume_path(restored['id']), 'leak')
+    assert os.readlink(copied) == '/etc/shadow'
+    # Giving the restored volume to its guest did not give it the file.
+    after = os.stat('/etc/shadow')
+    assert (after.st_uid, after.st_gid, after.st_mode) == (
+        shadow.st_uid, shadow.st_gid, shadow.st_mode)
     assert len(rows(restored)) == 300
     assert list(rows(restored)) == [row for row in rows(source)
                                     if row[0] < 1000]

@@ -40,8 +40,11 @@ storage_opts = [
                     '"openssl rand -base64 32". Empty: not encrypted. '
                     'Backups made with another key cannot be read.'),
     cfg.StrOpt('backup_compression', default='zstd',
-               choices=[('zstd', 'Zstandard level 3: fast, the default'),
-                        ('gzip', 'gzip level 6'),
+               choices=[('zstd', 'Zstandard (level 1 unless '
+                                 'backup_compression_level): fast, the '
+                                 'default'),
+                        ('gzip', 'gzip (level 6 unless '
+                                 'backup_compression_level)'),
                         ('none', 'stored as given')],
                help='Compression applied to backups before encryption. '
                     'Each stored object records its own, so changing this '
@@ -61,6 +64,11 @@ storage_opts = [
                     '(locked, or stopped on the local compute driver) '
                     'for a "cinder" backup, a snapshot of its volume; it '
                     'thaws by itself after that, and the backup fails.'),
+    cfg.IntOpt('backup_compression_level', min=1, max=19,
+               help='Compression level (zstd 1-19, gzip 1-9). Unset: '
+                    'zstd 1, gzip 6. Higher levels store less and take '
+                    'longer; zstd above 3 is usually slower than '
+                    'mariabackup itself.'),
     cfg.URIOpt('swift_url',
                help='Swift storage URL (ending in AUTH_<project>) used '
                     'instead of the one in the Keystone catalog.'),

@@ -53,12 +53,14 @@ def create_volume_backup(context, backup, driver):
             return
         guest = guest_rpcapi.API(instance.id, keys.key_of(instance.id))
         thaw = _Thaw(context, guest)
-        guest.freeze_datastore(context, driver.volume_snapshot_quiesce,
-                               CONF.volume_backup_freeze_timeout)
         try:
+            guest.freeze_datastore(context, driver.volume_snapshot_quiesce,
+                                   CONF.volume_backup_freeze_timeout)
             size = driver.snapshot_volume(instance.volume_id, backup.id,
                                           backup.tenant_id, thaw)
         finally:
+            # Also after a freeze that timed out here but may still
+            # happen there (a thaw of a thawed guest does nothing).
             thaw()
     except Exception as error:
         LOG.warning('Volume backup %s failed: %s', backup.id, error,

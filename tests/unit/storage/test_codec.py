@@ -204,3 +204,18 @@ def test_huge_frame_size_in_a_header_is_refused():
     encoded[8:12] = (2 ** 32 - 1).to_bytes(4, 'big')
     with pytest.raises(exceptions.StorageIntegrityError, match='frame size'):
         decode(bytes(encoded), key=None)
+
+
+def test_the_compression_level_is_the_writers_choice_only():
+    data = b''.join(b'row %d of a table, ' % n for n in range(20000))
+    small = codec.Codec('gzip', None, 65536, level=9)
+    fast = codec.Codec('gzip', None, 65536, level=1)
+    zstd_19 = codec.Codec('zstd', None, 65536, level=19)
+    stored = {name: b''.join(made.encode([data])) for name, made in (
+        ('small', small), ('fast', fast), ('zstd_19', zstd_19),
+        ('zstd', codec.Codec('zstd', None, 65536)))}
+    assert len(stored['small']) < len(stored['fast'])
+    assert stored['zstd_19'] != stored['zstd']
+    # Any reader decodes either: the level is not part of the format.
+    for encoded in stored.values():
+        assert b''.join(codec.Codec('none').decode([encoded], 'l')) == data

@@ -35,6 +35,7 @@ class MySqlManager(manager.Manager):
             getattr(CONF, CONF.datastore_manager).port,
             options.mariadbd_path)
         self.admin = mysql_admin.MariaDBAdmin(self.server.admin_connection)
+        self.freezer = mysql_freeze.Freezer(self)
         self.archiver = mysql_binlog.Archiver(
             self.server, instance_id,
             os.path.join(sandbox_path, 'binlog-archive.json'),
@@ -55,7 +56,6 @@ class MySqlManager(manager.Manager):
         self.conductor.update_binlog_archive(
             trove_context.get_admin_context(), self.instance_id, since,
             until, sent=time.time())
-        self.freezer = mysql_freeze.Freezer(self)
 
     def preboot_datastore(self):
         self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)

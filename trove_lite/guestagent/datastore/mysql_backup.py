@@ -10,6 +10,7 @@ order) back through ``mbstream``, prepares it and moves it into the empty
 datadir.
 """
 
+import fcntl
 import logging
 import os
 import shutil
@@ -23,6 +24,7 @@ LOG = logging.getLogger(__name__)
 
 # The end of mariabackup's log quoted in a fault.
 _LOG_TAIL = 400
+_F_SETPIPE_SZ = getattr(fcntl, 'F_SETPIPE_SZ', 1031)
 
 
 def _fail(reason):
@@ -58,6 +60,16 @@ def _to_lsn(lsn_dir):
     raise _fail('mariabackup recorded no log position')
 
 
+def _widen_pipe(pipe):
+    """A 1 MiB pipe instead of 64 KiB: mariabackup (or mbstream) and the
+    storage driver wait on each other less often (best effort: the limit is
+    /proc/sys/fs/pipe-max-size)."""
+    try:
+        fcntl.fcntl(pipe, _F_SETPIPE_SZ, 2 ** 20)
+    except OSError:
+        pass
+
+
 def work_directory(sandbox_path):
     work_root = os.path.join(sandbox_path, 'backup-work')
     os.makedirs(work_root, 0o700, exist_ok=True)
@@ -84,6 +96,7 @@ def backup(server, store, info, sandbox_path):
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                        stdout=subprocess.PIPE, stderr=log,
                                        close_fds=True)
+            _widen_pipe(process.stdout)
             try:
                 saved = store.save(info.container, info.name,
                                    process.stdout,
@@ -113,6 +126,7 @@ def _extract(store, item, target):
         process = subprocess.Popen(
             [CONF.guest_agent.mbstream_path, '-x', '-C', target],
             stdin=subprocess.PIPE, stdout=log, stderr=log, close_fds=True)
+        _widen_pipe(process.stdin)
         try:
             with store.load(item['location'], item.get('checksum')) as read:
                 for chunk in read:

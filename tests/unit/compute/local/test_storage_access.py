@@ -69,6 +69,7 @@ def test_open_to_makes_the_project_directory_its_guests_only(root,
     conf.storage_local_path = str(root)
     conf.backup_chunk_size = 4096
     conf.backup_compression = 'none'
+    conf.backup_compression_level = None
     conf.backup_aes_cbc_key = ''
     store = local.LocalStorage('demo', conf)
     store.save('database_backups', 'b1', [b'data'])
