@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from trove_lite.db import coordination_models  # noqa: F401 (its tables)
 from trove_lite.db import models
 
 connection = context.config.attributes.get('connection')

@@ -11,6 +11,7 @@ from trove_lite.common import policy
 from trove_lite.common import rpc
 from trove_lite.conf import CONF
 from trove_lite.conf import opts
+from trove_lite.db import coordination_models  # noqa: F401 (its tables)
 from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.instance import keys

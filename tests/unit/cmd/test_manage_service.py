@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from trove_lite import db
+from trove_lite.db import coordination_models  # noqa: F401 (its tables)
 from trove_lite.db import engine
 from trove_lite.db import models
 from trove_lite.db.repositories import services

@@ -7,6 +7,7 @@ import pytest
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import exceptions
+from trove_lite.db import coordination_models
 from trove_lite.db import models
 from trove_lite.db.repositories import claims
 from trove_lite.db.repositories import services
@@ -23,7 +24,7 @@ def register(host, capacity=None, age=0):
     with db.transaction() as tx:
         services.heartbeat(tx, claims.TASKMANAGER, host, 'taskmanager',
                            capacity)
-        table = models.Service.__table__
+        table = coordination_models.Service.__table__
         tx.execute(table.update().where(table.c.host == host).values(
             updated_at=models.utcnow() - datetime.timedelta(seconds=age)))
 

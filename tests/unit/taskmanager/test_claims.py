@@ -8,6 +8,7 @@ import time
 import pytest
 
 from trove_lite import db
+from trove_lite.db import coordination_models
 from trove_lite.db import models
 from trove_lite.db.repositories import claims as claim_rows
 from trove_lite.db.repositories import services
@@ -24,7 +25,7 @@ def heartbeat(host, age=0, stopped=False):
     old (stopped cleanly if ``stopped``)."""
     with db.transaction() as tx:
         services.heartbeat(tx, claim_rows.TASKMANAGER, host, 'taskmanager')
-        table = models.Service.__table__
+        table = coordination_models.Service.__table__
         then = models.utcnow() - datetime.timedelta(seconds=age)
         tx.execute(table.update().where(table.c.host == host).values(
             updated_at=then, stopped_at=then if stopped else None))

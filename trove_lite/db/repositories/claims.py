@@ -7,11 +7,11 @@ import datetime
 
 import sqlalchemy as sa
 
-from trove_lite.db import models
+from trove_lite.db import coordination_models
 from trove_lite.db import sql
 
-_T = models.InstanceClaim.__table__
-_S = models.Service.__table__
+_T = coordination_models.InstanceClaim.__table__
+_S = coordination_models.Service.__table__
 
 TASKMANAGER = 'trove-lite-taskmanager'
 

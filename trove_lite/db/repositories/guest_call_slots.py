@@ -5,11 +5,11 @@ database's clock, epoch seconds)."""
 
 import sqlalchemy as sa
 
-from trove_lite.db import models
+from trove_lite.db import coordination_models
 from trove_lite.db import sql
 from trove_lite.db.repositories import rate_limits
 
-_G = models.GuestCallSlot.__table__
+_G = coordination_models.GuestCallSlot.__table__
 
 
 def _lock_slots(tx, project, slots):

@@ -5,10 +5,10 @@ import hashlib
 
 import sqlalchemy as sa
 
-from trove_lite.db import models
+from trove_lite.db import coordination_models
 from trove_lite.db import sql
 
-_B = models.RateLimitBucket.__table__
+_B = coordination_models.RateLimitBucket.__table__
 
 
 def project_key(project_id):

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 
 from trove_lite.common import batching
 from trove_lite.common import seen_ids
+from trove_lite.db import coordination_models
 from trove_lite.db import engine
-from trove_lite.db import models
 from trove_lite.db import retry
 from trove_lite.db import sql
 
-_M = models.SealedMessageId.__table__
+_M = coordination_models.SealedMessageId.__table__
 
 # Every this many accepted ids, a process deletes those past their time.
 _FORGET_EXPIRED_EVERY = 500

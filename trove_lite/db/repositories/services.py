@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects import sqlite
 
-from trove_lite.db import models
+from trove_lite.db import coordination_models
 from trove_lite.db import sql
 
-_T = models.Service.__table__
+_T = coordination_models.Service.__table__
 
 
 def heartbeat(conn, binary, host, topic, capacity=None):
