@@ -18,6 +18,7 @@ so any takes any build), then in the same run:
 import argparse
 import concurrent.futures
 import os
+import shutil
 import signal
 import sys
 import time
@@ -100,6 +101,7 @@ def main():
         took = take_over(deployment, api)
     finally:
         deployment.teardown()
+        shutil.rmtree(base, ignore_errors=True)
     print(f'create throughput, {args.count} at once:')
     print(f'  one taskmanager : {args.count / one:.3f} instances/s '
           f'({one:.1f} s)')
