@@ -4,6 +4,8 @@
 ``?all_projects`` for administrators only; ``GET
 /instances/{id}/backups``. Another project's backups never show."""
 
+import time
+
 import pytest
 
 from tests.functional.test_backups import backup_completed
@@ -40,12 +42,21 @@ def backups(stack):
              'b': make_instance(api, 'list-b'),
              'other': make_instance(other, 'list-other')}
     full = backup_completed(api, found['a'], 'a-full')
+    next_second()
     incremental = backup_completed(api, found['a'], 'a-inc', incremental=1)
+    next_second()
     found['a_ids'] = [incremental['id'], full['id']]
     found['b_ids'] = [backup_completed(api, found['b'], 'b-full')['id']]
     found['other_ids'] = [backup_completed(other, found['other'],
                                            'other-full')['id']]
     return found
+
+
+def next_second():
+    """Trove orders backups by ``updated``, kept to the second (ties in
+    no particular order): the next backup ends in a later second, so the
+    newest-first order is the one the test made."""
+    time.sleep(1.05 - time.time() % 1)
 
 
 def listed(api, path, headers=None, **params):
