@@ -17,8 +17,11 @@ TASKMANAGER = 'trove-lite-taskmanager'
 
 
 def _alive(service, now, lease_timeout):
+    # updated_at is kept to the second: the beat it records may have come
+    # up to a second later, and a lease never lapses early.
     return service is not None and service.stopped_at is None and \
-        now - service.updated_at <= datetime.timedelta(seconds=lease_timeout)
+        now - service.updated_at <= datetime.timedelta(
+            seconds=lease_timeout + 1)
 
 
 def _taskmanager(conn, host):
