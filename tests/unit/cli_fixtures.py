@@ -90,3 +90,21 @@ FLAVORS = [
 def not_found(message='Resource cannot be found.'):
     return {'status_code': 404,
             'json': {'itemNotFound': {'code': 404, 'message': message}}}
+
+
+class FakeClock:
+    """``time`` for the CLI's waits: sleeping only moves the clock."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def no_sleeping(monkeypatch, module):
+    """Give ``module`` a FakeClock as its ``time``."""
+    monkeypatch.setattr(module, 'time', FakeClock())

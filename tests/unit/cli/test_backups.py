@@ -32,15 +32,7 @@ def environment(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
-    class Clock:
-        now = 0.0
-
-        def monotonic(self):
-            return self.now
-
-        def sleep(self, seconds):
-            self.now += seconds
-    monkeypatch.setattr(backups, 'time', Clock())
+    fx.no_sleeping(monkeypatch, backups)
 
 
 @pytest.fixture
