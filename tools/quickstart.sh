@@ -159,7 +159,15 @@ start_api() {
 
 ensure_vhost() {
     [ -n "$VHOST" ] || return 0
-    if ! rabbitmqctl -q list_vhosts name | grep -qxF "$VHOST"; then
+    local vhosts attempt
+    # rabbitmqctl fails now and then on a busy machine (its Erlang call
+    # times out): that says nothing about the vhost, so ask again.
+    for attempt in 1 2 3 4 5; do
+        vhosts=$(timeout 30 rabbitmqctl -q list_vhosts name 2>/dev/null) && break
+        [ "$attempt" -lt 5 ] || die "cannot list the RabbitMQ vhosts"
+        sleep 2
+    done
+    if ! grep -qxF "$VHOST" <<<"$vhosts"; then
         log "creating the RabbitMQ vhost $VHOST"
         rabbitmqctl -q add_vhost "$VHOST"
         rabbitmqctl -q set_permissions -p "$VHOST" guest '.*' '.*' '.*'

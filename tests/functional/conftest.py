@@ -6,11 +6,41 @@ import dataclasses
 import os
 import secrets
 
+import pymysql
 import pytest
 
 from tests.functional import keystone as keystone_module
 from tests.functional import stack as stack_module
 from tests.functional import swift_server as swift_server_module
+
+
+# The suite runs up to four deployments and a Keystone side by side on the
+# one MariaDB, each service process with its own connection pool: about
+# 200 connections at the peak, more than a stock server's 151 allow (it
+# then refuses connections, and the API answers 503).
+MARIADB_CONNECTIONS = 1000
+
+
+@pytest.fixture(scope='session', autouse=True)
+def mariadb_connections():
+    """Room on the shared MariaDB for every deployment of the session;
+    prints the peak use at the end, to keep an eye on it."""
+    with pymysql.connect(host=stack_module.DB_HOST, user=stack_module.DB_USER,
+                         autocommit=True, ssl_disabled=True) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SELECT @@GLOBAL.max_connections")
+        (allowed,) = cursor.fetchone()
+        if allowed < MARIADB_CONNECTIONS:
+            cursor.execute('SET GLOBAL max_connections = %s',
+                           (MARIADB_CONNECTIONS,))
+            print(f'\nMariaDB max_connections raised from {allowed} to '
+                  f'{MARIADB_CONNECTIONS}')
+    yield
+    with pymysql.connect(host=stack_module.DB_HOST, user=stack_module.DB_USER,
+                         autocommit=True, ssl_disabled=True) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SHOW GLOBAL STATUS LIKE 'Max_used_connections'")
+        print(f'\nMariaDB connections at the peak: {cursor.fetchone()[1]}')
 
 
 @pytest.fixture(scope='session')
