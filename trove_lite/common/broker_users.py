@@ -45,7 +45,6 @@ import secrets
 import urllib.parse
 
 import oslo_messaging as messaging
-import requests
 
 from trove_lite.conf import CONF
 
@@ -191,6 +190,10 @@ class _Management:
         self._base = CONF.broker_management_url.rstrip('/') + '/api/'
 
     def request(self, method, path, body=None, missing_ok=False):
+        # Imported here: every guest agent imports this module (for its
+        # exchange's name) and never makes users; requests would cost
+        # each one ~5 MiB.
+        import requests
         try:
             answer = requests.request(method, self._base + path, json=body,
                                       auth=self._auth, timeout=TIMEOUT)

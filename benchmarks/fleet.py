@@ -1,0 +1,284 @@
+"""100 instances on one machine: a burst of creates through the API, then
+deleting them all.
+
+Starts an isolated stack (as the functional tests do; the local driver
+with no ``max_servers`` limit), makes one instance first (the image's
+template datadir) and deletes it, then in one run:
+
+* POSTs ``--count`` creates at once, ``--per-project`` per project, each
+  from a thread of its own; prints the POST latencies (p50/p99/max);
+* meanwhile lists every project's instances (GET /instances) in a loop:
+  the API's p50/p99 for that read during the burst, and when each
+  instance is first seen ACTIVE; prints the time from the first POST to
+  all ACTIVE and the p50/p99 of each instance's POST -> ACTIVE;
+* the memory of the guests once all are ACTIVE: the sum of the agents'
+  and their ``mariadbd``\\ s' RSS (and PSS);
+* DELETEs them all at once and the time until every list is empty;
+* then checks nothing is left: no server records, processes, volumes,
+  listening addresses, guest accounts, broker users or live rows.
+
+Prints each figure with its ratio to the issue's target (POST p99 <= 1 s,
+all ACTIVE <= 10 s, RSS <= 9 GB in all). Exits 1 when something is left.
+
+    python benchmarks/fleet.py [--count 100] [--per-project 10]
+"""
+
+import argparse
+import concurrent.futures
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from benchmarks import guest_memory  # noqa: E402
+from tests.functional import stack as stack_module  # noqa: E402
+from tests.functional import test_build_interrupted  # noqa: E402
+from tests.functional import test_scale_out_taskmanagers  # noqa: E402
+from trove_lite.compute.local import processes  # noqa: E402
+
+# What the functional tests check after a delete, checked here too.
+processes_under = test_build_interrupted.processes_under
+guest_accounts = test_scale_out_taskmanagers.guest_accounts
+broker_users = test_scale_out_taskmanagers.broker_users
+
+POST_P99_TARGET = 1.0
+ALL_ACTIVE_TARGET = 10.0
+RSS_TARGET_GIB = 9.0
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def spread(values):
+    return (f'p50 {statistics.median(values):6.3f} s  p99 '
+            f'{percentile(values, 0.99):6.3f} s  max {max(values):6.3f} s')
+
+
+class Watcher(threading.Thread):
+    """Lists every project's instances in a loop until stopped: the
+    latency of each GET /instances, and when each instance was first seen
+    with ``status`` (or when it was no longer listed)."""
+
+    def __init__(self, apis, status):
+        super().__init__(daemon=True)
+        self.apis = apis
+        self.status = status
+        self.latencies = []
+        self.seen = {}
+        self.listed = set()
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            listed = set()
+            for api in self.apis:
+                started = time.monotonic()
+                response = api.get('/instances')
+                now = time.monotonic()
+                self.latencies.append(now - started)
+                if response.status_code != 200:
+                    continue
+                for instance in response.json()['instances']:
+                    listed.add(instance['id'])
+                    if instance['status'] == self.status:
+                        self.seen.setdefault(instance['id'], now)
+                    if instance['status'] == 'ERROR':
+                        self.seen.setdefault(instance['id'], None)
+            self.listed = listed
+
+
+def create_burst(apis, count):
+    """POST ``count`` creates at once (round-robin over the projects):
+    [(id, POST start, POST seconds)], and the watcher of the burst."""
+    watcher = Watcher(apis, 'ACTIVE')
+    barrier = threading.Barrier(count)
+
+    def create(index):
+        api = apis[index % len(apis)]
+        body = {'instance': {'name': f'fleet-{index}', 'flavorRef': '1',
+                             'volume': {'size': 1},
+                             'datastore': {'type': 'mariadb'}}}
+        barrier.wait()
+        started = time.monotonic()
+        response = api.post('/instances', body)
+        took = time.monotonic() - started
+        if response.status_code != 200:
+            raise RuntimeError(f'POST {index}: {response.status_code} '
+                               f'{response.text}')
+        return response.json()['instance']['id'], started, took
+
+    watcher.start()
+    with concurrent.futures.ThreadPoolExecutor(count) as pool:
+        created = list(pool.map(create, range(count)))
+    return created, watcher
+
+
+def wait_for(watcher, ids, timeout):
+    deadline = time.monotonic() + timeout
+    while not set(ids) <= set(watcher.seen) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    watcher.stop.set()
+    watcher.join()
+    failed = [i for i in ids if watcher.seen.get(i, None) is None]
+    if failed:
+        raise RuntimeError(f'{len(failed)} instances did not become '
+                           f'ACTIVE (ERROR or timed out)')
+
+
+def delete_all(apis, instance_project, timeout):
+    """DELETE every instance at once; seconds until no list shows one."""
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(len(instance_project)) as pool:
+        answers = list(pool.map(
+            lambda item: apis[item[1]].delete(f'/instances/{item[0]}'),
+            instance_project.items()))
+    refused = [a.status_code for a in answers if a.status_code != 202]
+    if refused:
+        raise RuntimeError(f'DELETE refused: {refused}')
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        if not any(api.get('/instances').json()['instances']
+                   for api in apis):
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise RuntimeError('instances still listed after the deletes')
+
+
+def leftovers(deployment, ids, addresses):
+    """What the deletes left behind, by kind (empty: nothing)."""
+    state = deployment.state_path
+    found = {
+        'server records': deployment.servers(),
+        'processes': processes_under(os.path.join(state, 'servers')) +
+        processes_under(os.path.join(state, 'volumes')),
+        'volumes': deployment.volumes(),
+        'listening addresses': [a for a in addresses
+                                if stack_module._listening(a, 3306)],
+        'guest accounts': guest_accounts(deployment),
+        'broker users': broker_users(deployment, ids),
+        'live rows': deployment.query(
+            'SELECT id FROM instances WHERE deleted = 0'),
+        'claims': deployment.query('SELECT instance_id FROM '
+                                   'instance_claims'),
+    }
+    return {kind: items for kind, items in found.items() if items}
+
+
+def services_cpu(deployment):
+    """{service: CPU seconds so far of its process group (workers and
+    the guest launcher included)}."""
+    return {service: sum(guest_memory.figures(pid).get('cpu', 0)
+                         for pid in processes.group_members(process.pid))
+            for service, process in deployment.processes.items()}
+
+
+def machine_cpu():
+    """Busy CPU seconds of the whole machine so far (other helpers'
+    processes included)."""
+    with open('/proc/stat') as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / guest_memory.CLOCK_TICKS
+
+
+def print_cpu(before, after, guests, machine):
+    """Where the CPU went from the first POST to all ACTIVE."""
+    ours = {service: after[service] - before.get(service, 0)
+            for service in after}
+    for role in ('agent', 'mariadbd'):
+        ours[f'{role}s'] = sum(guest.get(role, {}).get('cpu', 0)
+                               for guest in guests.values())
+    print(f'CPU seconds, first POST to all ACTIVE (machine busy '
+          f'{machine:.1f} s):')
+    for name, seconds in sorted(ours.items(), key=lambda item: -item[1]):
+        print(f'  {name:12} {seconds:7.1f}')
+    print(f'  {"other":12} {machine - sum(ours.values()):7.1f}  '
+          f'(processes not of this stack)')
+
+
+def warm_up(api):
+    """One create and delete: the template datadir is made once."""
+    instance_id = api.create_instance(name='warmup')['id']
+    api.wait_active(instance_id, timeout=300)
+    api.delete(f'/instances/{instance_id}')
+    api.wait_gone(instance_id, timeout=120)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--count', type=int, default=100)
+    parser.add_argument('--per-project', type=int, default=10)
+    parser.add_argument('--timeout', type=float, default=600)
+    args = parser.parse_args()
+    projects = -(-args.count // args.per_project)
+
+    base = tempfile.mkdtemp(prefix='tl-bench-fleet-')
+    deployment = stack_module.Stack(base, overrides={
+        # Room for the burst and the warm-up's instance in every project.
+        'DEFAULT': {'debug': 'false',
+                    'max_instances_per_tenant': str(2 * args.per_project),
+                    'max_volumes_per_tenant': str(2 * args.per_project)},
+        # 0: no limit (one host takes the whole fleet).
+        'local_compute': {'max_servers': '0'}})
+    left = None
+    try:
+        deployment.setup()
+        apis = [deployment.api(f'fleet{index}') for index in range(projects)]
+        warm_up(apis[0])
+
+        load_before = os.getloadavg()
+        cpu_before, machine_before = services_cpu(deployment), machine_cpu()
+        first_post = time.monotonic()
+        created, watcher = create_burst(apis, args.count)
+        ids = [instance_id for instance_id, _, _ in created]
+        wait_for(watcher, ids, args.timeout)
+        cpu_after, machine = services_cpu(deployment), machine_cpu()
+        all_active = max(watcher.seen.values()) - first_post
+        to_active = [watcher.seen[i] - started for i, started, _ in created]
+        posts = [took for _, _, took in created]
+        guests = guest_memory.guest_processes(deployment)
+        addresses = [server['address'] for server in deployment.servers()]
+
+        deleted_in = delete_all(apis, {
+            instance_id: index % projects
+            for index, instance_id in enumerate(ids)}, args.timeout)
+        left = leftovers(deployment, ids, addresses)
+    finally:
+        deployment.teardown()
+        shutil.rmtree(base, ignore_errors=True)
+
+    print(f'{args.count} instances, {projects} projects, '
+          f'{os.cpu_count()} cores, load average before the burst '
+          f'{load_before[0]:.1f}')
+    print(f'POST /instances        : {spread(posts)}  (p99 / target '
+          f'{POST_P99_TARGET:.0f} s: '
+          f'{percentile(posts, 0.99) / POST_P99_TARGET:.2f})')
+    print(f'all ACTIVE after       : {all_active:6.3f} s  (/ target '
+          f'{ALL_ACTIVE_TARGET:.0f} s: {all_active / ALL_ACTIVE_TARGET:.2f})')
+    print(f'POST -> ACTIVE         : {spread(to_active)}')
+    print(f'GET /instances (burst) : {spread(watcher.latencies)}  '
+          f'({len(watcher.latencies)} requests)')
+    rss = sum(process.get('Rss', 0) for guest in guests.values()
+              for process in guest.values()) / 1024 / 1024
+    pss = sum(process.get('Pss', 0) for guest in guests.values()
+              for process in guest.values()) / 1024 / 1024
+    print(f'guests\' memory        : RSS {rss:.2f} GiB (/ target '
+          f'{RSS_TARGET_GIB:.0f} GiB: {rss / RSS_TARGET_GIB:.2f}), PSS '
+          f'{pss:.2f} GiB, {len(guests)} guests')
+    guest_memory.report_means(guests)
+    print_cpu(cpu_before, cpu_after, guests, machine - machine_before)
+    print(f'all deleted after      : {deleted_in:6.3f} s')
+    print(f'left behind            : {left or "nothing"}')
+    sys.exit(1 if left else 0)
+
+
+if __name__ == '__main__':
+    main()
