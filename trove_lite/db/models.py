@@ -99,6 +99,9 @@ class Instance(Base):
     # drivers whose servers live on one host (Nova's instances.host);
     # None where any taskmanager reaches it.
     host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # The replication source of a replica (Trove's column).
+    slave_of_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('instances.id'), index=True)
 
 
 class InstanceServiceStatus(Base):
