@@ -222,8 +222,10 @@ def main():
 
     base = tempfile.mkdtemp(prefix='tl-bench-fleet-')
     deployment = stack_module.Stack(base, overrides={
-        # Room for the burst and the warm-up's instance in every project.
-        'DEFAULT': {'debug': 'false',
+        # Room for the burst and the warm-up's instance in every project;
+        # heartbeats at the default interval (the tests' 2 s would have
+        # the fleet send 50 a second).
+        'DEFAULT': {'debug': 'false', 'report_interval': '30',
                     'max_instances_per_tenant': str(2 * args.per_project),
                     'max_volumes_per_tenant': str(2 * args.per_project)},
         # 0: no limit (one host takes the whole fleet).

@@ -17,7 +17,6 @@ pre-loaded modules, the libraries) among them, so it falls as
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -83,16 +82,19 @@ def _mib(kib):
 
 
 def report(guests):
-    """Print per-guest figures, then the means."""
-    print(f'{"instance":38} {"agent RSS":>9} {"PSS":>6} '
-          f'{"mariadbd RSS":>12} {"PSS":>6}')
+    """Print per-guest figures (MiB, CPU seconds so far), then the
+    means."""
+    headings = [f'{role} {field}' for role in ('agent', 'mariadbd')
+                for field in ('RSS', 'PSS', 'CPU s')]
+    print(f'{"instance":36} ' + ' '.join(f'{h:>14}' for h in headings))
     for instance_id, guest in sorted(guests.items()):
-        agent = guest.get('agent', {})
-        database = guest.get('mariadbd', {})
-        print(f'{instance_id:38} {_mib(agent.get("Rss", 0)):>9} '
-              f'{_mib(agent.get("Pss", 0))} '
-              f'{_mib(database.get("Rss", 0)):>12} '
-              f'{_mib(database.get("Pss", 0))}')
+        cells = []
+        for role in ('agent', 'mariadbd'):
+            process = guest.get(role, {})
+            cells += [_mib(process.get('Rss', 0)),
+                      _mib(process.get('Pss', 0)),
+                      f'{process.get("cpu", 0):6.2f}']
+        print(f'{instance_id:36} ' + ' '.join(f'{c:>14}' for c in cells))
     report_means(guests)
 
 
@@ -116,6 +118,18 @@ def report_means(guests):
           f'{instance_rss / INSTANCE_TARGET_MIB:.2f}')
 
 
+def measure(deployment, count, settle):
+    """The figures of ``count`` new instances, ``settle`` seconds after
+    they are all ACTIVE."""
+    api = deployment.api('bench')
+    ids = [api.create_instance(name=f'memory{index}')['id']
+           for index in range(count)]
+    for instance_id in ids:
+        api.wait_active(instance_id, timeout=300)
+    time.sleep(settle)
+    return guest_processes(deployment)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--count', type=int, default=3)
@@ -123,21 +137,15 @@ def main():
                         help='seconds of heartbeats before measuring')
     args = parser.parse_args()
 
-    base = tempfile.mkdtemp(prefix='tl-bench-memory-')
-    deployment = stack_module.Stack(base, overrides={
-        'DEFAULT': {'debug': 'false'}})
-    try:
-        deployment.setup()
-        api = deployment.api('bench')
-        ids = [api.create_instance(name=f'memory{index}')['id']
-               for index in range(args.count)]
-        for instance_id in ids:
-            api.wait_active(instance_id, timeout=300)
-        time.sleep(args.settle)
-        report(guest_processes(deployment))
-    finally:
-        deployment.teardown()
-        shutil.rmtree(base, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix='tl-bench-memory-') as base:
+        deployment = stack_module.Stack(base, overrides={
+            'DEFAULT': {'debug': 'false'}})
+        try:
+            deployment.setup()
+            guests = measure(deployment, args.count, args.settle)
+        finally:
+            deployment.teardown()
+    report(guests)
 
 
 if __name__ == '__main__':

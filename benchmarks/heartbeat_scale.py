@@ -29,6 +29,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+from benchmarks import guest_memory  # noqa: E402
 from tests.functional import stack as stack_module  # noqa: E402
 
 SENDERS = 4
@@ -273,46 +274,25 @@ def measure_lag(deployment, guests, interval, duration):
     return lags, len(flips), growth / len(guests)
 
 
-def process_memory(pid):
-    """(RSS, PSS) in MiB of a process."""
-    values = {}
-    with open(f'/proc/{pid}/smaps_rollup') as rollup:
-        for line in rollup:
-            parts = line.split()
-            if parts[0] in ('Rss:', 'Pss:'):
-                values[parts[0]] = int(parts[1]) / 1024
-    return values['Rss:'], values['Pss:']
-
-
-def children_of(pid):
-    found = []
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open(f'/proc/{entry}/stat') as stat:
-                    if int(stat.read().rsplit(')', 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-    return found
-
-
 def measure_real_guests(deployment, count=3):
+    """[(RSS, PSS)] in MiB of the agents and of their mariadbds, of
+    ``count`` real instances (deleted afterwards)."""
     api = deployment.api('bench-real')
-    created = [api.create_instance(name=f'real{i}') for i in range(count)]
-    for instance in created:
-        api.wait_active(instance['id'], timeout=120)
+    created = {api.create_instance(name=f'real{i}')['id']
+               for i in range(count)}
+    for instance_id in created:
+        api.wait_active(instance_id, timeout=120)
     time.sleep(2)
-    agents, databases = [], []
-    for server in deployment.servers():
-        if server['instance_id'] not in {i['id'] for i in created}:
-            continue
-        agents.append(process_memory(server['pid']))
-        for child in children_of(server['pid']):
-            databases.append(process_memory(child))
-    for instance in created:
-        api.delete(f'/instances/{instance["id"]}')
-    return agents, databases
+    found = {role: [] for role in ('agent', 'mariadbd')}
+    for instance_id, guest in guest_memory.guest_processes(
+            deployment).items():
+        if instance_id in created:
+            for role, values in found.items():
+                values.append((guest[role]['Rss'] / 1024,
+                               guest[role]['Pss'] / 1024))
+    for instance_id in created:
+        api.delete(f'/instances/{instance_id}')
+    return found['agent'], found['mariadbd']
 
 
 def main():
