@@ -8,9 +8,11 @@ import sys
 # reading the installed packages' entry points fail, then look up a
 # transport driver as each guest does when it connects.
 PROBE = '''
+import gc
 import importlib.metadata
 from trove_lite.cmd import guest_launcher
 guest_launcher.preload()
+print('frozen' if gc.get_freeze_count() else 'not frozen')
 
 def refuse():
     raise AssertionError('the entry points were read again')
@@ -28,4 +30,12 @@ def test_guests_fork_with_the_entry_points_already_read(tmp_path):
     result = subprocess.run(
         [sys.executable, '-c', PROBE], capture_output=True, text=True,
         env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path)))
-    assert result.stdout.strip() == 'found', result.stderr[-2000:]
+    assert result.stdout.split()[-1:] == ['found'], result.stderr[-2000:]
+
+
+def test_what_guests_share_is_frozen():
+    """Frozen, what the launcher loaded is never walked by a guest's
+    garbage collector, which would copy every page of it."""
+    result = subprocess.run([sys.executable, '-c', PROBE],
+                            capture_output=True, text=True)
+    assert result.stdout.split()[:1] == ['frozen'], result.stderr[-2000:]
