@@ -21,6 +21,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.instance import backup_policy
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
+from trove_lite.instance import network
 from trove_lite.instance import placement
 from trove_lite.instance import restore
 from trove_lite.quota import api as quota
@@ -52,6 +53,9 @@ class CreateRequest:
     restore_time: datetime.datetime | None = None
     # A backup_policy.PolicyRequest, or None.
     backup_policy: object = None
+    # Trove's access (validated), or None; the nics asked for.
+    access: dict | None = None
+    nics: list = dataclasses.field(default_factory=list)
 
 
 def volume_support(manager):
@@ -72,6 +76,8 @@ def create(context, request):
     """Check the request against the catalogue, write the rows, cast the
     build; returns the new instance's record. Nothing is written or sent
     unless every check passed."""
+    network.check_nics(request.nics)
+    network.check_access(request.access)
     flavor = catalogue_api.get_flavor(request.flavor_ref)
     if flavor is None:
         raise exceptions.FlavorNotFound(uuid=request.flavor_ref)
@@ -128,6 +134,7 @@ def create(context, request):
             'region_id': request.region_name or CONF.region,
             'configuration_id': request.configuration_id,
             'encrypted_key': stored_key,
+            'access': request.access,
         })
         if request.backup_policy is not None:
             backup_policy.add_to_new_instance(tx, instance_id,

@@ -21,6 +21,7 @@ from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
+from trove_lite.instance import actions
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import backup_policy
 from trove_lite.instance import configuration as instance_configuration
@@ -73,6 +74,11 @@ def parse_create(body):
     if instance.get('backup_policy') is not None:
         request.backup_policy = validation.backup_policy(
             instance['backup_policy'], "instance['backup_policy']")
+    if instance.get('access') is not None:
+        request.access = validation.access(instance['access'],
+                                           "instance['access']")
+    if instance.get('nics') is not None:
+        request.nics = validation.nics(instance['nics'], "instance['nics']")
     return request
 
 
@@ -106,7 +112,6 @@ UPDATE_KEYS = ('name', 'configuration', 'replica_of', 'slave_of', 'access',
 UNSUPPORTED_UPDATE_KEYS = {
     'replica_of': 'replication',
     'slave_of': 'replication',
-    'access': 'access updates',
     'datastore_version': 'datastore upgrades',
 }
 # What a body without a key to change does: Trove detaches the group.
@@ -118,12 +123,13 @@ class Update:
     """A validated PUT or PATCH body: a new name or None; the
     configuration change (a group id to attach, DETACH, or None for
     none); with ``set_policy``, the backup policy (a PolicyRequest, or
-    None to remove it)."""
+    None to remove it); the new access, or None."""
 
     name: str | None = None
     configuration: object = None
     set_policy: bool = False
     backup_policy: object = None
+    access: dict | None = None
 
 
 def parse_update(body):
@@ -153,6 +159,9 @@ def parse_update(body):
         update.configuration = DETACH if not instance['configuration'] \
             else validation.reference(instance['configuration'],
                                       "instance['configuration']")
+    if 'access' in instance:
+        update.access = validation.access(instance['access'],
+                                          "instance['access']")
     if 'backup_policy' in instance:
         update.set_policy = True
         update.backup_policy = validation.backup_policy(
@@ -259,6 +268,8 @@ class InstancesController(rest.RestController):
         if update.set_policy:
             instance_api.set_backup_policy(context, record,
                                            update.backup_policy)
+        if update.access is not None:
+            actions.update_access(context, record, update.access)
         if update.name is not None:
             instance_api.rename(context, record, update.name)
         return base.empty_response(202)
@@ -267,7 +278,8 @@ class InstancesController(rest.RestController):
     def put(self, instance_id=None):
         """Rename the instance, attach a configuration group to it
         (``configuration``: its id) or detach its group
-        (``configuration``: null, or an empty body object)."""
+        (``configuration``: null, or an empty body object), or change its
+        ``access``."""
         return self._update(instance_id, 'instance:update')
 
     @pecan.expose('json')
