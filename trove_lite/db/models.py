@@ -106,6 +106,9 @@ class Instance(Base):
     # drivers whose servers live on one host (Nova's instances.host);
     # None where any taskmanager reaches it.
     host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # The replication source of a replica (Trove's column).
+    slave_of_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('instances.id'), index=True)
     # Trove's access: {"is_public": bool, "allowed_cidrs": [...]} as the
     # tenant asked, or None (open to everyone, shown derived).
     access: orm.Mapped[dict | None] = orm.mapped_column(sa.JSON)

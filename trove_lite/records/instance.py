@@ -42,6 +42,8 @@ class Instance:
     # The taskmanager host holding the server (host-local compute
     # drivers), else None.
     host: str | None
+    # The replication source of a replica (Trove's column), else None.
+    slave_of_id: str | None
     # Trove's access as the tenant set it, or None.
     access: dict | None
     datastore_name: str | None = None

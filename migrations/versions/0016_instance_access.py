@@ -1,16 +1,16 @@
 """The access of each instance (Trove's instances.access): who may reach
 its datastore port, ``{"is_public": bool, "allowed_cidrs": [...]}``.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
