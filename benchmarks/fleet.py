@@ -65,7 +65,7 @@ def spread(values):
 class Watcher(threading.Thread):
     """Lists every project's instances in a loop until stopped: the
     latency of each GET /instances, and when each instance was first seen
-    with ``status`` (or when it was no longer listed)."""
+    with ``status`` (None: seen in ERROR)."""
 
     def __init__(self, apis, status):
         super().__init__(daemon=True)
@@ -73,12 +73,10 @@ class Watcher(threading.Thread):
         self.status = status
         self.latencies = []
         self.seen = {}
-        self.listed = set()
         self.stop = threading.Event()
 
     def run(self):
         while not self.stop.is_set():
-            listed = set()
             for api in self.apis:
                 started = time.monotonic()
                 response = api.get('/instances')
@@ -87,12 +85,10 @@ class Watcher(threading.Thread):
                 if response.status_code != 200:
                     continue
                 for instance in response.json()['instances']:
-                    listed.add(instance['id'])
                     if instance['status'] == self.status:
                         self.seen.setdefault(instance['id'], now)
                     if instance['status'] == 'ERROR':
                         self.seen.setdefault(instance['id'], None)
-            self.listed = listed
 
 
 def create_burst(apis, count):
@@ -122,6 +118,7 @@ def create_burst(apis, count):
 
 
 def wait_for(watcher, ids, timeout):
+    """Until the watcher saw every instance ACTIVE (or in ERROR)."""
     deadline = time.monotonic() + timeout
     while not set(ids) <= set(watcher.seen) and time.monotonic() < deadline:
         time.sleep(0.05)
