@@ -7,6 +7,7 @@ reaches only the replica, and another tenant cannot replicate a source.
 
 import os
 import stat
+import threading
 
 import pymysql
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from tests.functional import stack as stack_module
 from tests.functional.stack import connect
 from tests.functional.stack import wait_until
+from tests.functional.test_backups import APP_PASSWORD
 from tests.functional.test_backups import backup_usage
 from tests.functional.test_backups import execute
 from tests.functional.test_backups import insert
@@ -88,6 +90,10 @@ def test_replica_follows_its_source_and_refuses_writes(stack, api, source,
     assert rows(replica) == rows(source)
     insert(source, 51, 20)
     wait_until(lambda: len(rows(replica)) == 70, timeout=60)
+    # Its lag comes with its heartbeat; a source shows none.
+    wait_until(lambda: api.instance(replica['id'])['replication_lag'] == 0,
+               timeout=60)
+    assert 'replication_lag' not in api.instance(source['id'])
     with pytest.raises(pymysql.err.OperationalError) as refused:
         execute(replica, "INSERT INTO t VALUES (1000, 'on the replica')")
     assert refused.value.args[0] == 1290  # --read-only
@@ -177,5 +183,71 @@ def test_detach_makes_the_replica_writable_then_the_source_deletes(
                            json={'instance': {'slave_of': ''}})
     assert response.status_code == 400, response.text
     for instance in (source, replica):
+        assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+        api.wait_gone(instance['id'], timeout=120)
+
+
+class Writer(threading.Thread):
+    """Inserts rows into the source until stopped, keeping the ids whose
+    commit the server acknowledged."""
+
+    def __init__(self, instance, first):
+        super().__init__(daemon=True)
+        self.instance = instance
+        self.next_id = first
+        self.acknowledged = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        with connect(self.instance['ip'][0], 'app', APP_PASSWORD,
+                     'appdb') as connection:
+            cursor = connection.cursor()
+            while not self.stopping.is_set():
+                try:
+                    cursor.execute('INSERT INTO t VALUES (%s, %s)',
+                                   (self.next_id, 'in flight'))
+                    self.acknowledged.append(self.next_id)
+                except pymysql.err.MySQLError:
+                    self.stopping.wait(0.05)  # refused: read-only now
+                self.next_id += 1
+
+
+def act(api, instance, action):
+    return api.post(f'/instances/{instance["id"]}/action', {action: {}})
+
+
+def test_promote_switches_the_source_over_losing_no_write(stack, api):
+    source = make_instance(api, 'rep-p-source')
+    insert(source, 1, 10)
+    response = create_replica(api, source, 'rep-p-replica')
+    assert response.status_code == 200, response.text
+    replica = api.wait_active(response.json()['instance']['id'],
+                              timeout=240)
+    response = act(api, source, 'promote_to_replica_source')
+    assert response.status_code == 400, response.text  # no replica
+    writer = Writer(source, 1000)
+    writer.start()
+    wait_until(lambda: len(writer.acknowledged) > 20)
+    response = act(api, replica, 'promote_to_replica_source')
+    assert response.status_code == 202, response.text
+    promoted = api.wait_for(replica['id'], lambda i: 'replica_of' not in i
+                            and i['status'] == 'ACTIVE', timeout=120)
+    writer.stopping.set()
+    writer.join()
+    # Every write the old source acknowledged is on the new one.
+    assert set(writer.acknowledged) <= {row[0] for row in rows(promoted)}
+    old = api.wait_for(source['id'], lambda i: i['status'] == 'ACTIVE')
+    assert old['replica_of']['id'] == replica['id']
+    assert [r['id'] for r in api.instance(replica['id'])['replicas']] == [
+        source['id']]
+    execute(promoted, "INSERT INTO t VALUES (1, 'x') "
+                      "ON DUPLICATE KEY UPDATE note = 'new source'")
+    wait_until(lambda: (1, 'new source') in rows(old), timeout=60)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(old, "INSERT INTO t VALUES (9999, 'on the old source')")
+    assert refused.value.args[0] == 1290
+    # Delete order: the new source only once its replica is gone.
+    assert api.delete(f'/instances/{replica["id"]}').status_code == 400
+    for instance in (old, promoted):
         assert api.delete(f'/instances/{instance["id"]}').status_code == 202
         api.wait_gone(instance['id'], timeout=120)

@@ -130,3 +130,39 @@ def detach(context, record):
                                           status=current.task.action)
     LOG.info('Detaching replica %s from %s', record.id, record.slave_of_id)
     taskmanager_rpcapi.API(record.host).detach_replica(context, record.id)
+
+
+def _set_of(record):
+    """(source, [its replicas]) of the replication set of the replica
+    ``record``."""
+    if record.slave_of_id is None:
+        raise exceptions.BadRequest(f'Instance {record.id} is not a '
+                                    f'replica.')
+    source = db.read(instances.get, record.slave_of_id)
+    return source, [db.read(instances.get, replica_id) for replica_id
+                    in db.read(replicas.replica_ids, source.id)]
+
+
+def _start_on_set(members, task):
+    """Set ``task`` on every member, all idle, or on none (422)."""
+    with db.transaction() as tx:
+        for member in members:
+            if not instances.set_task_if(tx, member.id,
+                                         instance_status.IDLE_TASKS, task):
+                current = instances.get(tx, member.id)
+                raise exceptions.InstanceBusy(instance_id=member.id,
+                                              status_type='task',
+                                              status=current.task.action)
+
+
+def promote(context, record):
+    """Trove's promote_to_replica_source on the replica ``record``: every
+    member of its set must be running and idle; all are PROMOTING until
+    the taskmanager has switched the source over."""
+    source, members = _set_of(record)
+    for member in [source] + members:
+        _refuse_if_busy(member)
+    _start_on_set([source] + members, InstanceTasks.PROMOTING)
+    LOG.info('Promoting replica %s in place of %s', record.id, source.id)
+    taskmanager_rpcapi.API(record.host).promote_to_replica_source(
+        context, record.id)

@@ -6,6 +6,7 @@ import pytest
 
 from trove_lite.common import exceptions
 from trove_lite.common import objects
+from trove_lite.conductor import manager as conductor_manager
 from trove_lite.datastore import mysql_config
 from trove_lite.datastore import mysql_rules
 from trove_lite.guestagent.datastore import mysql_replication
@@ -145,3 +146,10 @@ def test_the_prepare_request_never_shows_the_password():
                                      snapshot={'master': MASTER})
     assert 'secret-password' not in repr(request)
     assert 'replica=True' in repr(request)
+
+
+@pytest.mark.parametrize('reported, kept', [
+    (0, 0), (42, 42), (None, None), (-1, None), (True, None), ('3', None),
+    (2 ** 40, None), (1.5, None)])
+def test_the_conductor_keeps_only_a_sane_lag(reported, kept):
+    assert conductor_manager.replication_lag(reported) == kept
