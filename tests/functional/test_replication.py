@@ -5,7 +5,9 @@ replicas; a detached replica is writable. The replication password
 reaches only the replica, and another tenant cannot replicate a source.
 """
 
+import configparser
 import os
+import signal
 import stat
 import threading
 
@@ -30,8 +32,10 @@ INTRUDER = 'rep-intruder'
 
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory):
+    # A source whose guest died is seen so within seconds (eject).
     deployment = stack_module.Stack(
-        str(tmp_path_factory.mktemp('replication')))
+        str(tmp_path_factory.mktemp('replication')), overrides={
+            'DEFAULT': {'agent_heartbeat_expiry': '10'}})
     try:
         deployment.setup()
         yield deployment
@@ -249,5 +253,70 @@ def test_promote_switches_the_source_over_losing_no_write(stack, api):
     # Delete order: the new source only once its replica is gone.
     assert api.delete(f'/instances/{replica["id"]}').status_code == 400
     for instance in (old, promoted):
+        assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+        api.wait_gone(instance['id'], timeout=120)
+
+
+def admin_connection(stack, instance_id):
+    """The guest's own administrative account over its socket (what only
+    the host's root can do): to stop a replica's replication."""
+    options = configparser.ConfigParser(interpolation=None)
+    options.read(os.path.join(stack.sandbox(instance_id), 'os_admin.cnf'))
+    return pymysql.connect(
+        unix_socket=os.path.join(stack.run_dir(instance_id), 'mysqld.sock'),
+        user='os_admin', password=options.get('client', 'password'),
+        autocommit=True)
+
+
+def kill_guest(stack, instance_id):
+    """SIGKILL the guest's agent and its mariadbd."""
+    with open(os.path.join(stack.run_dir(instance_id), 'mysqld.pid')) as pid:
+        os.kill(int(pid.read()), signal.SIGKILL)
+    os.kill(stack.server_of(instance_id)['pid'], signal.SIGKILL)
+
+
+def test_eject_replaces_a_dead_source_by_its_most_advanced_replica(
+        stack, api):
+    source = make_instance(api, 'rep-e-source')
+    insert(source, 1, 10)
+    response = create_replica(api, source, 'rep-e', replica_count=2)
+    assert response.status_code == 200, response.text
+    ids = sorted(r['id'] for r in api.instance(source['id'])['replicas'])
+    ahead, behind = [api.wait_active(i, timeout=300) for i in ids]
+    assert {ahead['name'], behind['name']} == {'rep-e-1', 'rep-e-2'}
+    # One replica stops applying; the source goes on writing.
+    with admin_connection(stack, behind['id']) as connection:
+        connection.cursor().execute('STOP SLAVE')
+    insert(source, 11, 10)
+    wait_until(lambda: len(rows(ahead)) == 20, timeout=60)
+    response = act(api, behind, 'eject_replica_source')
+    assert response.status_code == 400, response.text  # source alive
+    kill_guest(stack, source['id'])
+    # Asked on the replica that is behind: the one ahead wins.
+    response = wait_until(lambda: (lambda r: r if r.status_code != 400
+                                   else None)(
+        act(api, behind, 'eject_replica_source')), timeout=90, interval=1)
+    assert response.status_code == 202, response.text
+    new_source = api.wait_for(ahead['id'], lambda i: 'replica_of' not in i
+                              and i['status'] == 'ACTIVE', timeout=120)
+    follower = api.wait_for(behind['id'], lambda i: i['status'] == 'ACTIVE'
+                            and i.get('replica_of', {}).get('id') ==
+                            ahead['id'], timeout=60)
+    assert [r['id'] for r in api.instance(ahead['id'])['replicas']] == [
+        behind['id']]
+    assert 'replicas' not in api.instance(source['id'])
+    execute(new_source, "INSERT INTO t VALUES (21, 'new source')")
+    wait_until(lambda: len(rows(follower)) == 21, timeout=60)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(follower, "INSERT INTO t VALUES (22, 'on the replica')")
+    assert refused.value.args[0] == 1290
+    # The old source comes back (restarted) read-only: no split brain.
+    response = act(api, source, 'restart')
+    assert response.status_code == 202, response.text
+    old = api.wait_active(source['id'], timeout=120)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(old, "INSERT INTO t VALUES (23, 'on the old source')")
+    assert refused.value.args[0] == 1290
+    for instance in (follower, new_source, old):
         assert api.delete(f'/instances/{instance["id"]}').status_code == 202
         api.wait_gone(instance['id'], timeout=120)

@@ -1,4 +1,4 @@
-"""``trove-lite instance promote`` and ``detach-replica``: the
+"""``trove-lite instance promote``, ``eject`` and ``detach-replica``: the
 replication actions on a replica (``instance create --replica-of`` makes
 replicas)."""
 
@@ -18,6 +18,18 @@ class PromoteReplica(instances.InstanceAction):
                     {'promote_to_replica_source': {}})
         return lambda current: waiting.is_ready(current) and \
             'replica_of' not in current
+
+
+class EjectSource(instances.InstanceAction):
+    """Replace the failed source of a replica's set by its most advanced
+    replica (the source must have stopped responding)."""
+
+    operation = 'the ejection'
+
+    def start(self, client, instance, args):
+        client.post(instances.action_path(instance),
+                    {'eject_replica_source': {}})
+        return waiting.is_ready
 
 
 class DetachReplica(instances.InstanceAction):

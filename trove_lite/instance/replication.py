@@ -22,11 +22,16 @@ LOG = logging.getLogger(__name__)
 REPLICATING_MANAGERS = ('mysql', 'mariadb')
 
 
-def _refuse_if_busy(record):
-    """Trove's action gate on the source: idle, its guest running."""
-    service = instance_status.effective_service_status(
+def _effective_status(record):
+    """The guest's status, failed once its heartbeat expired."""
+    return instance_status.effective_service_status(
         record.task, record.service_status, record.service_status_updated,
         timeutils.utcnow(), CONF.agent_heartbeat_expiry)
+
+
+def _refuse_if_busy(record):
+    """Trove's action gate on the source: idle, its guest running."""
+    service = _effective_status(record)
     refusal = instance_status.action_refusal(
         record.task, record.server_status, service,
         instance_status.ACTION_ALLOWED_SERVICE)
@@ -166,3 +171,22 @@ def promote(context, record):
     LOG.info('Promoting replica %s in place of %s', record.id, source.id)
     taskmanager_rpcapi.API(record.host).promote_to_replica_source(
         context, record.id)
+
+
+def eject(context, record):
+    """Trove's eject_replica_source on the replica ``record``: its source
+    must have stopped responding (its heartbeat expired; 400 otherwise,
+    promote instead), its replicas must be running and idle; they are
+    EJECTING until the most advanced one is the source."""
+    source, members = _set_of(record)
+    if _effective_status(source) in instance_status.DATASTORE_RUNNING:
+        raise exceptions.BadRequest(
+            f'The replication source {source.id} is still responding: '
+            f'promote a replica instead.')
+    for member in members:
+        _refuse_if_busy(member)
+    _start_on_set(members, InstanceTasks.EJECTING)
+    LOG.info('Ejecting the replication source %s (asked on %s)', source.id,
+             record.id)
+    taskmanager_rpcapi.API(record.host).eject_replica_source(context,
+                                                             record.id)

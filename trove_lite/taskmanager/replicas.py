@@ -244,3 +244,58 @@ def promote(context, instance_id):
     finally:
         _set_members_task(members, InstanceTasks.PROMOTING,
                           InstanceTasks.NONE)
+
+
+def reach(position):
+    """How far a GTID position (``domain-server-seq,...``) goes: the sum
+    of its sequence numbers (the replicas of one source share its
+    domains, so the one that applied more has the larger sum)."""
+    total = 0
+    for gtid in filter(None, (position or '').split(',')):
+        total += int(gtid.strip().rsplit('-', 1)[1])
+    return total
+
+
+def eject(context, instance_id):
+    """Trove's eject_replica_source: the source of ``instance_id``'s set
+    stopped responding; the replica that applied most of it becomes the
+    source, the others that answer follow it, and the old source leaves
+    the set, told (a message that waits in its queue) to refuse writes
+    for good should it come back."""
+    record = db.read(instances.find, instance_id)
+    if record is None or record.task != InstanceTasks.EJECTING or \
+            record.slave_of_id is None:
+        LOG.warning('Eject asked on %s skipped: gone, no longer ejecting '
+                    'or no replica', instance_id)
+        return
+    old_id = record.slave_of_id
+    members = [db.read(instances.get, member_id) for member_id in
+               db.read(replicas.replica_ids, old_id)]
+    try:
+        reached = {}
+        for member in members:
+            try:
+                reached[member.id] = reach(
+                    guest_of(member.id).get_latest_txn_id(context))
+            except Exception as error:
+                LOG.warning('Replica %s does not answer; it stays with %s: '
+                            '%s', member.id, old_id, error)
+        if not reached:
+            raise exceptions.DatastoreOperationError(
+                reason='no replica answers')
+        best = max((m for m in members if m.id in reached),
+                   key=lambda m: (reached[m.id], m.id == instance_id))
+        guest_of(best.id).detach_replica(context, for_failover=True)
+        _follow(context, best, [m for m in members
+                                if m.id in reached and m.id != best.id])
+        LOG.warning('The replication source %s was ejected; %s (%d) is '
+                    'the source now', old_id, best.id, reached[best.id])
+        guest_of(old_id).make_read_only(context, True, wait=False)
+    except Exception as error:
+        LOG.warning('Eject of %s failed: %s', old_id, error, exc_info=True)
+        with db.transaction() as tx:
+            instances.add_fault(tx, instance_id,
+                                f'Eject failed: {error}'[:255])
+    finally:
+        _set_members_task([m.id for m in members], InstanceTasks.EJECTING,
+                          InstanceTasks.NONE)

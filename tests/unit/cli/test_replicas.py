@@ -72,3 +72,12 @@ def test_detach_replica_patches_replica_of_empty(api):
     assert result.code == 0, result.stderr
     assert [r.json() for r in api.request_history
             if r.method == 'PATCH'] == [{'instance': {'replica_of': ''}}]
+
+
+def test_eject_posts_trove_action(api):
+    api.post(f'{fx.BASE}/instances/{fx.INSTANCE_ID}/action',
+             status_code=202)
+    result = fx.run('instance', 'eject', fx.INSTANCE_ID)
+    assert result.code == 0, result.stderr
+    assert [r.json() for r in api.request_history if r.method == 'POST'] \
+        == [{'eject_replica_source': {}}]

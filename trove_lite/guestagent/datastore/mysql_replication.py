@@ -191,8 +191,10 @@ class ReplicationMethods:
             cursor.execute(*sql.drop_replication_user(replica_info['user']))
 
     def make_read_only(self, context, read_only):
-        """Refuse (or accept again) tenants' writes, kept across
-        restarts."""
+        """Refuse (or accept again) tenants' writes, kept across restarts:
+        kept first, so a server that is not up yet starts that way
+        (MySqlManager.start_datastore)."""
+        self.replication_role.set_read_only(read_only)
         with self.server.admin_connection() as connection:
             self._set_read_only(connection.cursor(), read_only)
 

@@ -1,7 +1,6 @@
 """``POST /instances/{id}/action``: the body's key selects the action
-(``restart``, ``resize``, ``reset_status``,
-``promote_to_replica_source``); every action answers 202 with
-no body."""
+(``restart``, ``resize``, ``reset_status``, ``promote_to_replica_source``,
+``eject_replica_source``); every action answers 202 with no body."""
 
 import pecan
 from pecan import rest
@@ -51,7 +50,14 @@ def _promote(context, instance_id, value):
         instance_id, 'instance:promote_to_replica_source'))
 
 
+def _eject(context, instance_id, value):
+    validation.require_object(value, 'eject_replica_source')
+    replication.eject(context, base.authorized_instance(
+        instance_id, 'instance:eject_replica_source'))
+
+
 _ACTIONS = {
+    'eject_replica_source': _eject,
     'promote_to_replica_source': _promote,
     'restart': _restart,
     'resize': _resize,
