@@ -1,5 +1,4 @@
-"""The replication source of each replica (Trove's instances.slave_of_id),
-and the replication lag a replica reports with its heartbeat.
+"""The replication source of each replica (Trove's instances.slave_of_id).
 
 Revision ID: 0015
 Revises: 0014
@@ -21,5 +20,3 @@ def upgrade():
             'instances.id', name='instances_slave_of_id_fkey')))
     op.create_index('ix_instances_slave_of_id', 'instances',
                     ['slave_of_id'])
-    op.add_column('instance_service_statuses',
-                  sa.Column('replication_lag', sa.Integer))

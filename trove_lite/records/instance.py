@@ -44,6 +44,8 @@ class Instance:
     host: str | None
     # The replication source of a replica (Trove's column), else None.
     slave_of_id: str | None
+    # Trove's access as the tenant set it, or None.
+    access: dict | None
     # Seconds a replica is behind its source, with the guest's status.
     replication_lag: int | None
     datastore_name: str | None = None
