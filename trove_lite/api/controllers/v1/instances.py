@@ -244,6 +244,7 @@ class InstancesController(rest.RestController):
         view = self._view(record, True, context.is_admin)
         view = views.add_volume_usage(view, record)
         views.add_replicas(view, replication.replica_ids(record))
+        views.add_replication_lag(view, record)
         if backups is not None:
             view.update(backup_policy.view(backups))
         return {'instance': view}
