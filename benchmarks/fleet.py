@@ -24,6 +24,7 @@ all ACTIVE <= 10 s, RSS <= 9 GB in all). Exits 1 when something is left.
 """
 
 import argparse
+import collections
 import concurrent.futures
 import os
 import shutil
@@ -32,6 +33,8 @@ import sys
 import tempfile
 import threading
 import time
+
+import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -72,6 +75,7 @@ class Watcher(threading.Thread):
         self.apis = apis
         self.status = status
         self.latencies = []
+        self.failures = collections.Counter()
         self.seen = {}
         self.stop = threading.Event()
 
@@ -79,10 +83,17 @@ class Watcher(threading.Thread):
         while not self.stop.is_set():
             for api in self.apis:
                 started = time.monotonic()
-                response = api.get('/instances')
+                try:
+                    response = api.get('/instances')
+                except requests.RequestException as error:
+                    # An overloaded API may drop a connection: counted,
+                    # and the watch goes on.
+                    self.failures[type(error).__name__] += 1
+                    continue
                 now = time.monotonic()
                 self.latencies.append(now - started)
                 if response.status_code != 200:
+                    self.failures[response.status_code] += 1
                     continue
                 for instance in response.json()['instances']:
                     if instance['status'] == self.status:
@@ -264,7 +275,8 @@ def main():
           f'{ALL_ACTIVE_TARGET:.0f} s: {all_active / ALL_ACTIVE_TARGET:.2f})')
     print(f'POST -> ACTIVE         : {spread(to_active)}')
     print(f'GET /instances (burst) : {spread(watcher.latencies)}  '
-          f'({len(watcher.latencies)} requests)')
+          f'({len(watcher.latencies)} answered, failed: '
+          f'{dict(watcher.failures) or "none"})')
     rss = sum(process.get('Rss', 0) for guest in guests.values()
               for process in guest.values()) / 1024 / 1024
     pss = sum(process.get('Pss', 0) for guest in guests.values()
