@@ -76,7 +76,8 @@ def cloud_environment():
 ENV = cloud_environment()
 IMAGE_NAME = ENV.get('MINI_OS_IMAGE', 'mini-raw')
 FLAVOR_NAME = ENV.get('MINI_OS_FLAVOR', 'm1.tiny')
-GUEST_TRANSPORT_URL = 'rabbit://tl-guest:guest-secret@192.0.2.1:5672/tl'
+GUEST_BROKER = 'rabbit://tl-guest:guest-secret@192.0.2.1:5672'
+GUEST_TRANSPORT_URL = f'{GUEST_BROKER}/tl'
 USAGE_TIMEOUT = 30
 
 
@@ -150,9 +151,13 @@ class NovaStack(stack_module.Stack):
                 'network_allocation': 'none',
                 'status_poll_interval': '0.5',
                 'server_boot_timeout': '120',
-                'guest_transport_url': GUEST_TRANSPORT_URL,
             },
         })
+        # The broker as guests reach it (not from here): on this stack's
+        # vhost, where each instance's guest gets a broker user of its own.
+        self.guest_transport_url = f'{GUEST_BROKER}/{self.vhost}'
+        self.overrides['nova_compute']['guest_transport_url'] = \
+            self.guest_transport_url
 
     def catalogue(self):
         return {
@@ -172,8 +177,10 @@ def cloud():
     return Cloud()
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def nova_stack(tmp_path_factory, cloud):
+    # Not kept for the driver's tests: its taskmanager would reap their
+    # servers and volumes as orphans (no instance of its own made them).
     deployment = NovaStack(str(tmp_path_factory.mktemp('nova-stack')),
                            cloud)
     try:
@@ -221,8 +228,12 @@ def test_create_boots_a_nova_server_with_volume_and_user_data_then_prepares(
              json.loads(user_data.split('\n', 1)[1])['write_files']}
     assert f'guest_id = {instance_id}' in \
         files['/etc/trove/conf.d/guest_info.conf']
-    assert f'transport_url = {GUEST_TRANSPORT_URL}' in \
-        files['/etc/trove/conf.d/trove-lite-guestagent.conf']
+    guest_conf = files['/etc/trove/conf.d/trove-lite-guestagent.conf']
+    # The guest's own broker user, at the address guests reach.
+    assert f'transport_url = rabbit://trove-guest-{instance_id}:' in \
+        guest_conf
+    assert f'@192.0.2.1:5672/{nova_stack.vhost}' in guest_conf
+    assert 'guest-secret' not in guest_conf
 
     volume = cloud.volume(volume_id)
     assert volume.name == f'trove-{instance_id}'

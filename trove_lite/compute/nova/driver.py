@@ -44,6 +44,8 @@ _ATTACHED = frozenset({'in-use', 'attaching', 'detaching', 'reserved'})
 class NovaDriver(base.ComputeDriver):
     """Servers in Nova, data volumes in Cinder, firewalls in Neutron."""
 
+    resize_restarts_server = True
+
     def __init__(self):
         # Nothing is contacted yet: the session authenticates on first use.
         session = clients.make_session()
