@@ -104,6 +104,10 @@ status_opts = [
                help='Seconds a restarted guest may take to report its '
                     'status before the restart counts as done anyway '
                     '(the guest\'s next heartbeat then tells).'),
+    cfg.IntOpt('resize_time_out', default=900, min=1,
+               help='Seconds a server may take to take another flavor '
+                    '(a Nova resize until VERIFY_RESIZE, and its confirm '
+                    'or revert).'),
     cfg.BoolOpt('update_status_on_fail', default=True,
                 help='Mark an instance ERROR when its build times out.'),
 ]
@@ -133,6 +137,11 @@ catalogue_opts = [
                help='Largest volume in GB a request may ask for.'),
     cfg.IntOpt('max_replicas_per_instance', default=3, min=1,
                help='Most replicas one replication source may have.'),
+    cfg.IntOpt('failover_timeout', default=30, min=1,
+               help='Seconds a replication source with automatic failover '
+                    'may go without a heartbeat (and without its database '
+                    'answering) before its most advanced replica replaces '
+                    'it.'),
     cfg.IntOpt('agent_replication_snapshot_timeout', default=3600, min=1,
                help='Seconds to wait for a source\'s guest to take the '
                     'snapshot a new replica is built from.'),
