@@ -69,8 +69,8 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
            '2026-11-26 23:07:04.250000', '1', 2, 'LOCAL', 1,
            '2026-11-26 23:07:03', 'ACTIVE',
            [{'address': '127.0.2.9', 'type': 'private'}], None, None, 'v-1',
-           33, None, None, None, 1, None, None, None, None,
-           {'is_public': False, 'allowed_cidrs': ['10.0.0.0/8']}]
+           33, None, None, None, 1, None, None, None, 'src-1',
+           {'is_public': False, 'allowed_cidrs': ['10.0.0.0/8']}, 4]
 
     with db.transaction() as tx:
         record = instances._record_from_json(tx, json.dumps(row))
@@ -86,6 +86,7 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
     assert record.encrypted_rpc_messaging
     assert record.access == {'is_public': False,
                              'allowed_cidrs': ['10.0.0.0/8']}
+    assert (record.slave_of_id, record.replication_lag) == ('src-1', 4)
 
 
 def test_lookups_outside_the_project_or_not_by_uuid_find_nothing(

@@ -243,6 +243,7 @@ class InstancesController(rest.RestController):
         view = self._view(record, True, context.is_admin)
         view = views.add_volume_usage(view, record)
         views.add_replicas(view, replication.replica_ids(record))
+        views.add_replication_lag(view, record)
         policy = backup_policy.get(record.id)
         if policy is not None:
             view.update(backup_policy.view(policy))
