@@ -19,6 +19,7 @@ rounds:
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -86,9 +87,9 @@ def main():
     parser.add_argument('--runs', type=int, default=2)
     parser.add_argument('--rows', type=int, default=2000)
     args = parser.parse_args()
-    stack = stack_module.Stack(tempfile.mkdtemp(prefix='bench-repl-'),
-                               overrides={'DEFAULT': {
-                                   'agent_heartbeat_expiry': '10'}})
+    base = tempfile.mkdtemp(prefix='bench-repl-')
+    stack = stack_module.Stack(base, overrides={'DEFAULT': {
+        'agent_heartbeat_expiry': '10'}})
     try:
         stack.setup()
         api = stack.api('bench-replication')
@@ -96,6 +97,7 @@ def main():
                   for number in range(args.runs)]
     finally:
         stack.teardown()
+        shutil.rmtree(base, ignore_errors=True)  # its config and logs
     plain = statistics.median(r['plain create'] for r in rounds)
     for name in rounds[0]:
         values = [r[name] for r in rounds]

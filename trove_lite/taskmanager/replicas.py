@@ -88,6 +88,12 @@ def take_snapshot(context, claims, spec):
         try:
             dataset = _write_snapshot(context, source, backup,
                                       spec.instance_id, password)
+            if not backup_api.end(
+                    context, backup.id, BackupState.COMPLETED,
+                    publisher=backups.PUBLISHER, size=dataset['size'],
+                    checksum=dataset['checksum'], lsn=dataset['lsn']):
+                raise exceptions.DatastoreOperationError(
+                    reason='the snapshot was ended meanwhile')
         except Exception as error:
             backup_api.end(context, backup.id, BackupState.FAILED,
                            publisher=backups.PUBLISHER,
@@ -95,9 +101,6 @@ def take_snapshot(context, claims, spec):
                                  f'{error}'[:255])
             delete_snapshot(context, backup.id, None)
             raise
-        backup_api.end(context, backup.id, BackupState.COMPLETED,
-                       publisher=backups.PUBLISHER, size=dataset['size'],
-                       checksum=dataset['checksum'], lsn=dataset['lsn'])
     master = dict(master_address(source),
                   user=replication_user(spec.instance_id),
                   password=password)
@@ -109,7 +112,10 @@ def take_snapshot(context, claims, spec):
 
 def _write_snapshot(context, source, backup, replica_id, password):
     info = backups.backup_info(backup, CONF.backup_swift_container)
-    if info is None:
+    # BUILDING while the guest writes it (a call, so the guest reports no
+    # progress of its own): the periodic check fails it only if the
+    # source's guest goes silent.
+    if info is None or not backup_api.mark_building(backup.id):
         raise exceptions.DatastoreOperationError(
             reason='the snapshot was ended meanwhile')
     return guest_of(source.id).get_replication_snapshot(context, {
