@@ -14,8 +14,14 @@ from trove_lite.conf import CONF
 
 
 @pytest.fixture
-def uid_range():
+def uid_range(monkeypatch):
     CONF.set_override('guest_uid_range', '42000-42003', 'local_compute')
+    # The host's own groups (other deployments' guests may hold these
+    # gids or names) are not this test's: only the groups a test names
+    # exist.
+    for lookup in ('getgrgid', 'getgrnam'):
+        monkeypatch.setattr(guest_users.grp, lookup,
+                            lambda key: (_ for _ in ()).throw(KeyError(key)))
     yield
     CONF.clear_override('guest_uid_range', 'local_compute')
 
