@@ -13,7 +13,6 @@ from tests.functional import keystone as keystone_module
 from tests.functional import stack as stack_module
 from tests.functional import swift_server as swift_server_module
 
-
 # The suite runs up to four deployments and a Keystone side by side on the
 # one MariaDB, each service process with its own connection pool: about
 # 200 connections at the peak, more than a stock server's 151 allow (it

@@ -101,6 +101,14 @@ def volume_size(volume, path):
     return size, volume_type
 
 
+def positive_int(value, path):
+    """A whole number of at least 1 (Trove's replica_count schema)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        fail(path, f'{_describe(value)} is not valid under any of the '
+                   f'given schemas')
+    return value
+
+
 def datastore_ref(value, path):
     """``{"type", "version", "version_number"}``, each optional."""
     require_object(value, path)

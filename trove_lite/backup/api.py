@@ -110,10 +110,12 @@ def _parent(context, record, request):
     return None
 
 
-def create(context, request):
+def create(context, request, send=True):
     """Start a backup of an idle instance: checked completely first, then
-    the row, the quota and the instance's task together. Returns the new
-    backup (NEW)."""
+    the row, the quota and the instance's task together, then (``send``)
+    cast it to the taskmanager. Returns the new backup (NEW). Without
+    ``send`` the caller, the taskmanager, takes it itself (a replica's
+    snapshot)."""
     record = instance_api.get(context, request.instance_id)
     if record.datastore_manager not in instance_api.DATA_MANAGERS:
         raise exceptions.DatastoreOperationUnsupported(
@@ -161,6 +163,8 @@ def create(context, request):
     notifications.notify(context, 'api', 'create', 'start',
                          notifications.backup_payload(backup),
                          resource='backup')
+    if not send:
+        return backup
     try:
         # The instance's host: a volume backup is taken by its driver.
         taskmanager_rpcapi.API(record.host).create_backup(

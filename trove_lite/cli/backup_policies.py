@@ -91,12 +91,11 @@ class RestoreInstance(show.ShowOne):
         return instances.as_columns(instances.instance_fields(instance))
 
 
-class SetInstance(command.Command):
+class SetInstance(lookup.OnInstance, command.Command):
     """Set or remove an instance's backup policy."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
         policy_options.add_arguments(parser)
         parser.add_argument('--no-backup-policy', action='store_true',
                             help='Remove the backup policy (what was '
@@ -105,7 +104,7 @@ class SetInstance(command.Command):
 
     def take_action(self, args):
         client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
+        instance = self.instance(args)
         policy = policy_options.body(args)
         if args.no_backup_policy == (policy is not None):
             raise api_client.APIError(

@@ -204,7 +204,7 @@ class ListConfigurationInstances(lister.Lister):
             client.list_all(f'{group_path(group)}/instances', 'instances')]
 
 
-class AttachConfiguration(command.Command):
+class AttachConfiguration(lookup.OnInstance, command.Command):
     """Attach a configuration group to an instance.
 
     Values the database server takes while running apply at once; if
@@ -214,13 +214,12 @@ class AttachConfiguration(command.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
         add_group_argument(parser)
         return parser
 
     def take_action(self, args):
         client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
+        instance = self.instance(args)
         group = lookup.find_configuration(client, args.group)
         client.put(f'/instances/{api_client.quote(instance["id"])}',
                    {'instance': {'configuration': group['id']}})
@@ -229,35 +228,24 @@ class AttachConfiguration(command.Command):
             f'{instance["name"]}.\n')
 
 
-class DetachConfiguration(command.Command):
+class DetachConfiguration(lookup.OnInstance, command.Command):
     """Detach the configuration group of an instance (its values go back
     to the defaults)."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
-        return parser
-
     def take_action(self, args):
         client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
+        instance = self.instance(args)
         client.put(f'/instances/{api_client.quote(instance["id"])}',
                    {'instance': {'configuration': None}})
 
 
-class ShowInstanceConfiguration(show.ShowOne):
+class ShowInstanceConfiguration(lookup.OnInstance, show.ShowOne):
     """Show the settings the database server of an instance runs with
     (its configuration group's values included)."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
-        return parser
-
     def take_action(self, args):
-        client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
-        settings = client.get(
+        instance = self.instance(args)
+        settings = self.app.client.get(
             f'/instances/{api_client.quote(instance["id"])}/configuration'
         )['instance']['configuration']
         return instances.as_columns(dict(sorted(settings.items())))

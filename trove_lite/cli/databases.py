@@ -4,7 +4,6 @@ from cliff import command
 from cliff import lister
 
 from trove_lite.cli import client as api_client
-from trove_lite.cli import instances
 from trove_lite.cli import lookup
 
 
@@ -12,12 +11,11 @@ def databases_path(instance):
     return f'/instances/{api_client.quote(instance["id"])}/databases'
 
 
-class CreateDatabase(command.Command):
+class CreateDatabase(lookup.OnInstance, command.Command):
     """Create a database on an instance."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
         parser.add_argument('name', metavar='NAME',
                             help='Name of the database.')
         parser.add_argument('--character-set',
@@ -28,44 +26,34 @@ class CreateDatabase(command.Command):
         return parser
 
     def take_action(self, args):
-        client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
         database = {'name': args.name}
         if args.character_set:
             database['character_set'] = args.character_set
         if args.collate:
             database['collate'] = args.collate
-        client.post(databases_path(instance), {'databases': [database]})
+        self.app.client.post(databases_path(self.instance(args)),
+                             {'databases': [database]})
 
 
-class ListDatabases(lister.Lister):
+class ListDatabases(lookup.OnInstance, lister.Lister):
     """List the databases of an instance."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
-        return parser
-
     def take_action(self, args):
-        client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
         return ('name',), [(database['name'],) for database in
-                           client.list_all(databases_path(instance),
-                                           'databases')]
+                           self.app.client.list_all(
+                               databases_path(self.instance(args)),
+                               'databases')]
 
 
-class DeleteDatabase(command.Command):
+class DeleteDatabase(lookup.OnInstance, command.Command):
     """Delete a database (and its data) from an instance."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
         parser.add_argument('name', metavar='NAME',
                             help='Name of the database.')
         return parser
 
     def take_action(self, args):
-        client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
-        client.delete(f'{databases_path(instance)}/'
-                      f'{api_client.quote(args.name)}')
+        self.app.client.delete(f'{databases_path(self.instance(args))}/'
+                               f'{api_client.quote(args.name)}')

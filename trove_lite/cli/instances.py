@@ -102,11 +102,6 @@ def positive_int(text):
     return value
 
 
-def add_instance_argument(parser):
-    parser.add_argument('instance', metavar='INSTANCE',
-                        help='Name or ID of the instance.')
-
-
 class CreateInstance(show.ShowOne):
     """Create a database instance."""
 
@@ -213,20 +208,14 @@ class ListInstances(lister.Lister):
         return LIST_COLUMNS, rows
 
 
-class ShowInstance(show.ShowOne):
+class ShowInstance(lookup.OnInstance, show.ShowOne):
     """Show an instance."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        add_instance_argument(parser)
-        return parser
-
     def take_action(self, args):
-        return as_columns(instance_fields(
-            lookup.find_instance(self.app.client, args.instance)))
+        return as_columns(instance_fields(self.instance(args)))
 
 
-class InstanceAction(command.Command):
+class InstanceAction(lookup.OnInstance, command.Command):
     """A command that starts an operation on an instance and may wait
     for it (``--wait``)."""
 
@@ -235,7 +224,6 @@ class InstanceAction(command.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_instance_argument(parser)
         self.add_arguments(parser)
         waiting.add_arguments(parser)
         return parser
@@ -249,7 +237,7 @@ class InstanceAction(command.Command):
 
     def take_action(self, args):
         client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
+        instance = self.instance(args)
         done = self.start(client, instance, args)
         if args.wait:
             waiting.Waiter(client, self.app.stderr, args.timeout).wait(
@@ -315,27 +303,21 @@ class ResizeInstanceVolume(InstanceAction):
             (current.get('volume') or {}).get('size') == args.size
 
 
-class ResetInstanceStatus(command.Command):
+class ResetInstanceStatus(lookup.OnInstance, command.Command):
     """Reset the status of an instance stuck in an operation.
 
     Clears the instance's task and marks its service status unknown
     (admin only by default).
     """
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        add_instance_argument(parser)
-        return parser
-
     def take_action(self, args):
-        client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
-        client.post(action_path(instance), {'reset_status': {}})
+        instance = self.instance(args)
+        self.app.client.post(action_path(instance), {'reset_status': {}})
         self.app.stderr.write(
             f'Instance {instance["name"]}: status reset.\n')
 
 
-class ConnectInstance(command.Command):
+class ConnectInstance(lookup.OnInstance, command.Command):
     """Print the mariadb command line that connects to an instance.
 
     Without --user, prints one line per user of the instance. The
@@ -344,7 +326,6 @@ class ConnectInstance(command.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        add_instance_argument(parser)
         parser.add_argument('--user', metavar='NAME',
                             help='Database user to connect as.')
         parser.add_argument('--database', metavar='NAME',
@@ -354,7 +335,7 @@ class ConnectInstance(command.Command):
 
     def take_action(self, args):
         client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
+        instance = self.instance(args)
         if not instance.get('ip'):
             raise api_client.APIError(
                 f'Instance {instance["name"]} has no address yet (status '

@@ -24,6 +24,20 @@ def _get_or_none(client, path, key):
     return None
 
 
+class OnInstance:
+    """Mixin of a command on one instance: INSTANCE (name or ID) is its
+    first argument, ``self.instance(args)`` finds it."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('instance', metavar='INSTANCE',
+                            help='Name or ID of the instance.')
+        return parser
+
+    def instance(self, args):
+        return find_instance(self.app.client, args.instance)
+
+
 def find_instance(client, ref):
     """The detail view of the instance with id or unique name ``ref``."""
     found = _get_or_none(client, f'/instances/{api_client.quote(ref)}',

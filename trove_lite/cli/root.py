@@ -4,7 +4,6 @@ from cliff import command
 from cliff import show
 
 from trove_lite.cli import client as api_client
-from trove_lite.cli import instances
 from trove_lite.cli import lookup
 
 
@@ -12,17 +11,11 @@ def root_path(instance):
     return f'/instances/{api_client.quote(instance["id"])}/root'
 
 
-class InstanceRootCommand:
+class InstanceRootCommand(lookup.OnInstance):
     """Mixin: the INSTANCE argument and the instance's root path."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
-        return parser
-
     def path(self, args):
-        return root_path(lookup.find_instance(self.app.client,
-                                              args.instance))
+        return root_path(self.instance(args))
 
 
 class EnableRoot(InstanceRootCommand, show.ShowOne):

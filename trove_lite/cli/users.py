@@ -8,7 +8,6 @@ from cliff import lister
 from cliff import show
 
 from trove_lite.cli import client as api_client
-from trove_lite.cli import instances
 from trove_lite.cli import lookup
 
 USER_COLUMNS = ('name', 'host', 'databases')
@@ -44,19 +43,15 @@ def read_password(app, prompt):
     return first
 
 
-class UserCommand:
+class UserCommand(lookup.OnInstance):
     """Mixin: INSTANCE NAME [--host HOST] and finding the instance."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
         parser.add_argument('name', metavar='NAME', help='User name.')
         parser.add_argument('--host', help='Host of the user (default: '
                                            'any host, %%).')
         return parser
-
-    def instance(self, args):
-        return lookup.find_instance(self.app.client, args.instance)
 
     def path(self, args):
         return user_path(self.instance(args), args.name, args.host)
@@ -85,20 +80,13 @@ class CreateUser(UserCommand, command.Command):
                              {'users': [user]})
 
 
-class ListUsers(lister.Lister):
+class ListUsers(lookup.OnInstance, lister.Lister):
     """List the database users of an instance."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        instances.add_instance_argument(parser)
-        return parser
-
     def take_action(self, args):
-        client = self.app.client
-        instance = lookup.find_instance(client, args.instance)
         return USER_COLUMNS, [user_row(user) for user in
-                              client.list_all(users_path(instance),
-                                              'users')]
+                              self.app.client.list_all(
+                                  users_path(self.instance(args)), 'users')]
 
 
 class ShowUser(UserCommand, show.ShowOne):

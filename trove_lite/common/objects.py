@@ -113,6 +113,8 @@ class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     #: With a backup policy: where the guest archives its binary log,
     #: ``{"project_id", "container"}``.
     binlog_archive: dict | None = None
+    #: A replica: the id of its source (built from a snapshot of it).
+    replica_of: str | None = None
 
     def __repr__(self):
         return (f'InstanceSpec(instance_id={self.instance_id!r}, '
@@ -134,13 +136,16 @@ class PrepareRequest(CarriesDatabasesAndUsers, RemoteObject):
     backup_info: dict | None = None
     #: Where to archive the binary log (InstanceSpec.binlog_archive).
     binlog_archive: dict | None = None
+    #: A replica's source (Trove's ``snapshot``): ``{"master": {"host",
+    #: "port", "user", "password"}}``; the password never reaches a log.
+    snapshot: dict | None = None
 
     def __repr__(self):
         restore = self.backup_info['id'] if self.backup_info else None
         return (f'PrepareRequest(memory_mb={self.memory_mb}, '
                 f'databases={[d.name for d in self.databases]}, '
                 f'users={[u.name for u in self.users]}, '
-                f'restore={restore})')
+                f'restore={restore}, replica={bool(self.snapshot)})')
 
 
 def _major(version):

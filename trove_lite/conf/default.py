@@ -131,6 +131,11 @@ catalogue_opts = [
                help='Datastore used when a create request names none.'),
     cfg.IntOpt('max_accepted_volume_size', default=10, min=1,
                help='Largest volume in GB a request may ask for.'),
+    cfg.IntOpt('max_replicas_per_instance', default=3, min=1,
+               help='Most replicas one replication source may have.'),
+    cfg.IntOpt('agent_replication_snapshot_timeout', default=3600, min=1,
+               help='Seconds to wait for a source\'s guest to take the '
+                    'snapshot a new replica is built from.'),
     cfg.StrOpt('region', default='LOCAL_DEV',
                help='Region named in usage notifications.'),
     cfg.StrOpt('compute_driver', default='local',

@@ -52,7 +52,18 @@ BINLOG_SETTINGS = {
     'binlog_format': 'ROW',
     'server_id': '1',
     'binlog_expire_logs_seconds': str(7 * 86400),
+    # A replica logs what it applies, so it can become a source its
+    # fellow replicas follow (promote, eject).
+    'log_slave_updates': 'ON',
 }
+
+
+def server_id_of(instance_id):
+    """The instance's own replication server id (1 .. 2**32-1): a replica
+    skips the events that carry its own id, so servers that replicate
+    from each other must differ."""
+    digest = hashlib.sha256(instance_id.encode()).hexdigest()
+    return int(digest[:8], 16) % (2 ** 32 - 2) + 1
 
 # Options of the binary log a configuration group may not name: the
 # settings above and what would switch them off or drop files.
@@ -232,7 +243,8 @@ def run_dir_for(sandbox_path):
 
 
 def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
-                    port, memory_mb, overrides=None, os_user=None):
+                    port, memory_mb, overrides=None, os_user=None,
+                    server_id=None):
     """Every setting of a guest's server; ``files_dir`` is the one
     directory its file statements may use (secure_file_priv), ``os_user``
     the unix user it runs as when started by root (None: the agent's)."""
@@ -248,6 +260,8 @@ def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
     if os_user is not None:
         settings['user'] = os_user
     settings.update(BINLOG_SETTINGS)
+    if server_id is not None:
+        settings['server_id'] = str(server_id)
     settings.update(tunable_settings(memory_mb, overrides))
     return settings
 

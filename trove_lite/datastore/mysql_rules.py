@@ -51,6 +51,11 @@ def reserved_users():
     return set(CONF.mysql.ignore_users)
 
 
+#: The replication accounts a source keeps for its replicas are named
+#: with this prefix; tenants can neither see nor make such names.
+REPLICATION_USER_PREFIX = 'os_repl_'
+
+
 def check_database_name(name):
     if not isinstance(name, str) or not name:
         return 'database name must be a non-empty string'
@@ -74,7 +79,7 @@ def check_user_name(name):
     if not _USER_NAME.match(name) or not _HAS_ALNUM.search(name):
         return (f'user name {name!r} may contain only letters, digits, '
                 f'".", "_" and "-", and needs a letter or digit')
-    if name in reserved_users():
+    if name in reserved_users() or name.startswith(REPLICATION_USER_PREFIX):
         return f'user name {name!r} is reserved'
     return None
 

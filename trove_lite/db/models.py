@@ -5,6 +5,7 @@ reading the database recognise it.
 """
 
 import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -12,6 +13,14 @@ from sqlalchemy import orm
 
 def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+# When a row was made and last changed, kept by SQLAlchemy (UTC, naive).
+Created = Annotated[datetime.datetime,
+                    orm.mapped_column(sa.DateTime, default=utcnow)]
+Updated = Annotated[datetime.datetime,
+                    orm.mapped_column(sa.DateTime, default=utcnow,
+                                      onupdate=utcnow)]
 
 
 class Base(orm.DeclarativeBase):
@@ -63,10 +72,8 @@ class Instance(Base):
                       sa.Index('instances_host', 'host', 'deleted'))
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
-    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow)
+    created: orm.Mapped[Created]
+    updated: orm.Mapped[Updated]
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
     flavor_id: orm.Mapped[str] = orm.mapped_column(sa.String(255))
@@ -99,6 +106,9 @@ class Instance(Base):
     # drivers whose servers live on one host (Nova's instances.host);
     # None where any taskmanager reaches it.
     host: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # The replication source of a replica (Trove's column).
+    slave_of_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36), sa.ForeignKey('instances.id'), index=True)
 
 
 class InstanceServiceStatus(Base):
@@ -132,8 +142,7 @@ class InstanceFault(Base):
         sa.String(36), sa.ForeignKey('instances.id'), index=True)
     message: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     details: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
+    created: orm.Mapped[Created]
     deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
 
 
@@ -158,10 +167,8 @@ class Quota(Base):
                                           name='quotas_tenant_resource'),)
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
-    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow)
+    created: orm.Mapped[Created]
+    updated: orm.Mapped[Updated]
     tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
     resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     hard_limit: orm.Mapped[int] = orm.mapped_column(sa.Integer)
@@ -177,10 +184,8 @@ class QuotaUsage(Base):
         'tenant_id', 'resource', name='quota_usages_tenant_resource'),)
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
-    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow)
+    created: orm.Mapped[Created]
+    updated: orm.Mapped[Updated]
     tenant_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
     resource: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     in_use: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
@@ -195,8 +200,7 @@ class RootEnabledHistory(Base):
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
     user: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
+    created: orm.Mapped[Created]
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
 
@@ -223,8 +227,7 @@ class DatastoreConfigurationParameter(Base):
     allowed_values: orm.Mapped[list | None] = orm.mapped_column(sa.JSON)
     multiple: orm.Mapped[bool] = orm.mapped_column(sa.Boolean,
                                                    default=False)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
+    created: orm.Mapped[Created]
 
 
 class Configuration(Base):
@@ -244,10 +247,8 @@ class Configuration(Base):
     deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
-    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow)
+    created: orm.Mapped[Created]
+    updated: orm.Mapped[Updated]
 
 
 class ConfigurationValue(Base):
@@ -289,10 +290,8 @@ class Backup(Base):
     deleted: orm.Mapped[bool] = orm.mapped_column(sa.Boolean, default=False)
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
-    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow)
+    created: orm.Mapped[Created]
+    updated: orm.Mapped[Updated]
     parent_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
     datastore_version_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('datastore_versions.id'))
@@ -325,7 +324,5 @@ class BackupPolicy(Base):
     archive_sent: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
     ended: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         sa.DateTime)
-    created: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow)
-    updated: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow)
+    created: orm.Mapped[Created]
+    updated: orm.Mapped[Updated]

@@ -22,6 +22,7 @@ from trove_lite.instance import backup_policy
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
 from trove_lite.instance import placement
+from trove_lite.instance import replication
 from trove_lite.instance import restore
 from trove_lite.quota import api as quota
 from trove_lite.records import status as instance_status
@@ -52,6 +53,9 @@ class CreateRequest:
     restore_time: datetime.datetime | None = None
     # A backup_policy.PolicyRequest, or None.
     backup_policy: object = None
+    # New replicas of this instance, and how many (None: one).
+    replica_of: str | None = None
+    replica_count: int | None = None
 
 
 def volume_support(manager):
@@ -71,12 +75,21 @@ def flavor_dict(flavor):
 def create(context, request):
     """Check the request against the catalogue, write the rows, cast the
     build; returns the new instance's record. Nothing is written or sent
-    unless every check passed."""
+    unless every check passed. New replicas (``replica_of``): one row and
+    one build each; the first is returned."""
     flavor = catalogue_api.get_flavor(request.flavor_ref)
     if flavor is None:
         raise exceptions.FlavorNotFound(uuid=request.flavor_ref)
+    source = replication.check_new_replicas(context, request)
+    if source is not None and not request.datastore:
+        request.datastore = {'type': source.datastore_name,
+                             'version': source.datastore_version_name}
     datastore, version = catalogue_api.resolve_datastore_version(
         request.datastore)
+    if source is not None and version.id != source.datastore_version_id:
+        raise exceptions.BadRequest(
+            f'A replica runs the datastore version of its source '
+            f'({source.datastore_version_name}).')
     if volume_support(version.manager):
         if request.volume_size is None:
             raise exceptions.VolumeSizeNotSpecified()
@@ -106,36 +119,55 @@ def create(context, request):
             context, request.restore_instance_id, request.restore_time,
             version, request.volume_size)
 
+    count = replication.count(request)
     usage = quota.instance_charge(context.project_id, flavor,
-                                  request.volume_size)
+                                  request.volume_size, count)
     quota.prepare(usage)
-    # The instance, its quota usage and the group it takes: all or none
-    # (QuotaExceeded, or the group deleted meanwhile, leaves no row).
-    key, stored_key = keys.new_instance_key()
+    # The instances, their quota usage and the group they take: all or
+    # none (QuotaExceeded, or the group deleted meanwhile, leaves no row).
+    new = [keys.new_instance_key() for _number in range(count)]
+    built = []
     with db.transaction() as tx:
         if request.configuration_id is not None:
             configurations.lock(tx, request.configuration_id)
+        if source is not None:
+            replication.lock_source(tx, source.id, count)
         quota.apply(tx, usage)
-        host = placement.pick_host(tx)
-        instance_id = instances.create(tx, {
-            'host': host,
-            'name': request.name,
-            'tenant_id': context.project_id,
-            'flavor_id': flavor.id,
-            'datastore_version_id': version.id,
-            'volume_size': request.volume_size,
-            'volume_type': request.volume_type,
-            'region_id': request.region_name or CONF.region,
-            'configuration_id': request.configuration_id,
-            'encrypted_key': stored_key,
-        })
+        for number, (key, stored_key) in enumerate(new, 1):
+            host = placement.pick_host(tx)
+            instance_id = instances.create(tx, {
+                'host': host,
+                # Trove numbers the replicas of one request.
+                'name': request.name if count == 1
+                else f'{request.name}-{number}',
+                'tenant_id': context.project_id,
+                'flavor_id': flavor.id,
+                'datastore_version_id': version.id,
+                'volume_size': request.volume_size,
+                'volume_type': request.volume_type,
+                'region_id': request.region_name or CONF.region,
+                'configuration_id': request.configuration_id,
+                'encrypted_key': stored_key,
+                'slave_of_id': source.id if source is not None else None,
+            })
+            built.append((instance_id, key, host))
         if request.backup_policy is not None:
             backup_policy.add_to_new_instance(tx, instance_id,
                                               context.project_id,
                                               request.backup_policy)
+    for instance_id, key, host in built:
+        _send_build(context, request, instance_id, key, host, flavor,
+                    datastore, version, backup_info)
+    return db.read(instances.get, built[0][0])
+
+
+def _send_build(context, request, instance_id, key, host, flavor,
+                datastore, version, backup_info):
+    """Cast the build of a new instance's row; a cast that cannot be sent
+    fails the build (503)."""
     instance = db.read(instances.get, instance_id)
     spec = objects.InstanceSpec(
-        instance_id=instance.id, name=request.name,
+        instance_id=instance.id, name=instance.name,
         flavor=flavor_dict(flavor),
         datastore_manager=version.manager, datastore_version=version.name,
         datastore_version_id=version.id, image_id=version.image_id,
@@ -145,7 +177,8 @@ def create(context, request):
         availability_zone=request.availability_zone,
         backup_info=backup_info,
         binlog_archive=None if request.backup_policy is None else
-        backup_policy.archive_settings(context.project_id))
+        backup_policy.archive_settings(context.project_id),
+        replica_of=instance.slave_of_id)
     with notifications.StartNotification(
             context, 'api', 'create', notifications.instance_payload(
                 instance, datastore=datastore.name,
@@ -161,7 +194,6 @@ def create(context, request):
                     'to the taskmanager.', details=str(error),
                     task=InstanceTasks.BUILDING_ERROR_SERVER)
             raise exceptions.ServiceUnavailable() from error
-    return db.read(instances.get, instance.id)
 
 
 def set_backup_policy(context, record, request):
@@ -216,6 +248,7 @@ def delete(context, record):
         # change took, not as read before: a resize recorded meanwhile is
         # released with it; one not recorded yet never will be (it records
         # only while RESIZING) and gives its own charge back.
+        replication.check_no_replicas(tx, record)
         current = instances.get(tx, instance_id)
         quota.apply(tx, quota.instance_release(
             current, catalogue.get_flavor(tx, current.flavor_id)))

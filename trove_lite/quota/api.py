@@ -101,9 +101,12 @@ def _instance_deltas(ram, volume_size):
     return deltas
 
 
-def instance_charge(project_id, flavor, volume_size):
-    """The usage a new instance adds, checked against the limits."""
-    return UsageChange(project_id, _instance_deltas(flavor.ram, volume_size),
+def instance_charge(project_id, flavor, volume_size, count=1):
+    """The usage ``count`` new instances add, checked against the
+    limits."""
+    deltas = _instance_deltas(flavor.ram, volume_size)
+    return UsageChange(project_id, {resource: amount * count for
+                                    resource, amount in deltas.items()},
                        get_limits(project_id))
 
 

@@ -42,6 +42,8 @@ class Instance:
     # The taskmanager host holding the server (host-local compute
     # drivers), else None.
     host: str | None
+    # The replication source of a replica (Trove's column), else None.
+    slave_of_id: str | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None

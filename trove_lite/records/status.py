@@ -25,6 +25,12 @@ class InstanceTasks:
     MIGRATING = TaskStatus(0x06, 'MIGRATING', 'Migrating the instance.')
     RESTART_REQUIRED = TaskStatus(0x07, 'RESTART_REQUIRED',
                                   'Instance requires a restart.')
+    PROMOTING = TaskStatus(0x08, 'PROMOTING',
+                           'Promoting the instance to replica source.')
+    EJECTING = TaskStatus(0x09, 'EJECTING',
+                          'Ejecting the replica source.')
+    DETACHING = TaskStatus(0x0b, 'DETACHING',
+                           'Detaching the instance from its source.')
     UPDATING = TaskStatus(0x0c, 'UPDATING', 'Updating the instance.')
     # trove-lite's: Trove derives BACKUP from a running backup row; a task
     # makes the action gate and the one-backup-at-a-time rule one check.

@@ -238,3 +238,48 @@ class API:
 
     def thaw_datastore(self, context):
         self._call_high(context, 'thaw_datastore')
+
+    # --- replication (Trove's names) -----------------------------------
+
+    def get_replication_snapshot(self, context, snapshot_info,
+                                 replica_source_config=None):
+        """Make a new replica's replication account and write the backup
+        it is built from; waits up to
+        ``agent_replication_snapshot_timeout``."""
+        return self._call(context, 'get_replication_snapshot',
+                          CONF.agent_replication_snapshot_timeout,
+                          snapshot_info=snapshot_info,
+                          replica_source_config=replica_source_config)
+
+    def attach_replica(self, context, replica_info, slave_config=None):
+        """Follow the source ``replica_info['master']``, read-only."""
+        self._call_high(context, 'attach_replica', replica_info=replica_info,
+                        slave_config=slave_config)
+
+    def detach_replica(self, context, for_failover=False):
+        """Stop following the source; returns the GTID position applied."""
+        return self._call_high(context, 'detach_replica',
+                               for_failover=for_failover)
+
+    def cleanup_source_on_replica_detach(self, context, replica_info):
+        """Drop the replication account of a detached replica."""
+        self._call_low(context, 'cleanup_source_on_replica_detach',
+                       replica_info=replica_info)
+
+    def make_read_only(self, context, read_only):
+        self._call_low(context, 'make_read_only', read_only=read_only)
+
+    def enable_as_master(self, context, replica_source_config=None):
+        self._call_high(context, 'enable_as_master',
+                        replica_source_config=replica_source_config)
+
+    def demote_replication_master(self, context):
+        self._call_high(context, 'demote_replication_master')
+
+    def get_latest_txn_id(self, context):
+        """The GTID position of the guest's binary log."""
+        return self._call_low(context, 'get_latest_txn_id')
+
+    def wait_for_txn(self, context, txn):
+        """Wait until the replica has applied GTID position ``txn``."""
+        self._call_high(context, 'wait_for_txn', txn=txn)

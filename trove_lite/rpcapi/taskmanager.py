@@ -34,6 +34,10 @@ class API:
     def delete_instance(self, context, instance_id):
         self._cast(context, 'delete_instance', instance_id=instance_id)
 
+    def detach_replica(self, context, instance_id):
+        """Make a replica standalone (task DETACHING is set)."""
+        self._cast(context, 'detach_replica', instance_id=instance_id)
+
     def restart(self, context, instance_id):
         """Restart the instance's datastore (task REBOOTING is set)."""
         self._cast(context, 'restart', instance_id=instance_id)

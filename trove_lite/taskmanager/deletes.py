@@ -15,6 +15,7 @@ from trove_lite.records.status import InstanceTasks
 from trove_lite.taskmanager import backup_policies
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims as instance_claims
+from trove_lite.taskmanager import replicas
 from trove_lite.taskmanager import teardown
 
 LOG = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def delete_claimed(context, driver, instance_id):
             _remove(driver, instance)
     except Exception:
         LOG.exception('Delete of %s failed', instance_id)
+        return
+    replicas.forget_account(context, instance.slave_of_id, instance_id)
 
 
 def _remove(driver, instance):

@@ -20,6 +20,7 @@ from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import deletes
 from trove_lite.taskmanager import housekeeping
 from trove_lite.taskmanager import overrides
+from trove_lite.taskmanager import replicas
 from trove_lite.taskmanager import restart_resize
 from trove_lite.taskmanager import waiters as guest_waiters
 from trove_lite.taskmanager import workflows
@@ -85,10 +86,12 @@ class Manager:
 
     def _build(self, context, spec, timeout):
         flow = workflows.CreateInstanceFlow(context, spec, self.driver,
-                                            self.waiters, timeout)
+                                            self.waiters, timeout,
+                                            claims=self.claims)
         try:
             flow.run()
         except workflows.BuildFailed as failure:
+            self._end_snapshot(context, flow, failed=True)
             try:
                 builds.fail(context, self.driver, spec.instance_id,
                             failure.task, failure.message)
@@ -96,13 +99,34 @@ class Manager:
                 LOG.exception('Could not fail the build of %s; the periodic '
                               'check will', spec.instance_id)
             return
+        self._end_snapshot(context, flow)
         builds.succeed(context, spec.instance_id)
+
+    def _end_snapshot(self, context, flow, failed=False):
+        """A replica's snapshot goes once its build is over; a failed
+        replica's account on its source too."""
+        if flow.snapshot is not None:
+            replicas.delete_snapshot(context, flow.snapshot.backup_id,
+                                     self.driver)
+        if failed and flow.spec.replica_of is not None:
+            replicas.forget_account(context, flow.spec.replica_of,
+                                    flow.spec.instance_id)
 
     def delete_instance(self, context, instance_id):
         """Remove the instance's server, volume and queues, then its
         rows (soft delete)."""
         deletes.delete_instance(context, self.driver, self.claims,
                                 instance_id)
+
+    def detach_replica(self, context, instance_id):
+        """Make a replica a standalone instance (task DETACHING)."""
+        try:
+            with self.claims.acquire(instance_id, 'detach_replica',
+                                     wait=ACTION_CLAIM_WAIT):
+                replicas.detach(context, instance_id)
+        except claims.ClaimHeld as busy:
+            LOG.warning('%s skipped', busy)
+            self._end(instance_id, InstanceTasks.DETACHING, None)
 
     def restart(self, context, instance_id):
         """Restart the instance's datastore."""

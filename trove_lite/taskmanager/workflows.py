@@ -23,6 +23,7 @@ from trove_lite.instance import keys
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi
 from trove_lite.taskmanager import builds
+from trove_lite.taskmanager import replicas
 
 LOG = logging.getLogger(__name__)
 
@@ -124,6 +125,18 @@ class BootServer(Step):
                 server_status=server.status, addresses=server.addresses)
 
 
+class SnapshotSource(Step):
+    """A replica: snapshot its source for it (replicas.take_snapshot)."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_REPLICA
+
+    def execute(self, flow):
+        if flow.spec.replica_of is None:
+            return
+        flow.snapshot = replicas.take_snapshot(flow.context, flow.claims,
+                                               flow.spec)
+
+
 class PrepareGuest(Step):
     """Declare the guest's queue, then cast ``prepare`` so the message
     waits there however long the guest takes to boot. The values of the
@@ -140,8 +153,11 @@ class PrepareGuest(Step):
             users=keys.open_passwords(spec.instance_id, spec.users),
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id),
-            backup_info=spec.backup_info,
-            binlog_archive=spec.binlog_archive))
+            backup_info=spec.backup_info if flow.snapshot is None
+            else flow.snapshot.backup_info,
+            binlog_archive=spec.binlog_archive,
+            snapshot=None if flow.snapshot is None
+            else flow.snapshot.replica_info))
 
 
 class WaitForGuest(Step):
@@ -159,9 +175,10 @@ class CreateInstanceFlow:
     (doc/source/contributor/create-flow.rst tells it step by step)."""
 
     steps = (CreateSecurityGroup, CreateVolume, CreateBrokerUser,
-             BootServer, PrepareGuest, WaitForGuest)
+             BootServer, SnapshotSource, PrepareGuest, WaitForGuest)
 
-    def __init__(self, context, spec, driver, waiters, timeout):
+    def __init__(self, context, spec, driver, waiters, timeout,
+                 claims=None):
         self.context = context
         self.spec = spec
         self.driver = driver
@@ -173,6 +190,10 @@ class CreateInstanceFlow:
         self.volume_id = None
         self.transport_url = None
         self.server_id = None
+        # The instance claims (a replica holds its source's for its
+        # snapshot), and the snapshot a replica is built from.
+        self.claims = claims
+        self.snapshot = None
 
     def run(self):
         """Run the steps in order; raises BuildFailed at the first that

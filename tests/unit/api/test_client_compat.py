@@ -83,9 +83,22 @@ def test_create_restoring_an_unknown_backup_is_404_and_builds_nothing(
     assert casts == [] and db_fixtures.list_instances('p1', 10) == []
 
 
+@pytest.mark.parametrize('extra, code', [
+    ({'replica_of': '9a0b2b6c-1111-4c4c-8888-000000000000'}, 404),
+    ({'replica_count': 2}, 400),
+    ({'replica_of': '9a0b2b6c-1111-4c4c-8888-000000000000',
+      'replica_count': 0}, 400),
+])
+def test_bad_replica_requests_leave_nothing(app, monkeypatch, extra, code):
+    casts = []
+    monkeypatch.setattr(taskmanager_rpcapi.API, 'create_instance',
+                        lambda self, context, spec: casts.append(spec))
+    response = create(app, **extra)
+    assert response.status_int == code
+    assert casts == [] and db_fixtures.list_instances('p1', 10) == []
+
+
 @pytest.mark.parametrize('key, value, feature', [
-    ('replica_of', 'i1', 'replication'),
-    ('replica_count', 2, 'replication'),
     ('modules', [{'id': 'm1'}], 'modules'),
     ('locality', 'affinity', 'server groups (locality)'),
 ])

@@ -437,7 +437,8 @@ def test_detach_sets_the_values_back_to_defaults(app, catalogue, guest):
     ({'instance': {'configuration': 'c', 'access': {}}}, 400,
      "Only one attribute (except 'name') is allowed to update."),
     ({'instance': {'flavorRef': '2'}}, 400, "'flavorRef' was unexpected"),
-    ({'instance': {'replica_of': None}}, 501, 'replication'),
+    ({'instance': {'replica_of': None}}, 400, 'is not a replica'),
+    ({'instance': {'slave_of': 'i2'}}, 400, 'only an empty value'),
     ({'instance': []}, 400, "is not of type 'object'"),
 ])
 def test_bad_updates_are_refused(app, catalogue, guest, body, code,

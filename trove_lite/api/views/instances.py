@@ -46,6 +46,8 @@ def instance(record, detail=False, now=None):
     if addresses:
         view['ip'] = [address['address'] for address in addresses]
         view['addresses'] = addresses
+    if record.slave_of_id is not None:
+        view['replica_of'] = _reference(record.slave_of_id)
     if detail:
         view['created'] = common.timestamp(record.created)
         view['updated'] = common.timestamp(record.updated)
@@ -89,4 +91,17 @@ def add_volume_usage(view, record):
         view['volume']['used'] = record.volume_used
         if record.volume_used_percent is not None:
             view['volume']['used_percent'] = record.volume_used_percent
+    return view
+
+
+def _reference(instance_id):
+    return {'id': instance_id,
+            'links': common.resource_links('instances', instance_id)}
+
+
+def add_replicas(view, replica_ids):
+    """A source's replicas in its show view (Trove's detail view)."""
+    if replica_ids:
+        view['replicas'] = [_reference(replica_id)
+                            for replica_id in replica_ids]
     return view

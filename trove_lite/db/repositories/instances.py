@@ -40,7 +40,7 @@ _COLUMNS = (
     _C.c.name.label('configuration_name'),
     _I.c.encrypted_key.is_not(None).label('encrypted_rpc_messaging'),
     _S.c.volume_used, _S.c.volume_used_percent,
-    _I.c.host,
+    _I.c.host, _I.c.slave_of_id,
 )
 
 # Rows become Instances positionally (then the datastore names): keep the

@@ -17,6 +17,7 @@ from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_backup
 from trove_lite.guestagent.datastore import mysql_binlog
 from trove_lite.guestagent.datastore import mysql_freeze
+from trove_lite.guestagent.datastore import mysql_replication
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
 from trove_lite.records.status import ServiceStatuses
@@ -24,7 +25,7 @@ from trove_lite.records.status import ServiceStatuses
 LOG = logging.getLogger(__name__)
 
 
-class MySqlManager(manager.Manager):
+class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
     """Guest manager for the ``mysql`` and ``mariadb`` datastores."""
 
     def __init__(self, instance_id, sandbox_path, conductor=None):
@@ -33,7 +34,10 @@ class MySqlManager(manager.Manager):
         self.server = mysql_server.MariaDBServer(
             sandbox_path, options.mount_point, options.bind_address,
             getattr(CONF, CONF.datastore_manager).port,
-            options.mariadbd_path)
+            options.mariadbd_path,
+            server_id=mysql_config.server_id_of(instance_id))
+        self.replication_role = mysql_replication.ReplicationRole(
+            sandbox_path)
         self.admin = mysql_admin.MariaDBAdmin(self.server.admin_connection)
         self.freezer = mysql_freeze.Freezer(self)
         self.archiver = mysql_binlog.Archiver(
@@ -68,8 +72,9 @@ class MySqlManager(manager.Manager):
         self.server.start(CONF.state_change_wait_time)
 
     def do_prepare(self, context, request):
+        position = None
         if request.backup_info:
-            self.restore_backup(request.backup_info)
+            position = self.restore_backup(request.backup_info)
         with self.server.connect() as connection:
             self.server.apply_memory(connection, request.memory_mb,
                                      request.config_overrides)
@@ -79,6 +84,11 @@ class MySqlManager(manager.Manager):
             # Trove's apply_overrides_on_prepare).
             self.stop_datastore()
             self.start_datastore()
+        if request.snapshot:
+            # A replica: its data is its source's snapshot, which it
+            # follows from where the snapshot ends.
+            self.attach_replica(context, dict(
+                request.snapshot, log_position=(position or ('', 0, ''))[2]))
         # The same checks and host rules as databases and users made later.
         self.admin.create_databases(request.databases)
         self.admin.create_users(request.users)
@@ -89,7 +99,9 @@ class MySqlManager(manager.Manager):
         """Replace the new datastore's data with a backup's (the chain of
         ``backup_info``), then start it with root reachable again the way
         ``secure`` expects, which then resets os_admin and root as for a
-        new instance. The users the backup holds keep their passwords."""
+        new instance. The users the backup holds keep their passwords.
+        Returns where the backup ends in the binary log (see
+        mysql_backup.restore), or None."""
         LOG.info('Restoring backup %s', backup_info['id'])
         self.stop_datastore()
         store = storage.get_storage(backup_info['project_id'])
@@ -106,6 +118,7 @@ class MySqlManager(manager.Manager):
         point = backup_info.get('binlog')
         if point:
             self.replay_binlog(store, point, position)
+        return position
 
     def replay_binlog(self, store, point, position):
         """Replay the archived binlog of ``point['instance_id']`` from
@@ -136,6 +149,9 @@ class MySqlManager(manager.Manager):
 
     def start_datastore(self):
         self.server.start(CONF.state_change_wait_time)
+        if self.replication_role.read_only:
+            # A replica starts writable; it must not take a write first.
+            self.refuse_writes(False)
 
     def stop_datastore(self):
         self.server.stop(CONF.state_change_wait_time)
@@ -147,7 +163,9 @@ class MySqlManager(manager.Manager):
     def refuse_writes(self, refuse):
         """``read_only`` stops every account without the READ ONLY ADMIN
         privilege: tenants' users. The agent (and root, when enabled) can
-        still delete data to make room."""
+        still delete data to make room. A replica (replication_role)
+        refuses writes whatever its volume."""
+        refuse = refuse or self.replication_role.read_only
         with self.server.admin_connection() as connection:
             cursor = connection.cursor()
             cursor.execute(*sql.get_global('read_only'))

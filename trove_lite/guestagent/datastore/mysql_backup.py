@@ -171,7 +171,8 @@ _BOOKKEEPING = ('backup-my.cnf', 'xtrabackup_checkpoints',
 
 
 def _binlog_position(backup_dir):
-    """(file, position) of the binlog a backup ends at, or None."""
+    """(file, position, GTID position) of the binlog a backup ends at
+    (the GTID position '' when the server had written none), or None."""
     for name in _BINLOG_INFO:
         try:
             with open(os.path.join(backup_dir, name)) as info:
@@ -179,7 +180,7 @@ def _binlog_position(backup_dir):
         except FileNotFoundError:
             continue
         if len(fields) >= 2 and fields[1].isdigit():
-            return fields[0], int(fields[1])
+            return fields[0], int(fields[1]), ' '.join(fields[2:3])
     return None
 
 
@@ -220,8 +221,8 @@ def _remove_bookkeeping(datadir):
 def restore(store, chain, datadir, sandbox_path):
     """Put the data of ``chain`` (the full backup, then its incrementals
     in order) into ``datadir``, whose server is stopped: everything in it
-    is replaced. Returns the (binlog file, position) the last backup of
-    the chain ends at, or None.
+    is replaced. Returns the (binlog file, position, GTID position) the
+    last backup of the chain ends at, or None.
 
     The full backup is unpacked and prepared in the datadir itself: no
     copy or move afterwards (a move between a guest's work directory and

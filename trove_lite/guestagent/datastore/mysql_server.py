@@ -76,8 +76,9 @@ class MariaDBServer:
     """Starts, stops and connects to the guest's own server process."""
 
     def __init__(self, sandbox_path, mount_point, bind_address, port,
-                 mariadbd_path):
+                 mariadbd_path, server_id=None):
         self.datadir = mount_point
+        self.server_id = server_id
         self.bind_address = bind_address
         self.port = port
         self.mariadbd_path = mariadbd_path
@@ -159,7 +160,8 @@ class MariaDBServer:
                     self.datadir, self.run_dir, self.log_dir,
                     self.files_dir, self.bind_address, self.port,
                     memory_mb, overrides,
-                    os_user=SERVER_OS_USER if _server_owner() else None)
+                    os_user=SERVER_OS_USER if _server_owner() else None,
+                    server_id=self.server_id)
             except ValueError as error:
                 raise exceptions.DatastoreOperationError(
                     reason=str(error)) from None

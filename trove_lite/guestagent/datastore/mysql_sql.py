@@ -12,6 +12,8 @@ text is therefore written as "%%".
 
 import re
 
+from trove_lite.datastore import mysql_rules
+
 _WORD = re.compile(r'^[A-Za-z0-9_]+\Z')
 
 
@@ -133,17 +135,22 @@ def list_databases(ignored, limit=None, marker=None, include_marker=False):
             + _page_params(marker, include_marker, limit))
 
 
+# LIKE pattern of the replication accounts (mysql_rules), "_" escaped.
+_REPLICATION_USERS = (
+    mysql_rules.REPLICATION_USER_PREFIX.replace('_', '\\_') + '%')
+
+
 def list_users(ignored, limit=None, marker=None, include_marker=False):
     """Accounts a tenant may see, ordered by ``user@host`` (the marker's
     form): not local (the agent's and the image's own), not anonymous,
     not roles, not ``ignored``."""
     return ("SELECT User, Host FROM mysql.user "
             "WHERE Host != 'localhost' AND User != '' AND is_role = 'N' "
-            "AND FIND_IN_SET(User, %s) = 0 "
+            "AND FIND_IN_SET(User, %s) = 0 AND User NOT LIKE %s "
             "AND (%s IS NULL OR CONCAT(User, '@', Host) > %s "
             "OR (%s AND CONCAT(User, '@', Host) = %s)) "
             "ORDER BY CONCAT(User, '@', Host) LIMIT %s",
-            (','.join(ignored),)
+            (','.join(ignored), _REPLICATION_USERS)
             + _page_params(marker, include_marker, limit))
 
 
@@ -151,7 +158,8 @@ def get_user(name, host):
     """The account if a tenant may see it (as in ``list_users``)."""
     return ("SELECT User, Host FROM mysql.user "
             "WHERE Host != 'localhost' AND User != '' AND is_role = 'N' "
-            "AND User = %s AND Host = %s", (name, host))
+            "AND User NOT LIKE %s AND User = %s AND Host = %s",
+            (_REPLICATION_USERS, name, host))
 
 
 def count_remote_root():
@@ -229,3 +237,64 @@ def reset_local_root():
             "WITH GRANT OPTION;\n"
             "GRANT PROXY ON ''@'%' TO 'root'@'localhost' "
             "WITH GRANT OPTION;\n")
+
+
+# --- Replication ----------------------------------------------------------
+
+def create_replication_user(name, password_hash):
+    """A replication account known by its password's hash only (the
+    source's guest never learns the password itself)."""
+    return ("CREATE OR REPLACE USER %s@'%%' IDENTIFIED BY PASSWORD %s",
+            (name, password_hash))
+
+
+def grant_replication(name):
+    return "GRANT REPLICATION SLAVE ON *.* TO %s@'%%'", (name,)
+
+
+def drop_replication_user(name):
+    return "DROP USER IF EXISTS %s@'%%'", (name,)
+
+
+def change_master(host, port, user, password):
+    """Follow ``host``:``port`` from the GTID position in
+    ``gtid_slave_pos`` (MariaDB's MASTER_USE_GTID=slave_pos)."""
+    return ('CHANGE MASTER TO MASTER_HOST = %s, MASTER_PORT = %s, '
+            'MASTER_USER = %s, MASTER_PASSWORD = %s, '
+            'MASTER_CONNECT_RETRY = 1, MASTER_USE_GTID = slave_pos',
+            (host, int(port), user, password))
+
+
+def start_slave():
+    return 'START SLAVE', ()
+
+
+def stop_slave():
+    return 'STOP SLAVE', ()
+
+
+def reset_slave_all():
+    """Forget the source: the server is no replica any more."""
+    return 'RESET SLAVE ALL', ()
+
+
+def show_slave_status():
+    return 'SHOW SLAVE STATUS', ()
+
+
+def master_gtid_wait(position, seconds):
+    """Wait until the replica has applied ``position``: 0 done, -1 timed
+    out."""
+    return 'SELECT MASTER_GTID_WAIT(%s, %s)', (position, float(seconds))
+
+
+def skip_binlog():
+    """What this session writes stays out of the binary log (the
+    replication stream)."""
+    return 'SET SESSION sql_log_bin = 0', ()
+
+
+def reset_master():
+    """Drop this server's own binary log and GTID history: a new replica
+    starts its log from its source's position."""
+    return 'RESET MASTER', ()

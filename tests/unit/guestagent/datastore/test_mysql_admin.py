@@ -100,7 +100,7 @@ def test_list_users_pages_and_shows_cidr_hosts(server, admin):
         ('amy', '%', ['app_db']), ('bob', '10.0.0.0/8', ['app_db'])]
     assert next_marker == 'bob@10.0.0.0/8'
     # The marker is compared with MariaDB's spelling of the host.
-    assert server.statements[0][1][1] == 'a@10.0.0.0/255.0.0.0'
+    assert server.statements[0][1][2] == 'a@10.0.0.0/255.0.0.0'
     assert ('os_admin,root' in server.statements[0][1][0])
 
 

@@ -65,14 +65,15 @@ def test_account_statements_bind_every_name_host_and_password():
         assert statement.count('%s') == len(params)
 
 
-@pytest.mark.parametrize('builder', [sql.list_users, sql.list_databases])
-def test_list_statements_are_fixed_text_with_bound_paging(builder):
+@pytest.mark.parametrize('builder, hidden', [
+    (sql.list_users, ('os\\_repl\\_%',)), (sql.list_databases, ())])
+def test_list_statements_are_fixed_text_with_bound_paging(builder, hidden):
     first, params = builder(['mysql', 'sys'], limit=20)
     again, marker_params = builder(['x'], limit=5, marker="a'b",
                                    include_marker=True)
     assert first == again  # nothing from the request is in the text
-    assert params == ('mysql,sys', None, None, False, None, 21)
-    assert marker_params == ('x', "a'b", "a'b", True, "a'b", 6)
+    assert params == ('mysql,sys', *hidden, None, None, False, None, 21)
+    assert marker_params == ('x', *hidden, "a'b", "a'b", True, "a'b", 6)
     _statement, unlimited = builder([], limit=None)
     assert unlimited[-1] > 10 ** 18
 

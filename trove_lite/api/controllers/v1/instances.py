@@ -24,13 +24,11 @@ from trove_lite.conf import CONF
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import backup_policy
 from trove_lite.instance import configuration as instance_configuration
+from trove_lite.instance import replication
 
 # Trove create-body features trove-lite lacks. They are refused, not
-# ignored: a client asking for a replica or a restore must not get a plain
-# empty instance.
+# ignored: a client asking for one must not get a plain empty instance.
 UNSUPPORTED_CREATE_KEYS = {
-    'replica_of': 'replication',
-    'replica_count': 'replication',
     'modules': 'modules',
     'locality': 'server groups (locality)',
 }
@@ -73,6 +71,12 @@ def parse_create(body):
     if instance.get('backup_policy') is not None:
         request.backup_policy = validation.backup_policy(
             instance['backup_policy'], "instance['backup_policy']")
+    if instance.get('replica_of') is not None:
+        request.replica_of = validation.reference(
+            instance['replica_of'], "instance['replica_of']")
+    if instance.get('replica_count') is not None:
+        request.replica_count = validation.positive_int(
+            instance['replica_count'], "instance['replica_count']")
     return request
 
 
@@ -104,8 +108,6 @@ def parse_restore_point(request, value):
 UPDATE_KEYS = ('name', 'configuration', 'replica_of', 'slave_of', 'access',
                'datastore_version', 'backup_policy')
 UNSUPPORTED_UPDATE_KEYS = {
-    'replica_of': 'replication',
-    'slave_of': 'replication',
     'access': 'access updates',
     'datastore_version': 'datastore upgrades',
 }
@@ -124,6 +126,7 @@ class Update:
     configuration: object = None
     set_policy: bool = False
     backup_policy: object = None
+    detach_replica: bool = False
 
 
 def parse_update(body):
@@ -153,6 +156,14 @@ def parse_update(body):
         update.configuration = DETACH if not instance['configuration'] \
             else validation.reference(instance['configuration'],
                                       "instance['configuration']")
+    for key in ('replica_of', 'slave_of'):
+        if key in instance:
+            # Trove detaches on any empty value; a new source is not a
+            # change an update makes.
+            if instance[key]:
+                validation.fail(f"instance['{key}']",
+                                'only an empty value (detach) is allowed')
+            update.detach_replica = True
     if 'backup_policy' in instance:
         update.set_policy = True
         update.backup_policy = validation.backup_policy(
@@ -220,6 +231,7 @@ class InstancesController(rest.RestController):
         record = base.authorized_instance(instance_id, 'instance:show')
         view = self._view(record, True, context.is_admin)
         view = views.add_volume_usage(view, record)
+        views.add_replicas(view, replication.replica_ids(record))
         policy = backup_policy.get(record.id)
         if policy is not None:
             view.update(backup_policy.view(policy))
@@ -256,6 +268,8 @@ class InstancesController(rest.RestController):
         elif update.configuration is not None:
             instance_configuration.attach(context, record,
                                           update.configuration)
+        if update.detach_replica:
+            replication.detach(context, record)
         if update.set_policy:
             instance_api.set_backup_policy(context, record,
                                            update.backup_policy)

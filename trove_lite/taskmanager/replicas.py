@@ -1,0 +1,171 @@
+"""Replicas on the taskmanager's side: the snapshot of its source a new
+replica is built from, and detaching a replica.
+
+A new replica gets a replication account of its own on its source, with
+a password made here: the source's guest is told its hash only, the
+replica's guest the password, inside its prepare request sealed with the
+replica's key. The snapshot is a backup of the source (a row of the
+backup machinery, visible while it lives) deleted once the replica is
+built, whether the build succeeded or not.
+"""
+
+import hashlib
+import logging
+import secrets
+
+from trove_lite import db
+from trove_lite.backup import api as backup_api
+from trove_lite.catalogue import api as catalogue_api
+from trove_lite.common import exceptions
+from trove_lite.conf import CONF
+from trove_lite.datastore import mysql_rules
+from trove_lite.db.repositories import backups as backup_rows
+from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import replicas
+from trove_lite.instance import keys
+from trove_lite.instance import restore
+from trove_lite.records.backup import BackupState
+from trove_lite.records.status import InstanceTasks
+from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.taskmanager import backups
+
+LOG = logging.getLogger(__name__)
+
+
+def replication_user(replica_id):
+    """The name of a replica's account on its source."""
+    return mysql_rules.REPLICATION_USER_PREFIX + replica_id.replace(
+        '-', '')[:8]
+
+
+def password_hash(password):
+    """MariaDB's mysql_native_password hash of ``password``: what an
+    account is made ``IDENTIFIED BY PASSWORD`` with. It does not log in
+    by itself (the login proves knowledge of SHA1(password))."""
+    inner = hashlib.sha1(password.encode()).digest()
+    return '*' + hashlib.sha1(inner).hexdigest().upper()
+
+
+def guest_of(instance_id):
+    return guest_rpcapi.API(instance_id, keys.key_of(instance_id))
+
+
+def master_address(source):
+    """Where replicas reach ``source``'s server: its address as the
+    compute driver recorded it (never what its guest says)."""
+    addresses = source.addresses or []
+    if not addresses:
+        raise exceptions.DatastoreOperationError(
+            reason=f'the replication source {source.id} has no address')
+    return {'host': addresses[0]['address'],
+            'port': getattr(CONF, source.datastore_manager).port}
+
+
+class Snapshot:
+    """What a replica is built from: ``backup_id`` (to delete once it is
+    built), ``backup_info`` (the restore of InstanceSpec.backup_info) and
+    ``replica_info`` (PrepareRequest.snapshot, with the password)."""
+
+    def __init__(self, backup_id, backup_info, replica_info):
+        self.backup_id = backup_id
+        self.backup_info = backup_info
+        self.replica_info = replica_info
+
+
+def take_snapshot(context, claims, spec):
+    """Snapshot the source of the replica ``spec`` (an InstanceSpec) for
+    it, holding the source's claim (replicas of one source take their
+    snapshots one at a time); returns a Snapshot."""
+    source_id = spec.replica_of
+    password = secrets.token_urlsafe(24)
+    with claims.acquire(source_id, 'replication snapshot',
+                        wait=CONF.agent_replication_snapshot_timeout):
+        source = db.read(instances.get, source_id)
+        backup = backup_api.create(context, backup_api.CreateRequest(
+            name=f'Replication snapshot for {spec.instance_id}',
+            description=f'Replica {spec.instance_id} is built from it.',
+            instance_id=source_id), send=False)
+        try:
+            dataset = _write_snapshot(context, source, backup,
+                                      spec.instance_id, password)
+        except Exception as error:
+            backup_api.end(context, backup.id, BackupState.FAILED,
+                           publisher=backups.PUBLISHER,
+                           fault=f'The replication snapshot failed: '
+                                 f'{error}'[:255])
+            delete_snapshot(context, backup.id, None)
+            raise
+        backup_api.end(context, backup.id, BackupState.COMPLETED,
+                       publisher=backups.PUBLISHER, size=dataset['size'],
+                       checksum=dataset['checksum'], lsn=dataset['lsn'])
+    master = dict(master_address(source),
+                  user=replication_user(spec.instance_id),
+                  password=password)
+    version = catalogue_api.get_version(spec.datastore_version_id)
+    return Snapshot(backup.id, restore.restore_info(
+        context, backup.id, version, spec.volume_size),
+        {'master': master, 'snapshot_id': backup.id})
+
+
+def _write_snapshot(context, source, backup, replica_id, password):
+    info = backups.backup_info(backup, CONF.backup_swift_container)
+    if info is None:
+        raise exceptions.DatastoreOperationError(
+            reason='the snapshot was ended meanwhile')
+    return guest_of(source.id).get_replication_snapshot(context, {
+        'backup_info': info,
+        'replication_user': {'name': replication_user(replica_id),
+                             'password_hash': password_hash(password)}}
+    )['dataset']
+
+
+def delete_snapshot(context, backup_id, driver):
+    """Delete a replica's snapshot (the build is over): its row, its
+    quota, its stored object."""
+    backup = db.read(backup_rows.find, backup_id)
+    if backup is None:
+        return
+    try:
+        backup_api.delete(context, backup)
+        backups.remove_object(backup, driver)
+    except Exception as error:
+        LOG.warning('The replication snapshot %s could not be deleted: %s',
+                    backup_id, error)
+
+
+def detach(context, instance_id):
+    """Detach the replica ``instance_id`` (task DETACHING): its guest
+    stops replicating and accepts writes, its source drops its account,
+    and it is a replica of nothing."""
+    record = db.read(instances.find, instance_id)
+    if record is None or record.task != InstanceTasks.DETACHING:
+        LOG.warning('Detach of %s skipped: gone or no longer detaching',
+                    instance_id)
+        return
+    try:
+        guest_of(instance_id).detach_replica(context)
+        with db.transaction() as tx:
+            replicas.set_source(tx, instance_id, None)
+        LOG.info('Replica %s detached from %s', instance_id,
+                 record.slave_of_id)
+    except Exception as error:
+        LOG.warning('Detach of %s failed: %s', instance_id, error)
+    finally:
+        with db.transaction() as tx:
+            instances.set_task_if(tx, instance_id,
+                                  [InstanceTasks.DETACHING],
+                                  InstanceTasks.NONE)
+    forget_account(context, record.slave_of_id, instance_id)
+
+
+def forget_account(context, source_id, replica_id):
+    """Drop ``replica_id``'s account on its (former) source, if the source
+    is there to answer."""
+    if source_id is None or db.read(instances.find, source_id) is None:
+        return
+    try:
+        guest_of(source_id).cleanup_source_on_replica_detach(
+            context, {'user': replication_user(replica_id)})
+    except Exception as error:
+        LOG.warning('The replication account of %s on %s stays: %s',
+                    replica_id, source_id, error)
