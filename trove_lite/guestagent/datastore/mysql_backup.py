@@ -164,6 +164,9 @@ def remove_work(work):
 
 # Where mariabackup records the binlog position of a backup.
 _BINLOG_INFO = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
+# Where an incremental is unpacked, in the datadir: no database has this
+# directory (the server writes a "." in a name as "@002e").
+_INCREMENT_DIR = '.increment'
 # mariabackup's own files in a backup, which --move-back leaves behind.
 _BOOKKEEPING = ('backup-my.cnf', 'xtrabackup_checkpoints',
                 'mariadb_backup_checkpoints', 'xtrabackup_logfile',
@@ -228,22 +231,24 @@ def restore(store, chain, datadir, sandbox_path):
     copy or move afterwards (a move between a guest's work directory and
     its volume is a copy when they are different mounts). The server's
     files all live in the datadir (mysql_config), as a prepared backup's
-    do."""
+    do. An incremental is unpacked in the datadir too, in a directory of
+    its own removed once applied: applying it renames its files into the
+    full backup, which works only within one mount."""
     if not chain:
         raise _fail('the backup to restore has no stored objects')
     work = work_directory(sandbox_path)
+    log = os.path.join(work, 'mbstream.log')
     stage = _Stages(chain[0]['id'])
     try:
         _empty(datadir)
-        _extract(store, chain[0], datadir, os.path.join(work, 'mbstream.log'))
+        _extract(store, chain[0], datadir, log)
         stage.done('fetched, decoded and extracted')
         position = _binlog_position(datadir)
         _mariabackup(work, '--prepare', f'--target-dir={datadir}')
         stage.done('prepared')
-        for number, item in enumerate(chain[1:], 1):
-            increment = os.path.join(work, f'increment-{number}')
-            _extract(store, item, increment,
-                     os.path.join(work, 'mbstream.log'))
+        for item in chain[1:]:
+            increment = os.path.join(datadir, _INCREMENT_DIR)
+            _extract(store, item, increment, log)
             position = _binlog_position(increment)
             _mariabackup(work, '--prepare', f'--target-dir={datadir}',
                          f'--incremental-dir={increment}')
