@@ -27,6 +27,7 @@ import uuid
 import pymysql
 import requests
 
+from trove_lite.compute.local import firewall
 from trove_lite.compute.local import guest_users
 from trove_lite.datastore import mysql_config
 from trove_lite.instance import keys
@@ -248,6 +249,7 @@ class Stack:
         self.database = f'{self.run_id}_db'
         self.vhost = self.run_id
         self.address_pool = free_address_pool()
+        self.nft_table = f'trove_lite_{self.run_id}'
         self.overrides = overrides or {}
         self.rabbit = rabbit
         self.private_db = database
@@ -299,6 +301,9 @@ class Stack:
                 'state_path': self.state_path,
                 'address_pools': self.address_pool,
                 'guest_uid_range': self.uid_range,
+                # The stack's own table: others share the machine's
+                # nftables.
+                'nft_table': self.nft_table,
                 # An image whose "agent" boots but never answers.
                 'guest_images': 'silent:sleep 3600',
             },
@@ -425,6 +430,9 @@ class Stack:
                     f'DROP DATABASE IF EXISTS `{self.database}`')
         with contextlib.suppress(Exception):
             self.rabbitmqctl('delete_vhost', self.vhost)
+        with contextlib.suppress(Exception):
+            firewall.Firewall(self.nft_table, os.path.join(
+                self.state_path, 'firewall.lock')).drop_table()
         shutil.rmtree(self.state_path, ignore_errors=True)
 
     def kill_guests(self):

@@ -203,6 +203,9 @@ def test_every_documented_call_answers_as_its_samples(stack, sample_run):
     run.call('Attach configuration group',
              changes={'instance.configuration': group['id']})
     run.call('Rename instance')
+    run.call('Update instance access')
+    api.wait_for(created['id'], lambda i: i['access'].get('allowed_cidrs')
+                 and i['operating_status'] == 'HEALTHY')
     run.call('Set instance backup policy')
 
     run.call('Create databases')

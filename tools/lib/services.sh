@@ -25,6 +25,8 @@ ensure_packages() {
         || missing+=(mariadb-backup)
     python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    # The local driver enforces each instance's allowed_cidrs with it.
+    command -v nft >/dev/null 2>&1 || missing+=(nftables)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi

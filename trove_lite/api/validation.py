@@ -6,6 +6,7 @@ Failures raise ValidationError, which the API renders as Trove's
 """
 
 import datetime
+import ipaddress
 import re
 import urllib.parse
 
@@ -320,3 +321,62 @@ def utc_time(value, path):
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
     return parsed.replace(microsecond=0)
+
+
+# More CIDRs than any office network needs would only make long rule
+# sets (Neutron rules, nftables elements) at the tenant's request.
+MAX_ALLOWED_CIDRS = 64
+
+
+def access(value, path):
+    """Trove's ``access`` object: ``is_public`` (a boolean) and
+    ``allowed_cidrs`` (distinct IPv4 or IPv6 networks), each optional. The
+    networks come back in their canonical spelling (``10.0.0.9/8`` is
+    ``10.0.0.0/8``), the keys as given: the views show what was asked."""
+    require_object(value, path)
+    unexpected = sorted(set(value) - {'is_public', 'allowed_cidrs'})
+    if unexpected:
+        # A misspelt key would otherwise leave the instance open.
+        fail(path, f'Additional properties are not allowed '
+                   f'({unexpected[0]!r} was unexpected)')
+    result = {}
+    if 'is_public' in value:
+        if not isinstance(value['is_public'], bool):
+            fail(f"{path}['is_public']", f"{_describe(value['is_public'])} "
+                                         f"is not of type 'boolean'")
+        result['is_public'] = value['is_public']
+    if 'allowed_cidrs' in value:
+        cidrs_path = f"{path}['allowed_cidrs']"
+        cidrs = require_list(value['allowed_cidrs'], cidrs_path)
+        if len(cidrs) > MAX_ALLOWED_CIDRS:
+            fail(cidrs_path, f'has more than {MAX_ALLOWED_CIDRS} items')
+        result['allowed_cidrs'] = []
+        for index, cidr in enumerate(cidrs):
+            network = _network(cidr, f'{cidrs_path}[{index}]')
+            if network in result['allowed_cidrs']:
+                fail(cidrs_path, f'has non-unique elements ({network})')
+            result['allowed_cidrs'].append(network)
+    return result
+
+
+def _network(value, path):
+    """An IPv4 or IPv6 network (a bare address is one host) in its
+    canonical spelling."""
+    if not isinstance(value, str):
+        fail(path, f"{_describe(value)} is not of type 'string'")
+    try:
+        if '%' in value:  # an IPv6 zone: no firewall matches on one
+            raise ValueError(value)
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        fail(path, f'{_describe(value)} is not an IPv4 or IPv6 CIDR')
+
+
+def nics(value, path):
+    """Trove's ``nics``: a list (at most one network) of objects."""
+    require_list(value, path)
+    if len(value) > 1:
+        fail(path, f'{_describe(value)} is too long')
+    for index, nic in enumerate(value):
+        require_object(nic, f'{path}[{index}]')
+    return value

@@ -104,6 +104,19 @@ class ComputeDriver(abc.ABC):
         """How many servers this host runs at most; None: no limit."""
         return None
 
+    @classmethod
+    def enforces_access(cls):
+        """Whether the driver limits who reaches an instance's datastore
+        port to its access ``allowed_cidrs`` (else the API refuses them
+        rather than ignore them)."""
+        return False
+
+    @classmethod
+    def one_network(cls):
+        """Whether every server gets the one network the driver has (a
+        create's ``nics`` has nothing to choose from)."""
+        return True
+
     #: How a guest quiesces its datastore for ``snapshot_volume``:
     #: ``lock`` (a block snapshot is point-in-time: holding writes is
     #: enough) or ``stop`` (a copy of files needs the server stopped).
@@ -138,9 +151,23 @@ class ComputeDriver(abc.ABC):
     def delete_volume(self, volume_id):
         """Remove a volume; a missing one is not an error."""
 
-    def create_security_group(self, instance_id, port):
-        """Open the datastore ``port`` to the instance's server; return the
-        group's id, or None when the driver has no firewall to open."""
+    def create_security_group(self, instance_id, port, allowed_cidrs=None):
+        """Open the datastore ``port`` of the instance's server to
+        ``allowed_cidrs`` (the deployment's default when empty); return the
+        group's id, or None when the driver has no security groups."""
+        return None
+
+    def update_access(self, instance_id, server_id, port, allowed_cidrs):
+        """Let only ``allowed_cidrs`` (everyone when empty) reach the
+        datastore ``port`` of the instance's running server, without
+        restarting it."""
+        raise exceptions.NotImplementedYet(
+            f'The {type(self).__name__} compute driver cannot limit access '
+            f'to instances.')
+
+    def reconcile_access(self):
+        """At start-up: bring the access rules in line with the servers
+        (a driver whose rules live in a cloud has nothing to do)."""
         return None
 
     def delete_security_group(self, instance_id):
@@ -156,8 +183,10 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None):
-        """Boot a server running a guest agent; return a Server.
+                      availability_zone=None, allowed_cidrs=None):
+        """Boot a server running a guest agent; return a Server. A driver
+        without security groups limits its access to ``allowed_cidrs``
+        (none: everyone) itself.
 
         A driver whose servers boot asynchronously returns once the server
         is ACTIVE; a server that fails to boot is removed again and the

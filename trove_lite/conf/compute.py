@@ -57,6 +57,13 @@ local_opts = [
     cfg.IntOpt('max_servers', default=0, min=0,
                help='Servers this host runs at most (0: no limit). New '
                     'instances go to a live taskmanager host with room.'),
+    cfg.StrOpt('nft_table', default='trove_lite',
+               regex=r'^[A-Za-z][A-Za-z0-9_]{0,63}$',
+               help='The nftables table (family inet) in which the driver '
+                    'refuses connections to an instance\'s datastore port '
+                    'from outside its access allowed_cidrs. The driver '
+                    'owns the whole table: give each deployment sharing a '
+                    'machine a table of its own.'),
 ]
 
 

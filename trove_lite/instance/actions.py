@@ -19,6 +19,7 @@ from trove_lite.conf import CONF
 from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.instance import api as instance_api
+from trove_lite.instance import network
 from trove_lite.quota import api as quota
 from trove_lite.records import status as instance_status
 from trove_lite.records.status import InstanceTasks
@@ -59,11 +60,12 @@ def _set_service_status(record, status):
         heartbeats.set_service_status(tx, record.id, status)
 
 
-def _start(context, record, task, action, cast, usage=None, **payload):
-    """Set ``task`` (and charge ``usage``) if no other action got there
-    first, then send ``cast()``; the notification's ``.end`` comes from
-    the taskmanager."""
-    if not _set_task_if(record, instance_status.IDLE_TASKS, task, usage):
+def _start(context, record, task, action, cast, usage=None,
+           expected_tasks=instance_status.IDLE_TASKS, **payload):
+    """Set ``task`` (and charge ``usage``) if the instance's task is one
+    of ``expected_tasks`` (no other action got there first), then send
+    ``cast()``; the notification's ``.end`` comes from the taskmanager."""
+    if not _set_task_if(record, expected_tasks, task, usage):
         current = db.read(instances.get, record.id)
         raise exceptions.InstanceBusy(instance_id=record.id,
                                       status_type='task',
@@ -138,6 +140,21 @@ def resize_flavor(context, record, flavor_ref):
            usage=quota.resize_charge(record,
                                      ram=new_flavor.ram - old_flavor.ram),
            new_flavor_id=new_flavor.id)
+
+
+def update_access(context, record, access):
+    """Let only ``access`` (validated) reach the instance's datastore:
+    task UPDATING while the taskmanager changes the rules, the server and
+    datastore running on. After a failed update (UPDATING_ERROR_ACCESS)
+    the owner may send one again."""
+    network.check_access(access)
+    if record.task != InstanceTasks.UPDATING_ERROR_ACCESS:
+        check_can_perform_action(record)
+    _start(context, record, InstanceTasks.UPDATING, 'update_access',
+           lambda: taskmanager_rpcapi.API(record.host).update_access(
+               context, record.id, access),
+           expected_tasks=instance_status.IDLE_TASKS | {
+               InstanceTasks.UPDATING_ERROR_ACCESS})
 
 
 def reset_status(context, record):

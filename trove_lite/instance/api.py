@@ -21,6 +21,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.instance import backup_policy
 from trove_lite.instance import guest_waits
 from trove_lite.instance import keys
+from trove_lite.instance import network
 from trove_lite.instance import placement
 from trove_lite.instance import replication
 from trove_lite.instance import restore
@@ -56,6 +57,9 @@ class CreateRequest:
     # New replicas of this instance, and how many (None: one).
     replica_of: str | None = None
     replica_count: int | None = None
+    # Trove's access (validated), or None; the nics asked for.
+    access: dict | None = None
+    nics: list = dataclasses.field(default_factory=list)
 
 
 def volume_support(manager):
@@ -77,6 +81,8 @@ def create(context, request):
     build; returns the new instance's record. Nothing is written or sent
     unless every check passed. New replicas (``replica_of``): one row and
     one build each; the first is returned."""
+    network.check_nics(request.nics)
+    network.check_access(request.access)
     flavor = catalogue_api.get_flavor(request.flavor_ref)
     if flavor is None:
         raise exceptions.FlavorNotFound(uuid=request.flavor_ref)
@@ -149,6 +155,7 @@ def create(context, request):
                 'configuration_id': request.configuration_id,
                 'encrypted_key': stored_key,
                 'slave_of_id': source.id if source is not None else None,
+                'access': request.access,
             })
             built.append((instance_id, key, host))
         if request.backup_policy is not None:

@@ -44,6 +44,8 @@ class Instance:
     host: str | None
     # The replication source of a replica (Trove's column), else None.
     slave_of_id: str | None
+    # Trove's access as the tenant set it, or None.
+    access: dict | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None

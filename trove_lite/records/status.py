@@ -49,6 +49,8 @@ class InstanceTasks:
         0x5b, 'ERROR', 'Build error: guestagent timeout.', is_error=True)
     BUILDING_ERROR_PORT = TaskStatus(0x5c, 'BUILDING', 'Build error: Port.',
                                      is_error=True)
+    UPDATING_ERROR_ACCESS = TaskStatus(0x5d, 'UPDATING',
+                                       'Update error: Access.', is_error=True)
 
     @classmethod
     def all(cls):

@@ -63,6 +63,12 @@ class API:
         self._cast(context, 'update_overrides', instance_id=instance_id,
                    configuration_id=configuration_id, changed=changed)
 
+    def update_access(self, context, instance_id, access):
+        """Apply the instance's new ``access`` (``is_public``,
+        ``allowed_cidrs``) to its server (task UPDATING is set)."""
+        self._cast(context, 'update_access', instance_id=instance_id,
+                   access=access)
+
     def guest_status_changed(self, context, instance_id, status):
         """Tell every taskmanager that a guest's status changed (fanout:
         whichever one is waiting on that instance wakes up)."""

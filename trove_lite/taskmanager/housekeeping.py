@@ -19,6 +19,8 @@ this host. The rules (also in the README, "Crash recovery"):
   - REBOOTING, RESIZING: a restart or resize cannot be resumed halfway,
     so its task is cleared and the guest's heartbeats tell how the
     instance is.
+  - UPDATING (access): the stored access is applied again (the request's
+    new one died with its taskmanager), then the task is cleared.
 * Periodically, a build nobody holds that is older than its usage
   timeout (a lost request) is failed the same way, and a delete that
   failed or was dropped runs again.
@@ -26,7 +28,8 @@ this host. The rules (also in the README, "Crash recovery"):
   other resources are removed (orphans of a crash between "made" and
   "recorded").
 * At start-up, stopped servers of ready instances are started again, as a
-  hypervisor restarts its VMs when its host boots.
+  hypervisor restarts its VMs when its host boots, and the driver's access
+  rules are brought in line with its servers (a host reboot emptied them).
 
 Unclaimed work younger than its timeout is left alone: its request may
 still wait in the queue of a live taskmanager. Only at start-up, when no
@@ -53,6 +56,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.db.repositories import services
 from trove_lite.records.status import InstanceTasks
 from trove_lite.records.status import ServiceStatuses
+from trove_lite.taskmanager import access
 from trove_lite.taskmanager import backup_policies
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
@@ -132,6 +136,10 @@ class Housekeeper:
         """At start-up: take over what gone taskmanagers (this host's
         previous process among them) left, restart the stopped servers of
         this host's ready instances."""
+        try:
+            self.driver.reconcile_access()
+        except Exception:
+            LOG.exception('Could not reconcile the access rules')
         self.take_over_lapsed()
         if self._alone():
             self._finish_unclaimed_left_over()
@@ -155,8 +163,8 @@ class Housekeeper:
         died between taking it from the queue and claiming the instance
         (requests still queued claim theirs while reconcile settles)."""
         for instance in self._mine_with_tasks(
-                (InstanceTasks.BUILDING, InstanceTasks.DELETING)
-                + _ACTION_TASKS):
+                (InstanceTasks.BUILDING, InstanceTasks.DELETING,
+                 InstanceTasks.UPDATING) + _ACTION_TASKS):
             if (instance.task_start_time or instance.created) >= \
                     self.started_at:
                 continue
@@ -200,6 +208,10 @@ class Housekeeper:
             deletes.delete_claimed(self.context, self.driver, instance_id)
         elif instance.task == InstanceTasks.BUILDING:
             self._recover_build(instance, claim)
+        elif instance.task == InstanceTasks.UPDATING:
+            LOG.warning('The access update of %s was interrupted; applying '
+                        'its stored access again', instance_id)
+            access.finish_interrupted(self.driver, instance)
         elif instance.task in _ACTION_TASKS:
             LOG.warning('The %s of %s was interrupted; clearing its task',
                         instance.task.description, instance_id)

@@ -14,6 +14,7 @@ from trove_lite.instance import keys
 from trove_lite.quota import api as quota
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.taskmanager import access as access_updates
 from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
@@ -217,6 +218,12 @@ class Manager:
         guest."""
         overrides.update_overrides(context, self.claims, instance_id,
                                    configuration_id, changed)
+
+    def update_access(self, context, instance_id, access):
+        """Let only the instance's new ``access`` reach its datastore
+        (Trove's ``update_access``; task UPDATING is set)."""
+        access_updates.update_access(context, self.driver, self.claims,
+                                     instance_id, access)
 
     def create_backup(self, context, backup_id, container):
         """Send a new backup to its instance's guest."""

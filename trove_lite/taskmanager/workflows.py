@@ -22,6 +22,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.instance import keys
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.taskmanager import access
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import replicas
 
@@ -62,7 +63,8 @@ class CreateSecurityGroup(Step):
     def execute(self, flow):
         spec = flow.spec
         flow.security_group_id = flow.driver.create_security_group(
-            spec.instance_id, getattr(CONF, spec.datastore_manager).port)
+            spec.instance_id, getattr(CONF, spec.datastore_manager).port,
+            allowed_cidrs=_allowed_cidrs(flow))
 
 
 class CreateVolume(Step):
@@ -96,6 +98,12 @@ def _project_of(instance_id):
     return record.tenant_id if record else None
 
 
+def _allowed_cidrs(flow):
+    """The CIDRs the instance's stored access lets in (empty: all)."""
+    record = db.read(instances.find, flow.spec.instance_id)
+    return access.allowed_cidrs(record.access if record else None)
+
+
 class BootServer(Step):
     error_task = InstanceTasks.BUILDING_ERROR_SERVER
 
@@ -121,7 +129,8 @@ class BootServer(Step):
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,
             security_group_id=flow.security_group_id,
-            availability_zone=spec.availability_zone)
+            availability_zone=spec.availability_zone,
+            allowed_cidrs=_allowed_cidrs(flow))
         flow.server_id = server.id
         _record(flow, compute_instance_id=server.id,
                 server_status=server.status, addresses=server.addresses)

@@ -37,9 +37,13 @@ def instance(record, detail=False, now=None):
         'region': record.region_id,
     }
     addresses = record.addresses or []
-    view['access'] = ({'is_public': any(a.get('type') == 'public'
-                                        for a in addresses)}
-                      if addresses else {})
+    # Trove's rule: the access as set, else derived from the addresses.
+    if record.access:
+        view['access'] = dict(record.access)
+    else:
+        view['access'] = ({'is_public': any(a.get('type') == 'public'
+                                            for a in addresses)}
+                          if addresses else {})
     if (instance_api.volume_support(record.datastore_manager)
             and record.volume_size):
         view['volume'] = {'size': record.volume_size}

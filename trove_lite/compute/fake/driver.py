@@ -77,8 +77,13 @@ class FakeDriver(base.ComputeDriver):
     def list_volumes(self):
         return list(self.volumes.values())
 
-    def create_security_group(self, instance_id, port):
-        self._call('create_security_group', instance_id, port)
+    @classmethod
+    def enforces_access(cls):
+        return True
+
+    def create_security_group(self, instance_id, port, allowed_cidrs=None):
+        self._call('create_security_group', instance_id, port,
+                   *([allowed_cidrs] if allowed_cidrs else []))
         if not self.firewall:
             return None
         group_id = f'group-{next(self._numbers)}'
@@ -91,10 +96,15 @@ class FakeDriver(base.ComputeDriver):
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None):
+                      availability_zone=None, allowed_cidrs=None):
         self._call('create_server', instance_id, volume_id,
-                   security_group_id, availability_zone)
+                   security_group_id, availability_zone,
+                   *([allowed_cidrs] if allowed_cidrs else []))
         return self.add_server(instance_id, volume_id=volume_id)
+
+    def update_access(self, instance_id, server_id, port, allowed_cidrs):
+        self._call('update_access', instance_id, server_id, port,
+                   allowed_cidrs)
 
     def get_server(self, server_id):
         return self.servers.get(server_id)

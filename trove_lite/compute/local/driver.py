@@ -36,6 +36,7 @@ from trove_lite.compute import base
 from trove_lite.compute.local import addresses
 from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import files
+from trove_lite.compute.local import firewall
 from trove_lite.compute.local import guest_users
 from trove_lite.compute.local import guests
 from trove_lite.compute.local import images
@@ -54,7 +55,8 @@ GUEST_LOG_TAIL_LINES = 20
 GUEST_LOG_TAIL_BYTES = 4096
 
 
-class LocalDriver(volumes.LocalVolumes, base.ComputeDriver):
+class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
+                  base.ComputeDriver):
     """Servers as local processes with their own loopback address."""
 
     @classmethod
@@ -86,6 +88,12 @@ class LocalDriver(volumes.LocalVolumes, base.ComputeDriver):
         self._storage = storage_access.for_driver(self.state_path)
         self._guests = guests.Guests(os.path.join(self.state_path,
                                                   'servers'))
+        self._firewall = firewall.for_driver(self.state_path,
+                                             CONF.local_compute.nft_table)
+
+    @classmethod
+    def enforces_access(cls):
+        return True
 
     # --- volumes (the rest in volumes.LocalVolumes) ----------------------
 
@@ -162,16 +170,18 @@ class LocalDriver(volumes.LocalVolumes, base.ComputeDriver):
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None):
-        # A local server has one loopback address and no firewall, so
-        # networks, zones and security groups do not apply.
+                      availability_zone=None, allowed_cidrs=None):
+        # A local server has one loopback address, so networks, zones and
+        # security groups do not apply; its access is filtered on that
+        # address (firewall).
         server_id = str(uuid.uuid4())
         port = getattr(CONF, guest_config.datastore_manager).port
         record = {'id': server_id, 'instance_id': instance_id, 'name': name,
                   'image_id': image_id, 'volume_id': volume_id,
                   'flavor_id': flavor['id'], 'port': port, 'pid': None,
                   'uid': None, 'gid': None, 'ram_mb': flavor.get('ram'),
-                  'project_id': guest_config.project_id}
+                  'project_id': guest_config.project_id,
+                  'allowed_cidrs': list(allowed_cidrs or [])}
         address = self._allocate(server_id, record)
         try:
             return self._build(server_id, record, address, guest_config)
@@ -180,7 +190,11 @@ class LocalDriver(volumes.LocalVolumes, base.ComputeDriver):
             raise
 
     def _build(self, server_id, record, address, guest_config):
-        """Make the server's user, sandbox and config, and boot it."""
+        """Limit its access, make the server's user, sandbox and config,
+        and boot it."""
+        if record['allowed_cidrs']:
+            self._firewall.apply(server_id, address, record['port'],
+                                 record['allowed_cidrs'])
         if record['uid'] is not None:
             try:
                 record['uid'], record['gid'] = guest_users.create(
@@ -356,6 +370,9 @@ class LocalDriver(volumes.LocalVolumes, base.ComputeDriver):
             self._storage.close_to(uid)
         if record:
             cgroups.remove(record.get('cgroup'))
+            if record.get('allowed_cidrs'):
+                self._firewall.remove(server_id, record['address'],
+                                      record['port'])
         # The record holds the uid until the user is gone, so no create
         # picks it while userdel is still removing the user's group.
         guest_users.remove(uid)

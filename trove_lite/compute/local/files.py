@@ -3,10 +3,21 @@ the driver writes and only the guest's group reads, directories that
 belong to one guest."""
 
 import configparser
+import contextlib
+import fcntl
 import json
 import os
 
 from trove_lite.common import exceptions
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold an exclusive lock on the file ``path`` (made if missing)
+    against other threads and processes."""
+    with open(path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def entry(directory, name):

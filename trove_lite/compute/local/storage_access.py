@@ -28,12 +28,12 @@ open them to it; neither is touched.
 
 import contextlib
 import errno
-import fcntl
 import os
 import stat
 import struct
 
 from trove_lite.common import exceptions
+from trove_lite.compute.local import files
 from trove_lite.compute.local import guest_users
 from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
@@ -148,12 +148,9 @@ class StorageAccess:
         self.root = root
         self.lock_path = lock_path
 
-    @contextlib.contextmanager
     def _locked(self):
         """One change at a time: each rewrites whole ACLs."""
-        with open(self.lock_path, 'a') as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+        return files.locked(self.lock_path)
 
     def project_path(self, project_id):
         return os.path.join(self.root,

@@ -58,16 +58,43 @@ class NovaDriver(base.ComputeDriver):
 
     # --- security groups -------------------------------------------------
 
-    def create_security_group(self, instance_id, port):
+    @classmethod
+    def one_network(cls):
+        return False
+
+    @classmethod
+    def enforces_access(cls):
+        return CONF.trove_security_groups_support
+
+    def create_security_group(self, instance_id, port, allowed_cidrs=None):
         if not CONF.trove_security_groups_support:
             return None
         name = _security_group_name(instance_id)
+        cidrs = allowed_cidrs or CONF.trove_security_group_rule_cidr
         with _calling('Neutron', f'security group {name}'):
-            group_id = self._security_groups.create(
-                name, port, CONF.trove_security_group_rule_cidr)
-        LOG.info('Security group %s (%s) opens port %s for instance %s',
-                 name, group_id, port, instance_id)
+            group_id = self._security_groups.create(name, port, cidrs)
+        LOG.info('Security group %s (%s) opens port %s to %s for instance '
+                 '%s', name, group_id, port, ', '.join(cidrs), instance_id)
         return group_id
+
+    def update_access(self, instance_id, server_id, port, allowed_cidrs):
+        """The rules of the instance's security group become those of
+        ``allowed_cidrs`` (the default CIDRs when empty)."""
+        if not CONF.trove_security_groups_support:
+            return super().update_access(instance_id, server_id, port,
+                                         allowed_cidrs)
+        name = _security_group_name(instance_id)
+        cidrs = allowed_cidrs or CONF.trove_security_group_rule_cidr
+        with _calling('Neutron', f'security group {name}'):
+            groups = self._security_groups.find(name)
+            if not groups:
+                raise exceptions.ComputeError(
+                    reason=f'security group {name} of instance '
+                           f'{instance_id} does not exist')
+            for group_id in groups:
+                self._security_groups.set_rules(group_id, name, port, cidrs)
+        LOG.info('Security group %s opens port %s to %s', name, port,
+                 ', '.join(cidrs))
 
     def delete_security_group(self, instance_id):
         if not CONF.trove_security_groups_support:
@@ -151,7 +178,7 @@ class NovaDriver(base.ComputeDriver):
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None):
+                      availability_zone=None, allowed_cidrs=None):
         if not image_id:
             raise exceptions.ServerBuildError(
                 reason='the datastore version has no image to boot')

@@ -1,5 +1,6 @@
 """Per-instance Neutron security groups that open the datastore port."""
 
+import ipaddress
 import time
 import urllib.parse
 
@@ -28,19 +29,52 @@ class SecurityGroups:
         group_id = group['security_group']['id']
         try:
             for cidr in cidrs:
-                self._request('POST', RULES, f'a rule of {name}', json={
-                    'security_group_rule': {
-                        'security_group_id': group_id,
-                        'direction': 'ingress',
-                        'ethertype': 'IPv6' if ':' in cidr else 'IPv4',
-                        'protocol': 'tcp',
-                        'port_range_min': port,
-                        'port_range_max': port,
-                        'remote_ip_prefix': cidr}})
+                self._add_rule(group_id, port, cidr, name)
         except exceptions.ComputeError:
             self.delete(group_id, timeout=0)
             raise
         return group_id
+
+    def _add_rule(self, group_id, port, cidr, name):
+        self._request('POST', RULES, f'a rule of {name}', json={
+            'security_group_rule': {
+                'security_group_id': group_id,
+                'direction': 'ingress',
+                'ethertype': 'IPv6' if ':' in cidr else 'IPv4',
+                'protocol': 'tcp',
+                'port_range_min': port,
+                'port_range_max': port,
+                'remote_ip_prefix': cidr}})
+
+    def set_rules(self, group_id, name, port, cidrs):
+        """Make the group's ingress rules let exactly ``cidrs`` reach TCP
+        ``port``: the missing rules are added before the unwanted ones go,
+        so an allowed source is never cut off meanwhile, and a change
+        interrupted halfway is finished by running it again."""
+        query = urllib.parse.urlencode({'security_group_id': group_id,
+                                        'direction': 'ingress'})
+        rules = self._request('GET', f'{RULES}?{query}',
+                              f'the rules of {name}')
+        wanted = {str(ipaddress.ip_network(cidr, strict=False))
+                  for cidr in cidrs}
+        kept = set()
+        unwanted = []
+        for rule in rules['security_group_rules']:
+            prefix = rule.get('remote_ip_prefix')
+            if (rule.get('protocol') == 'tcp' and prefix in wanted
+                    and rule.get('port_range_min') == port
+                    and rule.get('port_range_max') == port):
+                kept.add(prefix)
+            else:
+                unwanted.append(rule['id'])
+        for cidr in sorted(wanted - kept):
+            self._add_rule(group_id, port, cidr, name)
+        for rule_id in unwanted:
+            response = self._neutron.delete(f'{RULES}/{rule_id}',
+                                            raise_exc=False)
+            if response.status_code not in (204, 404):
+                raise _refused(response, f'deleting rule {rule_id} of '
+                                         f'{name}')
 
     def find(self, name):
         """Ids of the groups called ``name`` (normally one or none)."""

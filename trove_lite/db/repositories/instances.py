@@ -40,7 +40,7 @@ _COLUMNS = (
     _C.c.name.label('configuration_name'),
     _I.c.encrypted_key.is_not(None).label('encrypted_rpc_messaging'),
     _S.c.volume_used, _S.c.volume_used_percent,
-    _I.c.host, _I.c.slave_of_id,
+    _I.c.host, _I.c.slave_of_id, _I.c.access,
 )
 
 # Rows become Instances positionally (then the datastore names): keep the
@@ -106,7 +106,8 @@ _LIST_PAGE = (sa.select(sa.func.json_array(*_COLUMNS, type_=sa.String))
 
 _DATETIME_FIELDS = [index for index, column in enumerate(_COLUMNS)
                     if isinstance(column.type, sa.DateTime)]
-_ADDRESSES_FIELD = [column.key for column in _COLUMNS].index('addresses')
+_JSON_FIELDS = [index for index, column in enumerate(_COLUMNS)
+                if isinstance(column.type, sa.JSON)]
 
 
 def _record_from_json(conn, document):
@@ -117,8 +118,9 @@ def _record_from_json(conn, document):
     for index in _DATETIME_FIELDS:
         if values[index] is not None:
             values[index] = datetime.datetime.fromisoformat(values[index])
-    if isinstance(values[_ADDRESSES_FIELD], str):
-        values[_ADDRESSES_FIELD] = json.loads(values[_ADDRESSES_FIELD])
+    for index in _JSON_FIELDS:
+        if isinstance(values[index], str):
+            values[index] = json.loads(values[index])
     return _record(conn, values)
 
 

@@ -95,3 +95,71 @@ def test_without_security_group_support_neutron_is_never_asked(
     driver.delete_security_group(INSTANCE_ID)
 
     assert cloud.sent() == []
+
+
+def test_a_limited_access_makes_one_rule_per_allowed_cidr(cloud, driver):
+    cloud.answer('neutron_security_group_create')
+    cloud.answer('neutron_security_group_rule_create')
+
+    driver.create_security_group(INSTANCE_ID, 3306,
+                                 ['192.0.2.0/24', '2001:db8::/32'])
+
+    rules = [body['security_group_rule'] for _, path, body, _
+             in cloud.sent('network', 'POST')
+             if path == '/v2.0/security-group-rules']
+    assert [(r['ethertype'], r['remote_ip_prefix']) for r in rules] == [
+        ('IPv4', '192.0.2.0/24'), ('IPv6', '2001:db8::/32')]
+
+
+RULES_OF_GROUP = (f'/v2.0/security-group-rules?security_group_id='
+                  f'{conftest.SECURITY_GROUP_ID}&direction=ingress')
+OPEN_RULE = '2bc0accf-312e-429a-956e-e4407625eb62'
+
+
+def test_an_access_change_adds_the_missing_rules_before_dropping_others(
+        cloud, driver):
+    # The group has 0.0.0.0/0 and 192.0.2.0/24; the new access keeps the
+    # second and adds an IPv6 network.
+    cloud.answer('neutron_security_group_list')
+    cloud.answer('neutron_security_group_rule_list')
+    cloud.answer('neutron_security_group_rule_create')
+    cloud.answer('neutron_security_group_rule_delete')
+
+    driver.update_access(INSTANCE_ID, 'server-1', 3306,
+                         ['192.0.2.0/24', '2001:db8::/32'])
+
+    assert cloud.paths('network') == [
+        ('GET', f'/v2.0/security-groups?name={GROUP_NAME}&fields=id'),
+        ('GET', RULES_OF_GROUP),
+        ('POST', '/v2.0/security-group-rules'),
+        ('DELETE', f'/v2.0/security-group-rules/{OPEN_RULE}')]
+    (_, _, added, _), = cloud.sent('network', 'POST')
+    assert added['security_group_rule']['remote_ip_prefix'] == \
+        '2001:db8::/32'
+    assert conftest.same_shape(added, conftest.recorded(
+        'neutron_security_group_rule_create')['request']['json'])
+
+
+def test_an_open_access_goes_back_to_the_default_cidrs(cloud, driver,
+                                                       config):
+    config('trove_security_group_rule_cidr', ['0.0.0.0/0'])
+    cloud.answer('neutron_security_group_list')
+    cloud.answer('neutron_security_group_rule_list')
+    cloud.answer('neutron_security_group_rule_delete')
+    cloud.mocker.register_uri(
+        'DELETE', conftest.BASE_URLS['network'] +
+        '/v2.0/security-group-rules/93aa42e5-80db-4581-9391-3a608bd0e448',
+        status_code=204)
+
+    driver.update_access(INSTANCE_ID, 'server-1', 3306, [])
+
+    assert [m for m, _ in cloud.paths('network')] == ['GET', 'GET', 'DELETE']
+    assert cloud.paths('network')[-1][1].endswith(
+        '93aa42e5-80db-4581-9391-3a608bd0e448')
+
+
+def test_an_access_change_for_a_missing_group_fails(cloud, driver):
+    cloud.answer('neutron_security_group_list_empty')
+
+    with pytest.raises(exceptions.ComputeError, match='does not exist'):
+        driver.update_access(INSTANCE_ID, 'server-1', 3306, ['10.0.0.0/8'])

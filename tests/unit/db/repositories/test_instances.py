@@ -69,7 +69,8 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
            '2026-11-26 23:07:04.250000', '1', 2, 'LOCAL', 1,
            '2026-11-26 23:07:03', 'ACTIVE',
            [{'address': '127.0.2.9', 'type': 'private'}], None, None, 'v-1',
-           33, None, None, None, 1]
+           33, None, None, None, 1, None, None, None, None,
+           {'is_public': False, 'allowed_cidrs': ['10.0.0.0/8']}]
 
     with db.transaction() as tx:
         record = instances._record_from_json(tx, json.dumps(row))
@@ -83,6 +84,8 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
                                  'type': 'private'}]
     assert record.volume_size == 2 and record.service_status_id == 33
     assert record.encrypted_rpc_messaging
+    assert record.access == {'is_public': False,
+                             'allowed_cidrs': ['10.0.0.0/8']}
 
 
 def test_lookups_outside_the_project_or_not_by_uuid_find_nothing(

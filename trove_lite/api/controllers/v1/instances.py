@@ -21,6 +21,7 @@ from trove_lite.api.views import instances as views
 from trove_lite.common import exceptions
 from trove_lite.common import policy
 from trove_lite.conf import CONF
+from trove_lite.instance import actions
 from trove_lite.instance import api as instance_api
 from trove_lite.instance import backup_policy
 from trove_lite.instance import configuration as instance_configuration
@@ -77,6 +78,11 @@ def parse_create(body):
     if instance.get('replica_count') is not None:
         request.replica_count = validation.positive_int(
             instance['replica_count'], "instance['replica_count']")
+    if instance.get('access') is not None:
+        request.access = validation.access(instance['access'],
+                                           "instance['access']")
+    if instance.get('nics') is not None:
+        request.nics = validation.nics(instance['nics'], "instance['nics']")
     return request
 
 
@@ -108,7 +114,6 @@ def parse_restore_point(request, value):
 UPDATE_KEYS = ('name', 'configuration', 'replica_of', 'slave_of', 'access',
                'datastore_version', 'backup_policy')
 UNSUPPORTED_UPDATE_KEYS = {
-    'access': 'access updates',
     'datastore_version': 'datastore upgrades',
 }
 # What a body without a key to change does: Trove detaches the group.
@@ -120,13 +125,14 @@ class Update:
     """A validated PUT or PATCH body: a new name or None; the
     configuration change (a group id to attach, DETACH, or None for
     none); with ``set_policy``, the backup policy (a PolicyRequest, or
-    None to remove it)."""
+    None to remove it); the new access, or None."""
 
     name: str | None = None
     configuration: object = None
     set_policy: bool = False
     backup_policy: object = None
     detach_replica: bool = False
+    access: dict | None = None
 
 
 def parse_update(body):
@@ -164,6 +170,9 @@ def parse_update(body):
                 validation.fail(f"instance['{key}']",
                                 'only an empty value (detach) is allowed')
             update.detach_replica = True
+    if 'access' in instance:
+        update.access = validation.access(instance['access'],
+                                          "instance['access']")
     if 'backup_policy' in instance:
         update.set_policy = True
         update.backup_policy = validation.backup_policy(
@@ -273,6 +282,8 @@ class InstancesController(rest.RestController):
         if update.set_policy:
             instance_api.set_backup_policy(context, record,
                                            update.backup_policy)
+        if update.access is not None:
+            actions.update_access(context, record, update.access)
         if update.name is not None:
             instance_api.rename(context, record, update.name)
         return base.empty_response(202)
@@ -281,7 +292,8 @@ class InstancesController(rest.RestController):
     def put(self, instance_id=None):
         """Rename the instance, attach a configuration group to it
         (``configuration``: its id) or detach its group
-        (``configuration``: null, or an empty body object)."""
+        (``configuration``: null, or an empty body object), or change its
+        ``access``."""
         return self._update(instance_id, 'instance:update')
 
     @pecan.expose('json')
