@@ -32,12 +32,17 @@ _PATTERNS = (
 
 # Calls whose samples the test of their feature checks, as they need
 # more than the sample run's stack has (an archived binary log on a
-# storage the guests can write): title -> test module.
+# storage the guests can write, a replication set): title -> test
+# module.
 CHECKED_ELSEWHERE = {
     'Restore instance to a point in time':
         'tests/functional/test_point_in_time.py',
     'Show instance with a backup policy':
         'tests/functional/test_point_in_time.py',
+    'Promote a replica to replication source':
+        'tests/functional/test_replication.py',
+    'Eject a failed replication source':
+        'tests/functional/test_replication.py',
 }
 
 

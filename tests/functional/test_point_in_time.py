@@ -182,9 +182,9 @@ def test_restore_to_a_second_and_to_the_latest(stack, api, store):
     assert manifest['files'] and manifest['covered_until'] >= written
     last = manifest['files'][-1]
     assert last['first_time'] <= last['last_time']
-    # Domain 0, the source's own server id (mysql_config.server_id_of).
+    # Domain 0, the source's own server id (datastore.mysql_config).
     assert last['last_gtid'].startswith(
-        f'0-{mysql_config.server_id_of(source["id"])}-')
+        f"0-{mysql_config.server_id_of(source['id'])}-")
 
 
 def test_latest_point_trails_commits_by_at_most_the_interval(stack, api):

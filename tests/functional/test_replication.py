@@ -5,8 +5,11 @@ replicas; a detached replica is writable. The replication password
 reaches only the replica, and another tenant cannot replicate a source.
 """
 
+import configparser
 import os
+import signal
 import stat
+import threading
 
 import pymysql
 import pytest
@@ -14,6 +17,7 @@ import pytest
 from tests.functional import stack as stack_module
 from tests.functional.stack import connect
 from tests.functional.stack import wait_until
+from tests.functional.test_backups import APP_PASSWORD
 from tests.functional.test_backups import backup_usage
 from tests.functional.test_backups import execute
 from tests.functional.test_backups import insert
@@ -28,8 +32,10 @@ INTRUDER = 'rep-intruder'
 
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory):
+    # A source whose guest died is seen so within seconds (eject).
     deployment = stack_module.Stack(
-        str(tmp_path_factory.mktemp('replication')))
+        str(tmp_path_factory.mktemp('replication')), overrides={
+            'DEFAULT': {'agent_heartbeat_expiry': '10'}})
     try:
         deployment.setup()
         yield deployment
@@ -88,6 +94,10 @@ def test_replica_follows_its_source_and_refuses_writes(stack, api, source,
     assert rows(replica) == rows(source)
     insert(source, 51, 20)
     wait_until(lambda: len(rows(replica)) == 70, timeout=60)
+    # Its lag comes with its heartbeat; a source shows none.
+    wait_until(lambda: api.instance(replica['id'])['replication_lag'] == 0,
+               timeout=60)
+    assert 'replication_lag' not in api.instance(source['id'])
     with pytest.raises(pymysql.err.OperationalError) as refused:
         execute(replica, "INSERT INTO t VALUES (1000, 'on the replica')")
     assert refused.value.args[0] == 1290  # --read-only
@@ -177,5 +187,136 @@ def test_detach_makes_the_replica_writable_then_the_source_deletes(
                            json={'instance': {'slave_of': ''}})
     assert response.status_code == 400, response.text
     for instance in (source, replica):
+        assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+        api.wait_gone(instance['id'], timeout=120)
+
+
+class Writer(threading.Thread):
+    """Inserts rows into the source until stopped, keeping the ids whose
+    commit the server acknowledged."""
+
+    def __init__(self, instance, first):
+        super().__init__(daemon=True)
+        self.instance = instance
+        self.next_id = first
+        self.acknowledged = []
+        self.stopping = threading.Event()
+
+    def run(self):
+        with connect(self.instance['ip'][0], 'app', APP_PASSWORD,
+                     'appdb') as connection:
+            cursor = connection.cursor()
+            while not self.stopping.is_set():
+                try:
+                    cursor.execute('INSERT INTO t VALUES (%s, %s)',
+                                   (self.next_id, 'in flight'))
+                    self.acknowledged.append(self.next_id)
+                except pymysql.err.MySQLError:
+                    self.stopping.wait(0.05)  # refused: read-only now
+                self.next_id += 1
+
+
+def act(api, instance, action):
+    return api.post(f'/instances/{instance["id"]}/action', {action: {}})
+
+
+def test_promote_switches_the_source_over_losing_no_write(stack, api):
+    source = make_instance(api, 'rep-p-source')
+    insert(source, 1, 10)
+    response = create_replica(api, source, 'rep-p-replica')
+    assert response.status_code == 200, response.text
+    replica = api.wait_active(response.json()['instance']['id'],
+                              timeout=240)
+    response = act(api, source, 'promote_to_replica_source')
+    assert response.status_code == 400, response.text  # no replica
+    writer = Writer(source, 1000)
+    writer.start()
+    wait_until(lambda: len(writer.acknowledged) > 20)
+    response = act(api, replica, 'promote_to_replica_source')
+    assert response.status_code == 202, response.text
+    promoted = api.wait_for(replica['id'], lambda i: 'replica_of' not in i
+                            and i['status'] == 'ACTIVE', timeout=120)
+    writer.stopping.set()
+    writer.join()
+    # Every write the old source acknowledged is on the new one.
+    assert set(writer.acknowledged) <= {row[0] for row in rows(promoted)}
+    old = api.wait_for(source['id'], lambda i: i['status'] == 'ACTIVE')
+    assert old['replica_of']['id'] == replica['id']
+    assert [r['id'] for r in api.instance(replica['id'])['replicas']] == [
+        source['id']]
+    execute(promoted, "INSERT INTO t VALUES (1, 'x') "
+                      "ON DUPLICATE KEY UPDATE note = 'new source'")
+    wait_until(lambda: (1, 'new source') in rows(old), timeout=60)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(old, "INSERT INTO t VALUES (9999, 'on the old source')")
+    assert refused.value.args[0] == 1290
+    # Delete order: the new source only once its replica is gone.
+    assert api.delete(f'/instances/{replica["id"]}').status_code == 400
+    for instance in (old, promoted):
+        assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+        api.wait_gone(instance['id'], timeout=120)
+
+
+def admin_connection(stack, instance_id):
+    """The guest's own administrative account over its socket (what only
+    the host's root can do): to stop a replica's replication."""
+    options = configparser.ConfigParser(interpolation=None)
+    options.read(os.path.join(stack.sandbox(instance_id), 'os_admin.cnf'))
+    return pymysql.connect(
+        unix_socket=os.path.join(stack.run_dir(instance_id), 'mysqld.sock'),
+        user='os_admin', password=options.get('client', 'password'),
+        autocommit=True)
+
+
+def kill_guest(stack, instance_id):
+    """SIGKILL the guest's agent and its mariadbd."""
+    with open(os.path.join(stack.run_dir(instance_id), 'mysqld.pid')) as pid:
+        os.kill(int(pid.read()), signal.SIGKILL)
+    os.kill(stack.server_of(instance_id)['pid'], signal.SIGKILL)
+
+
+def test_eject_replaces_a_dead_source_by_its_most_advanced_replica(
+        stack, api):
+    source = make_instance(api, 'rep-e-source')
+    insert(source, 1, 10)
+    response = create_replica(api, source, 'rep-e', replica_count=2)
+    assert response.status_code == 200, response.text
+    ids = sorted(r['id'] for r in api.instance(source['id'])['replicas'])
+    ahead, behind = [api.wait_active(i, timeout=300) for i in ids]
+    assert {ahead['name'], behind['name']} == {'rep-e-1', 'rep-e-2'}
+    # One replica stops applying; the source goes on writing.
+    with admin_connection(stack, behind['id']) as connection:
+        connection.cursor().execute('STOP SLAVE')
+    insert(source, 11, 10)
+    wait_until(lambda: len(rows(ahead)) == 20, timeout=60)
+    response = act(api, behind, 'eject_replica_source')
+    assert response.status_code == 400, response.text  # source alive
+    kill_guest(stack, source['id'])
+    # Asked on the replica that is behind: the one ahead wins.
+    response = wait_until(lambda: (lambda r: r if r.status_code != 400
+                                   else None)(
+        act(api, behind, 'eject_replica_source')), timeout=90, interval=1)
+    assert response.status_code == 202, response.text
+    new_source = api.wait_for(ahead['id'], lambda i: 'replica_of' not in i
+                              and i['status'] == 'ACTIVE', timeout=120)
+    follower = api.wait_for(behind['id'], lambda i: i['status'] == 'ACTIVE'
+                            and i.get('replica_of', {}).get('id') ==
+                            ahead['id'], timeout=60)
+    assert [r['id'] for r in api.instance(ahead['id'])['replicas']] == [
+        behind['id']]
+    assert 'replicas' not in api.instance(source['id'])
+    execute(new_source, "INSERT INTO t VALUES (21, 'new source')")
+    wait_until(lambda: len(rows(follower)) == 21, timeout=60)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(follower, "INSERT INTO t VALUES (22, 'on the replica')")
+    assert refused.value.args[0] == 1290
+    # The old source comes back (restarted) read-only: no split brain.
+    response = act(api, source, 'restart')
+    assert response.status_code == 202, response.text
+    old = api.wait_active(source['id'], timeout=120)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(old, "INSERT INTO t VALUES (23, 'on the old source')")
+    assert refused.value.args[0] == 1290
+    for instance in (follower, new_source, old):
         assert api.delete(f'/instances/{instance["id"]}').status_code == 202
         api.wait_gone(instance['id'], timeout=120)

@@ -10,8 +10,9 @@ from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configuration_parameters
 
 
-def datastores():
-    return db.read(catalogue.list_datastores)
+def datastores_with_versions(active_only=False):
+    """``[(datastore, [its versions by name])]``, in one read."""
+    return db.read(catalogue.list_datastores_with_versions, active_only)
 
 
 def find_datastore(id_or_name):

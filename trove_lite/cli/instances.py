@@ -1,5 +1,6 @@
 """``trove-lite instance ...``: create, list, show, delete, restart,
-resize, reset-status, and the ``mariadb`` command line to connect."""
+resize, reset-status, and the ``mariadb`` command line to connect
+(replicas: cli/replicas.py)."""
 
 import argparse
 import shlex
@@ -12,6 +13,7 @@ from trove_lite.cli import backups
 from trove_lite.cli import client as api_client
 from trove_lite.cli import lookup
 from trove_lite.cli import policy_options
+from trove_lite.cli import replica_options
 from trove_lite.cli import waiting
 
 LIST_COLUMNS = ('id', 'name', 'datastore', 'datastore_version', 'status',
@@ -46,6 +48,7 @@ def instance_fields(instance):
     if instance.get('fault'):
         fields['fault'] = instance['fault'].get('message')
     fields.update(policy_options.fields(instance))
+    fields.update(replica_options.fields(instance))
     return fields
 
 
@@ -141,6 +144,7 @@ class CreateInstance(show.ShowOne):
                                  'instance starts with (a restore; the '
                                  "datastore defaults to the backup's).")
         policy_options.add_arguments(parser)
+        replica_options.add_arguments(parser)
         waiting.add_arguments(parser)
         return parser
 
@@ -178,6 +182,7 @@ class CreateInstance(show.ShowOne):
         policy = policy_options.body(args)
         if policy:
             body['backup_policy'] = policy
+        body.update(replica_options.body(client, args))
         instance = client.post('/instances', {'instance': body})['instance']
         if args.wait:
             instance = waiting.Waiter(client, self.app.stderr,

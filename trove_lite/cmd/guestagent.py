@@ -38,7 +38,7 @@ def main():
         manager, CONF.instance_rpc_encr_key, CONF.guest_id,
         seen_ids.FileSeenIds(os.path.join(CONF.guest_agent.sandbox_path,
                                           SEEN_IDS_FILE)),
-        ageless_methods=('prepare',))
+        ageless_methods=('prepare', 'make_read_only'))
     service.RPCService(
         topic=guest_rpcapi.guest_topic(CONF.guest_id),
         server=CONF.guest_id, endpoints=endpoints,

@@ -57,6 +57,17 @@ def volume_usage(reported):
     return {'used': float(used), 'used_percent': float(percent)}
 
 
+def replication_lag(reported):
+    """A replica's seconds behind its source from a heartbeat's payload,
+    checked, or None."""
+    if isinstance(reported, int) and not isinstance(reported, bool) and \
+            0 <= reported < 2 ** 31:
+        return reported
+    if reported is not None:
+        LOG.warning('Replication lag %r dropped', reported)
+    return None
+
+
 _MAX_LSN = 2 ** 63 - 1
 _CHECKSUM = re.compile(r'[\x21-\x7e]{1,64}')
 
@@ -121,7 +132,8 @@ class Manager:
         try:
             applied, changed = self._heartbeats.submit(heartbeats.Report(
                 instance_id, status, sent,
-                volume_usage(payload.get('volume'))))
+                volume_usage(payload.get('volume')),
+                replication_lag(payload.get('replication_lag'))))
         except Exception as error:
             if not retry.is_unavailable(error):
                 raise

@@ -131,6 +131,9 @@ class InstanceServiceStatus(Base):
     # The volume usage measured for the report of updated_at (used in
     # GB), or None when that report carried none.
     volume_used: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    # Seconds a replica is behind its source, as its last report said
+    # (None: no replica, or not replicating).
+    replication_lag: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
     volume_used_percent: orm.Mapped[float | None] = orm.mapped_column(
         sa.Float)
 

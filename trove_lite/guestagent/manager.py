@@ -116,7 +116,8 @@ class Manager:
                 except Exception:
                     # The heartbeat still goes out; the next one retries.
                     LOG.exception('Could not enforce the disk allowance')
-            self.status.set_status(status, volume_stats=stats)
+            self.status.set_status(status, volume_stats=stats,
+                                   extra=self.status_extras())
 
     def rpc_ping(self, context):
         """Answer at once: the agent is alive and consuming its queue."""
@@ -215,6 +216,10 @@ class Manager:
         """Size the running datastore for ``memory_mb`` of RAM, and keep
         that for every later start."""
         raise NotImplementedError
+
+    def status_extras(self):
+        """What the datastore adds to a heartbeat (a dict)."""
+        return {}
 
     def refuse_writes(self, refuse):
         """Make the datastore refuse (or accept again) tenants' writes;

@@ -28,16 +28,20 @@ class StatusReporter:
         self.status = ServiceStatuses.NEW
         self.lock = threading.RLock()
 
-    def set_status(self, status, force=False, volume_stats=None):
+    def set_status(self, status, force=False, volume_stats=None,
+                   extra=None):
         """Report ``status`` and, when measured, the volume's usage
-        (``volume_stats``, see volume.filesystem_stats); returns the
-        report's ``sent`` stamp (None when nothing was sent)."""
+        (``volume_stats``, see volume.filesystem_stats) and the
+        datastore's ``extra`` values (a replica's ``replication_lag``);
+        returns the report's ``sent`` stamp (None when nothing was
+        sent)."""
         if not (force or self.is_installed):
             LOG.debug('Prepare has not completed; no heartbeat sent')
             return None
         payload = {'service_status': status.description}
         if volume_stats is not None:
             payload['volume'] = volume.usage(volume_stats)
+        payload.update(extra or {})
         sent = time.time()
         self.conductor.heartbeat(
             trove_context.get_admin_context(), self.instance_id, payload,

@@ -220,6 +220,13 @@ def get(context, instance_id):
                    policy.visible_projects(context, context.project_id))
 
 
+def get_with_backup_policy(context, instance_id):
+    """``(instance, its current backup policy or None)``, the instance
+    as ``get`` finds it, in one read (the show)."""
+    return db.read(instances.get_with_backup_policy, instance_id,
+                   policy.visible_projects(context, context.project_id))
+
+
 def list_page(context, limit, marker=None):
     """One page of the caller's project's instances ordered by id, plus
     whether another page follows."""

@@ -89,11 +89,6 @@ def put(context, record, request):
         archive_settings(record.tenant_id))
 
 
-def get(instance_id):
-    """The current policy of an instance, or None."""
-    return db.read(backup_policies.find, instance_id)
-
-
 def _usable_backups(policy):
     """The completed backups of the policy's instance that a restore can
     start from (taken after its archive begins), oldest first."""

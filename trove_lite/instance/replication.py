@@ -22,11 +22,16 @@ LOG = logging.getLogger(__name__)
 REPLICATING_MANAGERS = ('mysql', 'mariadb')
 
 
-def _refuse_if_busy(record):
-    """Trove's action gate on the source: idle, its guest running."""
-    service = instance_status.effective_service_status(
+def _effective_status(record):
+    """The guest's status, failed once its heartbeat expired."""
+    return instance_status.effective_service_status(
         record.task, record.service_status, record.service_status_updated,
         timeutils.utcnow(), CONF.agent_heartbeat_expiry)
+
+
+def _refuse_if_busy(record):
+    """Trove's action gate on the source: idle, its guest running."""
+    service = _effective_status(record)
     refusal = instance_status.action_refusal(
         record.task, record.server_status, service,
         instance_status.ACTION_ALLOWED_SERVICE)
@@ -130,3 +135,58 @@ def detach(context, record):
                                           status=current.task.action)
     LOG.info('Detaching replica %s from %s', record.id, record.slave_of_id)
     taskmanager_rpcapi.API(record.host).detach_replica(context, record.id)
+
+
+def _set_of(record):
+    """(source, [its replicas]) of the replication set of the replica
+    ``record``."""
+    if record.slave_of_id is None:
+        raise exceptions.BadRequest(f'Instance {record.id} is not a '
+                                    f'replica.')
+    source = db.read(instances.get, record.slave_of_id)
+    return source, [db.read(instances.get, replica_id) for replica_id
+                    in db.read(replicas.replica_ids, source.id)]
+
+
+def _start_on_set(members, task):
+    """Set ``task`` on every member, all idle, or on none (422)."""
+    with db.transaction() as tx:
+        for member in members:
+            if not instances.set_task_if(tx, member.id,
+                                         instance_status.IDLE_TASKS, task):
+                current = instances.get(tx, member.id)
+                raise exceptions.InstanceBusy(instance_id=member.id,
+                                              status_type='task',
+                                              status=current.task.action)
+
+
+def promote(context, record):
+    """Trove's promote_to_replica_source on the replica ``record``: every
+    member of its set must be running and idle; all are PROMOTING until
+    the taskmanager has switched the source over."""
+    source, members = _set_of(record)
+    for member in [source] + members:
+        _refuse_if_busy(member)
+    _start_on_set([source] + members, InstanceTasks.PROMOTING)
+    LOG.info('Promoting replica %s in place of %s', record.id, source.id)
+    taskmanager_rpcapi.API(record.host).promote_to_replica_source(
+        context, record.id)
+
+
+def eject(context, record):
+    """Trove's eject_replica_source on the replica ``record``: its source
+    must have stopped responding (its heartbeat expired; 400 otherwise,
+    promote instead), its replicas must be running and idle; they are
+    EJECTING until the most advanced one is the source."""
+    source, members = _set_of(record)
+    if _effective_status(source) in instance_status.DATASTORE_RUNNING:
+        raise exceptions.BadRequest(
+            f'The replication source {source.id} is still responding: '
+            f'promote a replica instead.')
+    for member in members:
+        _refuse_if_busy(member)
+    _start_on_set(members, InstanceTasks.EJECTING)
+    LOG.info('Ejecting the replication source %s (asked on %s)', source.id,
+             record.id)
+    taskmanager_rpcapi.API(record.host).eject_replica_source(context,
+                                                             record.id)

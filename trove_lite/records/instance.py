@@ -46,6 +46,8 @@ class Instance:
     slave_of_id: str | None
     # Trove's access as the tenant set it, or None.
     access: dict | None
+    # Seconds a replica is behind its source, with the guest's status.
+    replication_lag: int | None
     datastore_name: str | None = None
     datastore_version_name: str | None = None
     datastore_version_number: str | None = None

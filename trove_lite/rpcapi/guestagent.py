@@ -266,8 +266,14 @@ class API:
         self._call_low(context, 'cleanup_source_on_replica_detach',
                        replica_info=replica_info)
 
-    def make_read_only(self, context, read_only):
-        self._call_low(context, 'make_read_only', read_only=read_only)
+    def make_read_only(self, context, read_only, wait=True):
+        """Refuse (or accept) tenants' writes, for good. Without
+        ``wait`` a cast, which waits in the queue of a guest that is
+        down (an ejected source) and holds when it comes back."""
+        if wait:
+            self._call_low(context, 'make_read_only', read_only=read_only)
+        else:
+            self._cast(context, 'make_read_only', read_only=read_only)
 
     def enable_as_master(self, context, replica_source_config=None):
         self._call_high(context, 'enable_as_master',

@@ -38,6 +38,17 @@ class API:
         """Make a replica standalone (task DETACHING is set)."""
         self._cast(context, 'detach_replica', instance_id=instance_id)
 
+    def promote_to_replica_source(self, context, instance_id):
+        """Make a replica the source of its set (task PROMOTING on every
+        member)."""
+        self._cast(context, 'promote_to_replica_source',
+                   instance_id=instance_id)
+
+    def eject_replica_source(self, context, instance_id):
+        """Replace the failed source of a replica's set by its most
+        advanced replica (task EJECTING on every replica)."""
+        self._cast(context, 'eject_replica_source', instance_id=instance_id)
+
     def restart(self, context, instance_id):
         """Restart the instance's datastore (task REBOOTING is set)."""
         self._cast(context, 'restart', instance_id=instance_id)

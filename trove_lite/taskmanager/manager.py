@@ -129,6 +129,28 @@ class Manager:
             LOG.warning('%s skipped', busy)
             self._end(instance_id, InstanceTasks.DETACHING, None)
 
+    def promote_to_replica_source(self, context, instance_id):
+        """Make the replica ``instance_id`` the source of its set (every
+        member PROMOTING)."""
+        try:
+            with self.claims.acquire(instance_id, 'promote',
+                                     wait=ACTION_CLAIM_WAIT):
+                replicas.promote(context, instance_id)
+        except claims.ClaimHeld as busy:
+            LOG.warning('%s skipped', busy)
+            replicas.end_set_task(instance_id, InstanceTasks.PROMOTING)
+
+    def eject_replica_source(self, context, instance_id):
+        """Replace the failed source of the replica ``instance_id``'s set
+        by its most advanced replica (every replica EJECTING)."""
+        try:
+            with self.claims.acquire(instance_id, 'eject',
+                                     wait=ACTION_CLAIM_WAIT):
+                replicas.eject(context, instance_id)
+        except claims.ClaimHeld as busy:
+            LOG.warning('%s skipped', busy)
+            replicas.end_set_task(instance_id, InstanceTasks.EJECTING)
+
     def restart(self, context, instance_id):
         """Restart the instance's datastore."""
         self._run_action(

@@ -88,6 +88,12 @@ def take_snapshot(context, claims, spec):
         try:
             dataset = _write_snapshot(context, source, backup,
                                       spec.instance_id, password)
+            if not backup_api.end(
+                    context, backup.id, BackupState.COMPLETED,
+                    publisher=backups.PUBLISHER, size=dataset['size'],
+                    checksum=dataset['checksum'], lsn=dataset['lsn']):
+                raise exceptions.DatastoreOperationError(
+                    reason='the snapshot was ended meanwhile')
         except Exception as error:
             backup_api.end(context, backup.id, BackupState.FAILED,
                            publisher=backups.PUBLISHER,
@@ -95,9 +101,6 @@ def take_snapshot(context, claims, spec):
                                  f'{error}'[:255])
             delete_snapshot(context, backup.id, None)
             raise
-        backup_api.end(context, backup.id, BackupState.COMPLETED,
-                       publisher=backups.PUBLISHER, size=dataset['size'],
-                       checksum=dataset['checksum'], lsn=dataset['lsn'])
     master = dict(master_address(source),
                   user=replication_user(spec.instance_id),
                   password=password)
@@ -109,7 +112,10 @@ def take_snapshot(context, claims, spec):
 
 def _write_snapshot(context, source, backup, replica_id, password):
     info = backups.backup_info(backup, CONF.backup_swift_container)
-    if info is None:
+    # BUILDING while the guest writes it (a call, so the guest reports no
+    # progress of its own): the periodic check fails it only if the
+    # source's guest goes silent.
+    if info is None or not backup_api.mark_building(backup.id):
         raise exceptions.DatastoreOperationError(
             reason='the snapshot was ended meanwhile')
     return guest_of(source.id).get_replication_snapshot(context, {
@@ -169,3 +175,133 @@ def forget_account(context, source_id, replica_id):
     except Exception as error:
         LOG.warning('The replication account of %s on %s stays: %s',
                     replica_id, source_id, error)
+
+
+def _set_members_task(member_ids, expected, task):
+    with db.transaction() as tx:
+        for member_id in member_ids:
+            instances.set_task_if(tx, member_id, [expected], task)
+
+
+def end_set_task(instance_id, task):
+    """Clear ``task`` on the replica ``instance_id`` and every member of
+    its set (a set action that could not run)."""
+    record = db.read(instances.find, instance_id)
+    if record is None or record.slave_of_id is None:
+        return
+    _set_members_task([record.slave_of_id] + db.read(
+        replicas.replica_ids, record.slave_of_id), task, InstanceTasks.NONE)
+
+
+def _follow(context, source, followers):
+    """Make ``source`` (a record) the source of ``followers`` (records):
+    an account of its own on it for each, made from a fresh password the
+    source sees only the hash of, then each re-pointed to it."""
+    passwords = {f.id: secrets.token_urlsafe(24) for f in followers}
+    guest_of(source.id).enable_as_master(context, {'replication_users': [
+        {'name': replication_user(f.id),
+         'password_hash': password_hash(passwords[f.id])}
+        for f in followers]})
+    for follower in followers:
+        guest_of(follower.id).attach_replica(context, {'master': dict(
+            master_address(source), user=replication_user(follower.id),
+            password=passwords[follower.id])})
+    with db.transaction() as tx:
+        replicas.set_source(tx, source.id, None)
+        for follower in followers:
+            replicas.set_source(tx, follower.id, source.id)
+
+
+def promote(context, instance_id):
+    """Trove's promote_to_replica_source, a planned switchover (every
+    member of the set is PROMOTING): the source refuses writes, every
+    replica applies what it logged last, the replica ``instance_id``
+    becomes the source and the others, the old source included, follow
+    it. No transaction the old source acknowledged is lost."""
+    new = db.read(instances.find, instance_id)
+    if new is None or new.task != InstanceTasks.PROMOTING or \
+            new.slave_of_id is None:
+        LOG.warning('Promote of %s skipped: gone, no longer promoting or '
+                    'no replica', instance_id)
+        return
+    old = db.read(instances.get, new.slave_of_id)
+    others = [db.read(instances.get, member_id) for member_id in
+              db.read(replicas.replica_ids, old.id)
+              if member_id != instance_id]
+    members = [new.id, old.id] + [other.id for other in others]
+    try:
+        old_guest = guest_of(old.id)
+        old_guest.make_read_only(context, True)
+        last = old_guest.get_latest_txn_id(context)
+        for replica in [new] + others:
+            guest_of(replica.id).wait_for_txn(context, last)
+        guest_of(new.id).detach_replica(context, for_failover=True)
+        _follow(context, new, [old] + others)
+        LOG.info('Instance %s is the replication source instead of %s '
+                 '(at %s)', new.id, old.id, last)
+        for member in [new] + others:
+            forget_account(context, old.id, member.id)
+    except Exception as error:
+        LOG.warning('Promote of %s failed: %s', instance_id, error,
+                    exc_info=True)
+        with db.transaction() as tx:
+            instances.add_fault(tx, instance_id,
+                                f'Promote failed: {error}'[:255])
+    finally:
+        _set_members_task(members, InstanceTasks.PROMOTING,
+                          InstanceTasks.NONE)
+
+
+def reach(position):
+    """How far a GTID position (``domain-server-seq,...``) goes: the sum
+    of its sequence numbers (the replicas of one source share its
+    domains, so the one that applied more has the larger sum)."""
+    total = 0
+    for gtid in filter(None, (position or '').split(',')):
+        total += int(gtid.strip().rsplit('-', 1)[1])
+    return total
+
+
+def eject(context, instance_id):
+    """Trove's eject_replica_source: the source of ``instance_id``'s set
+    stopped responding; the replica that applied most of it becomes the
+    source, the others that answer follow it, and the old source leaves
+    the set, told (a message that waits in its queue) to refuse writes
+    for good should it come back."""
+    record = db.read(instances.find, instance_id)
+    if record is None or record.task != InstanceTasks.EJECTING or \
+            record.slave_of_id is None:
+        LOG.warning('Eject asked on %s skipped: gone, no longer ejecting '
+                    'or no replica', instance_id)
+        return
+    old_id = record.slave_of_id
+    members = [db.read(instances.get, member_id) for member_id in
+               db.read(replicas.replica_ids, old_id)]
+    try:
+        reached = {}
+        for member in members:
+            try:
+                reached[member.id] = reach(
+                    guest_of(member.id).get_latest_txn_id(context))
+            except Exception as error:
+                LOG.warning('Replica %s does not answer; it stays with %s: '
+                            '%s', member.id, old_id, error)
+        if not reached:
+            raise exceptions.DatastoreOperationError(
+                reason='no replica answers')
+        best = max((m for m in members if m.id in reached),
+                   key=lambda m: (reached[m.id], m.id == instance_id))
+        guest_of(best.id).detach_replica(context, for_failover=True)
+        _follow(context, best, [m for m in members
+                                if m.id in reached and m.id != best.id])
+        LOG.warning('The replication source %s was ejected; %s (%d) is '
+                    'the source now', old_id, best.id, reached[best.id])
+        guest_of(old_id).make_read_only(context, True, wait=False)
+    except Exception as error:
+        LOG.warning('Eject of %s failed: %s', old_id, error, exc_info=True)
+        with db.transaction() as tx:
+            instances.add_fault(tx, instance_id,
+                                f'Eject failed: {error}'[:255])
+    finally:
+        _set_members_task([m.id for m in members], InstanceTasks.EJECTING,
+                          InstanceTasks.NONE)

@@ -17,6 +17,7 @@ from trove_lite.common import objects
 from trove_lite.conductor import manager as conductor_manager
 from trove_lite.db import engine
 from trove_lite.db import models
+from trove_lite.db.repositories import backup_policies
 from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.records.status import ServiceStatuses as Services
 from trove_lite.rpcapi import guestagent as guest_rpcapi
@@ -447,6 +448,20 @@ def test_show_reports_the_volume_usage_of_the_last_heartbeat(app, instance):
     conductor_manager.apply_heartbeat(instance, Services.HEALTHY, 101.0)
     assert call(app, 'GET', url(instance)).json['instance']['volume'] == {
         'size': 1}
+
+
+def test_show_carries_the_current_backup_policy_only(app, instance):
+    assert 'backup_policy' not in call(app, 'GET', url(instance)).json[
+        'instance']
+    with engine.transaction() as tx:
+        backup_policies.put(tx, instance, 'p1', 7, 60, 120)
+    shown = call(app, 'GET', url(instance)).json['instance']
+    assert (shown['backup_policy'], shown['restorable']) == (
+        {'retention_days': 7, 'window': '01:00-02:00'}, None)
+    with engine.transaction() as tx:
+        backup_policies.end(tx, instance)
+    assert 'backup_policy' not in call(app, 'GET', url(instance)).json[
+        'instance']
 
 
 # --- policy and quotas -----------------------------------------------------

@@ -153,3 +153,68 @@ def test_project_ids_longer_than_the_column_count_apart(clock):
     with pytest.raises(exceptions.RateLimited):
         limits.check(long_a, 'GET', '/instances')
     limits.check(long_b, 'GET', '/instances')
+
+
+def gets_remaining(limits, project):
+    return limits.status(project)[1]['remaining']
+
+
+def test_a_busy_project_is_counted_ahead_in_growing_leases(clock):
+    limits = limiter(clock, get=1000)
+    for _ in range(20):
+        limits.check('p1', 'GET', '/instances')
+    # Leases of 1, 2, 4, 8, then 16 requests counted in five transactions:
+    # the 20th request took the fifth.
+    assert gets_remaining(limits, 'p1') == 1000 - 31
+    # Another process sees them counted.
+    assert gets_remaining(limiter(clock, get=1000), 'p1') == 1000 - 31
+
+
+def test_processes_together_never_admit_more_than_the_limit(clock):
+    first, second = limiter(clock, get=40), limiter(clock, get=40)
+    admitted = 0
+    for _ in range(100):
+        for each in (first, second):
+            try:
+                each.check('p1', 'GET', '/instances')
+                admitted += 1
+            except exceptions.RateLimited:
+                pass
+    # What one process counted ahead, the other could not have: the two
+    # admitted exactly the limit between them.
+    assert admitted == 40
+
+
+def test_near_the_limit_each_request_is_counted_alone(clock):
+    limits = limiter(clock, get=1000)
+    for _ in range(40):
+        limits.check('p1', 'GET', '/instances')
+    # A lease takes at most a quarter of what is left: with 3 left, one.
+    other = limiter(clock, get=4)
+    for _ in range(4):
+        other.check('p2', 'GET', '/instances')
+        assert other._leases['p2', 'GET *'].size == 1
+
+
+def test_an_expired_lease_admits_nothing_and_is_not_handed_back(clock):
+    limits = limiter(clock, get=1000)
+    for _ in range(4):
+        limits.check('p1', 'GET', '/instances')
+    # Leases of 1, 2, 4: the last has 3 requests left.
+    assert gets_remaining(limits, 'p1') == 1000 - 7
+    clock.now += ratelimit.LEASE_SECONDS
+    limits.check('p1', 'GET', '/instances')
+    lease = limits._leases['p1', 'GET *']
+    # Counted afresh (the 3 left on the old lease were dropped), sized to
+    # what the old lease served in its second: the request that took it.
+    assert (lease.granted, lease.size, lease.left) == (clock.now, 1, 0)
+    # 1 s drained all 7 earlier ones (0.06 s each): 1 counted now.
+    assert gets_remaining(limits, 'p1') == 999
+
+
+def test_a_project_at_a_steady_rate_below_its_limit_is_never_refused(clock):
+    # 30 requests a minute against 40, spread over two processes.
+    first, second = limiter(clock, get=40), limiter(clock, get=40)
+    for index in range(120):
+        (first, second)[index % 2].check('p1', 'GET', '/instances')
+        clock.now += 2

@@ -109,3 +109,12 @@ def add_replicas(view, replica_ids):
         view['replicas'] = [_reference(replica_id)
                             for replica_id in replica_ids]
     return view
+
+
+def add_replication_lag(view, record):
+    """trove-lite's: a replica's seconds behind its source in its show
+    view, as its last heartbeat said (null while it does not
+    replicate)."""
+    if record.slave_of_id is not None:
+        view['replication_lag'] = record.replication_lag
+    return view

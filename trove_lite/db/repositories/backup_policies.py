@@ -13,6 +13,24 @@ _COLUMNS = tuple(_P.c[field.name]
                  for field in dataclasses.fields(BackupPolicy))
 
 
+# The table and columns of an instance's current policy, for a statement
+# that outer-joins it to the instance (``current_of``).
+TABLE = _P
+COLUMNS = _COLUMNS
+
+
+def current_of(instance_id_column):
+    """The condition joining an instance to its current policy."""
+    return sa.and_(_P.c.instance_id == instance_id_column,
+                   _P.c.ended.is_(None))
+
+
+def from_joined(values):
+    """The policy from the ``COLUMNS`` values of a joined row, or None
+    when the instance has none."""
+    return None if values[0] is None else BackupPolicy(*values)
+
+
 def find(conn, instance_id, tenant_id=None, include_ended=False):
     """The policy of an instance (of ``tenant_id`` when given), or None;
     one that ended only with ``include_ended``."""

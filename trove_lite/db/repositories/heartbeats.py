@@ -51,12 +51,14 @@ def forget_lastseen(tx, instance_id):
 class Report:
     """One heartbeat: ``status`` None reports only its time, ``sent`` None
     (an old guest) skips the lastseen guard, ``usage`` is the checked
-    volume usage ({'used', 'used_percent'}) or None."""
+    volume usage ({'used', 'used_percent'}) or None, ``lag`` a replica's
+    seconds behind its source or None."""
 
     instance_id: str
     status: ServiceStatuses | None
     sent: float | None
     usage: dict | None = None
+    lag: int | None = None
 
 
 @dataclasses.dataclass
@@ -149,6 +151,8 @@ def _write(tx, rows):
         'volume_used_percent': _by_instance(
             _S.c.volume_used_percent, applied,
             lambda row: (row.report.usage or {}).get('used_percent')),
+        'replication_lag': _by_instance(
+            _S.c.replication_lag, applied, lambda row: row.report.lag),
     }
     if reported:
         values['status_id'] = _by_instance(

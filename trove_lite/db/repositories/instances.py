@@ -18,6 +18,7 @@ from trove_lite.common import exceptions
 from trove_lite.common.context import ALL_PROJECTS
 from trove_lite.db import models
 from trove_lite.db import sql
+from trove_lite.db.repositories import backup_policies
 from trove_lite.records.instance import Instance
 from trove_lite.records.status import InstanceTasks
 from trove_lite.records.status import ServiceStatuses
@@ -40,7 +41,7 @@ _COLUMNS = (
     _C.c.name.label('configuration_name'),
     _I.c.encrypted_key.is_not(None).label('encrypted_rpc_messaging'),
     _S.c.volume_used, _S.c.volume_used_percent,
-    _I.c.host, _I.c.slave_of_id, _I.c.access,
+    _I.c.host, _I.c.slave_of_id, _I.c.access, _S.c.replication_lag,
 )
 
 # Rows become Instances positionally (then the datastore names): keep the
@@ -135,31 +136,56 @@ def list_page(conn, tenant_id, limit, marker=None):
     return records, len(rows) > limit
 
 
-def find(conn, instance_id, project=ALL_PROJECTS,
-         include_deleted=False):
-    """An instance of ``project`` (see sql.project_condition) with its
-    status and, in an error task, its latest fault; None when there is
-    none (undeleted, unless ``include_deleted``)."""
+def _lookup(conn, instance_id, project, include_deleted, extra_columns=(),
+            join=None):
+    """The row of an instance of ``project`` (see sql.project_condition)
+    with ``extra_columns`` of the ``join`` (table, condition) after the
+    instance's, or None."""
     if not sql.is_uuid(instance_id):
         return None
-    query = (sa.select(*_COLUMNS).select_from(_FROM)
+    source = _FROM if join is None else _FROM.outerjoin(*join)
+    query = (sa.select(*_COLUMNS, *extra_columns).select_from(source)
              .where(_I.c.id == instance_id))
     if not include_deleted:
         query = query.where(_I.c.deleted.is_(False))
     query = query.where(sql.project_condition(_I.c.tenant_id, project))
-    row = conn.execute(query).first()
-    if row is None:
-        return None
-    record = _record(conn, row)
+    return conn.execute(query).first()
+
+
+def _with_fault(conn, row):
+    """The Instance of ``row`` with, in an error task, its latest fault."""
+    record = _record(conn, row[:len(_COLUMNS)])
     if record.task.is_error:
         fault = conn.execute(
             sa.select(_F.c.message, _F.c.details, _F.c.created)
-            .where(_F.c.instance_id == instance_id, _F.c.deleted.is_(False))
+            .where(_F.c.instance_id == record.id, _F.c.deleted.is_(False))
             .order_by(_F.c.created.desc()).limit(1)).first()
         if fault is not None:
             record.fault_message, record.fault_details, \
                 record.fault_created = fault
     return record
+
+
+def find(conn, instance_id, project=ALL_PROJECTS,
+         include_deleted=False):
+    """An instance of ``project`` (see sql.project_condition) with its
+    status and, in an error task, its latest fault; None when there is
+    none (undeleted, unless ``include_deleted``)."""
+    row = _lookup(conn, instance_id, project, include_deleted)
+    return None if row is None else _with_fault(conn, row)
+
+
+def get_with_backup_policy(conn, instance_id, project=ALL_PROJECTS):
+    """``(instance, its current backup policy or None)`` in one statement
+    (the show reads both), or InstanceNotFound as ``get``."""
+    row = _lookup(conn, instance_id, project, False,
+                  backup_policies.COLUMNS,
+                  (backup_policies.TABLE,
+                   backup_policies.current_of(_I.c.id)))
+    if row is None:
+        raise exceptions.InstanceNotFound(uuid=instance_id)
+    return (_with_fault(conn, row),
+            backup_policies.from_joined(row[len(_COLUMNS):]))
 
 
 def get(conn, instance_id, project=ALL_PROJECTS):

@@ -160,6 +160,13 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
         with self.server.admin_connection() as connection:
             self.server.resize_memory(connection, memory_mb)
 
+    def status_extras(self):
+        """A replica's seconds behind its source (None while it does not
+        replicate)."""
+        if not self.replication_role.read_only:
+            return {}
+        return {'replication_lag': self.get_replication_lag()}
+
     def refuse_writes(self, refuse):
         """``read_only`` stops every account without the READ ONLY ADMIN
         privilege: tenants' users. The agent (and root, when enabled) can

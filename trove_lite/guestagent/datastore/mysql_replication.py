@@ -126,8 +126,9 @@ class ReplicationMethods:
         """Follow the source ``replica_info['master']`` ({"host", "port",
         "user", "password"}) with GTID replication, from
         ``replica_info['log_position']`` when given (a new replica: where
-        its snapshot ends), else from where this server is; read-only
-        from now on. Returns once replication runs."""
+        its snapshot ends), else from where this server is (a replica
+        re-pointed, or a former source); read-only from now on. Returns
+        once replication runs."""
         master = replica_info['master']
         position = replica_info.get('log_position')
         with self.server.admin_connection() as connection:
@@ -138,7 +139,12 @@ class ReplicationMethods:
                 # Its own history (the prepare's accounts) is not the
                 # source's: the log starts again at the snapshot's end.
                 cursor.execute(*sql.reset_master())
-                cursor.execute(*sql.set_global('gtid_slave_pos', position))
+            else:
+                # A former source applied nothing as a replica: where it
+                # is, is what it logged.
+                cursor.execute(*sql.get_global('gtid_current_pos'))
+                position = cursor.fetchone()[0]
+            cursor.execute(*sql.set_global('gtid_slave_pos', position))
             cursor.execute(*sql.change_master(
                 master['host'], master['port'], master['user'],
                 master['password']))
@@ -185,13 +191,28 @@ class ReplicationMethods:
             cursor.execute(*sql.drop_replication_user(replica_info['user']))
 
     def make_read_only(self, context, read_only):
-        """Refuse (or accept again) tenants' writes, kept across
-        restarts."""
+        """Refuse (or accept again) tenants' writes, kept across restarts:
+        kept first, so a server that is not up yet starts that way
+        (MySqlManager.start_datastore)."""
+        self.replication_role.set_read_only(read_only)
         with self.server.admin_connection() as connection:
             self._set_read_only(connection.cursor(), read_only)
 
     def enable_as_master(self, context, replica_source_config=None):
-        """Become a source: follow nobody, accept writes."""
+        """Become a source: follow nobody, make the replication accounts
+        of the replicas to come (``replica_source_config
+        ['replication_users']``: names and password hashes), accept
+        writes."""
+        users = (replica_source_config or {}).get('replication_users', [])
+        for user in users:
+            _check_user(user['name'])
+        with self.server.admin_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute(*sql.skip_binlog())
+            for user in users:
+                cursor.execute(*sql.create_replication_user(
+                    user['name'], user['password_hash']))
+                cursor.execute(*sql.grant_replication(user['name']))
         self.detach_replica(context)
 
     def demote_replication_master(self, context):
@@ -199,10 +220,11 @@ class ReplicationMethods:
         self.make_read_only(context, True)
 
     def get_latest_txn_id(self, context):
-        """The GTID position of this server's binary log."""
+        """Where this server is: the GTID position it logged or applied
+        last (``gtid_current_pos``)."""
         with self.server.admin_connection() as connection:
             cursor = connection.cursor()
-            cursor.execute(*sql.get_global('gtid_binlog_pos'))
+            cursor.execute(*sql.get_global('gtid_current_pos'))
             return cursor.fetchone()[0]
 
     def wait_for_txn(self, context, txn):

@@ -20,13 +20,14 @@ def test_a_datastore_is_created_once_then_gets_its_default(database):
     updated = save(repo.save_datastore, 'mysql', '8.0')
     assert (updated.id, updated.default_version_id) == (created.id,
                                                         version.id)
-    assert db.read(repo.list_datastores) == [updated]
+    assert db.read(repo.list_datastores_with_versions) == [
+        (updated, [version])]
 
 
 def test_an_unknown_default_version_creates_nothing(database):
     with pytest.raises(exceptions.DatastoreVersionNotFound):
         save(repo.save_datastore, 'mysql', '8.0')
-    assert db.read(repo.list_datastores) == []
+    assert db.read(repo.list_datastores_with_versions) == []
 
 
 def test_a_version_is_matched_by_name_and_number(database):
@@ -43,6 +44,20 @@ def test_a_version_is_matched_by_name_and_number(database):
                    active_only=True) == [numbered]
     with pytest.raises(exceptions.DatastoreNotFound):
         save(repo.save_version, 'postgresql', '16', 'postgresql')
+
+
+def test_datastores_are_listed_each_with_its_own_versions(database):
+    mysql = save(repo.save_datastore, 'mysql')
+    postgres = save(repo.save_datastore, 'postgresql')
+    empty = save(repo.save_datastore, 'redis')
+    old = save(repo.save_version, 'mysql', '5.7', 'mysql', active=False)
+    new = save(repo.save_version, 'mysql', '8.0', 'mysql')
+    sixteen = save(repo.save_version, 'postgresql', '16', 'postgresql')
+    assert db.read(repo.list_datastores_with_versions) == [
+        (mysql, [old, new]), (postgres, [sixteen]), (empty, [])]
+    assert db.read(repo.list_datastores_with_versions,
+                   active_only=True) == [
+        (mysql, [new]), (postgres, [sixteen]), (empty, [])]
 
 
 def test_versions_are_found_by_trove_s_rules(catalogue):

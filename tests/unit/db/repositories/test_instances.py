@@ -10,6 +10,7 @@ import pytest
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import exceptions
+from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import instances
 from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.records.status import ServiceStatuses as Services
@@ -69,8 +70,8 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
            '2026-11-26 23:07:04.250000', '1', 2, 'LOCAL', 1,
            '2026-11-26 23:07:03', 'ACTIVE',
            [{'address': '127.0.2.9', 'type': 'private'}], None, None, 'v-1',
-           33, None, None, None, 1, None, None, None, None,
-           {'is_public': False, 'allowed_cidrs': ['10.0.0.0/8']}]
+           33, None, None, None, 1, None, None, None, 'src-1',
+           {'is_public': False, 'allowed_cidrs': ['10.0.0.0/8']}, 4]
 
     with db.transaction() as tx:
         record = instances._record_from_json(tx, json.dumps(row))
@@ -86,6 +87,7 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
     assert record.encrypted_rpc_messaging
     assert record.access == {'is_public': False,
                              'allowed_cidrs': ['10.0.0.0/8']}
+    assert (record.slave_of_id, record.replication_lag) == ('src-1', 4)
 
 
 def test_lookups_outside_the_project_or_not_by_uuid_find_nothing(
@@ -96,6 +98,32 @@ def test_lookups_outside_the_project_or_not_by_uuid_find_nothing(
     assert db.read(instances.find, 'not-a-uuid') is None
     with pytest.raises(exceptions.InstanceNotFound):
         db.read(instances.get, instance.id, 'other')
+
+
+def test_the_show_reads_the_instance_with_its_current_backup_policy(
+        catalogue):
+    instance = make_instance(catalogue)
+    other = make_instance(catalogue, tenant_id='other')
+    assert db.read(instances.get_with_backup_policy, instance.id, 'p') == (
+        instance, None)
+    with db.transaction() as tx:
+        backup_policies.put(tx, instance.id, 'p', 7, 60, 120)
+        backup_policies.put(tx, other.id, 'other', 3, 0, 60)
+    record, policy = db.read(instances.get_with_backup_policy, instance.id,
+                             'p')
+    assert record == instance
+    assert policy == db.read(backup_policies.find, instance.id)
+    assert (policy.retention_days, policy.window) == (7, '01:00-02:00')
+    # An ended policy is not the current one; other projects' instances
+    # are not found, nor their policies.
+    with db.transaction() as tx:
+        backup_policies.end(tx, instance.id)
+    assert db.read(instances.get_with_backup_policy, instance.id, 'p') == (
+        instance, None)
+    with pytest.raises(exceptions.InstanceNotFound):
+        db.read(instances.get_with_backup_policy, other.id, 'p')
+    with pytest.raises(exceptions.InstanceNotFound):
+        db.read(instances.get_with_backup_policy, 'not-a-uuid')
 
 
 def test_a_deleted_instance_is_found_only_when_asked_for(catalogue):

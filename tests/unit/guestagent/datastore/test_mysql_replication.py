@@ -6,6 +6,7 @@ import pytest
 
 from trove_lite.common import exceptions
 from trove_lite.common import objects
+from trove_lite.conductor import manager as conductor_manager
 from trove_lite.datastore import mysql_config
 from trove_lite.datastore import mysql_rules
 from trove_lite.guestagent.datastore import mysql_replication
@@ -145,3 +146,28 @@ def test_the_prepare_request_never_shows_the_password():
                                      snapshot={'master': MASTER})
     assert 'secret-password' not in repr(request)
     assert 'replica=True' in repr(request)
+
+
+@pytest.mark.parametrize('reported, kept', [
+    (0, 0), (42, 42), (None, None), (-1, None), (True, None), ('3', None),
+    (2 ** 40, None), (1.5, None)])
+def test_the_conductor_keeps_only_a_sane_lag(reported, kept):
+    assert conductor_manager.replication_lag(reported) == kept
+
+
+@pytest.mark.parametrize('position, reached', [
+    ('', 0), (None, 0), ('0-1-5', 5), ('0-1-5,1-2-7', 12),
+    ('0-3052881234-18446744073709551615', 2 ** 64 - 1)])
+def test_the_most_advanced_replica_is_the_one_with_more_applied(position,
+                                                                reached):
+    assert replicas.reach(position) == reached
+
+
+def test_a_fenced_source_starts_read_only(guest):
+    # make_read_only keeps the role first: a server that is not up yet
+    # (an ejected source coming back) starts that way.
+    guest.server.admin_connection = lambda: (_ for _ in ()).throw(
+        OSError('not up'))
+    with pytest.raises(OSError):
+        guest.make_read_only(None, True)
+    assert mysql_replication.ReplicationRole(guest.sandbox_path).read_only

@@ -33,9 +33,11 @@ class DatastoresController(rest.RestController):
     @pecan.expose('json')
     def get_all(self):
         policy.authorize(base.context(), 'datastore:index')
+        is_admin = _is_admin()
         return {'datastores': [
-            views.datastore(row, _versions(row), _is_admin())
-            for row in catalogue_api.datastores()]}
+            views.datastore(row, versions, is_admin)
+            for row, versions in catalogue_api.datastores_with_versions(
+                active_only=not is_admin)]}
 
     @pecan.expose('json')
     def get_one(self, datastore_ref, *remainder):

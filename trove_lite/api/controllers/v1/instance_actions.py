@@ -1,6 +1,6 @@
 """``POST /instances/{id}/action``: the body's key selects the action
-(``restart``, ``resize``, ``reset_status``); every action answers 202 with
-no body."""
+(``restart``, ``resize``, ``reset_status``, ``promote_to_replica_source``,
+``eject_replica_source``); every action answers 202 with no body."""
 
 import pecan
 from pecan import rest
@@ -9,6 +9,7 @@ from trove_lite.api import validation
 from trove_lite.api.controllers import base
 from trove_lite.common import exceptions
 from trove_lite.instance import actions
+from trove_lite.instance import replication
 
 
 def _restart(context, instance_id, value):
@@ -43,7 +44,21 @@ def _reset_status(context, instance_id, value):
                                                            rule))
 
 
+def _promote(context, instance_id, value):
+    validation.require_object(value, 'promote_to_replica_source')
+    replication.promote(context, base.authorized_instance(
+        instance_id, 'instance:promote_to_replica_source'))
+
+
+def _eject(context, instance_id, value):
+    validation.require_object(value, 'eject_replica_source')
+    replication.eject(context, base.authorized_instance(
+        instance_id, 'instance:eject_replica_source'))
+
+
 _ACTIONS = {
+    'eject_replica_source': _eject,
+    'promote_to_replica_source': _promote,
     'restart': _restart,
     'resize': _resize,
     'reset_status': _reset_status,

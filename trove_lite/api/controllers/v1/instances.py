@@ -237,13 +237,16 @@ class InstancesController(rest.RestController):
     @pecan.expose('json')
     def get_one(self, instance_id):
         context = base.context()
-        record = base.authorized_instance(instance_id, 'instance:show')
+        record, backups = instance_api.get_with_backup_policy(context,
+                                                              instance_id)
+        policy.authorize(context, 'instance:show',
+                         {'tenant': record.tenant_id})
         view = self._view(record, True, context.is_admin)
         view = views.add_volume_usage(view, record)
         views.add_replicas(view, replication.replica_ids(record))
-        policy = backup_policy.get(record.id)
-        if policy is not None:
-            view.update(backup_policy.view(policy))
+        views.add_replication_lag(view, record)
+        if backups is not None:
+            view.update(backup_policy.view(backups))
         return {'instance': view}
 
     @pecan.expose('json')
