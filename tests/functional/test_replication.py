@@ -35,7 +35,9 @@ def stack(tmp_path_factory):
     # A source whose guest died is seen so within seconds (eject).
     deployment = stack_module.Stack(
         str(tmp_path_factory.mktemp('replication')), overrides={
-            'DEFAULT': {'agent_heartbeat_expiry': '10'}})
+            'DEFAULT': {'agent_heartbeat_expiry': '10',
+                        'failover_timeout': '5',
+                        'periodic_interval': '2'}})
     try:
         deployment.setup()
         yield deployment
@@ -318,5 +320,43 @@ def test_eject_replaces_a_dead_source_by_its_most_advanced_replica(
         execute(old, "INSERT INTO t VALUES (23, 'on the old source')")
     assert refused.value.args[0] == 1290
     for instance in (follower, new_source, old):
+        assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+        api.wait_gone(instance['id'], timeout=120)
+
+
+def test_automatic_failover_replaces_a_dead_source_by_itself(stack, api):
+    source = make_instance(api, 'rep-a-source')
+    path = f'/instances/{source["id"]}'
+    for bad in ({'automatic': 'yes'}, {'automatic': True, 'after': 5}, []):
+        response = api.request('PATCH', path,
+                               json={'instance': {'failover': bad}})
+        assert response.status_code == 400, (bad, response.text)
+    assert 'failover' not in api.instance(source['id'])
+    response = api.request('PATCH', path, json={'instance': {
+        'failover': {'automatic': True}}})
+    assert response.status_code == 202, response.text
+    assert api.instance(source['id'])['failover'] == {'automatic': True}
+    insert(source, 1, 30)
+    response = create_replica(api, source, 'rep-a-replica')
+    assert response.status_code == 200, response.text
+    replica = api.wait_active(response.json()['instance']['id'],
+                              timeout=240)
+    wait_until(lambda: len(rows(replica)) == 30, timeout=60)
+    stack.drain_notifications()
+    kill_guest(stack, source['id'])
+    # Nobody asks: the taskmanager notices and ejects by itself.
+    promoted = api.wait_for(replica['id'], lambda i: 'replica_of' not in i
+                            and i['status'] == 'ACTIVE', timeout=90,
+                            interval=0.5)
+    assert len(rows(promoted)) == 30
+    execute(promoted, "INSERT INTO t VALUES (31, 'after the failover')")
+    faults = [row[0] for row in stack.query(
+        'SELECT message FROM instance_faults WHERE instance_id = %s',
+        source['id'])]
+    assert any(f.startswith('Automatic failover') for f in faults), faults
+    events = [n['event_type'] for n in stack.drain_notifications()]
+    assert 'trove.instance.failover.end' in events, events
+    assert 'replicas' not in api.instance(source['id'])
+    for instance in (promoted, source):
         assert api.delete(f'/instances/{instance["id"]}').status_code == 202
         api.wait_gone(instance['id'], timeout=120)

@@ -110,6 +110,19 @@ def positive_int(value, path):
     return value
 
 
+def failover(value, path):
+    """trove-lite's ``{"automatic": bool}``: whether the replicas of a
+    source replace it by themselves when it fails."""
+    require_object(value, path)
+    unexpected = sorted(set(value) - {'automatic'})
+    if unexpected:
+        fail(path, f'Additional properties are not allowed '
+                   f'({unexpected[0]!r} was unexpected)')
+    if not isinstance(value.get('automatic'), bool):
+        fail(f"{path}['automatic']", 'must be true or false')
+    return value['automatic']
+
+
 def datastore_ref(value, path):
     """``{"type", "version", "version_number"}``, each optional."""
     require_object(value, path)

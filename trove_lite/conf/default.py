@@ -133,6 +133,11 @@ catalogue_opts = [
                help='Largest volume in GB a request may ask for.'),
     cfg.IntOpt('max_replicas_per_instance', default=3, min=1,
                help='Most replicas one replication source may have.'),
+    cfg.IntOpt('failover_timeout', default=30, min=1,
+               help='Seconds a replication source with automatic failover '
+                    'may go without a heartbeat (and without its database '
+                    'answering) before its most advanced replica replaces '
+                    'it.'),
     cfg.IntOpt('agent_replication_snapshot_timeout', default=3600, min=1,
                help='Seconds to wait for a source\'s guest to take the '
                     'snapshot a new replica is built from.'),

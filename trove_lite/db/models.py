@@ -109,6 +109,9 @@ class Instance(Base):
     # The replication source of a replica (Trove's column).
     slave_of_id: orm.Mapped[str | None] = orm.mapped_column(
         sa.String(36), sa.ForeignKey('instances.id'), index=True)
+    # trove-lite's: a source whose replicas take over by themselves.
+    automatic_failover: orm.Mapped[bool | None] = orm.mapped_column(
+        sa.Boolean)
     # Trove's access: {"is_public": bool, "allowed_cidrs": [...]} as the
     # tenant asked, or None (open to everyone, shown derived).
     access: orm.Mapped[dict | None] = orm.mapped_column(sa.JSON)

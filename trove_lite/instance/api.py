@@ -57,6 +57,8 @@ class CreateRequest:
     # New replicas of this instance, and how many (None: one).
     replica_of: str | None = None
     replica_count: int | None = None
+    # trove-lite's automatic failover of a source (None: off).
+    automatic_failover: bool | None = None
     # Trove's access (validated), or None; the nics asked for.
     access: dict | None = None
     nics: list = dataclasses.field(default_factory=list)
@@ -155,6 +157,7 @@ def create(context, request):
                 'configuration_id': request.configuration_id,
                 'encrypted_key': stored_key,
                 'slave_of_id': source.id if source is not None else None,
+                'automatic_failover': request.automatic_failover,
                 'access': request.access,
             })
             built.append((instance_id, key, host))

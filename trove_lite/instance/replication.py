@@ -190,3 +190,18 @@ def eject(context, record):
              record.id)
     taskmanager_rpcapi.API(record.host).eject_replica_source(context,
                                                              record.id)
+
+
+def automatic_failover(record):
+    """Whether the instance's replicas replace it by themselves."""
+    return db.read(replicas.has_automatic_failover, record.id)
+
+
+def set_automatic_failover(context, record, automatic):
+    """trove-lite's ``failover``: turn automatic failover of the instance
+    (as a source) on or off."""
+    if record.datastore_manager not in REPLICATING_MANAGERS:
+        raise exceptions.DatastoreOperationUnsupported(
+            manager=record.datastore_manager)
+    with db.transaction() as tx:
+        replicas.set_automatic_failover(tx, record.id, automatic)

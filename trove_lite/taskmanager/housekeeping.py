@@ -62,6 +62,7 @@ from trove_lite.taskmanager import backups
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import claims
 from trove_lite.taskmanager import deletes
+from trove_lite.taskmanager import failover
 
 LOG = logging.getLogger(__name__)
 
@@ -104,7 +105,12 @@ class Housekeeper:
             (CONF.periodic_interval, task) for task in (
                 self.fail_stuck_builds, self.retry_stuck_deletes,
                 self.reap_orphans, self.fail_dead_backups,
-                self.run_backup_policies)]
+                self.run_backup_policies, self.fail_over_dead_sources)]
+
+    def fail_over_dead_sources(self):
+        """Automatic failover of dead replication sources (see
+        taskmanager.failover)."""
+        failover.fail_over_dead_sources(self.context, self.claims)
 
     def run_backup_policies(self):
         """Automated backups and expiry (see taskmanager.backup_policies).

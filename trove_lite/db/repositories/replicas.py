@@ -27,3 +27,24 @@ def set_source(tx, instance_id, source_id):
     """Make ``instance_id`` a replica of ``source_id`` (None: of none)."""
     tx.execute(_I.update().where(_I.c.id == instance_id).values(
         slave_of_id=source_id, updated=models.utcnow()))
+
+
+def set_automatic_failover(tx, instance_id, automatic):
+    tx.execute(_I.update().where(_I.c.id == instance_id).values(
+        automatic_failover=bool(automatic), updated=models.utcnow()))
+
+
+def has_automatic_failover(conn, instance_id):
+    return bool(conn.execute(sa.select(_I.c.automatic_failover).where(
+        _I.c.id == instance_id)).scalar())
+
+
+def automatic_failover_sources(conn):
+    """Undeleted instances with automatic failover that have replicas."""
+    replica = _I.alias('replica')
+    return list(conn.execute(
+        sa.select(_I.c.id).distinct()
+        .join(replica, replica.c.slave_of_id == _I.c.id)
+        .where(_I.c.automatic_failover.is_(True), _I.c.deleted.is_(False),
+               replica.c.deleted.is_(False))
+        .order_by(_I.c.id)).scalars())

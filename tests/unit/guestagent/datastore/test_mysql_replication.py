@@ -171,3 +171,4 @@ def test_a_fenced_source_starts_read_only(guest):
     with pytest.raises(OSError):
         guest.make_read_only(None, True)
     assert mysql_replication.ReplicationRole(guest.sandbox_path).read_only
+

@@ -83,6 +83,9 @@ def parse_create(body):
                                            "instance['access']")
     if instance.get('nics') is not None:
         request.nics = validation.nics(instance['nics'], "instance['nics']")
+    if instance.get('failover') is not None:
+        request.automatic_failover = validation.failover(
+            instance['failover'], "instance['failover']")
     return request
 
 
@@ -112,7 +115,7 @@ def parse_restore_point(request, value):
 # Keys of an update body (Trove's schema allows no others) and the
 # features behind those trove-lite lacks.
 UPDATE_KEYS = ('name', 'configuration', 'replica_of', 'slave_of', 'access',
-               'datastore_version', 'backup_policy')
+               'datastore_version', 'backup_policy', 'failover')
 UNSUPPORTED_UPDATE_KEYS = {
     'datastore_version': 'datastore upgrades',
 }
@@ -133,6 +136,7 @@ class Update:
     backup_policy: object = None
     detach_replica: bool = False
     access: dict | None = None
+    automatic_failover: bool | None = None
 
 
 def parse_update(body):
@@ -173,6 +177,9 @@ def parse_update(body):
     if 'access' in instance:
         update.access = validation.access(instance['access'],
                                           "instance['access']")
+    if 'failover' in instance:
+        update.automatic_failover = validation.failover(
+            instance['failover'], "instance['failover']")
     if 'backup_policy' in instance:
         update.set_policy = True
         update.backup_policy = validation.backup_policy(
@@ -245,6 +252,8 @@ class InstancesController(rest.RestController):
         view = views.add_volume_usage(view, record)
         views.add_replicas(view, replication.replica_ids(record))
         views.add_replication_lag(view, record)
+        if replication.automatic_failover(record):
+            view['failover'] = {'automatic': True}
         if backups is not None:
             view.update(backup_policy.view(backups))
         return {'instance': view}
@@ -282,6 +291,9 @@ class InstancesController(rest.RestController):
                                           update.configuration)
         if update.detach_replica:
             replication.detach(context, record)
+        if update.automatic_failover is not None:
+            replication.set_automatic_failover(context, record,
+                                               update.automatic_failover)
         if update.set_policy:
             instance_api.set_backup_policy(context, record,
                                            update.backup_policy)
