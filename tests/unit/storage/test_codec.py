@@ -222,9 +222,11 @@ def test_the_compression_level_is_the_writers_choice_only():
         assert b''.join(codec.Codec('none').decode([encoded], 'l')) == data
 
 
-def test_the_reading_thread_ends_with_an_abandoned_decode():
+def test_the_reading_thread_ends_with_an_abandoned_decode(monkeypatch):
     # A consumer that stops early (mbstream failed) must not leave the
     # thread that reads and checks frames running, nor the source open.
+    # A queue of one: the thread waits with the source still unread.
+    monkeypatch.setattr(codec, '_QUEUE_DEPTH', 1)
     closed = []
 
     def source():
