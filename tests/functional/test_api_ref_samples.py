@@ -225,6 +225,9 @@ def test_every_documented_call_answers_as_its_samples(stack, sample_run):
     run.call('Delete user', user_name='robert@10.0.0.0/8')
     run.call('Delete database')
 
+    run.call('List instance logs')
+    run.call('Act on an instance log')
+
     run.call('Show root status')
     run.call('Enable root')
     run.call('Disable root')

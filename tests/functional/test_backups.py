@@ -7,7 +7,9 @@ import os
 import signal
 
 import pytest
+import swiftclient
 
+from tests.functional import clients
 from tests.functional import stack as stack_module
 from tests.functional.backup_helpers import backup_completed
 from tests.functional.backup_helpers import backup_of
@@ -362,3 +364,33 @@ def test_cinder_backup_of_another_project_is_not_restored(stack, api):
         'restorePoint': {'backupRef': done['id']}}})
     assert response.status_code == 404, response.text
     assert os.path.isdir(snapshot_path(stack, done['id']))
+
+
+def test_published_logs_are_read_with_troveclient_log_generator(
+        stack, api, swift_server):
+    """The published parts of a log are plain Swift objects with their
+    line counts: python-troveclient's log_generator reads them unchanged."""
+    instance = make_instance(api, 'logs')
+    client = clients.troveclient(stack, 'demo')
+    client.instances.log_action(instance['id'], 'slow_query', enable=True)
+    needles = []
+    for turn in range(2):
+        needles.append(f'needle_{turn}_{os.urandom(4).hex()}')
+        with connect(instance['ip'][0], 'app', APP_PASSWORD) as connection:
+            cursor = connection.cursor()
+            cursor.execute('SET SESSION long_query_time = 0')
+            cursor.execute(f'SELECT 1 AS {needles[-1]}')
+        client.instances.log_action(instance['id'], 'slow_query',
+                                    publish=True)
+    swift = swiftclient.Connection(
+        authurl=swift_server.credentials['SWIFT_AUTH_URL'],
+        user=swift_server.credentials['SWIFT_USER'],
+        key=swift_server.credentials['SWIFT_KEY'])
+
+    whole = ''.join(client.instances.log_generator(
+        instance['id'], 'slow_query', lines=0, swift=swift)())
+    assert needles[0] in whole and needles[1] in whole
+    assert whole.index(needles[0]) < whole.index(needles[1])
+    last = ''.join(client.instances.log_generator(
+        instance['id'], 'slow_query', lines=2, swift=swift)())
+    assert len(last.splitlines()) == 2 and needles[0] not in last

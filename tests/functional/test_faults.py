@@ -253,14 +253,17 @@ def test_dead_guest_agent_shows_expired_and_restart_recovers(fault_stack,
                 'databases': [{'name': 'keep'}]}])['id'])
     dead = agent_pid(fault_stack, instance['id'])
     os.kill(dead, signal.SIGKILL)
-    # Compress time past agent_heartbeat_expiry (90 s).
-    fault_stack.query('UPDATE instance_service_statuses SET updated_at = '
-                      'updated_at - INTERVAL 100 SECOND WHERE instance_id = '
-                      '%s', instance['id'])
-    time.sleep(3)  # two report intervals: nobody reports any more
-    shown = fapi.instance(instance['id'])
-    assert (shown['status'], shown['operating_status']) == ('ACTIVE',
-                                                           'ERROR')
+
+    def expired():
+        # Compress time past agent_heartbeat_expiry (90 s); again while a
+        # report the agent sent before it died is still being applied.
+        fault_stack.query('UPDATE instance_service_statuses SET updated_at '
+                          '= updated_at - INTERVAL 100 SECOND WHERE '
+                          'instance_id = %s', instance['id'])
+        shown = fapi.instance(instance['id'])
+        return (shown['status'], shown['operating_status']) == (
+            'ACTIVE', 'ERROR')
+    stack_module.wait_until(expired, timeout=60, interval=1)
 
     response = fapi.post(f'/instances/{instance["id"]}/action',
                          {'restart': {}})

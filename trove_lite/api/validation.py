@@ -393,3 +393,33 @@ def nics(value, path):
     for index, nic in enumerate(value):
         require_object(nic, f'{path}[{index}]')
     return value
+
+
+LOG_ACTIONS = ('enable', 'disable', 'publish', 'discard')
+
+
+def log_action(body):
+    """The ``(name, action)`` of a ``POST /instances/{id}/log`` body:
+    Trove's ``{"name": ..., "<action>": 1}``, at most one action (None:
+    show the log)."""
+    require_object(body, 'body')
+    unexpected = sorted(set(body) - {'name', *LOG_ACTIONS})
+    if unexpected:
+        fail('body', f'Additional properties are not allowed '
+                     f'({unexpected[0]!r} was unexpected)')
+    if 'name' not in body:
+        fail('body', "'name' is a required property")
+    name = body['name']
+    if not isinstance(name, str) or not name:
+        fail("body['name']", f"{_describe(name)} is not a log name")
+    chosen = []
+    for action in LOG_ACTIONS:
+        value = body.get(action, 0)
+        if value not in (0, 1) or isinstance(value, float):
+            fail(f"body['{action}']", f'{_describe(value)} is not 0 or 1')
+        if value:
+            chosen.append(action)
+    if len(chosen) > 1:
+        raise exceptions.BadRequest(
+            f"Only one action may be given at a time ({', '.join(chosen)}).")
+    return name, chosen[0] if chosen else None

@@ -122,6 +122,11 @@ class ComputeDriver(abc.ABC):
     #: enough) or ``stop`` (a copy of files needs the server stopped).
     volume_snapshot_quiesce = 'lock'
 
+    #: Whether ``resize_server`` restarts the server (a Nova resize moves
+    #: it, powered off, to the new flavor): its guest then answers only
+    #: once it has booted again.
+    resize_restarts_server = False
+
     @abc.abstractmethod
     def create_volume(self, instance_id, size_gb, volume_type=None,
                       snapshot=None):

@@ -104,6 +104,10 @@ status_opts = [
                help='Seconds a restarted guest may take to report its '
                     'status before the restart counts as done anyway '
                     '(the guest\'s next heartbeat then tells).'),
+    cfg.IntOpt('resize_time_out', default=900, min=1,
+               help='Seconds a server may take to take another flavor '
+                    '(a Nova resize until VERIFY_RESIZE, and its confirm '
+                    'or revert).'),
     cfg.BoolOpt('update_status_on_fail', default=True,
                 help='Mark an instance ERROR when its build times out.'),
 ]

@@ -46,6 +46,10 @@ guest_agent_opts = [
                     'at a point-in-time restore.'),
     cfg.IntOpt('disk_allowance_gb', default=0, min=0,
                help='Volume size granted to this guest (0: unlimited).'),
+    cfg.IntOpt('guest_log_max_size', default=64 * 2 ** 20, min=0,
+               help='Bytes a database log (general, slow_query, error) '
+                    'may hold before the agent cuts it back to its newest '
+                    'half, so logs never fill the guest (0: no limit).'),
     cfg.IntOpt('sql_read_timeout', default=30, min=1,
                help='Seconds the agent waits for an answer of its own '
                     'datastore on one of its connections (and to send it '

@@ -25,6 +25,10 @@ storage_opts = [
     cfg.StrOpt('backup_swift_container', default='database_backups',
                help='Swift container (local: directory) backups go to '
                     'when a request names none.'),
+    cfg.StrOpt('guest_log_container_name', default='database_logs',
+               help='Container (local: directory) of the project\'s '
+                    'backup storage that published database logs go to '
+                    '(Trove\'s option).'),
     cfg.IntOpt('backup_chunk_size', default=2 ** 16, min=4096,
                max=16 * 2 ** 20,
                help='Bytes read, written and encrypted at a time. Each '

@@ -242,17 +242,30 @@ def run_dir_for(sandbox_path):
     return os.path.join(tempfile.gettempdir(), f'trove-lite-{digest}')
 
 
+# The database logs a guest keeps (Trove's guest logs), files of its log
+# directory.
+LOG_FILES = {'general': 'general.log', 'slow_query': 'slow.log',
+             'error': 'mysqld.err'}
+# Logs that are always on (Trove's SYS logs); the others are the owner's.
+SYSTEM_LOGS = frozenset({'error'})
+
+
 def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
                     port, memory_mb, overrides=None, os_user=None,
-                    server_id=None):
+                    server_id=None, enabled_logs=()):
     """Every setting of a guest's server; ``files_dir`` is the one
     directory its file statements may use (secure_file_priv), ``os_user``
-    the unix user it runs as when started by root (None: the agent's)."""
+    the unix user it runs as when started by root (None: the agent's),
+    ``enabled_logs`` the switches (``general_log``, ``slow_query_log``)
+    of the logs the owner turned on."""
     settings = {
         'datadir': datadir,
         'socket': os.path.join(run_dir, 'mysqld.sock'),
         'pid-file': os.path.join(run_dir, 'mysqld.pid'),
-        'log-error': os.path.join(log_dir, 'mysqld.err'),
+        'log-error': os.path.join(log_dir, LOG_FILES['error']),
+        'general_log_file': os.path.join(log_dir, LOG_FILES['general']),
+        'slow_query_log_file': os.path.join(log_dir,
+                                            LOG_FILES['slow_query']),
         'secure-file-priv': files_dir,
         'bind-address': bind_address,
         'port': str(port),
@@ -262,6 +275,7 @@ def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
     settings.update(BINLOG_SETTINGS)
     if server_id is not None:
         settings['server_id'] = str(server_id)
+    settings.update({switch: '1' for switch in enabled_logs})
     settings.update(tunable_settings(memory_mb, overrides))
     return settings
 

@@ -171,12 +171,22 @@ class Manager:
     def resize_fs(self, context, device_path=None, mount_point=None,
                   online=True):
         """The volume grew. A local volume's new size is its new disk
-        allowance, which the driver wrote into this guest's config."""
+        allowance, which the driver wrote into this guest's config; a
+        block device's filesystem is grown to the device's new size. The
+        arguments are Trove's; a guest grows only its own volume, the one
+        mounted at its configured mount point."""
         CONF.reload_config_files()
         if not CONF.guest_agent.disk_allowance_gb:
-            raise exceptions.DatastoreOperationError(
-                reason='growing the filesystem of a block device is not '
-                       'supported by this guest')
+            mount_point = CONF.guest_agent.mount_point
+            try:
+                volume.grow_filesystem(mount_point)
+            except (OSError, ValueError) as error:
+                raise exceptions.DatastoreOperationError(
+                    reason=f'growing the filesystem at {mount_point} '
+                           f'failed: {error}') from error
+            LOG.info('The filesystem at %s now has %s GB', mount_point,
+                     volume.filesystem_stats(mount_point)['total'])
+            return
         LOG.info('The volume now has %s GB',
                  CONF.guest_agent.disk_allowance_gb)
         with self.status.lock:

@@ -5,12 +5,18 @@ A local-driver guest's "volume" is a directory on the host's filesystem;
 its size is a disk allowance the driver writes into the guest's config
 (``[guest_agent] disk_allowance_gb``, like the size of a block device),
 and its usage is what the directory's files occupy on disk.
+
+When a Nova guest's volume has been extended, its filesystem is grown
+online (mounted, the datastore running), as ext4 and XFS allow.
 """
 
 import os
+import subprocess
 
 GB = 1024 ** 3
 BLOCK_SIZE = 4096
+# What is mounted where, as this process sees it.
+MOUNTS = '/proc/self/mounts'
 
 
 def to_gb(size):
@@ -79,3 +85,42 @@ def is_full(stats):
     """Whether a volume (see filesystem_stats) has no space left for the
     datastore."""
     return stats['free'] == 0
+
+
+def mounted(mount_point, mounts_file=None):
+    """The (device, filesystem type) mounted at ``mount_point`` (the last
+    mount there, which hides any earlier one)."""
+    target = os.path.realpath(mount_point)
+    found = None
+    with open(mounts_file or MOUNTS) as mounts:
+        for line in mounts:
+            if not line.strip():
+                continue
+            device, where, fstype = line.split()[:3]
+            # The kernel escapes spaces and the like as octal (\040).
+            where = where.encode().decode('unicode_escape')
+            if where == target:
+                found = (device, fstype)
+    if found is None:
+        raise ValueError(f'nothing is mounted at {mount_point}')
+    return found
+
+
+def grow_filesystem(mount_point, mounts_file=None):
+    """Grow the filesystem mounted at ``mount_point`` to the size of its
+    block device, online; the command's output."""
+    device, fstype = mounted(mount_point, mounts_file)
+    if fstype in ('ext3', 'ext4'):
+        command = ['resize2fs', device]
+    elif fstype == 'xfs':
+        command = ['xfs_growfs', mount_point]
+    else:
+        raise ValueError(f'a {fstype} filesystem cannot be grown online')
+    try:
+        done = subprocess.run(command, check=True, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL)
+    except subprocess.CalledProcessError as error:
+        raise ValueError(f'{command[0]} failed: '
+                         f'{(error.stderr or error.stdout).strip()}') \
+            from error
+    return done.stdout

@@ -149,6 +149,23 @@ class API:
         self._call_low(context, 'revoke_access', username=username,
                        hostname=hostname, database=database)
 
+    # --- logs ---------------------------------------------------------------
+
+    def guest_log_list(self, context, project_id):
+        """The guest's database logs (Trove's descriptions)."""
+        return self._call_high(context, 'guest_log_list',
+                               project_id=project_id)
+
+    def guest_log_action(self, context, log_name, enable=False,
+                         disable=False, publish=False, discard=False,
+                         project_id=None):
+        """Enable, disable, publish or discard one log (none: describe
+        it); its description afterwards."""
+        return self._call_high(context, 'guest_log_action',
+                               log_name=log_name, enable=enable,
+                               disable=disable, publish=publish,
+                               discard=discard, project_id=project_id)
+
     # --- root ---------------------------------------------------------------
 
     def enable_root(self, context):

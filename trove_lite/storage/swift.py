@@ -39,6 +39,8 @@ LOG = logging.getLogger(__name__)
 MAX_SEGMENTS = 1000
 _META = 'x-object-meta-'
 _UPLOAD = '.upload-'
+# Reads of one object when it keeps being replaced under the reader.
+_LOAD_ATTEMPTS = 3
 
 
 def _failure(error, what):
@@ -261,17 +263,31 @@ class SwiftStorage(base.Storage):
             encoded=stored.get(base.FORMAT_KEY) == base.ENCODED_FORMAT)
 
     def _load(self, location, checksum):
-        container, obj, name, headers = self._head(location)
-        info = self._info(location, name, headers)
-        if checksum is not None and checksum != info.checksum:
-            raise exceptions.StorageIntegrityError(
-                location=location, reason=f'its checksum is {info.checksum}'
-                                          f', not the expected {checksum}')
-        if headers.get('x-static-large-object', '').lower() != 'true':
-            parts = [{'name': f'/{container}/{obj}', 'hash': info.checksum,
-                      'bytes': info.size}]
-        else:
-            parts = self._manifest(container, obj, info, location)
+        # An object overwritten between its HEAD and the GET of its
+        # manifest (a guest re-writes its binlog manifest while a restore
+        # reads it) looks damaged: it is one only if it is still the
+        # object the HEAD saw.
+        for attempt in range(_LOAD_ATTEMPTS):
+            container, obj, name, headers = self._head(location)
+            info = self._info(location, name, headers)
+            if checksum is not None and checksum != info.checksum:
+                raise exceptions.StorageIntegrityError(
+                    location=location,
+                    reason=f'its checksum is {info.checksum}, not the '
+                           f'expected {checksum}')
+            if headers.get('x-static-large-object', '').lower() != 'true':
+                parts = [{'name': f'/{container}/{obj}',
+                          'hash': info.checksum, 'bytes': info.size}]
+                break
+            try:
+                parts = self._manifest(container, obj, info, location)
+                break
+            except exceptions.StorageIntegrityError:
+                replaced = _etag(self._head(location)[3]) != info.checksum
+                if not replaced or attempt == _LOAD_ATTEMPTS - 1:
+                    raise
+                LOG.info('%s was replaced while read; reading it again',
+                         location)
         return info, self._read(parts, location)
 
     def _manifest(self, container, obj, info, location):

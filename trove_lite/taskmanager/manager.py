@@ -163,8 +163,8 @@ class Manager:
         self._run_action(
             context, instance_id, InstanceTasks.RESIZING, 'resize_flavor',
             lambda instance, guest: restart_resize.resize_flavor(
-                context, instance, self.driver, guest, old_flavor,
-                new_flavor),
+                context, instance, self.driver, guest, self.waiters,
+                old_flavor, new_flavor),
             lambda instance: None if instance.flavor_id == new_flavor['id']
             else quota.resize_refund(
                 instance, ram=new_flavor['ram'] - old_flavor['ram']),

@@ -55,17 +55,18 @@ def restart(context, instance, driver, guest, waiters):
                     CONF.reboot_time_out)
 
 
-def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
+def resize_flavor(context, instance, driver, guest, waiters, old_flavor,
+                  new_flavor):
     """Give the server the new flavor and size the datastore for it; if the
     guest cannot follow, server and datastore go back to the old flavor."""
-    driver.resize_server(instance.compute_instance_id, new_flavor)
+    _resize_server(instance, driver, waiters, new_flavor)
     try:
         guest.apply_flavor(context, new_flavor['ram'])
     except Exception:
         LOG.warning('Instance %s could not take flavor %s; going back to '
                     'flavor %s', instance.id, new_flavor['id'],
                     old_flavor['id'])
-        driver.resize_server(instance.compute_instance_id, old_flavor)
+        _resize_server(instance, driver, waiters, old_flavor)
         try:
             guest.apply_flavor(context, old_flavor['ram'])
         except Exception:
@@ -73,6 +74,20 @@ def resize_flavor(context, instance, driver, guest, old_flavor, new_flavor):
                           instance.id, old_flavor['id'])
         raise
     _record_resize(instance, flavor_id=new_flavor['id'])
+
+
+def _resize_server(instance, driver, waiters, flavor):
+    """Resize the server; where that restarted it, wait for its guest's
+    first report after (a guest still booting cannot apply the flavor)."""
+    driver.resize_server(instance.compute_instance_id, flavor)
+    if not driver.resize_restarts_server:
+        return
+    resized = time.time()
+    if waiters.wait_for_report(instance.id, resized, CONF.resize_time_out,
+                               CONF.usage_sleep_time) is None:
+        LOG.warning('The guest of %s did not report within %s seconds of '
+                    'its server\'s resize', instance.id,
+                    CONF.resize_time_out)
 
 
 def resize_volume(context, instance, driver, guest, new_size):

@@ -2,6 +2,7 @@
 enforcement, and restarts that report their outcome."""
 
 import os
+import subprocess
 import threading
 
 import pytest
@@ -161,8 +162,76 @@ def test_allowance_is_not_checked_while_the_datastore_is_down(guest):
     assert guest.conductor.reports[-1][0] == 'shutdown'
 
 
-def test_block_device_volumes_cannot_grow_yet(guest, conf):
-    conf.config(disk_allowance_gb=0, group='guest_agent')
+def _ext4_image(tmp_path, size_mb):
+    """An ext4 filesystem in a file of ``size_mb`` MB, and a mounts file
+    that shows it mounted at ``tmp_path/data`` (resize2fs grows a file
+    the same way as a device, offline: no root, no real mount)."""
+    image = tmp_path / 'volume.img'
+    with open(image, 'wb') as disk:
+        disk.truncate(size_mb << 20)
+    subprocess.run(['mkfs.ext4', '-q', '-F', str(image)], check=True)
+    data = tmp_path / 'data'
+    data.mkdir()
+    mounts = tmp_path / 'mounts'
+    mounts.write_text(f'/dev/root / ext4 rw 0 0\n'
+                      f'{image} {data} ext4 rw,relatime 0 0\n')
+    return image, data, mounts
+
+
+def _ext4_bytes(image):
+    header = subprocess.run(['dumpe2fs', '-h', str(image)], check=True,
+                            capture_output=True, text=True).stdout
+    fields = dict(line.split(':', 1) for line in header.splitlines()
+                  if ':' in line)
+    return int(fields['Block count']) * int(fields['Block size'])
+
+
+def test_a_grown_device_s_ext4_filesystem_grows_to_it(tmp_path):
+    image, data, mounts = _ext4_image(tmp_path, 8)
+    assert _ext4_bytes(image) == 8 << 20
+    with open(image, 'r+b') as disk:
+        disk.truncate(24 << 20)  # the device was extended
+    volume.grow_filesystem(str(data), str(mounts))
+    assert _ext4_bytes(image) == 24 << 20
+
+
+def test_the_filesystem_mounted_last_is_the_one_grown(tmp_path):
+    mounts = tmp_path / 'mounts'
+    mounts.write_text('/dev/vdb /mnt\\040data ext4 rw 0 0\n'
+                      '/dev/vdc /mnt\\040data xfs rw 0 0\n')
+    assert volume.mounted('/mnt data', str(mounts)) == ('/dev/vdc', 'xfs')
+
+
+@pytest.mark.parametrize('line, error', [
+    ('', 'nothing is mounted'),
+    ('tmpfs {data} tmpfs rw 0 0', 'tmpfs filesystem cannot be grown'),
+    ('/dev/not-there {data} ext4 rw 0 0', 'resize2fs failed'),
+])
+def test_a_filesystem_that_cannot_grow_says_why(tmp_path, line, error):
+    mounts = tmp_path / 'mounts'
+    mounts.write_text(line.format(data=tmp_path) + '\n')
+    with pytest.raises(ValueError, match=error):
+        volume.grow_filesystem(str(tmp_path), str(mounts))
+
+
+def test_resize_fs_of_a_block_device_grows_its_filesystem(guest, conf,
+                                                          tmp_path,
+                                                          monkeypatch):
+    image, data, mounts = _ext4_image(tmp_path, 8)
+    with open(image, 'r+b') as disk:
+        disk.truncate(16 << 20)
+    conf.config(disk_allowance_gb=0, mount_point=str(data),
+                group='guest_agent')
+    monkeypatch.setattr(volume, 'MOUNTS', str(mounts))
+    # Trove's arguments do not choose what is grown.
+    guest.resize_fs(None, device_path='/dev/vda', mount_point='/')
+    assert _ext4_bytes(image) == 16 << 20
+
+
+def test_resize_fs_that_cannot_grow_is_a_datastore_error(guest, conf,
+                                                         tmp_path):
+    conf.config(disk_allowance_gb=0, mount_point=str(tmp_path / 'none'),
+                group='guest_agent')
     with pytest.raises(exceptions.DatastoreOperationError,
-                       match='block device'):
+                       match='growing the filesystem at .*none failed'):
         guest.resize_fs(None)

@@ -240,3 +240,32 @@ def test_object_failing_its_final_check_is_removed_whole(store, connection):
                        match='Swift reports ETag 0'):
         store.save('c', 'o', [b'x' * 25], encode=False)
     assert deleted(connection) == ['project-a/o', *segment_puts(connection)]
+
+
+def test_object_replaced_between_head_and_manifest_is_read_again(
+        store, connection):
+    def slo(data):
+        return {'etag': md5(md5(data).encode()), 'content-length': '1',
+                'x-static-large-object': 'True'}
+    new = {'name': '/c_segments/project-a/o/.upload-2/00000000',
+           'hash': md5(b'y'), 'bytes': 1}
+    # The HEAD sees the old object; its manifest GET already the new one.
+    connection.head_object.side_effect = [slo(b'x'), slo(b'y'), slo(b'y')]
+    connection.get_object.side_effect = [
+        ({}, json.dumps([new])), ({}, json.dumps([new])),
+        ({'etag': md5(b'y')}, iter([b'y']))]
+    assert store.load(store.location('c', 'o')).read() == b'y'
+
+
+def test_manifest_not_matching_an_unchanged_object_is_damaged(store,
+                                                              connection):
+    other = {'name': '/c_segments/project-a/o/.upload-1/00000000',
+             'hash': md5(b'y'), 'bytes': 1}
+    connection.head_object.return_value = {
+        'etag': md5(md5(b'x').encode()), 'content-length': '1',
+        'x-static-large-object': 'True'}
+    connection.get_object.return_value = ({}, json.dumps([other]))
+    with pytest.raises(exceptions.StorageIntegrityError,
+                       match='does not match its ETag'):
+        store.load(store.location('c', 'o'))
+    assert connection.get_object.call_count == 1

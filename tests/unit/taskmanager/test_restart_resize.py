@@ -115,6 +115,26 @@ def test_resize_flavor_records_the_new_flavor(manager, catalogue):
     assert (record.flavor_id, record.task) == ('2', Tasks.NONE)
 
 
+def test_resize_flavor_waits_for_a_restarted_server_s_guest(
+        manager, catalogue, monkeypatch):
+    # A Nova resize powers the server off and on: the guest applies the
+    # flavor once it has reported after the resize, not while booting.
+    monkeypatch.setattr(manager.driver, 'resize_restarts_server', True)
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    (waited_for, sent), = manager.waiters.waited
+    assert waited_for == instance and sent > 1234.5
+    assert guest_calls() == [('apply_flavor', 512)]
+    assert db_fixtures.get_instance(instance).flavor_id == '2'
+
+
+def test_resize_flavor_of_a_server_that_kept_running_waits_for_nothing(
+        manager, catalogue):
+    instance = instance_in(Tasks.RESIZING, catalogue)
+    manager.resize_flavor(None, instance, *FLAVORS)
+    assert manager.waiters.waited == []
+
+
 def test_resize_flavor_the_guest_refuses_goes_back(manager, catalogue):
     FakeGuest.fails('apply_flavor')
     instance = instance_in(Tasks.RESIZING, catalogue)

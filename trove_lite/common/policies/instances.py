@@ -52,8 +52,9 @@ rules = [
          'Show the default configuration of an instance.',
          ('GET', INSTANCE + '/configuration')),
     rule('instance:guest_log_list', ADMIN_OR_OWNER,
-         'List the logs of an instance.',
-         ('GET', INSTANCE + '/log')),
+         'List the logs of an instance, show one, enable, disable, '
+         'publish or discard it.',
+         ('GET', INSTANCE + '/log'), ('POST', INSTANCE + '/log')),
     rule('instance:backups', ADMIN_OR_OWNER,
          'List the backups of an instance.',
          ('GET', INSTANCE + '/backups')),

@@ -14,6 +14,8 @@ from trove_lite.conf import CONF
 # ``networks: none`` (clouds without Neutron) or ``auto``.
 COMPUTE_API_VERSION = '2.37'
 VOLUME_API_VERSION = '3.0'
+# Volume 3.42 is the first that extends an attached (in-use) volume.
+VOLUME_EXTEND_API_VERSION = '3.42'
 
 
 def make_session():
@@ -42,9 +44,9 @@ def nova(session):
         region_name=CONF.service_credentials.region_name)
 
 
-def cinder(session):
+def cinder(session, version=VOLUME_API_VERSION):
     return cinder_client.Client(
-        VOLUME_API_VERSION, session=session,
+        version, session=session,
         service_type=CONF.cinder_service_type,
         endpoint_type=CONF.cinder_endpoint_type,
         region_name=CONF.service_credentials.region_name)

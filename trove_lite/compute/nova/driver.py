@@ -27,6 +27,7 @@ from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.nova import clients
 from trove_lite.compute.nova import cloudinit
+from trove_lite.compute.nova import resizes
 from trove_lite.compute.nova import security_groups
 from trove_lite.compute.nova import volume_backups
 from trove_lite.conf import CONF
@@ -43,6 +44,8 @@ _ATTACHED = frozenset({'in-use', 'attaching', 'detaching', 'reserved'})
 class NovaDriver(base.ComputeDriver):
     """Servers in Nova, data volumes in Cinder, firewalls in Neutron."""
 
+    resize_restarts_server = True
+
     def __init__(self):
         # Nothing is contacted yet: the session authenticates on first use.
         session = clients.make_session()
@@ -50,6 +53,10 @@ class NovaDriver(base.ComputeDriver):
         self._cinder = clients.cinder(session)
         self._volume_backups = volume_backups.VolumeBackups(
             self._cinder, _calling, _poll)
+        self._resizes = resizes.Resizes(
+            self._nova,
+            clients.cinder(session, clients.VOLUME_EXTEND_API_VERSION),
+            self._find, _calling, _poll)
         self._security_groups = security_groups.SecurityGroups(
             clients.neutron(session), CONF.nova_compute.status_poll_interval)
 
@@ -153,6 +160,9 @@ class NovaDriver(base.ComputeDriver):
     def delete_volume_snapshot(self, backup_id, project_id):
         self._volume_backups.delete(backup_id)
 
+    def extend_volume(self, volume_id, size_gb):
+        self._resizes.extend_volume(volume_id, size_gb)
+
     def delete_volume(self, volume_id):
         with _calling('Cinder', f'removing volume {volume_id}'):
             # Nova releases a deleted server's volume asynchronously.
@@ -162,6 +172,8 @@ class NovaDriver(base.ComputeDriver):
                 CONF.volume_time_out)
             if volume is None or volume.status == 'deleting':
                 return
+            if self._volume_backups.retire(volume_id):
+                return  # deleted with the last backup that pins it
             try:
                 self._cinder.volumes.delete(volume_id)
             except cinder_exceptions.NotFound:
@@ -252,7 +264,8 @@ class NovaDriver(base.ComputeDriver):
         for volume in volumes:
             instance_id = (getattr(volume, 'metadata', None) or {}).get(
                 'trove_instance_id')
-            if instance_id:
+            # A retired volume is no orphan: backups' snapshots pin it.
+            if instance_id and not volume_backups.is_retired(volume):
                 found.append(base.Volume(id=volume.id,
                                          instance_id=instance_id,
                                          size=volume.size))
@@ -267,6 +280,9 @@ class NovaDriver(base.ComputeDriver):
         with _calling('Nova', f'rebooting server {server_id}'):
             self._nova.servers.reboot(server_id, reboot_type='HARD')
         return self._wait_until_active(server_id)
+
+    def resize_server(self, server_id, flavor):
+        return _server(self._resizes.resize_server(server_id, flavor['id']))
 
     def get_server(self, server_id):
         with _calling('Nova', f'server {server_id}'):

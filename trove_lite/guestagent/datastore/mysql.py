@@ -17,6 +17,7 @@ from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_backup
 from trove_lite.guestagent.datastore import mysql_binlog
 from trove_lite.guestagent.datastore import mysql_freeze
+from trove_lite.guestagent.datastore import mysql_logs
 from trove_lite.guestagent.datastore import mysql_replication
 from trove_lite.guestagent.datastore import mysql_server
 from trove_lite.guestagent.datastore import mysql_sql as sql
@@ -44,6 +45,10 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
             self.server, instance_id,
             os.path.join(sandbox_path, 'binlog-archive.json'),
             storage.get_storage, self._report_archive)
+        self.logs = mysql_logs.GuestLogs(
+            self.server, instance_id, CONF.datastore_manager,
+            os.path.join(sandbox_path, 'logs.json'), storage.get_storage)
+        self.server.enabled_logs = self.logs.enabled_switches
         self._stopping = threading.Event()
 
     def boot(self):
@@ -55,6 +60,13 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
     def shutdown(self):
         self._stopping.set()
         super().shutdown()
+
+    def report_status(self):
+        try:
+            self.logs.trim_all()
+        except Exception:
+            LOG.exception('Could not keep the logs within their size')
+        super().report_status()
 
     def _report_archive(self, since, until):
         self.conductor.update_binlog_archive(
@@ -273,6 +285,21 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
     def thaw_datastore(self, context):
         """End ``freeze_datastore``'s quiesce; a call."""
         self.freezer.thaw()
+
+    # --- RPC: logs ---------------------------------------------------------
+
+    def guest_log_list(self, context, project_id=None):
+        """The database logs (Trove's log descriptions); published parts
+        go to ``project_id``'s backup storage."""
+        return self.logs.list(project_id)
+
+    def guest_log_action(self, context, log_name, enable=False,
+                         disable=False, publish=False, discard=False,
+                         project_id=None):
+        """One action on a log (none: describe it)."""
+        return self.logs.action(log_name, project_id, enable=enable,
+                                disable=disable, publish=publish,
+                                discard=discard)
 
     # --- RPC: databases ---------------------------------------------------
 

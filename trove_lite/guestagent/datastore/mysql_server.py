@@ -95,6 +95,10 @@ class MariaDBServer:
         self.socket = os.path.join(self.run_dir, 'mysqld.sock')
         self.process = None
         self._settings_lock = threading.Lock()
+        # The switches of the logs turned on (mysql_logs sets it).
+        self.enabled_logs = tuple
+        # The switches of the logs turned on (mysql_logs sets it).
+        self.enabled_logs = tuple
 
     @property
     def is_initialised(self):
@@ -161,7 +165,8 @@ class MariaDBServer:
                     self.files_dir, self.bind_address, self.port,
                     memory_mb, overrides,
                     os_user=SERVER_OS_USER if _server_owner() else None,
-                    server_id=self.server_id)
+                    server_id=self.server_id,
+                    enabled_logs=self.enabled_logs())
             except ValueError as error:
                 raise exceptions.DatastoreOperationError(
                     reason=str(error)) from None

@@ -38,6 +38,7 @@ def test_half_made_instance_is_removed_even_with_its_server_already_gone(
     cloud.answer('cinder_volume_list_detail')
     cloud.answer('nova_server_delete_not_found')
     cloud.answer('cinder_volume_creating')
+    cloud.answer('cinder_snapshot_list_empty')
     cloud.answer('cinder_volume_delete_invalid')
     cloud.answer('cinder_volume_force_delete')
     cloud.answer('neutron_security_group_list')

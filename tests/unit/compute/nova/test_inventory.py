@@ -51,3 +51,13 @@ def test_reboot_server_asks_nova_for_a_hard_reboot_and_waits(cloud):
     assert (method, path, body) == (
         'POST', f'/servers/{conftest.SERVER_ID}/action',
         {'reboot': {'type': 'HARD'}})
+
+
+def test_list_volumes_leaves_out_volumes_kept_for_backups(cloud):
+    # A retired volume is no orphan for the reaper to remove: the
+    # snapshots of "cinder" backups pin it until they are deleted.
+    cloud.answer('cinder_volume_list_detail_retired')
+
+    volumes = nova_driver.NovaDriver().list_volumes()
+
+    assert [volume.id for volume in volumes] == [conftest.VOLUME_ID]

@@ -1,6 +1,7 @@
 """The nova driver's "cinder" backups against a fake Cinder client: the
-snapshot is cut while the guest is locked, kept as a Cinder backup, and
-every piece is found again by name."""
+snapshot is cut while the guest is locked, kept as a Cinder backup where
+the cloud runs cinder-backup (else as the snapshot itself), and every
+piece is found again by name."""
 
 import contextlib
 import types
@@ -44,13 +45,19 @@ class FakeManager:
         return item
 
     def list(self, search_opts=None):
-        name = (search_opts or {}).get('name')
+        wanted = search_opts or {}
         return [item for item in self.items.values()
-                if name is None or item.name == name]
+                if all(getattr(item, key, None) == value
+                       for key, value in wanted.items())]
 
     def delete(self, item_id):
         self.cinder.log.append((self.kind, 'delete', item_id))
         self.items.pop(item_id, None)
+
+
+class FakeVolumes(FakeManager):
+    def create(self, size, **fields):
+        return self._add(size=size, **fields)
 
 
 class FakeCinder:
@@ -58,12 +65,23 @@ class FakeCinder:
         self.log = []
         self.volume_snapshots = FakeManager(self, 'snapshot')
         self.backups = FakeManager(self, 'backup')
-        self.volumes = FakeManager(self, 'volume')
-        self.volumes.set_metadata = lambda volume_id, metadata: \
-            self.log.append(('volume', 'metadata', volume_id, metadata))
+        self.volumes = FakeVolumes(self, 'volume')
+        self.volumes.set_metadata = self.set_metadata
         self.volumes.extend = lambda volume_id, size: self.log.append(
             ('volume', 'extend', volume_id, size))
         self.restores = types.SimpleNamespace(restore=self._restore)
+        self.backup_services = [types.SimpleNamespace(
+            binary='cinder-backup', state='up', status='enabled')]
+        self.services = types.SimpleNamespace(
+            list=lambda binary=None: [s for s in self.backup_services
+                                      if s.binary == binary])
+
+    def set_metadata(self, volume_id, metadata):
+        self.log.append(('volume', 'metadata', volume_id, metadata))
+        volume = self.volumes.items.get(volume_id)
+        if volume is not None:
+            volume.metadata = {**getattr(volume, 'metadata', {}),
+                               **metadata}
 
     def _restore(self, backup_id, name=None):
         volume = self.volumes._add(name=name, size=self.backups.items[
@@ -150,3 +168,83 @@ def test_delete_removes_the_backup_and_only_it(cinder, backups):
     assert [b.name for b in cinder.backups.items.values()] == [
         'trove-backup-b2']
     backups.delete('b1')  # again: nothing there is no error
+
+
+@pytest.fixture
+def no_backup_service(cinder):
+    cinder.backup_services = []
+
+
+def _volume(cinder, size=2):
+    return cinder.volumes.create(size, name='trove-i1', metadata={})
+
+
+def test_without_cinder_backup_the_snapshot_is_the_backup(
+        cinder, backups, no_backup_service):
+    volume = _volume(cinder, size=3)
+    size = backups.take(volume.id, 'b1', 'proj', lambda: None)
+    snapshot, = cinder.volume_snapshots.items.values()
+    assert snapshot.name == 'trove-backup-b1'
+    assert snapshot.metadata == {'trove_backup_id': 'b1',
+                                 'trove_project_id': 'proj'}
+    assert size == snapshot.size * 1024 ** 3
+    assert cinder.backups.items == {}
+
+
+def test_restore_without_a_backup_makes_the_volume_from_the_snapshot(
+        cinder, backups, no_backup_service):
+    volume = _volume(cinder)
+    backups.take(volume.id, 'b1', 'proj', lambda: None)
+    restored_id = backups.restore('b1', 'trove-i2', 5,
+                                  {'trove_instance_id': 'i2'})
+    restored = cinder.volumes.items[restored_id]
+    assert restored.snapshot_id == 'snapshot-1'
+    assert restored.size == 5 and restored.name == 'trove-i2'
+    assert restored.metadata == {'trove_instance_id': 'i2'}
+    assert restored.status == 'available'
+
+
+def test_a_volume_pinned_by_snapshots_is_retired_until_the_last_goes(
+        cinder, backups, no_backup_service):
+    volume = _volume(cinder)
+    other = _volume(cinder)
+    assert backups.retire(other.id) is False  # nothing pins it
+    backups.take(volume.id, 'b1', 'proj', lambda: None)
+    backups.take(volume.id, 'b2', 'proj', lambda: None)
+
+    assert backups.retire(volume.id) is True
+    assert volume_backups.is_retired(volume)
+    backups.delete('b1')
+    assert volume.id in cinder.volumes.items  # b2 still pins it
+    backups.delete('b2')
+    assert volume.id not in cinder.volumes.items
+    assert cinder.volume_snapshots.items == {}
+    assert other.id in cinder.volumes.items
+
+
+def test_deleting_a_snapshot_of_a_live_volume_keeps_the_volume(
+        cinder, backups, no_backup_service):
+    volume = _volume(cinder)
+    backups.take(volume.id, 'b1', 'proj', lambda: None)
+    backups.delete('b1')
+    assert volume.id in cinder.volumes.items
+    assert cinder.volume_snapshots.items == {}
+
+
+def test_a_snapshot_that_will_not_go_fails_the_delete(
+        cinder, backups, no_backup_service):
+    volume = _volume(cinder)
+    backups.take(volume.id, 'b1', 'proj', lambda: None)
+    cinder.volume_snapshots.delete = lambda snapshot_id: None  # stays
+    with pytest.raises(exceptions.ComputeError, match='still available'):
+        backups.delete('b1')
+
+
+def test_a_restored_volume_that_fails_is_removed(cinder, backups,
+                                                 no_backup_service):
+    volume = _volume(cinder)
+    backups.take(volume.id, 'b1', 'proj', lambda: None)
+    cinder.volumes.lifecycle = ('creating', 'error')
+    with pytest.raises(exceptions.ComputeError, match='went to error'):
+        backups.restore('b1', 'trove-i2', 2, {})
+    assert [v.name for v in cinder.volumes.items.values()] == ['trove-i1']

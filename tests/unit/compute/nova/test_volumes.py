@@ -68,6 +68,7 @@ def test_volume_stuck_in_creating_is_force_deleted_and_reported(
         cloud, driver):
     cloud.answer('cinder_volume_create')
     cloud.answer('cinder_volume_creating')
+    cloud.answer('cinder_snapshot_list_empty')
     cloud.answer('cinder_volume_delete_invalid')
     cloud.answer('cinder_volume_force_delete')
 
@@ -88,6 +89,7 @@ def test_volume_stuck_in_creating_is_force_deleted_and_reported(
 def test_volume_that_goes_to_error_is_deleted_at_once(cloud, driver):
     cloud.answer('cinder_volume_create')
     cloud.answer('cinder_volume_creating', 'cinder_volume_error')
+    cloud.answer('cinder_snapshot_list_empty')
     cloud.answer('cinder_volume_delete')
 
     with pytest.raises(exceptions.ComputeError) as raised:
@@ -100,12 +102,29 @@ def test_volume_that_goes_to_error_is_deleted_at_once(cloud, driver):
 def test_delete_volume_waits_until_nova_has_released_it(cloud, driver):
     cloud.answer('cinder_volume_in_use', 'cinder_volume_detaching',
                  'cinder_volume_available')
+    cloud.answer('cinder_snapshot_list_empty')
     cloud.answer('cinder_volume_delete')
 
     driver.delete_volume(conftest.VOLUME_ID)
 
     assert cloud.paths('volumev3') == [('GET', VOLUME_PATH)] * 3 + [
+        ('GET', f'/snapshots/detail?volume_id={conftest.VOLUME_ID}'),
         ('DELETE', VOLUME_PATH)]
+
+
+def test_a_volume_that_backups_snapshotted_is_kept_retired(cloud, driver):
+    # Cinder deletes no volume with snapshots: a "cinder" backup kept as
+    # a snapshot pins it until the backup is deleted.
+    cloud.answer('cinder_volume_available')
+    cloud.answer('cinder_snapshot_list_of_volume')
+    cloud.answer('cinder_volume_metadata_retired')
+
+    driver.delete_volume(conftest.VOLUME_ID)
+
+    assert cloud.sent('volumev3', 'DELETE') == []
+    (_, path, body, _), = cloud.sent('volumev3', 'POST')
+    assert path == f'{VOLUME_PATH}/metadata'
+    assert body == {'metadata': {'trove_retired': 'true'}}
 
 
 def test_delete_of_a_volume_already_gone_is_quiet(cloud, driver):

@@ -13,6 +13,7 @@ from trove_lite.api.controllers import base
 from trove_lite.api.controllers.v1 import backups
 from trove_lite.api.controllers.v1 import databases
 from trove_lite.api.controllers.v1 import instance_actions
+from trove_lite.api.controllers.v1 import logs
 from trove_lite.api.controllers.v1 import root
 from trove_lite.api.controllers.v1 import users
 from trove_lite.api.views import common as common_views
@@ -209,6 +210,7 @@ class InstancesController(rest.RestController):
     action = instance_actions.InstanceActionController()
     configuration = InstanceConfigurationController()
     backups = backups.InstanceBackupsController()
+    log = logs.LogsController()
 
     def _view(self, record, detail, is_admin, now=None):
         view = views.instance(record, detail, now)
