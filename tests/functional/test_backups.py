@@ -11,6 +11,7 @@ import swiftclient
 
 from tests.functional import clients
 from tests.functional import stack as stack_module
+from tests.functional.backup_helpers import APP_PASSWORD
 from tests.functional.backup_helpers import backup_completed
 from tests.functional.backup_helpers import backup_of
 from tests.functional.backup_helpers import create_backup
@@ -21,6 +22,7 @@ from tests.functional.backup_helpers import mariabackup_of
 from tests.functional.backup_helpers import restore
 from tests.functional.backup_helpers import rows
 from tests.functional.backup_helpers import wait_backup
+from tests.functional.stack import connect
 from tests.functional.stack import wait_until
 from trove_lite import storage
 

@@ -33,9 +33,6 @@ LOG = logging.getLogger(__name__)
 
 ARCHIVE_PREFIX = 'binlogs'
 MANIFEST = 'manifest.json'
-# Reads of a manifest met by its rewrites before it counts as damaged.
-_MANIFEST_READS = 3
-_MANIFEST_REREAD_DELAY = 0.5
 # The server's binlog base name, in its datadir (mysql_config).
 BASENAME = 'mysql-bin'
 _FILE_NAME = re.compile(re.escape(BASENAME) + r'\.([0-9]{6,9})\Z')
@@ -118,21 +115,11 @@ class Archive:
 
     def read_manifest(self):
         location = self.store.location(self.container, self.name(MANIFEST))
-        for attempt in range(1, _MANIFEST_READS + 1):
-            try:
-                with self.store.load(location) as reader:
-                    manifest = json.loads(reader.read())
-                break
-            except exceptions.StorageObjectNotFound:
-                return {'files': [], 'covered_until': None}
-            except exceptions.StorageIntegrityError:
-                # The source's guest rewrites its manifest every archive
-                # interval: a read that meets a rewrite (Swift: the
-                # manifest no longer matches the ETag just read) reads
-                # the new one. Damage stays damage on every read.
-                if attempt == _MANIFEST_READS:
-                    raise
-                time.sleep(_MANIFEST_REREAD_DELAY)
+        try:
+            with self.store.load(location) as reader:
+                manifest = json.loads(reader.read())
+        except exceptions.StorageObjectNotFound:
+            return {'files': [], 'covered_until': None}
         if not isinstance(manifest.get('files'), list):
             raise exceptions.DatastoreOperationError(
                 reason='the binlog archive manifest is damaged')

@@ -1,11 +1,9 @@
 """The binlog archive's reading of binlog files and of its manifest."""
 
-import io
 import struct
 
 import pytest
 
-from trove_lite.common import exceptions
 from trove_lite.guestagent.datastore import mysql_binlog
 
 _HEADER = struct.Struct('<IBIIIH')
@@ -78,39 +76,3 @@ def test_an_expired_archive_restores_from_the_last_file_removed():
     assert mysql_binlog.archived_span(manifest) == (35, 60)
     manifest['files'] = []
     assert mysql_binlog.archived_span(manifest) == (35, 60)
-
-
-class RewrittenStore:
-    """A store whose manifest reads fail their check ``damaged`` times
-    (a rewrite met mid-read, or damage when it never ends)."""
-
-    def __init__(self, damaged):
-        self.damaged = damaged
-        self.reads = 0
-
-    def location(self, container, name):
-        return f'{container}/{name}'
-
-    def load(self, location):
-        self.reads += 1
-        if self.reads <= self.damaged:
-            raise exceptions.StorageIntegrityError(location=location,
-                                                   reason='replaced')
-        return io.BytesIO(b'{"files": [], "covered_until": 7}')
-
-
-def test_a_manifest_rewritten_while_read_is_read_again(monkeypatch):
-    monkeypatch.setattr(mysql_binlog, '_MANIFEST_REREAD_DELAY', 0)
-    store = RewrittenStore(damaged=1)
-    archive = mysql_binlog.Archive(store, 'c', 'i-1')
-    assert archive.read_manifest()['covered_until'] == 7
-    assert store.reads == 2
-
-
-def test_a_manifest_damaged_on_every_read_is_an_error(monkeypatch):
-    monkeypatch.setattr(mysql_binlog, '_MANIFEST_REREAD_DELAY', 0)
-    store = RewrittenStore(damaged=100)
-    archive = mysql_binlog.Archive(store, 'c', 'i-1')
-    with pytest.raises(exceptions.StorageIntegrityError):
-        archive.read_manifest()
-    assert store.reads == mysql_binlog._MANIFEST_READS
