@@ -138,14 +138,16 @@ class Firewall:
     def rebuild(self, servers):
         """Make the table hold exactly the rules of ``servers()``
         (``(server_id, address, port, cidrs)`` each), read under the lock.
-        Without nft and without any server limiting its access there is
-        nothing to do."""
+        With no server limiting its access, no table is left; without nft
+        or root there is then nothing to ask of nft."""
         with self._locked():
             wanted = [server for server in servers() if server[3]]
-            if not wanted and shutil.which('nft') is None:
-                return
             table = f'inet {self.table}'
             lines = [f'add table {table}', f'delete table {table}']
+            if not wanted:
+                if shutil.which('nft') is not None and os.geteuid() == 0:
+                    self._run('\n'.join(lines) + '\n')
+                return
             lines += self._base()
             for server in wanted:
                 lines += self._server_rules(*server)

@@ -79,6 +79,14 @@ def test_without_nft_removing_is_a_no_op_and_limiting_an_error(
         rules.apply(SERVER, '127.0.2.7', 3306, ['10.0.0.0/8'])
 
 
+def test_rebuild_without_limits_leaves_no_table(rules, scripts,
+                                                monkeypatch):
+    monkeypatch.setattr(firewall.os, 'geteuid', lambda: 0)
+    rules.rebuild(lambda: [('open', '127.0.2.8', 3306, [])])
+
+    assert scripts == ['add table inet tl_test\ndelete table inet tl_test\n']
+
+
 def test_rebuild_replaces_the_whole_table_with_the_recorded_limits(
         rules, scripts):
     rules.rebuild(lambda: [(SERVER, '127.0.2.7', 3306, ['10.0.0.0/8']),
