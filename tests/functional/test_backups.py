@@ -5,21 +5,28 @@ compared where a tenant sees them, in the instances' own MariaDB."""
 
 import os
 import signal
-import subprocess
 
 import pytest
 import swiftclient
 
 from tests.functional import clients
 from tests.functional import stack as stack_module
+from tests.functional.backup_helpers import APP_PASSWORD
+from tests.functional.backup_helpers import backup_completed
+from tests.functional.backup_helpers import backup_of
+from tests.functional.backup_helpers import create_backup
+from tests.functional.backup_helpers import execute
+from tests.functional.backup_helpers import insert
+from tests.functional.backup_helpers import make_instance
+from tests.functional.backup_helpers import mariabackup_of
+from tests.functional.backup_helpers import restore
+from tests.functional.backup_helpers import rows
+from tests.functional.backup_helpers import wait_backup
 from tests.functional.stack import connect
 from tests.functional.stack import wait_until
 from trove_lite import storage
 
 pytestmark = pytest.mark.functional
-
-APP_PASSWORD = 'backup-app-pass-1'
-
 
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory, swift_server):
@@ -63,74 +70,6 @@ def stored_objects(store, backup_id):
         found += [f'{container}/{item["name"]}' for item in listing
                   if backup_id in item['name']]
     return found
-
-
-def make_instance(api, name):
-    created = api.create_instance(
-        name=name, databases=[{'name': 'appdb'}],
-        users=[{'name': 'app', 'password': APP_PASSWORD,
-                'databases': [{'name': 'appdb'}]}])
-    return api.wait_active(created['id'])
-
-
-def execute(instance, *statements):
-    with connect(instance['ip'][0], 'app', APP_PASSWORD,
-                 'appdb') as connection:
-        cursor = connection.cursor()
-        for statement in statements:
-            cursor.execute(statement)
-        return cursor.fetchall()
-
-
-def rows(instance):
-    return execute(instance, 'SELECT id, note FROM t ORDER BY id')
-
-
-def insert(instance, first, count):
-    execute(instance, 'CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, '
-                      'note VARCHAR(64)) ENGINE=InnoDB')
-    with connect(instance['ip'][0], 'app', APP_PASSWORD,
-                 'appdb') as connection:
-        connection.cursor().executemany(
-            'INSERT INTO t VALUES (%s, %s)',
-            [(n, f'row {n}') for n in range(first, first + count)])
-
-
-def backup_of(api, backup_id):
-    response = api.get(f'/backups/{backup_id}')
-    assert response.status_code == 200, response.text
-    return response.json()['backup']
-
-
-def create_backup(api, instance, name, **extra):
-    response = api.post('/backups', {'backup': dict(
-        name=name, instance=instance['id'], **extra)})
-    assert response.status_code == 202, response.text
-    backup = response.json()['backup']
-    assert backup['status'] == 'NEW'
-    return backup
-
-
-def wait_backup(api, backup_id, states=('COMPLETED', 'FAILED'),
-                timeout=90):
-    return wait_until(lambda: (lambda b: b if b['status'] in states
-                               else None)(backup_of(api, backup_id)),
-                      timeout=timeout, interval=0.2)
-
-
-def backup_completed(api, instance, name, **extra):
-    backup = create_backup(api, instance, name, **extra)
-    done = wait_backup(api, backup['id'])
-    assert done['status'] == 'COMPLETED', done
-    # The instance is free again once its backup ended.
-    api.wait_active(instance['id'])
-    return done
-
-
-def restore(api, backup, name):
-    created = api.create_instance(name=name,
-                                  restorePoint={'backupRef': backup['id']})
-    return api.wait_active(created['id'], timeout=120)
 
 
 def used_backups(api):
@@ -223,14 +162,6 @@ def test_delete_frees_the_quota_and_the_stored_object(stack, api, store):
     assert api.get(f'/backups/{backup["id"]}').status_code == 404
     assert backup_usage(stack) == usage - 1
     wait_until(lambda: not stored_objects(store, backup['id']))
-
-
-def mariabackup_of(stack, instance_id):
-    """The pid of the mariabackup the instance's guest runs, or None."""
-    sandbox = stack.sandbox(instance_id)
-    found = subprocess.run(['pgrep', '-f', f'mariabackup.*{sandbox}'],
-                           capture_output=True, text=True).stdout.split()
-    return int(found[0]) if found else None
 
 
 def test_guest_killed_mid_backup_fails_it_and_refunds_the_quota(stack,

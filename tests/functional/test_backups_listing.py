@@ -4,27 +4,19 @@
 ``?all_projects`` for administrators only; ``GET
 /instances/{id}/backups``. Another project's backups never show."""
 
-import time
 
 import pytest
 
-from tests.functional.test_backups import backup_completed
-from tests.functional.test_backups import make_instance
+from tests.functional.backup_helpers import backup_completed
+from tests.functional.backup_helpers import make_instance
+from tests.functional.backup_helpers import next_second
+from tests.functional.backup_helpers import remove_instances
 
 pytestmark = pytest.mark.functional
 
 PROJECT = 'bk-list'
 OTHER = 'bk-list-other'
 ADMIN = {'X-Roles': 'admin'}
-
-
-def remove_instances(stack, *projects):
-    """Delete the projects' instances (the session's stack is shared: its
-    guests are not left running); their backups stay."""
-    for project in projects:
-        api = stack.api(project)
-        for instance in api.get('/instances').json()['instances']:
-            api.delete(f'/instances/{instance["id"]}')
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -50,13 +42,6 @@ def backups(stack):
     found['other_ids'] = [backup_completed(other, found['other'],
                                            'other-full')['id']]
     return found
-
-
-def next_second():
-    """Trove orders backups by ``updated``, kept to the second (ties in
-    no particular order): the next backup ends in a later second, so the
-    newest-first order is the one the test made."""
-    time.sleep(1.05 - time.time() % 1)
 
 
 def listed(api, path, headers=None, **params):

@@ -14,16 +14,17 @@ import subprocess
 import pytest
 
 from tests.functional import stack as stack_module
+from tests.functional.backup_helpers import backup_completed
+from tests.functional.backup_helpers import create_backup
+from tests.functional.backup_helpers import execute
+from tests.functional.backup_helpers import insert
+from tests.functional.backup_helpers import make_instance
+from tests.functional.backup_helpers import mariabackup_of
+from tests.functional.backup_helpers import restore
+from tests.functional.backup_helpers import rows
+from tests.functional.backup_helpers import wait_backup
 from tests.functional.stack import connect
 from tests.functional.stack import wait_until
-from tests.functional.test_backups import backup_completed
-from tests.functional.test_backups import create_backup
-from tests.functional.test_backups import insert
-from tests.functional.test_backups import make_instance
-from tests.functional.test_backups import mariabackup_of
-from tests.functional.test_backups import restore
-from tests.functional.test_backups import rows
-from tests.functional.test_backups import wait_backup
 from trove_lite.compute.local import storage_access
 
 pytestmark = pytest.mark.functional
@@ -159,9 +160,7 @@ def test_local_incremental_chain_restores_the_rows(stack, source):
     insert(instance, 1000, 40)
     first = backup_completed(api, instance, 'bkl-inc-1',
                              parent_id=full['id'])
-    with connect(instance['ip'][0], 'app', 'backup-app-pass-1',
-                 'appdb') as connection:
-        connection.cursor().execute('DELETE FROM t WHERE id <= 20')
+    execute(instance, 'DELETE FROM t WHERE id <= 20')
     second = backup_completed(api, instance, 'bkl-inc-2', incremental=1)
     assert second['parent_id'] == first['id']
     restored = restore(api, second, 'bkl-chain-restored')

@@ -8,10 +8,10 @@ import time
 import pytest
 
 from tests.functional import clients
-from tests.functional.test_backups import APP_PASSWORD
-from tests.functional.test_backups import insert
-from tests.functional.test_backups import rows
-from tests.functional.test_backups_listing import remove_instances
+from tests.functional.backup_helpers import insert
+from tests.functional.backup_helpers import make_instance
+from tests.functional.backup_helpers import remove_instances
+from tests.functional.backup_helpers import rows
 
 trove_exceptions = clients.trove_exceptions
 pytestmark = pytest.mark.functional
@@ -25,12 +25,7 @@ def cleanup(stack):
 
 def source_instance(stack, project, name):
     """An ACTIVE instance with the app user and 20 rows."""
-    api = stack.api(project)
-    created = api.create_instance(
-        name=name, databases=[{'name': 'appdb'}],
-        users=[{'name': 'app', 'password': APP_PASSWORD,
-                'databases': [{'name': 'appdb'}]}])
-    instance = api.wait_active(created['id'])
+    instance = make_instance(stack.api(project), name)
     insert(instance, 1, 20)
     return instance
 

@@ -17,16 +17,19 @@ import time
 import pytest
 
 from tests.functional import api_ref
+from tests.functional import backup_helpers
 from tests.functional import clients
 from tests.functional import stack as stack_module
-from tests.functional.stack import connect
+from tests.functional.backup_helpers import execute
+from tests.functional.backup_helpers import insert
+from tests.functional.backup_helpers import next_second
+from tests.functional.backup_helpers import rows
 from tests.functional.stack import wait_until
 from trove_lite import storage
 from trove_lite.datastore import mysql_config
 
 pytestmark = pytest.mark.functional
 
-APP_PASSWORD = 'pitr-app-pass-1'
 ARCHIVE_INTERVAL = 3
 # A day of the backup policies, in seconds: an automated backup a
 # "day", retention in "days".
@@ -84,58 +87,13 @@ def epoch(text):
 
 
 def make_instance(api, name, retention=LONG_RETENTION, window=None):
-    created = api.create_instance(
-        name=name, databases=[{'name': 'appdb'}],
-        users=[{'name': 'app', 'password': APP_PASSWORD,
-                'databases': [{'name': 'appdb'}]}],
-        backup_policy={'retention_days': retention,
-                       'window': window or quiet_window()})
-    return api.wait_active(created['id'], timeout=120)
-
-
-def execute(instance, *statements):
-    with connect(instance['ip'][0], 'app', APP_PASSWORD,
-                 'appdb') as connection:
-        cursor = connection.cursor()
-        for statement in statements:
-            cursor.execute(statement)
-        return cursor.fetchall()
-
-
-def rows(instance):
-    return execute(instance, 'SELECT id, note FROM t ORDER BY id')
-
-
-def insert(instance, first, count, note='row'):
-    execute(instance, 'CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, '
-                      'note VARCHAR(64)) ENGINE=InnoDB')
-    with connect(instance['ip'][0], 'app', APP_PASSWORD,
-                 'appdb') as connection:
-        connection.cursor().executemany(
-            'INSERT INTO t VALUES (%s, %s)',
-            [(n, f'{note} {n}') for n in range(first, first + count)])
-
-
-def next_second():
-    """Wait into the next whole second; the second just ended."""
-    ended = int(time.time())
-    while time.time() < ended + 1.05:
-        time.sleep(0.05)
-    return ended
+    return backup_helpers.make_instance(
+        api, name, timeout=120, backup_policy={
+            'retention_days': retention, 'window': window or quiet_window()})
 
 
 def backup_completed(api, instance, name):
-    response = api.post('/backups', {'backup': {
-        'name': name, 'instance': instance['id']}})
-    assert response.status_code == 202, response.text
-    backup_id = response.json()['backup']['id']
-    done = wait_until(lambda: (lambda b: b if b['status'] in (
-        'COMPLETED', 'FAILED') else None)(
-            api.get(f'/backups/{backup_id}').json()['backup']),
-        timeout=120, interval=0.3)
-    assert done['status'] == 'COMPLETED', done
-    api.wait_active(instance['id'])
-    return done
+    return backup_helpers.backup_completed(api, instance, name, timeout=120)
 
 
 def restorable(api, instance_id):

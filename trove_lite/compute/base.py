@@ -60,6 +60,9 @@ class GuestConfig:
     #: The instance's project: a local guest reaches that project's
     #: backups only.
     project_id: str | None = None
+    #: The instance is built from a backup (prepare restores it): the
+    #: guest does not start a datastore it would stop at once.
+    restore_pending: bool = False
 
     def sections(self):
         """The guest's config file as {section: {option: value}}."""
@@ -79,7 +82,9 @@ class GuestConfig:
                 'report_interval': str(self.report_interval),
                 'debug': str(self.log_debug),
             } | ({'instance_rpc_encr_key': self.rpc_key}
-                 if self.rpc_key else {}),
+                 if self.rpc_key else {}) | (
+                {'restore_pending': 'True'} if self.restore_pending
+                else {}),
         }
 
 

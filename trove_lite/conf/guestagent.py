@@ -9,6 +9,10 @@ guest_info_opts = [
                help='Datastore manager the guest runs (mysql, mariadb).'),
     cfg.StrOpt('datastore_version',
                help='Datastore version name the guest runs.'),
+    cfg.BoolOpt('restore_pending', default=False,
+                help='Set for an instance built from a backup: the agent '
+                     'does not start the datastore before prepare, which '
+                     'replaces its data first.'),
     cfg.StrOpt('instance_rpc_encr_key', secret=True,
                help='This instance\'s key: the guest accepts only messages '
                     'sealed with it and seals its reports with it (unset: '

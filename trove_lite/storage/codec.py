@@ -27,7 +27,9 @@ tells a wrong key from damage.
 
 import hashlib
 import os
+import queue
 import struct
+import threading
 import zlib
 
 import zstandard
@@ -195,7 +197,11 @@ class Codec:
         header = _read_exactly(reader, HEADER_SIZE)
         sealer, compression, frame_size = self._check_header(header,
                                                              location)
-        payloads = _open_frames(reader, sealer, frame_size, location)
+        # Reading and checking the frames (a hash or AES-GCM, and the
+        # driver's own checksum) runs beside the decompression: both
+        # release the GIL, so a restore uses two cores.
+        payloads = _in_background(
+            _open_frames(reader, sealer, frame_size, location))
         try:
             yield from _decompress(payloads, compression, location)
         except (zstandard.ZstdError, zlib.error) as e:
@@ -272,6 +278,55 @@ def _open_frames(reader, sealer, frame_size, location):
         if last:
             return
         index += 1
+
+
+_QUEUE_DEPTH = 64
+_DONE = object()
+
+
+def _in_background(iterator):
+    """Yield the items of ``iterator``, produced by a thread of its own
+    up to _QUEUE_DEPTH ahead; its exception is raised here. Closing this
+    generator stops the thread (and closes ``iterator`` there)."""
+    items = queue.Queue(_QUEUE_DEPTH)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def produce():
+        try:
+            for item in iterator:
+                if not put((item, None)):
+                    return
+            put((_DONE, None))
+        except BaseException as error:
+            put((_DONE, error))
+        finally:
+            close = getattr(iterator, 'close', None)
+            if close:
+                close()
+
+    thread = threading.Thread(target=produce, name='decode-read',
+                              daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _decompress(payloads, compression, location):

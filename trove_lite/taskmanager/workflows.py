@@ -121,7 +121,10 @@ class BootServer(Step):
             rpc_key=keys.key_of(spec.instance_id),
             storage=storage_conf.guest_sections(CONF),
             messaging=rpc.guest_sections(),
-            project_id=_project_of(spec.instance_id))
+            project_id=_project_of(spec.instance_id),
+            # A replica restores its source's snapshot.
+            restore_pending=bool(spec.backup_info
+                                 or spec.replica_of is not None))
         server = flow.driver.create_server(
             spec.instance_id, spec.name, spec.flavor, spec.image_id,
             flow.volume_id, guest_config,

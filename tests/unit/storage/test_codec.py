@@ -2,6 +2,7 @@
 reordering and wrong key detected before bytes are passed on."""
 
 import os
+import threading
 import zlib
 
 import pytest
@@ -219,3 +220,41 @@ def test_the_compression_level_is_the_writers_choice_only():
     # Any reader decodes either: the level is not part of the format.
     for encoded in stored.values():
         assert b''.join(codec.Codec('none').decode([encoded], 'l')) == data
+
+
+def test_the_reading_thread_ends_with_an_abandoned_decode(monkeypatch):
+    # A consumer that stops early (mbstream failed) must not leave the
+    # thread that reads and checks frames running, nor the source open.
+    # A queue of one: the thread waits with the source still unread.
+    monkeypatch.setattr(codec, '_QUEUE_DEPTH', 1)
+    closed = []
+
+    def source():
+        try:
+            encoded = encode(os.urandom(20 * FRAME))
+            for i in range(0, len(encoded), 777):
+                yield encoded[i:i + 777]
+        finally:
+            closed.append(True)
+
+    decoder = codec.Codec('none', KEY, FRAME).decode(source(), 'l')
+    next(decoder)
+    readers = [thread for thread in threading.enumerate()
+               if thread.name == 'decode-read']
+    assert any(thread.is_alive() for thread in readers)
+    decoder.close()
+    assert closed == [True]
+    assert not any(thread.is_alive() for thread in readers)
+
+
+def test_an_error_of_the_source_reaches_the_consumer():
+    class Unreachable(Exception):
+        pass
+
+    def source():
+        encoded = encode(os.urandom(5 * FRAME))
+        yield encoded[:codec.HEADER_SIZE + FRAME_BYTES + 1]
+        raise Unreachable('storage went away')
+
+    with pytest.raises(Unreachable, match='went away'):
+        b''.join(codec.Codec('none', KEY, FRAME).decode(source(), 'l'))

@@ -1,5 +1,7 @@
 """The create workflow; a failed build leaves nothing it made."""
 
+import dataclasses
+
 import pytest
 
 from tests.unit import db_fixtures
@@ -98,3 +100,21 @@ def test_guest_reporting_failure_fails_the_build(instance):
     assert record.task == Tasks.BUILDING_ERROR_TIMEOUT_GA
     assert 'failed to spawn' in record.fault_message
     assert driver.servers == {}
+
+
+@pytest.mark.parametrize('backup_info', [None, {'id': 'b-1', 'chain': []}])
+def test_the_guest_knows_at_boot_whether_prepare_restores(instance,
+                                                          backup_info):
+    driver = FakeDriver()
+    configs = []
+    create_server = driver.create_server
+    driver.create_server = lambda *args, **kwargs: (
+        configs.append(args[5]) or create_server(*args, **kwargs))
+    manager = tm_manager.Manager(driver=driver)
+    manager.waiters = FakeWaiters(Services.HEALTHY)
+    spec = dataclasses.replace(spec_for(instance), backup_info=backup_info)
+
+    manager._build(None, spec, timeout=1)
+
+    assert [config.restore_pending for config in configs] == [
+        backup_info is not None]

@@ -74,6 +74,12 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
             until, sent=time.time())
 
     def preboot_datastore(self):
+        if CONF.restore_pending:
+            # restore_backup fills the datadir (or finds a snapshot's data
+            # in it) before the server first runs: a template copied and
+            # a server started now would only be thrown away.
+            self.server.install(None, memory_mb=0)
+            return
         self.server.install(CONF.guest_agent.template_datadir, memory_mb=0)
         self.server.start(CONF.state_change_wait_time)
 

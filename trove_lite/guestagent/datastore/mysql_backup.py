@@ -6,8 +6,8 @@ copy of the data is ever whole on the guest's disk. An incremental backup
 starts at its parent's end in the InnoDB log (``--incremental-lsn``).
 
 A restore reads the chain (the full backup, then each incremental in
-order) back through ``mbstream``, prepares it and moves it into the empty
-datadir.
+order) back through ``mbstream``, the full one straight into the emptied
+datadir, and prepares it there.
 """
 
 import fcntl
@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
@@ -118,10 +119,9 @@ def backup(server, store, info, sandbox_path):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _extract(store, item, target):
+def _extract(store, item, target, log_path):
     """Unpack one stored backup of the chain into ``target``."""
-    os.makedirs(target, 0o700)
-    log_path = target + '.log'
+    os.makedirs(target, 0o700, exist_ok=True)
     with open(log_path, 'wb') as log:
         process = subprocess.Popen(
             [CONF.guest_agent.mbstream_path, '-x', '-C', target],
@@ -164,6 +164,13 @@ def remove_work(work):
 
 # Where mariabackup records the binlog position of a backup.
 _BINLOG_INFO = ('mariadb_backup_binlog_info', 'xtrabackup_binlog_info')
+# Where an incremental is unpacked, in the datadir: no database has this
+# directory (the server writes a "." in a name as "@002e").
+_INCREMENT_DIR = '.increment'
+# mariabackup's own files in a backup, which --move-back leaves behind.
+_BOOKKEEPING = ('backup-my.cnf', 'xtrabackup_checkpoints',
+                'mariadb_backup_checkpoints', 'xtrabackup_logfile',
+                *_BINLOG_INFO)
 
 
 def _binlog_position(backup_dir):
@@ -180,35 +187,74 @@ def _binlog_position(backup_dir):
     return None
 
 
+class _Stages:
+    """Logs how long each stage of a restore took (the profile that
+    benchmarks/backup_restore.py's restore figure breaks down into)."""
+
+    def __init__(self, backup_id):
+        self.backup_id = backup_id
+        self.last = time.monotonic()
+
+    def done(self, what):
+        now = time.monotonic()
+        LOG.info('Restore of %s: %s in %.2f s', self.backup_id, what,
+                 now - self.last)
+        self.last = now
+
+
+def _empty(directory):
+    for entry in os.listdir(directory):
+        path = os.path.join(directory, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def _remove_bookkeeping(datadir):
+    """Drop what mariabackup wrote for itself, which --move-back would
+    have left behind."""
+    for name in _BOOKKEEPING:
+        try:
+            os.unlink(os.path.join(datadir, name))
+        except FileNotFoundError:
+            pass
+
+
 def restore(store, chain, datadir, sandbox_path):
     """Put the data of ``chain`` (the full backup, then its incrementals
     in order) into ``datadir``, whose server is stopped: everything in it
     is replaced. Returns the (binlog file, position, GTID position) the
-    last backup of the chain ends at, or None."""
+    last backup of the chain ends at, or None.
+
+    The full backup is unpacked and prepared in the datadir itself: no
+    copy or move afterwards (a move between a guest's work directory and
+    its volume is a copy when they are different mounts). The server's
+    files all live in the datadir (mysql_config), as a prepared backup's
+    do. An incremental is unpacked in the datadir too, in a directory of
+    its own removed once applied: applying it renames its files into the
+    full backup, which works only within one mount."""
     if not chain:
         raise _fail('the backup to restore has no stored objects')
     work = work_directory(sandbox_path)
+    log = os.path.join(work, 'mbstream.log')
+    stage = _Stages(chain[0]['id'])
     try:
-        base = os.path.join(work, 'base')
-        _extract(store, chain[0], base)
-        position = _binlog_position(base)
-        _mariabackup(work, '--prepare', f'--target-dir={base}')
-        for number, item in enumerate(chain[1:], 1):
-            increment = os.path.join(work, f'increment-{number}')
-            _extract(store, item, increment)
+        _empty(datadir)
+        _extract(store, chain[0], datadir, log)
+        stage.done('fetched, decoded and extracted')
+        position = _binlog_position(datadir)
+        _mariabackup(work, '--prepare', f'--target-dir={datadir}')
+        stage.done('prepared')
+        for item in chain[1:]:
+            increment = os.path.join(datadir, _INCREMENT_DIR)
+            _extract(store, item, increment, log)
             position = _binlog_position(increment)
-            _mariabackup(work, '--prepare', f'--target-dir={base}',
+            _mariabackup(work, '--prepare', f'--target-dir={datadir}',
                          f'--incremental-dir={increment}')
             shutil.rmtree(increment)
-        for entry in os.listdir(datadir):
-            path = os.path.join(datadir, entry)
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-        _mariabackup(work, '--move-back', f'--target-dir={base}',
-                     f'--datadir={datadir}',
-                     '--force-non-empty-directories')
+            stage.done(f'incremental {item["id"]} applied')
+        _remove_bookkeeping(datadir)
         return position
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -125,9 +125,10 @@ class MariaDBServer:
             os.chmod(self.datadir, 0o700)
 
     def install(self, template_datadir, memory_mb):
-        """Copy the template datadir into the volume and write the options
+        """Copy the template datadir into the volume (unless there is no
+        template: a backup's data comes instead) and write the options
         file for this flavor."""
-        if not self.is_initialised:
+        if template_datadir and not self.is_initialised:
             # cp copies 3x faster than shutil.copytree here, and shares
             # blocks with the template where the filesystem can.
             subprocess.run(['cp', '-a', '--reflink=auto',

@@ -172,3 +172,31 @@ def test_live_values_refuse_what_the_agent_manages(tmp_path, monkeypatch):
         with pytest.raises(exceptions.DatastoreOperationError,
                            match='cannot be set by a configuration group'):
             manager.apply_overrides(None, overrides)
+
+
+@pytest.mark.parametrize('restore_pending', [False, True])
+def test_a_guest_built_from_a_backup_starts_no_server_before_prepare(
+        tmp_path, monkeypatch, restore_pending):
+    template = tmp_path / 'template'
+    (template / 'mysql').mkdir(parents=True)
+    (tmp_path / 'data').mkdir()
+    monkeypatch.setattr(mysql, 'CONF', type('Conf', (), {
+        'guest_agent': type('Agent', (), {
+            'mount_point': str(tmp_path / 'data'),
+            'bind_address': '127.0.0.9', 'template_datadir': str(template),
+            'mariadbd_path': '/usr/sbin/mariadbd'}),
+        'restore_pending': restore_pending, 'state_change_wait_time': 5,
+        'datastore_manager': 'mariadb',
+        'mariadb': type('Group', (), {'port': 3306})}))
+    manager = mysql.MySqlManager('i-1', str(tmp_path),
+                                 conductor=object())
+    started = []
+    monkeypatch.setattr(manager.server, 'start',
+                        lambda *args, **kwargs: started.append(args))
+
+    manager.preboot_datastore()
+
+    # Either way the option file is there for restore_backup's start.
+    assert option_lines(manager.server)
+    assert manager.server.is_initialised is not restore_pending
+    assert bool(started) is not restore_pending
