@@ -174,7 +174,9 @@ class Codec:
         pending = bytearray()
         index = 0
         size = self.frame_size
-        for chunk in chunks:
+        # Reading the source (mariabackup's pipe) in a thread of its own
+        # overlaps it with compressing and sealing, which release the GIL.
+        for chunk in _in_background(chunks):
             pending += compressor.compress(chunk) if compressor else chunk
             # A frame leaves only when more follows it: the last frame is
             # the one sealed as last.
@@ -313,7 +315,7 @@ def _in_background(iterator):
             if close:
                 close()
 
-    thread = threading.Thread(target=produce, name='decode-read',
+    thread = threading.Thread(target=produce, name='codec-read',
                               daemon=True)
     thread.start()
     try:

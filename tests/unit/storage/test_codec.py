@@ -240,7 +240,7 @@ def test_the_reading_thread_ends_with_an_abandoned_decode(monkeypatch):
     decoder = codec.Codec('none', KEY, FRAME).decode(source(), 'l')
     next(decoder)
     readers = [thread for thread in threading.enumerate()
-               if thread.name == 'decode-read']
+               if thread.name == 'codec-read']
     assert any(thread.is_alive() for thread in readers)
     decoder.close()
     assert closed == [True]
