@@ -25,12 +25,6 @@ def backup(status='COMPLETED', **extra):
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch):
-    fx.clean_environment(monkeypatch, TROVE_LITE_URL=fx.API,
-                         OS_PROJECT_ID='p1')
-
-
-@pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
     fx.no_sleeping(monkeypatch, backups)
 

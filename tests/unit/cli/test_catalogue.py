@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from tests.unit import cli_fixtures as fx
 
 VERSION_ID = '57a6d79c-9b59-4cb1-bb59-87267c448898'
@@ -14,12 +12,6 @@ DATASTORES = [
      'default_version': VERSION_ID},
     {'id': 'ds-2', 'name': 'mysql', 'links': [], 'versions': []},
 ]
-
-
-@pytest.fixture(autouse=True)
-def environment(monkeypatch):
-    fx.clean_environment(monkeypatch, TROVE_LITE_URL=fx.API,
-                         OS_PROJECT_ID='p1')
 
 
 def test_flavor_list_uses_str_id_when_id_is_null(requests_mock):

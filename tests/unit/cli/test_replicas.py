@@ -12,12 +12,6 @@ SOURCE_ID = '0b7e9c2a-5d4f-4e1a-8c3b-2a1f0e9d8c7b'
 
 
 @pytest.fixture(autouse=True)
-def environment(monkeypatch):
-    fx.clean_environment(monkeypatch, TROVE_LITE_URL=fx.API,
-                         OS_PROJECT_ID='p1')
-
-
-@pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
     fx.no_sleeping(monkeypatch, waiting)
 
