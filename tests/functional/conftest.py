@@ -45,11 +45,8 @@ def mariadb_connections():
 @pytest.fixture(scope='session')
 def stack(tmp_path_factory):
     deployment = stack_module.Stack(str(tmp_path_factory.mktemp('stack')))
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @pytest.fixture
@@ -84,11 +81,8 @@ def keystone_stack(tmp_path_factory, keystone):
                                                     'policy.yaml')},
     })
     deployment.policy_file = os.path.join(base_dir, 'policy.yaml')
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @dataclasses.dataclass

@@ -415,6 +415,18 @@ class Stack:
             time.sleep(0.1)
         raise RuntimeError('the API did not start')
 
+    def __enter__(self):
+        """Set up; a set-up that fails half-way is torn down."""
+        try:
+            self.setup()
+        except BaseException:
+            self.teardown()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self.teardown()
+
     def teardown(self):
         with concurrent.futures.ThreadPoolExecutor(len(SERVICES)) as pool:
             list(pool.map(self.stop_service, SERVICES))

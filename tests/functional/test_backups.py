@@ -38,11 +38,8 @@ def stack(tmp_path_factory, swift_server):
                         'periodic_interval': '2',
                         'storage_strategy': 'swift'},
             'swift': swift_server.options()})
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @pytest.fixture

@@ -100,11 +100,8 @@ def stack(tmp_path_factory):
         str(tmp_path_factory.mktemp('backups-local')), overrides={
             'DEFAULT': {'agent_heartbeat_expiry': '20',
                         'periodic_interval': '2'}})
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @pytest.fixture(scope='module')

@@ -26,11 +26,8 @@ def kill_stack(tmp_path_factory):
                    'local_compute': {'guest_images': (
                        'silent:sh -c "echo the guest fell silent && '
                        'exec sleep 3600"')}})
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @pytest.fixture

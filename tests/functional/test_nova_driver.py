@@ -186,11 +186,8 @@ def nova_stack(tmp_path_factory, cloud):
     # servers and volumes as orphans (no instance of its own made them).
     deployment = NovaStack(str(tmp_path_factory.mktemp('nova-stack')),
                            cloud)
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 def wait_for(predicate, timeout, what):

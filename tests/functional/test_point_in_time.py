@@ -51,10 +51,9 @@ def stack(tmp_path_factory, swift_server):
                         'backup_policy_day': str(DAY)},
             'swift': swift_server.options()})
     try:
-        deployment.setup()
-        yield deployment
+        with deployment:
+            yield deployment
     finally:
-        deployment.teardown()
         if zone is None:
             os.environ.pop('TZ', None)
         else:

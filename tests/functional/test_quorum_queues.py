@@ -17,11 +17,8 @@ def quorum(tmp_path_factory):
     deployment = stack_module.Stack(
         str(tmp_path_factory.mktemp('quorum')),
         overrides={'oslo_messaging_rabbit': {'rabbit_quorum_queue': 'true'}})
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 def queue_types(deployment):

@@ -19,11 +19,8 @@ def limited_stack(tmp_path_factory):
                         'http_get_rate': str(GETS_PER_MINUTE),
                         'http_post_rate': str(POSTS_PER_MINUTE),
                         'http_mgmt_post_rate': '1'}})
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 def test_a_project_past_its_get_rate_gets_413_with_retry_after(

@@ -38,11 +38,8 @@ def stack(tmp_path_factory):
             'DEFAULT': {'agent_heartbeat_expiry': '10',
                         'failover_timeout': '5',
                         'periodic_interval': '2'}})
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @pytest.fixture(scope='module')

@@ -44,11 +44,8 @@ APP_PASSWORD = 'app-pass-1'
 @pytest.fixture(scope='module')
 def vm_stack(tmp_path_factory):
     deployment = vm.VMStack(str(tmp_path_factory.mktemp('vm-stack')), IMAGE)
-    try:
-        deployment.setup()
+    with deployment:
         yield deployment
-    finally:
-        deployment.teardown()
 
 
 @pytest.fixture(scope='module')
