@@ -101,6 +101,8 @@ def test_instances_are_placed_by_room_and_requests_go_to_their_host(hosts):
     assert stack_module.server_records(hosts.state_path) == []
     assert stack_module.server_records(hosts.other_state) == []
     for instance_id, host in where.items():
-        log = hosts.log('taskmanager' if host == 'host-a'
-                        else 'taskmanager@host-b')
-        assert f'Instance {instance_id} deleted' in log
+        service = 'taskmanager' if host == 'host-a' else 'taskmanager@host-b'
+        # Logged once the row is gone: a moment after the API shows it so.
+        stack_module.wait_until(
+            lambda line=f'Instance {instance_id} deleted', name=service:
+            line in hosts.log(name), timeout=30)
