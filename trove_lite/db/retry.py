@@ -61,7 +61,9 @@ def retry_once_on_disconnect(function):
 # InnoDB's ER_LOCK_DEADLOCK: it rolled back the whole transaction to
 # break a lock cycle with another one; nothing of it was written.
 _DEADLOCK = 1213
-_DEADLOCK_ATTEMPTS = 5
+# Twenty creates at once in one project take turns on its usage rows:
+# five quick attempts were not always enough.
+_DEADLOCK_ATTEMPTS = 10
 
 
 def is_deadlock(error):
@@ -83,5 +85,5 @@ def retry_on_deadlock(function):
             except sa.exc.OperationalError as error:
                 if not is_deadlock(error) or attempt == _DEADLOCK_ATTEMPTS:
                     raise
-                time.sleep(random.uniform(0, 0.01 * attempt))
+                time.sleep(random.uniform(0, 0.02 * attempt))
     return retrying

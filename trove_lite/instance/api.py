@@ -14,6 +14,7 @@ from trove_lite.common import notifications
 from trove_lite.common import objects
 from trove_lite.common import policy
 from trove_lite.conf import CONF
+from trove_lite.db import retry
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import catalogue
 from trove_lite.db.repositories import configurations
@@ -134,7 +135,22 @@ def create(context, request):
     # The instances, their quota usage and the group they take: all or
     # none (QuotaExceeded, or the group deleted meanwhile, leaves no row).
     new = [keys.new_instance_key() for _number in range(count)]
+    built = _write_instances(context, request, flavor, version, source,
+                             usage, new)
+    for instance_id, key, host in built:
+        _send_build(context, request, instance_id, key, host, flavor,
+                    datastore, version, backup_info)
+    return db.read(instances.get, built[0][0])
+
+
+@retry.retry_on_deadlock
+def _write_instances(context, request, flavor, version, source, usage, new):
+    """Write the new instances' rows with their quota usage, all or none;
+    their (id, key, host). Racing creates of one project can deadlock on
+    the usage rows: InnoDB then rolled this one back whole, and it runs
+    again."""
     built = []
+    count = len(new)
     with db.transaction() as tx:
         if request.configuration_id is not None:
             configurations.lock(tx, request.configuration_id)
@@ -165,10 +181,7 @@ def create(context, request):
             backup_policy.add_to_new_instance(tx, instance_id,
                                               context.project_id,
                                               request.backup_policy)
-    for instance_id, key, host in built:
-        _send_build(context, request, instance_id, key, host, flavor,
-                    datastore, version, backup_info)
-    return db.read(instances.get, built[0][0])
+    return built
 
 
 def _send_build(context, request, instance_id, key, host, flavor,
