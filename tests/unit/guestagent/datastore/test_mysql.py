@@ -6,32 +6,24 @@ import json
 import pymysql
 import pytest
 
+from tests.unit.guestagent.datastore import fakes
 from trove_lite.common import exceptions
 from trove_lite.guestagent.datastore import mysql
 from trove_lite.guestagent.datastore import mysql_server
 
 
-class FakeConnection:
+class FakeConnection(fakes.RecordingConnection):
     """Records statements; refuses some variables as a server would."""
 
     def __init__(self, refuse=None):
-        self.statements = []
+        super().__init__()
         self.refuse = refuse or {}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def cursor(self):
-        return self
 
     def execute(self, statement, params=()):
         for name, error in self.refuse.items():
             if f'GLOBAL {name} ' in statement:
                 raise error
-        self.statements.append((statement, params))
+        super().execute(statement, params)
 
 
 @pytest.fixture

@@ -3,34 +3,26 @@ hosts translated for MariaDB, Trove's paging."""
 
 import pytest
 
+from tests.unit.guestagent.datastore import fakes
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.guestagent.datastore import mysql_admin
 from trove_lite.guestagent.datastore import mysql_sql as sql
 
 
-class FakeServer:
+class FakeServer(fakes.RecordingConnection):
     """A MariaDB stand-in: records statements; answers SELECTs from
     ``rows`` (first key found in the statement wins)."""
 
     def __init__(self, rows=None):
-        self.statements = []
+        super().__init__()
         self.rows = rows or {}
 
     def connect(self):
         return self
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def cursor(self):
-        return self
-
     def execute(self, statement, params=()):
-        self.statements.append((statement, params))
+        super().execute(statement, params)
         self._last = statement
 
     def fetchall(self):

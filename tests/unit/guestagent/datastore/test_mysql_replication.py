@@ -4,6 +4,7 @@ replica follows from its snapshot's GTID position and stays read-only
 
 import pytest
 
+from tests.unit.guestagent.datastore import fakes
 from trove_lite.common import exceptions
 from trove_lite.common import objects
 from trove_lite.conductor import manager as conductor_manager
@@ -13,28 +14,19 @@ from trove_lite.guestagent.datastore import mysql_replication
 from trove_lite.taskmanager import replicas
 
 
-class FakeServer:
+class FakeServer(fakes.RecordingConnection):
     """admin_connection() records statements; SHOW SLAVE STATUS answers
     ``slave_row``."""
 
     def __init__(self):
-        self.statements = []
+        super().__init__()
         self.slave_row = ('Yes', 'Yes', '')
 
     def admin_connection(self):
         return self
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def cursor(self):
-        return self
-
     def execute(self, statement, params=()):
-        self.statements.append((statement, params))
+        super().execute(statement, params)
         self.description = [('Slave_IO_Running',), ('Slave_SQL_Running',),
                             ('Last_IO_Error',)]
 
