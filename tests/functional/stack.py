@@ -443,8 +443,7 @@ class Stack:
         with contextlib.suppress(Exception):
             self.rabbitmqctl('delete_vhost', self.vhost)
         with contextlib.suppress(Exception):
-            firewall.Firewall(self.nft_table, os.path.join(
-                self.state_path, 'firewall.lock')).drop_table()
+            firewall.remove_all(self.state_path, self.nft_table)
         shutil.rmtree(self.state_path, ignore_errors=True)
 
     def kill_guests(self):

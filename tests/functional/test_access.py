@@ -1,7 +1,8 @@
 """An instance's ``access`` on the local driver: stored, shown in every
-view, and enforced for real by nftables on the instance's own loopback
-address. Clients pick their source address (127.0.0.x) with
-``bind_address``, so one machine proves both sides of each rule."""
+view, and enforced for real by nftables, and by iptables in a second
+deployment that is given it, on the instance's own loopback address.
+Clients pick their source address (127.0.0.x) with ``bind_address``, so
+one machine proves both sides of each rule."""
 
 import os
 import subprocess
@@ -9,8 +10,10 @@ import subprocess
 import pymysql
 import pytest
 
+from tests.functional import stack as stack_module
 from tests.functional.stack import wait_until
 from trove_lite.compute.local import firewall
+from trove_lite.compute.local import iptables
 
 pytestmark = pytest.mark.functional
 
@@ -32,15 +35,50 @@ def login_error(instance, source):
     return None
 
 
+@pytest.fixture(scope='module', params=['nftables', 'iptables'])
+def stack(request, stack, tmp_path_factory):
+    """The session's deployment (nftables, chosen by itself), and one
+    forced to use iptables."""
+    if request.param == 'nftables':
+        yield stack
+        return
+    deployment = stack_module.Stack(
+        str(tmp_path_factory.mktemp('iptables-stack')),
+        overrides={'local_compute': {'firewall': 'iptables'}})
+    with deployment:
+        yield deployment
+
+
+@pytest.fixture
+def api(stack):
+    return stack.api('demo')
+
+
+def backend(stack):
+    return firewall.choose_backend(
+        stack.config()['local_compute'].get('firewall', 'auto'))
+
+
+def firewall_of(stack):
+    return firewall.backend_classes()[backend(stack)](
+        stack.nft_table, os.path.join(stack.state_path, 'firewall.lock'))
+
+
+def nft_table(stack):
+    return subprocess.run(['nft', 'list', 'table', 'inet', stack.nft_table],
+                          capture_output=True, text=True).stdout
+
+
 def table(stack):
-    result = subprocess.run(['nft', 'list', 'table', 'inet',
-                             stack.nft_table], capture_output=True,
-                            text=True)
-    return result.stdout
+    """The deployment's rules as its firewall lists them."""
+    if backend(stack) == 'iptables':
+        return iptables.list_rules()
+    return nft_table(stack)
 
 
 def chain_of(stack, instance):
-    return 'server_' + stack.server_of(instance['id'])['id'].replace('-', '_')
+    return firewall_of(stack).chain_of(
+        stack.server_of(instance['id'])['id'])
 
 
 def uptime(instance):
@@ -98,6 +136,9 @@ def test_a_client_outside_the_cidrs_is_refused_one_inside_gets_in(
     assert login_error(private, OTHER) == CAN_T_CONNECT
     assert login_error(private, '127.0.0.1') == CAN_T_CONNECT
     assert chain_of(stack, private) in table(stack)
+    if backend(stack) == 'iptables':
+        # Enforced by iptables alone.
+        assert nft_table(stack) == ''
 
 
 def test_access_changes_live_and_opens_again(stack, api, private):
@@ -183,13 +224,13 @@ def test_a_restarted_taskmanager_rebuilds_the_rules(stack, private):
     a crash left behind: the next start puts back exactly the recorded
     ones."""
     stack.stop_service('taskmanager')
-    rules = firewall.Firewall(stack.nft_table, os.path.join(
-        stack.state_path, 'firewall.lock'))
-    rules.drop_table()
-    rules.apply('0e0e0e0e-dead-4bad-8bad-0e0e0e0e0e0e', '127.0.0.250',
-                3306, ['10.0.0.0/8'])
+    rules = firewall_of(stack)
+    rules.remove_all()
+    left_behind = '0e0e0e0e-dead-4bad-8bad-0e0e0e0e0e0e'
+    rules.apply(left_behind, '127.0.0.250', 3306, ['10.0.0.0/8'])
+    assert rules.chain_of(left_behind) in table(stack)
     stack.start_service('taskmanager')
     wait_until(lambda: chain_of(stack, private) in table(stack), timeout=60)
-    assert 'server_0e0e0e0e' not in table(stack)
+    assert rules.chain_of(left_behind) not in table(stack)
     assert login_error(private, INSIDE) is None
     assert login_error(private, OTHER) == CAN_T_CONNECT

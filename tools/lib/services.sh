@@ -27,6 +27,8 @@ ensure_packages() {
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     # The local driver enforces each instance's allowed_cidrs with it.
     command -v nft >/dev/null 2>&1 || missing+=(nftables)
+    # ... or with iptables where nftables cannot be used.
+    command -v iptables-restore >/dev/null 2>&1 || missing+=(iptables)
     if [ ${#missing[@]} -gt 0 ]; then
         apt_install "${missing[@]}"
     fi

@@ -63,7 +63,23 @@ local_opts = [
                     'refuses connections to an instance\'s datastore port '
                     'from outside its access allowed_cidrs. The driver '
                     'owns the whole table: give each deployment sharing a '
-                    'machine a table of its own.'),
+                    'machine a table of its own. With the iptables '
+                    'firewall, it names the deployment\'s chains '
+                    '(TL<hash of it>_<server>).'),
+    cfg.StrOpt('firewall', default='auto',
+               choices=[('auto', 'nftables where the taskmanager can use '
+                                 'nft, else iptables where it can use it'),
+                        ('nftables', 'a table of the deployment\'s own '
+                                     '(nft_table)'),
+                        ('iptables', 'chains of the deployment\'s own, '
+                                     'jumped to from INPUT only for each '
+                                     'limited server\'s address and port '
+                                     '(for hosts without nftables)')],
+               help='How the driver refuses connections to an instance\'s '
+                    'datastore port from outside its access '
+                    'allowed_cidrs. A switch leaves the rules the other '
+                    'one made: switch while no instance limits its '
+                    'access.'),
 ]
 
 

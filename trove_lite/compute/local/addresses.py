@@ -16,6 +16,16 @@ def pool_hosts(cidrs):
                 yield str(host)
 
 
+def ipv4_networks(cidrs):
+    """The IPv4 networks of ``cidrs``, overlaps merged (nftables'
+    interval sets refuse overlapping elements). IPv6 networks are left
+    out: a local server has only an IPv4 loopback address, which no IPv6
+    source reaches."""
+    networks = [ipaddress.ip_network(cidr, strict=False) for cidr in cidrs]
+    return [str(network) for network in ipaddress.collapse_addresses(
+        n for n in networks if n.version == 4)]
+
+
 def is_listening(address, port):
     """Whether something already answers on address:port (another stack's
     guest, or a leftover process): such an address is not free."""

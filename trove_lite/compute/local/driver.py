@@ -89,7 +89,8 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
         self._guests = guests.Guests(os.path.join(self.state_path,
                                                   'servers'))
         self._firewall = firewall.for_driver(self.state_path,
-                                             CONF.local_compute.nft_table)
+                                             CONF.local_compute.nft_table,
+                                             CONF.local_compute.firewall)
 
     @classmethod
     def enforces_access(cls):

@@ -15,31 +15,25 @@ as wanted, never half-made; ``rebuild`` makes the whole table match the
 servers' records (at start-up, after a host reboot emptied it). Changes
 hold a file lock, so a rebuild never drops the rules of a server made
 meanwhile by another thread or process.
+
+Where nftables cannot be used, iptables.py makes the same rules
+(``[local_compute] firewall``; for_driver chooses).
 """
 
-import ipaddress
 import logging
 import os
 import shutil
 import subprocess
 
 from trove_lite.common import exceptions
+from trove_lite.compute.local import addresses
 from trove_lite.compute.local import files
+from trove_lite.compute.local import iptables
 
 LOG = logging.getLogger(__name__)
 
 MAP = 'servers'
 BASE_CHAIN = 'input'
-
-
-def ipv4_networks(cidrs):
-    """The IPv4 networks of ``cidrs``, overlaps merged (an interval set
-    refuses overlapping elements). IPv6 networks are left out: a local
-    server has only an IPv4 loopback address, which no IPv6 source
-    reaches."""
-    networks = [ipaddress.ip_network(cidr, strict=False) for cidr in cidrs]
-    return [str(network) for network in ipaddress.collapse_addresses(
-        n for n in networks if n.version == 4)]
 
 
 def _names(server_id):
@@ -73,6 +67,9 @@ class Firewall:
     def _locked(self):
         return files.locked(self._lock_path)
 
+    def chain_of(self, server_id):
+        return _names(server_id)[0]
+
     def _base(self):
         table = f'inet {self.table}'
         return [
@@ -96,7 +93,7 @@ class Firewall:
         lines = [f'add set {table} {allow} '
                  f'{{ type ipv4_addr; flags interval; }}',
                  f'add chain {table} {chain}']
-        networks = ipv4_networks(cidrs)
+        networks = addresses.ipv4_networks(cidrs)
         if networks:
             lines.append(f'add element {table} {allow} '
                          f'{{ {", ".join(networks)} }}')
@@ -155,7 +152,7 @@ class Firewall:
         LOG.info('Access rules of %d local servers in table %s',
                  len(wanted), self.table)
 
-    def drop_table(self):
+    def remove_all(self):
         """Remove the whole table (a deployment's own, at its end)."""
         with self._locked():
             self._run(f'add table inet {self.table}\n'
@@ -194,6 +191,46 @@ class ServerAccess:
             for record in self._records()])
 
 
-def for_driver(state_path, table):
-    """The firewall of the local driver whose state is ``state_path``."""
-    return Firewall(table, os.path.join(state_path, 'firewall.lock'))
+def nft_usable():
+    """Whether this process can read and change nftables."""
+    if shutil.which('nft') is None:
+        return False
+    return subprocess.run(['nft', 'list', 'tables'],
+                          capture_output=True).returncode == 0
+
+
+def backend_classes():
+    """The firewall classes by ``[local_compute] firewall`` name."""
+    return {'nftables': Firewall, 'iptables': iptables.IptablesFirewall}
+
+
+def choose_backend(wanted):
+    """``wanted`` itself unless it is ``auto``: then nftables where this
+    process can use it, else iptables where it can, else nftables (whose
+    error then says what to install)."""
+    if wanted != 'auto':
+        return wanted
+    if not nft_usable() and iptables.usable():
+        return 'iptables'
+    return 'nftables'
+
+
+def for_driver(state_path, table, backend='auto'):
+    """The firewall of the local driver whose state is ``state_path``;
+    ``table`` names the deployment's rules (its nftables table, or the
+    prefix of its iptables chains)."""
+    chosen = choose_backend(backend)
+    LOG.info('Access of local servers is enforced with %s', chosen)
+    return backend_classes()[chosen](
+        table, os.path.join(state_path, 'firewall.lock'))
+
+
+def remove_all(state_path, table):
+    """Remove the deployment's rules from every backend this process can
+    use (a deployment's end; the backend may have changed)."""
+    for backend in backend_classes().values():
+        try:
+            backend(table, os.path.join(state_path,
+                                        'firewall.lock')).remove_all()
+        except exceptions.ComputeError as error:
+            LOG.debug('No rules removed: %s', error)

@@ -4,6 +4,7 @@ in which a server's record and its rules change."""
 
 import pytest
 
+from trove_lite.compute.local import addresses
 from trove_lite.compute.local import firewall
 
 SERVER = '5b1e6f0a-7c9d-4e3f-8a2b-1c0d9e8f7a6b'
@@ -24,7 +25,7 @@ def rules(tmp_path, scripts):
 
 
 def test_ipv4_networks_are_merged_and_ipv6_left_out():
-    assert firewall.ipv4_networks(
+    assert addresses.ipv4_networks(
         ['10.0.0.0/8', '10.1.0.0/16', '2001:db8::/32', '127.0.0.5/32']) == [
         '10.0.0.0/8', '127.0.0.5/32']
 
