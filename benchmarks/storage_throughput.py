@@ -8,7 +8,8 @@ pages):
   gzip + AES-256-GCM;
 * floor (swift): a plain python-swiftclient upload of the file as one
   object and its download, on the real Swift of tools/swift.sh;
-* the swift driver (segments of --segment-mib) raw and zstd + AES-256-GCM.
+* the swift driver (segments of --segment-mib) framed only, zstd + AES-256-GCM,
+  and zstd + AES-256-GCM through a guest's grant (temporary URLs).
 
 Prints MB/s (of the original bytes) and the ratio to the floor of the
 same kind. Each figure is the best of --rounds runs.
@@ -33,6 +34,7 @@ from tests.functional import swift_server as swift_module  # noqa: E402
 from trove_lite import storage  # noqa: E402
 from trove_lite.conf import compute  # noqa: E402
 from trove_lite.conf import storage as storage_conf  # noqa: E402
+from trove_lite.storage import grants  # noqa: E402
 
 MIB = 2 ** 20
 CHUNK = 2 ** 16
@@ -138,8 +140,16 @@ def swift_rows(source, size, rounds, segment_mib):
                 ('plain swiftclient download',
                  best(rounds, plain_download), size)]
         connection.delete_object('bench-plain', 'object')
-        rows += driver_rows(store, source, 'swift raw', rounds, False)
+        framed = storage.get_storage('bench', server.conf(
+            backup_segment_max_size=segment_mib * MIB,
+            backup_compression='none'))
+        rows += driver_rows(framed, source, 'swift framed', rounds)
         rows += driver_rows(store, source, 'swift zstd+aes', rounds)
+        # As a guest writes: temporary URLs of a grant, no credentials.
+        grant = grants.make('bench', [('bench', 'object', grants.WRITE)],
+                            conf)
+        guest = storage.get_storage('bench', conf, grant=grant)
+        rows += driver_rows(guest, source, 'swift zstd+aes (grant)', rounds)
         return rows
     finally:
         server.stop()

@@ -121,7 +121,7 @@ swift_dir = $ETC
 log_level = INFO
 
 [pipeline:main]
-pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats tempauth copy slo dlo proxy-logging proxy-server
+pipeline = catch_errors gatekeeper healthcheck proxy-logging listing_formats tempurl tempauth copy slo dlo proxy-logging proxy-server
 
 [app:proxy-server]
 use = egg:swift#proxy
@@ -147,6 +147,9 @@ use = egg:swift#healthcheck
 use = egg:swift#proxy_logging
 [filter:listing_formats]
 use = egg:swift#listing_formats
+# Guests read and write with temporary URLs (trove_lite.storage.grants).
+[filter:tempurl]
+use = egg:swift#tempurl
 [filter:copy]
 use = egg:swift#copy
 [filter:slo]
@@ -171,7 +174,9 @@ ring() {
 }
 
 configure() {
-    [ -f "$ETC/credentials" ] && return
+    # A deployment configured before temporary URLs is made again.
+    [ -f "$ETC/credentials" ] && grep -q tempurl "$ETC/proxy-server.conf" \
+        && return
     log "configuring Swift in $DIR"
     rm -rf "$ETC"
     mkdir -p "$ETC" "$DIR/data/d1" "$DIR/run" "$DIR/log"

@@ -4,6 +4,7 @@ guests reach as any other), and a new instance restores the data. Rows are
 compared where a tenant sees them, in the instances' own MariaDB."""
 
 import os
+import pathlib
 import signal
 
 import pytest
@@ -28,6 +29,8 @@ from trove_lite import storage
 
 pytestmark = pytest.mark.functional
 
+BACKUP_KEY = 'functional-backup-key-' + 'k' * 20
+
 @pytest.fixture(scope='module')
 def stack(tmp_path_factory, swift_server):
     """A stack of its own on the swift storage, whose taskmanager notices
@@ -36,7 +39,8 @@ def stack(tmp_path_factory, swift_server):
         str(tmp_path_factory.mktemp('backups')), overrides={
             'DEFAULT': {'agent_heartbeat_expiry': '12',
                         'periodic_interval': '2',
-                        'storage_strategy': 'swift'},
+                        'storage_strategy': 'swift',
+                        'backup_aes_cbc_key': BACKUP_KEY},
             'swift': swift_server.options()})
     with deployment:
         yield deployment
@@ -50,7 +54,8 @@ def api(stack):
 @pytest.fixture(scope='module')
 def store(swift_server):
     """The demo project's backups in Swift, as the guests store them."""
-    return storage.get_storage('demo', swift_server.conf())
+    return storage.get_storage('demo', swift_server.conf(
+        backup_aes_cbc_key=BACKUP_KEY))
 
 
 def stored_objects(store, backup_id):
@@ -97,8 +102,7 @@ def test_full_backup_restores_the_rows(stack, api, store):
     assert container == 'database_backups'
     assert obj == f'demo/{backup["id"]}.xbstream'
     # Trove's size is in GB.
-    stored = int(store.connection.head_object(container, obj)[
-        'content-length'])
+    stored = store.get_info(done['locationRef']).size
     assert stored / 2 ** 30 == pytest.approx(done['size'], abs=1e-9)
     assert done['datastore']['type'] == 'mariadb'
     assert done['instance_id'] == source['id']
@@ -110,6 +114,21 @@ def test_full_backup_restores_the_rows(stack, api, store):
     restored = restore(api, done, 'bk-restored')
     assert rows(restored) == rows(source)
     assert len(rows(restored)) == 500
+
+
+def test_guests_hold_neither_the_backup_key_nor_swift_credentials(
+        stack, api, swift_server):
+    """They wrote and restored backups above with grants only."""
+    make_instance(api, 'bk-config')
+    configs = list(pathlib.Path(stack.state_path, 'servers').rglob(
+        'guest.conf'))
+    assert configs
+    secrets = (BACKUP_KEY, swift_server.credentials['SWIFT_KEY'],
+               swift_server.credentials['SWIFT_USER'])
+    for config in configs:
+        text = config.read_text()
+        assert 'storage_strategy = swift' in text
+        assert not [secret for secret in secrets if secret in text]
 
 
 def test_incremental_chain_restores_the_rows_and_guards_its_parent(stack,

@@ -1,6 +1,7 @@
 """The swift storage driver against a real OpenStack Swift (tools/swift.sh):
 large objects in segments, damage found on disk and in the account,
-deletion, and a store killed mid-stream."""
+deletion, a store killed mid-stream, and what a guest's grant (temporary
+URLs) lets it do -- and not do -- in the account."""
 
 import hashlib
 import io
@@ -11,9 +12,13 @@ import time
 import uuid
 
 import pytest
+import requests
+from swiftclient import exceptions as swift_exceptions
 
 from trove_lite import storage
 from trove_lite.common import exceptions
+from trove_lite.storage import grants
+from trove_lite.storage import swift
 
 KEY = 'functional-test-key-' + 'x' * 20
 MIB = 2 ** 20
@@ -34,8 +39,13 @@ def data_of(size):
 
 def segments_of(store, location):
     container, obj, _ = store._parse(location)
-    _, listing = store.connection.get_container(
-        container + '_segments', prefix=obj + '/', full_listing=True)
+    try:
+        _, listing = store.connection.get_container(
+            container + '_segments', prefix=obj + '/', full_listing=True)
+    except swift_exceptions.ClientException as e:
+        if e.http_status == 404:
+            return []
+        raise
     return [item['name'] for item in listing]
 
 
@@ -55,14 +65,15 @@ def test_large_object_round_trips_in_segments(store):
         == ['b1/full.xbstream']
 
 
-def test_stored_object_is_a_static_large_object_any_client_reads(store):
-    data = os.urandom(3 * MIB + 5)
-    saved = store.save('c', 'raw', [data], encode=False)
+def test_unencoded_object_is_one_object_any_client_reads(store):
+    data = os.urandom(MIB - 5)
+    saved = store.save('c', 'raw', [data], {'lines': '0'}, encode=False)
     container, obj, _ = store._parse(saved.location)
     headers, body = store.connection.get_object(container, obj)
-    assert headers['x-static-large-object'].lower() == 'true'
     assert headers['etag'].strip('"') == saved.checksum
+    assert headers['x-object-meta-lines'] == '0'
     assert body == data
+    assert segments_of(store, saved.location) == []
 
 
 def test_encrypted_segments_hold_no_plaintext(store):
@@ -75,7 +86,7 @@ def test_encrypted_segments_hold_no_plaintext(store):
 
 
 def test_bit_rot_in_a_segment_on_disk_is_detected(store, swift_server):
-    saved = store.save('c', 'o', [os.urandom(3 * MIB)], encode=False)
+    saved = store.save('c', 'o', [os.urandom(3 * MIB)])
     container, _, _ = store._parse(saved.location)
     segment = segments_of(store, saved.location)[1]
     _, body = store.connection.get_object(container + '_segments', segment)
@@ -88,13 +99,16 @@ def test_bit_rot_in_a_segment_on_disk_is_detected(store, swift_server):
         byte = f.read(1)
         f.seek(1000)
         f.write(bytes([byte[0] ^ 1]))
+    # The frame's authentication or the segment's MD5, whichever the
+    # read meets first.
     with pytest.raises(exceptions.StorageIntegrityError,
-                       match='segment 1 does not match its checksum'):
+                       match='frame 16 fails its check|segment 1 does not '
+                             'match its checksum'):
         b''.join(store.load(saved.location))
 
 
 def test_segment_replaced_in_the_account_is_detected(store):
-    saved = store.save('c', 'o', [os.urandom(2 * MIB + 1)], encode=False)
+    saved = store.save('c', 'o', [os.urandom(2 * MIB + 1)])
     container, _, _ = store._parse(saved.location)
     segment = segments_of(store, saved.location)[0]
     store.connection.put_object(container + '_segments', segment,
@@ -112,7 +126,7 @@ def test_checksum_other_than_recorded_is_refused(store):
 
 def test_tampered_encrypted_segment_is_detected(store):
     # A writer who rebuilds the manifest around a changed segment passes
-    # every Swift checksum; the authentication of the frames still fails.
+    # every MD5; the authentication of the frames still fails.
     saved = store.save('c', 'o', [data_of(3 * MIB)])
     container, obj, _ = store._parse(saved.location)
     segments = segments_of(store, saved.location)
@@ -122,17 +136,11 @@ def test_tampered_encrypted_segment_is_detected(store):
     changed[500] ^= 1
     etag = store.connection.put_object(container + '_segments', segments[1],
                                        bytes(changed))
-    manifest = []
-    for name in segments:
-        headers = store.connection.head_object(container + '_segments', name)
-        manifest.append({'path': f'/{container}_segments/{name}',
-                         'etag': headers['etag'].strip('"'),
-                         'size_bytes': int(headers['content-length'])})
-    assert manifest[1]['etag'] == etag
-    store.connection.put_object(
-        container, obj, json.dumps(manifest),
-        headers={'x-object-meta-storage-format': 'tlsf1'},
-        query_string='multipart-manifest=put')
+    _, manifest = store.connection.get_object(container, obj)
+    manifest = json.loads(manifest)
+    manifest['segments'][1][0] = etag
+    store.connection.put_object(container, obj, json.dumps(manifest),
+                                content_type=swift.MANIFEST_TYPE)
     with pytest.raises(exceptions.StorageIntegrityError, match='frame'):
         b''.join(store.load(saved.location))
 
@@ -147,8 +155,8 @@ def test_delete_removes_the_manifest_and_every_segment(store):
 
 
 def test_replacing_an_object_removes_its_old_segments(store):
-    store.save('c', 'o', [os.urandom(3 * MIB)], encode=False)
-    saved = store.save('c', 'o', [b'small'], encode=False)
+    store.save('c', 'o', [os.urandom(3 * MIB)])
+    saved = store.save('c', 'o', [b'small'])
     assert len(segments_of(store, saved.location)) == 1
     assert store.load(saved.location).read() == b'small'
 
@@ -160,7 +168,7 @@ def test_failing_source_leaves_nothing(store):
         yield os.urandom(2 * MIB + 1000)
         raise BrokenPipeError('mariabackup died')
     with pytest.raises(BrokenPipeError, match='mariabackup died'):
-        store.save('c', 'o', source(), encode=False)
+        store.save('c', 'o', source())
     assert not store.exists(location)
     assert segments_of(store, location) == []
 
@@ -170,7 +178,14 @@ def test_store_killed_mid_stream_fails_clearly_and_delete_cleans_up(
     location = store.location('c', 'o')
 
     def source():
-        yield os.urandom(2 * MIB + 1000)
+        for _ in range(3):
+            yield os.urandom(MIB)
+        # Killed once a segment is stored (the encoder runs ahead in its
+        # own thread).
+        deadline = time.monotonic() + 30
+        while not segments_of(store, location) and \
+                time.monotonic() < deadline:
+            yield os.urandom(MIB // 4)
         swift_server.kill('object')
         for _ in range(8):
             yield os.urandom(MIB)
@@ -179,7 +194,7 @@ def test_store_killed_mid_stream_fails_clearly_and_delete_cleans_up(
         with pytest.raises(exceptions.StorageUnavailable,
                            match=f'saving {location}.*delete {location} '
                                  'when Swift is back') as raised:
-            store.save('c', 'o', source(), encode=False)
+            store.save('c', 'o', source())
     finally:
         swift_server.restart_missing()
     assert time.monotonic() - began < 60
@@ -206,3 +221,115 @@ def test_empty_object(store):
     assert (saved.size, store.load(saved.location).read()) == (0, b'')
     saved = store.save('c', 'empty-encoded', [])
     assert store.load(saved.location).read() == b''
+
+
+# --- a guest's grant: temporary URLs in the shared account ------------------
+
+@pytest.fixture
+def guest_conf(swift_server):
+    """What a guest's configuration holds: no [swift] credentials, no
+    backup key (conf.storage.guest_sections)."""
+    conf = swift_server.conf(backup_segment_max_size=MIB)
+    for option in ('auth_url', 'username', 'password'):
+        conf.set_override(option, None if option == 'auth_url' else '',
+                          group='swift')
+    return conf
+
+
+def granted(swift_server, project, scopes):
+    conf = swift_server.conf(backup_segment_max_size=MIB,
+                             backup_aes_cbc_key=KEY)
+    return grants.make(project, scopes, conf), conf
+
+
+def test_a_guest_writes_and_reads_its_object_with_its_grant(
+        swift_server, guest_conf):
+    project = f'p{uuid.uuid4().hex[:8]}'
+    grant, conf = granted(swift_server, project,
+                          [('database_backups', 'b1.xbstream',
+                            grants.WRITE)])
+    guest = storage.get_storage(project, guest_conf, grant=grant)
+    data = data_of(3 * MIB)
+    saved = guest.save('database_backups', 'b1.xbstream', [data],
+                       {'backup_type': 'full'})
+    assert guest.load(saved.location, saved.checksum).read() == data
+    # The control plane reads it (the same project key) and deletes it.
+    control = storage.get_storage(project, conf)
+    assert control.get_info(saved.location).metadata == {
+        'backup_type': 'full'}
+    assert control.load(saved.location, saved.checksum).read() == data
+    # The guest replaces and deletes within its grant, without listing.
+    saved = guest.save('database_backups', 'b1.xbstream', [b'again'])
+    assert len(segments_of(control, saved.location)) == 1
+    guest.delete(saved.location)
+    assert not control.exists(saved.location)
+    assert segments_of(control, saved.location) == []
+    with pytest.raises(exceptions.StorageAccessDenied):
+        guest.list('database_backups')
+
+
+def test_a_guest_reaches_nothing_beyond_its_grant(swift_server, guest_conf):
+    """The attacks of a hostile guest holding a grant for its own backup:
+    Swift itself refuses them (raw HTTP, not the driver's checks)."""
+    victim, attacker = (f'p{uuid.uuid4().hex[:8]}' for _ in range(2))
+    victim_store = storage.get_storage(victim, swift_server.conf(
+        backup_segment_max_size=MIB, backup_aes_cbc_key=KEY))
+    secret = b'the victim rows ' * 4096
+    victim_saved = victim_store.save('database_backups', 'v1.xbstream',
+                                     [secret])
+    grant, _ = granted(swift_server, attacker,
+                       [('database_backups', 'a1.xbstream', grants.WRITE)])
+    [scope] = grant['scopes']
+    signatures = scope['signatures']['database_backups']
+    base_url = grant['url']
+
+    def signed(method, path, sig_method='GET', **kwargs):
+        return requests.request(method, f'{base_url}/{path}', params={
+            'temp_url_sig': signatures[sig_method],
+            'temp_url_expires': grant['expires'],
+            'temp_url_prefix': f'{attacker}/a1.xbstream'}, timeout=10,
+            **kwargs)
+
+    victim_path = f'database_backups/{victim}/v1.xbstream'
+    # Its signature on another project's object, or on the listing.
+    assert signed('GET', victim_path).status_code == 401
+    assert signed('DELETE', victim_path, 'DELETE').status_code == 401
+    assert signed('GET', 'database_backups').status_code == 401
+    assert signed('GET', '').status_code in (401, 404)
+    # A manifest of its own pointing at the victim's segments: Swift drops
+    # the multipart-manifest query of a temporary URL (a plain object is
+    # stored), and refuses a DLO pointer outright.
+    victim_segment = segments_of(victim_store, victim_saved.location)[0]
+    slo = json.dumps([{'path': f'/database_backups_segments/'
+                               f'{victim_segment}'}])
+    response = requests.put(
+        f'{base_url}/database_backups/{attacker}/a1.xbstream',
+        params={'temp_url_sig': signatures['PUT'],
+                'temp_url_expires': grant['expires'],
+                'temp_url_prefix': f'{attacker}/a1.xbstream',
+                'multipart-manifest': 'put'}, data=slo, timeout=10)
+    assert response.status_code == 201
+    body = signed('GET', f'database_backups/{attacker}/a1.xbstream').content
+    assert body == slo.encode()
+    response = signed('PUT', f'database_backups/{attacker}/a1.xbstream-dlo',
+                      'PUT', data=b'', headers={
+                          'X-Object-Manifest':
+                              f'database_backups_segments/{victim}/'})
+    assert response.status_code == 400
+    # The victim's bytes, had it got them, open with no key it holds.
+    attacker_store = storage.get_storage(attacker, guest_conf, grant=grant)
+    _, stolen = victim_store.connection.get_object(
+        'database_backups_segments', victim_segment)
+    with pytest.raises(exceptions.StorageKeyError, match='another key'):
+        b''.join(attacker_store.codec.decode([stolen], 'stolen'))
+    # An expired grant opens nothing.
+    old, _ = granted(swift_server, attacker,
+                     [('database_backups', 'a1.xbstream', grants.READ)])
+    old['expires'] = int(time.time()) - 1
+    for each in old['scopes']:
+        each['signatures'] = grants._signer(swift_server.conf()).sign(
+            attacker, each['container'], each['prefix'], grants.READ,
+            old['expires'])
+    with pytest.raises(exceptions.StorageError, match='401'):
+        storage.get_storage(attacker, guest_conf, grant=old).get_info(
+            f'{base_url}/database_backups/{attacker}/a1.xbstream')

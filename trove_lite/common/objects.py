@@ -170,8 +170,9 @@ def _revive(value, cls):
 @dataclasses.dataclass
 class BackupInfo(RemoteObject):
     """What a guest needs to write a backup (``create_backup``): where,
-    and for an incremental one its parent's end in the InnoDB log
-    (``parent_lsn``)."""
+    the storage grant to write it with (``storage``, see
+    storage.grants), and for an incremental one its parent's end in the
+    InnoDB log (``parent_lsn``)."""
 
     id: str
     project_id: str
@@ -180,3 +181,4 @@ class BackupInfo(RemoteObject):
     location: str | None = None
     backup_type: str = 'full'
     parent_lsn: int | None = None
+    storage: dict | None = None

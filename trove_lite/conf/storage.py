@@ -43,6 +43,12 @@ storage_opts = [
                     'CBC). At least 32 characters of random text, e.g. '
                     '"openssl rand -base64 32". Empty: not encrypted. '
                     'Backups made with another key cannot be read.'),
+    cfg.IntOpt('storage_grant_lifetime', default=86400, min=60,
+               help='Seconds a guest\'s storage grant (its temporary URLs '
+                    'and its project\'s key, given with a backup, a '
+                    'restore, the binlog archive or a log publish) stays '
+                    'valid. A job longer than this fails; the binlog '
+                    'archive\'s grant is renewed well before.'),
     cfg.StrOpt('backup_compression', default='zstd',
                choices=[('zstd', 'Zstandard (level 1 unless '
                                  'backup_compression_level): fast, the '
@@ -137,18 +143,26 @@ def local_root(conf):
         conf.local_compute.state_path, 'storage')
 
 
+# What a guest must not hold: it is given a grant per job instead
+# (trove_lite.storage.grants).
+_CONTROL_PLANE_ONLY = {'backup_aes_cbc_key', 'swift_url', 'swift_service_type',
+                       'swift_endpoint_type'}
+_GUEST_SWIFT_OPTIONS = {'timeout', 'retries'}
+
+
 def guest_sections(conf):
-    """The storage options a guest needs to write and read backups
-    itself, as {section: {option: value}} for its config file: the
+    """The storage options a guest needs to write and read backups with
+    its grants, as {section: {option: value}} for its config file: the
     control plane's, with the local root resolved (a guest has no
-    [local_compute] state_path). Unset options stay out."""
+    [local_compute] state_path), without the key and the credentials.
+    Unset options stay out."""
     default = {}
     for opt in storage_opts:
         value = conf[opt.dest]
         if opt.dest == 'storage_local_path':
             value = local_root(conf)
-        if value is not None and value != '':
+        if opt.dest not in _CONTROL_PLANE_ONLY and value not in (None, ''):
             default[opt.dest] = str(value)
     swift = {opt.dest: str(conf.swift[opt.dest]) for opt in swift_opts
-             if conf.swift[opt.dest] not in (None, '')}
+             if opt.dest in _GUEST_SWIFT_OPTIONS}
     return {'DEFAULT': default, 'swift': swift}

@@ -25,6 +25,7 @@ from trove_lite.db.repositories import instances
 from trove_lite.instance import keys
 from trove_lite.instance import restore as backup_restore
 from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.storage import grants
 
 LOG = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ def archive_settings(project_id):
     """Where a guest of ``project_id`` archives its binary log."""
     return {'project_id': project_id,
             'container': CONF.backup_swift_container}
+
+
+def with_grant(settings, instance_id):
+    """``settings`` with the grant the guest of ``instance_id`` keeps its
+    archive with (a fresh one: sent again before it expires)."""
+    return dict(settings, storage=grants.for_binlog_archive(
+        settings['project_id'], settings['container'], instance_id))
 
 
 def archive_span(since, until):
@@ -86,7 +94,7 @@ def put(context, record, request):
              'removed' if request is None else 'set')
     guest_rpcapi.API(record.id, keys.key_of(record.id)).set_binlog_archive(
         context, None if request is None else
-        archive_settings(record.tenant_id))
+        with_grant(archive_settings(record.tenant_id), record.id))
 
 
 def _usable_backups(policy):

@@ -5,6 +5,7 @@ instance's project's backup storage."""
 from trove_lite.common import exceptions
 from trove_lite.datastore import mysql_config
 from trove_lite.instance import api as instance_api
+from trove_lite.storage import grants
 
 
 def list_logs(context, record):
@@ -26,5 +27,8 @@ def act(context, record, name, action):
     guest = instance_api.running_guest(record)
     flags = {key: key == action for key in
              ('enable', 'disable', 'publish', 'discard')}
+    grant = None
+    if action in ('publish', 'discard'):
+        grant = grants.for_published_logs(record.tenant_id, record.id)
     return guest.guest_log_action(context, name, project_id=record.tenant_id,
-                                  **flags)
+                                  storage=grant, **flags)

@@ -158,13 +158,15 @@ class API:
 
     def guest_log_action(self, context, log_name, enable=False,
                          disable=False, publish=False, discard=False,
-                         project_id=None):
+                         project_id=None, storage=None):
         """Enable, disable, publish or discard one log (none: describe
-        it); its description afterwards."""
+        it); its description afterwards. ``storage``: the grant to publish
+        or discard with."""
         return self._call_high(context, 'guest_log_action',
                                log_name=log_name, enable=enable,
                                disable=disable, publish=publish,
-                               discard=discard, project_id=project_id)
+                               discard=discard, project_id=project_id,
+                               storage=storage)
 
     # --- root ---------------------------------------------------------------
 

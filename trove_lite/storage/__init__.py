@@ -9,6 +9,7 @@ Use::
     from trove_lite import storage
 
     store = storage.get_storage(project_id)   # per storage_strategy
+    store = storage.get_storage(project_id, grant=grant)   # in a guest
     location = store.location(container, name)        # known before saving
     saved = store.save(container, name, stream, {'backup_type': 'full'})
     saved.location, saved.size, saved.checksum, saved.source_size
@@ -33,13 +34,13 @@ from trove_lite.storage.base import SavedObject  # noqa: F401
 from trove_lite.storage.base import Storage  # noqa: F401
 
 
-def get_storage(project_id, conf=None, **driver_options):
-    """The storage driver of ``storage_strategy`` bound to ``project_id``.
-    ``driver_options`` go to the driver (swift: ``session``, a
-    keystoneauth session to act with)."""
+def get_storage(project_id, conf=None, grant=None):
+    """The storage driver of ``storage_strategy`` bound to ``project_id``:
+    with the storage's own credentials (the control plane), or, for a
+    guest, with ``grant`` (see storage.grants)."""
     conf = conf or CONF
     if conf.storage_strategy == 'swift':
         from trove_lite.storage import swift
-        return swift.SwiftStorage(project_id, conf, **driver_options)
+        return swift.SwiftStorage(project_id, conf, grant)
     from trove_lite.storage import local
-    return local.LocalStorage(project_id, conf, **driver_options)
+    return local.LocalStorage(project_id, conf, grant)

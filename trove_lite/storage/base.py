@@ -7,6 +7,7 @@ them.
 """
 
 import abc
+import base64
 import dataclasses
 import re
 
@@ -217,11 +218,19 @@ class Storage(abc.ABC):
     failing source stream raises its own exception after the clean-up.
     """
 
-    def __init__(self, project_id, conf):
+    def __init__(self, project_id, conf, grant=None):
         self.project_id = check_project(project_id)
         self.conf = conf
         self.chunk_size = conf.backup_chunk_size
-        self.codec = codec.Codec.from_conf(conf)
+        if grant is None:
+            key = codec.project_key(conf.backup_aes_cbc_key, project_id)
+        else:
+            if grant.get('project_id') != project_id:
+                raise exceptions.StorageAccessDenied(
+                    location=f'the storage of project {project_id}')
+            key = base64.b64decode(grant['key']) if grant.get('key') \
+                else None
+        self.codec = codec.Codec.from_conf(conf, key)
 
     def location(self, container, name):
         """Where ``save(container, name, ...)`` stores its object: known
@@ -246,7 +255,7 @@ class Storage(abc.ABC):
             metadata[FORMAT_KEY] = ENCODED_FORMAT
         try:
             location, size, checksum = self._save(container, name, chunks,
-                                                  metadata)
+                                                  metadata, encode)
         except Exception:
             if source.error is not None:
                 raise source.error from None
@@ -274,9 +283,15 @@ class Storage(abc.ABC):
         """The location of a checked container and name."""
 
     @abc.abstractmethod
-    def _save(self, container, name, chunks, metadata):
-        """Store ``chunks``; return (location, size, checksum). On any
-        error remove what was written, then raise."""
+    def split(self, location):
+        """(container, name) of a location of this project; refused
+        (StorageAccessDenied) for any other."""
+
+    @abc.abstractmethod
+    def _save(self, container, name, chunks, metadata, encoded):
+        """Store ``chunks`` (``encoded``: made by the codec); return
+        (location, size, checksum). On any error remove what was written,
+        then raise."""
 
     @abc.abstractmethod
     def _load(self, location, checksum):

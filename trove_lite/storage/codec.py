@@ -14,7 +14,8 @@ The payload is the compressed stream (0 none, 1 gzip, 2 zstd with frame
 checksums) cut into frames. Frame i is sealed with the 12-byte nonce
 ``i (11 bytes) | 1 if it is the last frame else 0`` and the header as
 associated data. Protection 1 is AES-256-GCM with the object's own key,
-HKDF-SHA256(backup_aes_cbc_key, salt, "trove-lite storage v1"), so a nonce
+HKDF-SHA256(project key, salt, "trove-lite storage v1") -- the project key
+is itself derived from backup_aes_cbc_key (project_key) -- so a nonce
 never repeats under a key. Protection 0 (no key configured) tags each frame
 with the first 16 bytes of SHA-256(header | nonce | payload): the same
 detection of accidents, without secrecy or defence against a deliberate
@@ -59,6 +60,23 @@ _OUTPUT_LIMIT = 2 ** 20
 def _hkdf(key, salt, info, length=32):
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt,
                 info=info).derive(key)
+
+
+def project_key(master_key, project_id):
+    """The key a project's objects are encrypted with: HKDF-SHA256 of the
+    configured backup_aes_cbc_key and the project id, so a guest, which is
+    given only its own project's key, reads no other project's objects and
+    never learns the configured one. None without a configured key."""
+    if not master_key:
+        return None
+    if isinstance(master_key, str):
+        master_key = master_key.encode()
+    if len(master_key) < MIN_KEY_LENGTH:
+        raise exceptions.StorageError(
+            reason=f'backup_aes_cbc_key is shorter than {MIN_KEY_LENGTH} '
+                   f'characters')
+    return _hkdf(master_key, None,
+                 b'trove-lite project key ' + project_id.encode())
 
 
 def _key_id(key):
@@ -158,9 +176,11 @@ class Codec:
         self.level = level
 
     @classmethod
-    def from_conf(cls, conf):
-        return cls(conf.backup_compression, conf.backup_aes_cbc_key,
-                   conf.backup_chunk_size, conf.backup_compression_level)
+    def from_conf(cls, conf, key):
+        """The configured compression with ``key`` (a project's key, see
+        project_key; None: not encrypted)."""
+        return cls(conf.backup_compression, key, conf.backup_chunk_size,
+                   conf.backup_compression_level)
 
     def encode(self, chunks):
         """Yield the encoded object made of the byte strings ``chunks``."""

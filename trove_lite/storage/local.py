@@ -56,17 +56,21 @@ class LocalStorage(base.Storage):
     """Objects of one project under ``storage_local_path`` (by default
     the "storage" directory of [local_compute] state_path)."""
 
-    def __init__(self, project_id, conf):
-        super().__init__(project_id, conf)
+    def __init__(self, project_id, conf, grant=None):
+        # A guest's grant gives it its project's key; the scopes are not
+        # checked here: the guest can reach no other project's directory.
+        super().__init__(project_id, conf, grant)
         self.root = storage_conf.local_root(conf)
 
     def _location(self, container, name):
         return f'{SCHEME}{container}/{self.project_id}/{name}'
 
+    def split(self, location):
+        return base.parse_location(location, SCHEME, self.project_id)
+
     def _path(self, location):
         """(directories from the root, file name) of a location."""
-        container, name = base.parse_location(location, SCHEME,
-                                              self.project_id)
+        container, name = self.split(location)
         *dirs, leaf = name.split('/')
         return [self.project_id, container, *dirs], leaf
 
@@ -111,7 +115,7 @@ class LocalStorage(base.Storage):
         os.set_blocking(fd, True)
         return fd
 
-    def _save(self, container, name, chunks, metadata):
+    def _save(self, container, name, chunks, metadata, encoded):
         location = self._location(container, name)
         *dirs, leaf = name.split('/')
         try:

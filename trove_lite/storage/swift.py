@@ -1,27 +1,33 @@
-"""The swift storage driver: OpenStack Swift through python-swiftclient.
+"""The swift storage driver: OpenStack Swift, through python-swiftclient
+with the account of [swift] (the control plane), or through temporary URLs
+signed for one job (a guest, with a storage grant: see storage.grants).
 
-Layout in the account (the shared account of [swift], or the project's own
-when the caller passes a keystoneauth session holding the user's token, as
-Trove does)::
+Layout in the account::
 
     <container>/<project>/<name>
-        the object: a Static Large Object manifest with the metadata
-        (a plain empty object when nothing was saved)
-    <container>_segments/<project>/<name>/.upload-<id>/<index, 8 digits>
+        the object: a manifest (JSON, content type MANIFEST_TYPE) of
+        ``{"upload", "segments": [[MD5, bytes], ...], "metadata",
+        "encoded"}``; or, saved unencoded (published logs), the bytes
+        themselves, so any Swift client reads them
+    <container>_segments/<project>/<name>/.upload-<upload>/<index, 8 digits>
         its segments, each at most backup_segment_max_size bytes
 
-The location is ``<storage URL>/<container>/<project>/<name>``, Trove's
-``locationRef`` form. The checksum is the SLO ETag, as Trove records it:
-the MD5 of the concatenated segment MD5s. A save checks each segment's MD5
-against the ETag Swift returns and the manifest's ETag and size at the end;
-a load checks every segment's MD5 and size against the manifest, the
-manifest against the object's ETag, and only reads segments of that
-object's own upload.
+The manifest is our own, not a Static Large Object: Swift's tempurl
+middleware passes no ``multipart-manifest`` query, and a guest that could
+write SLO manifests could point one at objects it may not read. The
+location is ``<storage URL>/<container>/<project>/<name>``, Trove's
+``locationRef`` form. The checksum of a segmented object is the MD5 of
+its segments' MD5s (as an SLO's ETag), of a plain one its MD5. A save
+checks each segment's MD5 against the ETag Swift returns; a load reads
+only segments of the object's own upload and checks each one's MD5 and
+size against the manifest.
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import json
+import re
 import uuid
 
 import requests
@@ -32,18 +38,23 @@ from swiftclient import exceptions as swift_exceptions
 from trove_lite.common import exceptions
 from trove_lite.storage import base
 from trove_lite.storage import swift_connection
+from trove_lite.storage import swift_signed
 
 LOG = logging.getLogger(__name__)
 
-# Swift's default max_manifest_segments.
-MAX_SEGMENTS = 1000
+MANIFEST_TYPE = 'application/x-trove-lite-manifest+json'
 _META = 'x-object-meta-'
 _UPLOAD = '.upload-'
+_UPLOAD_ID = re.compile(r'[0-9a-f]{32}')
+# A manifest lists at most this many segments (Swift's default
+# max_manifest_segments, kept from when these were SLOs).
+MAX_SEGMENTS = 1000
+_MAX_MANIFEST = 2 ** 20
 # Reads of one object when it keeps being replaced under the reader.
 _LOAD_ATTEMPTS = 3
 
 
-def _failure(error, what):
+def failure(error, what):
     """The storage exception for a Swift or network error."""
     if isinstance(error, exceptions.StorageError):
         return error
@@ -53,9 +64,9 @@ def _failure(error, what):
     return exceptions.StorageUnavailable(reason=f'{what}: {error}')
 
 
-_SWIFT_ERRORS = (swift_exceptions.ClientException,
-                 ks_exceptions.ClientException, requests.RequestException,
-                 OSError)
+SWIFT_ERRORS = (swift_exceptions.ClientException,
+                ks_exceptions.ClientException, requests.RequestException,
+                OSError)
 
 
 def _not_found(error):
@@ -64,6 +75,20 @@ def _not_found(error):
 
 def _etag(headers):
     return headers.get('etag', '').strip('"')
+
+
+def _md5(data=b''):
+    return hashlib.md5(data, usedforsecurity=False)
+
+
+def _own(metadata):
+    """The caller's metadata, without the storage's own keys."""
+    return {key: value for key, value in metadata.items()
+            if not key.startswith(base.RESERVED_PREFIX)}
+
+
+def _checksum(segments):
+    return _md5(''.join(md5 for md5, _ in segments).encode()).hexdigest()
 
 
 class _Segmenter:
@@ -94,78 +119,178 @@ class _Segmenter:
             yield chunk
 
 
-class SwiftStorage(base.Storage):
-    """Objects of one project in Swift. ``session``: a keystoneauth
-    session to act with instead of the [swift] credentials."""
+@dataclasses.dataclass
+class _Manifest:
+    upload: str
+    segments: list
+    metadata: dict
+    encoded: bool
 
-    def __init__(self, project_id, conf, session=None):
-        super().__init__(project_id, conf)
+    def body(self):
+        return json.dumps({'upload': self.upload, 'segments': self.segments,
+                           'metadata': self.metadata,
+                           'encoded': self.encoded}).encode()
+
+    @classmethod
+    def parse(cls, body, location):
+        def damaged(reason):
+            return exceptions.StorageIntegrityError(location=location,
+                                                    reason=reason)
+        if len(body) > _MAX_MANIFEST:
+            raise damaged('its manifest is too big')
+        try:
+            document = json.loads(body)
+            manifest = cls(document['upload'], document['segments'],
+                           document['metadata'], document['encoded'])
+        except (ValueError, KeyError, TypeError):
+            raise damaged('its manifest is not one') from None
+        if not (isinstance(manifest.upload, str)
+                and _UPLOAD_ID.fullmatch(manifest.upload)
+                and isinstance(manifest.segments, list)
+                and len(manifest.segments) <= MAX_SEGMENTS
+                and all(isinstance(s, list) and len(s) == 2
+                        and isinstance(s[0], str) and isinstance(s[1], int)
+                        for s in manifest.segments)
+                and isinstance(manifest.metadata, dict)
+                and isinstance(manifest.encoded, bool)):
+            raise damaged('its manifest is not one')
+        return manifest
+
+
+class SwiftStorage(base.Storage):
+    """Objects of one project in Swift: with ``grant`` (a guest) through
+    its temporary URLs, otherwise with the [swift] account."""
+
+    def __init__(self, project_id, conf, grant=None):
+        super().__init__(project_id, conf, grant)
         self.segment_size = conf.backup_segment_max_size
-        self.connection = swift_connection.connect(conf, session)
+        if grant is None:
+            self.connection = swift_connection.connect(conf)
+        else:
+            self.connection = swift_signed.SignedConnection(
+                grant, conf.swift.timeout, conf.swift.retries,
+                verify=not conf.swift_api_insecure)
+        self._can_list = getattr(self.connection, 'can_list', True)
 
     def _storage_url(self):
         if not self.connection.url:
             try:
                 self.connection.get_auth()
-            except _SWIFT_ERRORS as e:
-                raise _failure(e, 'authenticating to Swift') from e
+            except SWIFT_ERRORS as e:
+                raise failure(e, 'authenticating to Swift') from e
         return self.connection.url.rstrip('/')
 
     def _location(self, container, name):
         return f'{self._storage_url()}/{container}/{self.project_id}/{name}'
 
+    def split(self, location):
+        return base.parse_location(location, self._storage_url() + '/',
+                                   self.project_id)
+
     def _parse(self, location):
         """(container, object name in Swift, object name) of a location."""
-        container, name = base.parse_location(
-            location, self._storage_url() + '/', self.project_id)
+        container, name = self.split(location)
         return container, f'{self.project_id}/{name}', name
 
-    def _save(self, container, name, chunks, metadata):
+    @staticmethod
+    def _segment(obj, upload, index):
+        return f'{obj}/{_UPLOAD}{upload}/{index:08d}'
+
+    # --- save ---------------------------------------------------------
+
+    def _save(self, container, name, chunks, metadata, encoded):
         location = self._location(container, name)
         obj = f'{self.project_id}/{name}'
+        try:
+            if not encoded:
+                return self._save_plain(container, obj, chunks, metadata,
+                                        location)
+            previous = self._manifest_or_none(container, obj, location)
+            return self._save_segmented(container, obj, chunks, metadata,
+                                        location, previous)
+        except SWIFT_ERRORS as e:
+            raise failure(e, f'saving {location}') from e
+
+    def _save_plain(self, container, obj, chunks, metadata, location):
+        """One object as it is (a published log part): it must fit in a
+        segment."""
+        data = b''.join(chunks)
+        if len(data) > self.segment_size:
+            raise exceptions.StorageError(
+                reason=f'{location}: {len(data)} bytes unencoded is more '
+                       f'than a segment')
+        if self._can_list:
+            self.connection.put_container(container)
+        headers = {_META + key.replace('_', '-'): value
+                   for key, value in metadata.items()}
+        etag = self.connection.put_object(
+            container, obj, data, headers=headers,
+            content_type='application/octet-stream')
+        checksum = _md5(data).hexdigest()
+        if etag != checksum:
+            self._remove(container, [obj])
+            raise exceptions.StorageIntegrityError(
+                location=location,
+                reason=f'Swift stored it with MD5 {etag}, {checksum} was '
+                       f'sent')
+        return location, len(data), checksum
+
+    def _save_segmented(self, container, obj, chunks, metadata, location,
+                        previous):
         segments_container = container + base.SEGMENTS_SUFFIX
-        upload = f'{obj}/{_UPLOAD}{uuid.uuid4().hex}/'
+        upload = uuid.uuid4().hex
         written = []
         manifest_written = False
         try:
-            for each in (container, segments_container):
-                self.connection.put_container(each)
-            segments = self._put_segments(segments_container, upload,
+            if self._can_list:
+                for each in (container, segments_container):
+                    self.connection.put_container(each)
+            segments = self._put_segments(segments_container, obj, upload,
                                           chunks, written, location)
-            headers = {_META + key.replace('_', '-'): value
-                       for key, value in metadata.items()}
+            manifest = _Manifest(upload, segments, metadata, True)
+            body = manifest.body()
             manifest_written = True
-            checksum, size = self._put_manifest(container, obj, segments,
-                                                headers)
-            self._check_saved(container, obj, checksum, size, location)
+            etag = self.connection.put_object(container, obj, body,
+                                              content_type=MANIFEST_TYPE)
+            if etag != _md5(body).hexdigest():
+                raise exceptions.StorageIntegrityError(
+                    location=location,
+                    reason='Swift stored another manifest than was sent')
         except BaseException as e:
             left = self._remove(container, [obj] if manifest_written else [])
             left += self._remove(segments_container, written)
-            error = _failure(e, f'saving {location}') \
-                if isinstance(e, _SWIFT_ERRORS) else e
+            error = failure(e, f'saving {location}') \
+                if isinstance(e, SWIFT_ERRORS) else e
             if left and isinstance(error, exceptions.StorageError):
                 error.msg += (f'; {left} objects could not be removed '
                               f'(delete {location} when Swift is back)')
             if error is e:
                 raise
             raise error from e
-        self._remove_old_uploads(segments_container, obj, upload)
-        return location, size, checksum
+        self._remove_old_uploads(segments_container, obj, upload, previous)
+        return (location, sum(size for _, size in segments),
+                _checksum(segments))
 
-    def _remove_old_uploads(self, segments_container, obj, upload):
-        """Remove the segments of an object this save replaced, and of
-        failed saves of the same name; the save stands if this fails."""
-        try:
-            old = [segment for segment in
-                   self._uploads(segments_container, obj)
-                   if not segment.startswith(upload)]
-        except _SWIFT_ERRORS as e:
-            LOG.warning('Could not list old segments of %s: %s', obj, e)
-            return
-        self._remove(segments_container, old)
+    def _remove_old_uploads(self, segments_container, obj, upload,
+                            previous):
+        """Remove the segments of the object this save replaced (and, where
+        the account can be listed, of failed saves of the same name); the
+        save stands if this fails."""
+        old = []
+        if previous is not None:
+            old = [self._segment(obj, previous.upload, index)
+                   for index in range(len(previous.segments))]
+        if self._can_list:
+            try:
+                old = self._uploads(segments_container, obj)
+            except SWIFT_ERRORS as e:
+                LOG.warning('Could not list old segments of %s: %s', obj, e)
+        current = f'{obj}/{_UPLOAD}{upload}/'
+        self._remove(segments_container,
+                     [name for name in old if not name.startswith(current)])
 
-    def _put_segments(self, segments_container, upload, chunks, written,
-                      location):
+    def _put_segments(self, segments_container, obj, upload, chunks,
+                      written, location):
         segmenter = _Segmenter(chunks)
         segments = []
         while segmenter.more():
@@ -173,9 +298,9 @@ class SwiftStorage(base.Storage):
                 raise exceptions.StorageError(
                     reason=f'{location} needs more than {MAX_SEGMENTS} '
                            f'segments of backup_segment_max_size bytes')
-            segment = f'{upload}{len(segments):08d}'
+            segment = self._segment(obj, upload, len(segments))
             written.append(segment)
-            digest = hashlib.md5(usedforsecurity=False)
+            digest = _md5()
             etag = self.connection.put_object(
                 segments_container, segment,
                 segmenter.segment(self.segment_size, digest),
@@ -185,31 +310,8 @@ class SwiftStorage(base.Storage):
                     location=location,
                     reason=f'Swift stored segment {len(segments)} with MD5 '
                            f'{etag}, {digest.hexdigest()} was sent')
-            segments.append({'path': f'/{segments_container}/{segment}',
-                             'etag': etag, 'size_bytes': segmenter.taken})
+            segments.append([etag, segmenter.taken])
         return segments
-
-    def _put_manifest(self, container, obj, segments, headers):
-        """Write the object; return its (checksum, size)."""
-        if not segments:
-            self.connection.put_object(container, obj, b'', headers=headers)
-            return hashlib.md5(b'', usedforsecurity=False).hexdigest(), 0
-        self.connection.put_object(container, obj, json.dumps(segments),
-                                   headers=headers,
-                                   query_string='multipart-manifest=put')
-        checksum = hashlib.md5(''.join(s['etag'] for s in segments).encode(),
-                               usedforsecurity=False).hexdigest()
-        return checksum, sum(s['size_bytes'] for s in segments)
-
-    def _check_saved(self, container, obj, checksum, size, location):
-        headers = self.connection.head_object(container, obj)
-        if _etag(headers) != checksum or \
-                int(headers.get('content-length', -1)) != size:
-            raise exceptions.StorageIntegrityError(
-                location=location,
-                reason=f'Swift reports ETag {_etag(headers)} and '
-                       f'{headers.get("content-length")} bytes, expected '
-                       f'{checksum} and {size}')
 
     def _uploads(self, segments_container, obj):
         """Names of every segment stored for ``obj``, of any upload."""
@@ -229,136 +331,135 @@ class SwiftStorage(base.Storage):
         for done, name in enumerate(names):
             try:
                 self.connection.delete_object(container, name)
-            except _SWIFT_ERRORS as e:
+            except SWIFT_ERRORS as e:
                 if not _not_found(e):
                     LOG.warning('Could not delete %s/%s: %s', container,
                                 name, e)
                     return len(names) - done
         return 0
 
+    # --- read -----------------------------------------------------------
+
+    def _manifest_or_none(self, container, obj, location):
+        """The manifest stored at ``obj`` (None: no object, or a plain
+        one)."""
+        try:
+            headers, body = self.connection.get_object(container, obj)
+        except SWIFT_ERRORS as e:
+            if _not_found(e):
+                return None
+            raise failure(e, f'reading {location}') from e
+        if headers.get('content-type', '').split(';')[0] != MANIFEST_TYPE:
+            return None
+        return _Manifest.parse(body, location)
+
     def _head(self, location):
         container, obj, name = self._parse(location)
         try:
             return container, obj, name, self.connection.head_object(
                 container, obj)
-        except _SWIFT_ERRORS as e:
+        except SWIFT_ERRORS as e:
             if _not_found(e):
                 raise exceptions.StorageObjectNotFound(
                     location=location) from e
-            raise _failure(e, f'reading {location}') from e
+            raise failure(e, f'reading {location}') from e
 
-    def get_info(self, location):
-        return self._info(location, *self._head(location)[2:])
-
-    @staticmethod
-    def _info(location, name, headers):
-        stored = {key[len(_META):].replace('-', '_'): value
-                  for key, value in headers.items() if key.startswith(_META)}
+    def _described(self, location):
+        """(ObjectInfo, manifest or None for a plain object)."""
+        container, obj, name, headers = self._head(location)
+        if headers.get('content-type', '').split(';')[0] != MANIFEST_TYPE:
+            stored = {key[len(_META):].replace('-', '_'): value
+                      for key, value in headers.items()
+                      if key.startswith(_META)}
+            return base.ObjectInfo(
+                location=location, name=name,
+                size=int(headers.get('content-length', 0)),
+                checksum=_etag(headers), metadata=_own(stored)), None
+        manifest = self._manifest_or_none(container, obj, location)
+        if manifest is None:
+            raise exceptions.StorageObjectNotFound(location=location)
         return base.ObjectInfo(
             location=location, name=name,
-            size=int(headers.get('content-length', 0)),
-            checksum=_etag(headers),
-            metadata={key: value for key, value in stored.items()
-                      if not key.startswith(base.RESERVED_PREFIX)},
-            encoded=stored.get(base.FORMAT_KEY) == base.ENCODED_FORMAT)
+            size=sum(size for _, size in manifest.segments),
+            checksum=_checksum(manifest.segments),
+            metadata=_own(manifest.metadata),
+            encoded=manifest.encoded), manifest
+
+    def get_info(self, location):
+        return self._described(location)[0]
 
     def _load(self, location, checksum):
-        # An object overwritten between its HEAD and the GET of its
-        # manifest (a guest re-writes its binlog manifest while a restore
-        # reads it) looks damaged: it is one only if it is still the
-        # object the HEAD saw.
+        # An object replaced between its HEAD and the GET of its manifest
+        # (a guest re-writes its binlog manifest while a restore reads
+        # it) is read again.
         for attempt in range(_LOAD_ATTEMPTS):
-            container, obj, name, headers = self._head(location)
-            info = self._info(location, name, headers)
-            if checksum is not None and checksum != info.checksum:
+            info, manifest = self._described(location)
+            if checksum is None or checksum == info.checksum:
+                break
+            if attempt == _LOAD_ATTEMPTS - 1:
                 raise exceptions.StorageIntegrityError(
                     location=location,
                     reason=f'its checksum is {info.checksum}, not the '
                            f'expected {checksum}')
-            if headers.get('x-static-large-object', '').lower() != 'true':
-                parts = [{'name': f'/{container}/{obj}',
-                          'hash': info.checksum, 'bytes': info.size}]
-                break
-            try:
-                parts = self._manifest(container, obj, info, location)
-                break
-            except exceptions.StorageIntegrityError:
-                replaced = _etag(self._head(location)[3]) != info.checksum
-                if not replaced or attempt == _LOAD_ATTEMPTS - 1:
-                    raise
-                LOG.info('%s was replaced while read; reading it again',
-                         location)
+            LOG.info('%s changed while read; reading it again', location)
+        container, obj, _ = self._parse(location)
+        if manifest is None:
+            parts = [(container, obj, info.checksum, info.size)]
+        else:
+            parts = [(container + base.SEGMENTS_SUFFIX,
+                      self._segment(obj, manifest.upload, index), md5, size)
+                     for index, (md5, size) in enumerate(manifest.segments)]
         return info, self._read(parts, location)
 
-    def _manifest(self, container, obj, info, location):
-        def damaged(reason):
-            return exceptions.StorageIntegrityError(location=location,
-                                                    reason=reason)
-        try:
-            _, body = self.connection.get_object(
-                container, obj, query_string='multipart-manifest=get')
-            parts = json.loads(body)
-        except _SWIFT_ERRORS as e:
-            raise _failure(e, f'reading {location}') from e
-        except ValueError:
-            raise damaged('its manifest is not JSON') from None
-        own = f'/{container}{base.SEGMENTS_SUFFIX}/{obj}/{_UPLOAD}'
-        if not isinstance(parts, list) or not all(
-                isinstance(part, dict)
-                and isinstance(part.get('name'), str)
-                and isinstance(part.get('hash'), str)
-                and isinstance(part.get('bytes'), int) for part in parts):
-            raise damaged('its manifest is not a list of segments')
-        if not all(part['name'].startswith(own) for part in parts):
-            raise damaged('its manifest names segments of another object')
-        hashes = ''.join(part['hash'] for part in parts)
-        if hashlib.md5(hashes.encode(), usedforsecurity=False
-                       ).hexdigest() != info.checksum or \
-                sum(part['bytes'] for part in parts) != info.size:
-            raise damaged('its manifest does not match its ETag and size')
-        return parts
-
     def _read(self, parts, location):
-        for index, part in enumerate(parts):
-            container, _, segment = part['name'][1:].partition('/')
+        for index, (container, name, md5, size) in enumerate(parts):
             try:
                 headers, body = self.connection.get_object(
-                    container, segment, resp_chunk_size=self.chunk_size)
-            except _SWIFT_ERRORS as e:
-                raise _failure(e, f'reading {location}') from e
-            if _etag(headers) != part['hash']:
+                    container, name, resp_chunk_size=self.chunk_size)
+            except SWIFT_ERRORS as e:
+                raise failure(e, f'reading {location}') from e
+            if _etag(headers) != md5:
                 raise exceptions.StorageIntegrityError(
                     location=location,
                     reason=f'segment {index} was replaced')
-            digest = hashlib.md5(usedforsecurity=False)
-            size = 0
+            digest = _md5()
+            read = 0
             try:
                 for chunk in body:
                     digest.update(chunk)
-                    size += len(chunk)
+                    read += len(chunk)
                     yield chunk
-            except _SWIFT_ERRORS as e:
-                raise _failure(e, f'reading {location}') from e
-            if digest.hexdigest() != part['hash'] or size != part['bytes']:
+            except SWIFT_ERRORS as e:
+                raise failure(e, f'reading {location}') from e
+            if digest.hexdigest() != md5 or read != size:
                 raise exceptions.StorageIntegrityError(
                     location=location,
                     reason=f'segment {index} does not match its checksum')
+
+    # --- delete and list --------------------------------------------------
 
     def delete(self, location):
         container, obj, _ = self._parse(location)
         segments_container = container + base.SEGMENTS_SUFFIX
         try:
-            # A plain DELETE removes the manifest only: the segments, of
-            # this object and of failed saves, are all under one prefix.
+            try:
+                manifest = self._manifest_or_none(container, obj, location)
+            except exceptions.StorageIntegrityError:
+                manifest = None
+            segments = [] if manifest is None else [
+                self._segment(obj, manifest.upload, index)
+                for index in range(len(manifest.segments))]
+            if self._can_list:
+                # Failed saves of the same name left segments too.
+                segments = self._uploads(segments_container, obj)
             try:
                 self.connection.delete_object(container, obj)
             except swift_exceptions.ClientException as e:
                 if not _not_found(e):
                     raise
-            left = self._remove(segments_container,
-                                self._uploads(segments_container, obj))
-        except _SWIFT_ERRORS as e:
-            raise _failure(e, f'deleting {location}') from e
+            left = self._remove(segments_container, segments)
+        except SWIFT_ERRORS as e:
+            raise failure(e, f'deleting {location}') from e
         if left:
             raise exceptions.StorageUnavailable(
                 reason=f'deleting {location}: {left} segments are left')
@@ -366,14 +467,17 @@ class SwiftStorage(base.Storage):
     def list(self, container, prefix=''):
         container = base.check_container(container)
         prefix = base.check_prefix(prefix)
+        if not self._can_list:
+            raise exceptions.StorageAccessDenied(
+                location=f'the listing of {container} (not in the grant)')
         try:
             _, listing = self.connection.get_container(
                 container, prefix=f'{self.project_id}/{prefix}',
                 full_listing=True)
-        except _SWIFT_ERRORS as e:
+        except SWIFT_ERRORS as e:
             if _not_found(e):
                 return []
-            raise _failure(e, f'listing {container}') from e
+            raise failure(e, f'listing {container}') from e
         found = []
         for item in listing:
             name = item['name'].partition('/')[2]

@@ -21,11 +21,11 @@ from trove_lite.conf import CONF
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
 from trove_lite.db.repositories import instances
-from trove_lite.guestagent.datastore import mysql_binlog
 from trove_lite.instance import backup_policy
 from trove_lite.instance import keys
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.storage import grants
 
 LOG = logging.getLogger(__name__)
 
@@ -33,12 +33,17 @@ LOG = logging.getLogger(__name__)
 _EXPIRIES_PER_DAY = 24
 
 
+# A guest's archive grant is sent again after this part of its lifetime.
+_GRANT_RENEWAL = 0.25
+
+
 class PolicyTask:
     """The periodic task; remembers when each guest was last told to
-    expire its archive."""
+    expire its archive, and sent a grant to keep it with."""
 
     def __init__(self):
         self._expiry_sent = {}
+        self._grant_sent = {}
 
     def run(self, context):
         now = timeutils.utcnow()
@@ -63,7 +68,22 @@ class PolicyTask:
                 backup_policies.end(tx, policy.instance_id)
             return
         take_automated(context, policy, instance, now, day)
+        self._renew_grant(context, policy)
         self._expire_archive(context, policy, now - retention, day)
+
+    def _renew_grant(self, context, policy):
+        """Send the guest a fresh archive grant well before its last one
+        expires (and once after a taskmanager start)."""
+        last = self._grant_sent.get(policy.instance_id)
+        if last is not None and time.monotonic() - last < \
+                CONF.storage_grant_lifetime * _GRANT_RENEWAL:
+            return
+        guest_rpcapi.API(policy.instance_id, keys.key_of(
+            policy.instance_id)).set_binlog_archive(
+                context, backup_policy.with_grant(
+                    backup_policy.archive_settings(policy.tenant_id),
+                    policy.instance_id))
+        self._grant_sent[policy.instance_id] = time.monotonic()
 
     def _expire_archive(self, context, policy, cutoff, day):
         """Tell the guest to drop archived files no kept backup needs:
@@ -142,7 +162,7 @@ def remove_archive(policy):
     settings = backup_policy.archive_settings(policy.tenant_id)
     store = storage.get_storage(policy.tenant_id)
     for item in store.list(settings['container'],
-                           mysql_binlog.archive_prefix(policy.instance_id)):
+                           grants.binlog_archive_prefix(policy.instance_id)):
         store.delete(item.location)
     with db.transaction() as tx:
         backup_policies.remove(tx, policy.instance_id)

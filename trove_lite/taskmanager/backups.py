@@ -20,6 +20,7 @@ from trove_lite.instance import keys
 from trove_lite.records.backup import BackupState
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.storage import grants
 from trove_lite.taskmanager import volume_backups
 
 LOG = logging.getLogger(__name__)
@@ -34,13 +35,15 @@ def object_name(backup_id):
 def backup_info(backup, container):
     """The BackupInfo the guest writes ``backup`` with, its location
     recorded first: whatever a failed backup leaves there can be found
-    and removed."""
+    and removed. Its grant covers that object only."""
     store = storage.get_storage(backup.tenant_id)
     name = object_name(backup.id)
     info = objects.BackupInfo(
         id=backup.id, project_id=backup.tenant_id, container=container,
         name=name, location=store.location(container, name),
-        backup_type=backup.backup_type)
+        backup_type=backup.backup_type,
+        storage=grants.for_names(backup.tenant_id, container, [name],
+                                 grants.WRITE))
     if backup.parent_id is not None:
         parent = db.read(backups.find, backup.parent_id)
         if parent is None or parent.lsn is None:

@@ -19,9 +19,11 @@ from trove_lite.conf import CONF
 from trove_lite.conf import storage as storage_conf
 from trove_lite.db.repositories import configurations
 from trove_lite.db.repositories import instances
+from trove_lite.instance import backup_policy
 from trove_lite.instance import keys
 from trove_lite.records.status import InstanceTasks
 from trove_lite.rpcapi import guestagent as guest_rpcapi
+from trove_lite.storage import grants
 from trove_lite.taskmanager import access
 from trove_lite.taskmanager import builds
 from trove_lite.taskmanager import replicas
@@ -152,21 +154,28 @@ class PrepareGuest(Step):
     """Declare the guest's queue, then cast ``prepare`` so the message
     waits there however long the guest takes to boot. The values of the
     instance's configuration group are read now, so a change to the group
-    since the create request is not missed."""
+    since the create request is not missed; the storage grants are made
+    now, so they last from here."""
 
     error_task = InstanceTasks.BUILDING_ERROR_TIMEOUT_GA
 
     def execute(self, flow):
         spec = flow.spec
+        backup_info = spec.backup_info if flow.snapshot is None \
+            else flow.snapshot.backup_info
+        if backup_info:
+            backup_info = grants.for_restore(backup_info)
+        binlog_archive = spec.binlog_archive
+        if binlog_archive:
+            binlog_archive = backup_policy.with_grant(binlog_archive,
+                                                      spec.instance_id)
         flow.guest.declare_queue()
         flow.guest.prepare(flow.context, objects.PrepareRequest(
             memory_mb=spec.flavor['ram'], databases=spec.databases,
             users=keys.open_passwords(spec.instance_id, spec.users),
             config_overrides=db.read(configurations.values_of_instance,
                                      spec.instance_id),
-            backup_info=spec.backup_info if flow.snapshot is None
-            else flow.snapshot.backup_info,
-            binlog_archive=spec.binlog_archive,
+            backup_info=backup_info, binlog_archive=binlog_archive,
             snapshot=None if flow.snapshot is None
             else flow.snapshot.replica_info))
 

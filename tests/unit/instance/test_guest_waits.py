@@ -99,7 +99,8 @@ def test_calls_blocked_on_a_guest_hold_their_places_until_they_end(
     waits = guest_waits.ProjectWaits()
     monkeypatch.setattr(guest_waits, '_WAITS', waits)
     release = threading.Event()
-    entered = threading.Barrier(3)
+    # A call that fails before the barrier breaks it (no hang).
+    entered = threading.Barrier(3, timeout=10)
 
     class BlockedClient(RecordingClient):
         def call(self, context, method, **kwargs):

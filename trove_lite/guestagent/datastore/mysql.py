@@ -117,7 +117,8 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
         mysql_backup.restore), or None."""
         LOG.info('Restoring backup %s', backup_info['id'])
         self.stop_datastore()
-        store = storage.get_storage(backup_info['project_id'])
+        store = storage.get_storage(backup_info['project_id'],
+                                    grant=backup_info.get('storage'))
         position = None
         # A volume snapshot's data is in the volume already.
         if not backup_info.get('volume_snapshot'):
@@ -249,7 +250,8 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
             report(state='BUILDING')
             LOG.info('Backup %s (%s) started', backup_id,
                      backup_info.backup_type)
-            store = storage.get_storage(backup_info.project_id)
+            store = storage.get_storage(backup_info.project_id,
+                                        grant=backup_info.storage)
             saved, lsn = mysql_backup.backup(self.server, store,
                                              backup_info, self.sandbox_path)
         except Exception as error:
@@ -300,11 +302,12 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
 
     def guest_log_action(self, context, log_name, enable=False,
                          disable=False, publish=False, discard=False,
-                         project_id=None):
-        """One action on a log (none: describe it)."""
+                         project_id=None, storage=None):
+        """One action on a log (none: describe it); ``storage`` is the
+        grant to publish or discard with."""
         return self.logs.action(log_name, project_id, enable=enable,
                                 disable=disable, publish=publish,
-                                discard=discard)
+                                discard=discard, grant=storage)
 
     # --- RPC: databases ---------------------------------------------------
 

@@ -28,10 +28,10 @@ import time
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.guestagent import durable
+from trove_lite.storage import grants
 
 LOG = logging.getLogger(__name__)
 
-ARCHIVE_PREFIX = 'binlogs'
 MANIFEST = 'manifest.json'
 # The server's binlog base name, in its datadir (mysql_config).
 BASENAME = 'mysql-bin'
@@ -41,10 +41,6 @@ _MAGIC = b'\xfebin'
 _HEADER = struct.Struct('<IBIIIH')
 _GTID_EVENT = 162
 _GTID_BODY = struct.Struct('<QI')
-
-
-def archive_prefix(instance_id):
-    return f'{ARCHIVE_PREFIX}/{instance_id}/'
 
 
 def file_number(name):
@@ -108,7 +104,7 @@ class Archive:
     def __init__(self, store, container, instance_id):
         self.store = store
         self.container = container
-        self.prefix = archive_prefix(instance_id)
+        self.prefix = grants.binlog_archive_prefix(instance_id)
 
     def name(self, file_name):
         return self.prefix + file_name
@@ -188,8 +184,9 @@ class Archiver:
             return None
 
     def configure(self, settings):
-        """Archive to ``settings`` ({"project_id", "container"}), or stop
-        (None); archives at once."""
+        """Archive to ``settings`` ({"project_id", "container", "storage":
+        the grant to write with}), or stop (None); archives at once. A
+        renewed grant comes the same way."""
         with self.lock:
             if settings is None:
                 try:
@@ -199,11 +196,13 @@ class Archiver:
             else:
                 durable.write_private(self.settings_file, json.dumps(
                     {'project_id': settings['project_id'],
-                     'container': settings['container']}))
+                     'container': settings['container'],
+                     'storage': settings['storage']}))
         self._wake.set()
 
     def archive(self, settings):
-        store = self.get_store(settings['project_id'])
+        store = self.get_store(settings['project_id'],
+                               grant=settings['storage'])
         return Archive(store, settings['container'], self.instance_id)
 
     # --- the loop -----------------------------------------------------------

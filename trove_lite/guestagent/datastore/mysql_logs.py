@@ -29,6 +29,7 @@ from trove_lite.conf import CONF
 from trove_lite.datastore import mysql_config
 from trove_lite.guestagent import durable
 from trove_lite.guestagent.datastore import mysql_sql as sql
+from trove_lite.storage import grants
 
 LOG = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ ACTIONS = ('enable', 'disable', 'publish', 'discard')
 
 def log_prefix(instance_id, manager, name):
     """Where the published parts of a log go (Trove's prefix)."""
-    return f'{instance_id}/{manager}-{name}/'
+    return f'{grants.published_logs_prefix(instance_id)}{manager}-{name}/'
 
 
 def metafile_name(instance_id, manager, name):
@@ -135,9 +136,10 @@ class GuestLogs:
     # --- actions ------------------------------------------------------
 
     def action(self, name, project_id, enable=False, disable=False,
-               publish=False, discard=False):
-        """Carry out one action on the log ``name`` (none: show it);
-        returns its view."""
+               publish=False, discard=False, grant=None):
+        """Carry out one action on the log ``name`` (none: show it), a
+        publish or discard with the storage ``grant``; returns its
+        view."""
         if name not in LOGS:
             raise exceptions.BadRequest(f"Log '{name}' does not exist.")
         log_type, _file, switch = LOGS[name]
@@ -152,10 +154,12 @@ class GuestLogs:
                 kept['enabled'] = bool(enable)
                 self._save_state(state)
             elif publish:
-                self._publish(name, project_id, kept)
+                self._publish(name, self.get_storage(project_id, grant=grant),
+                              kept)
                 self._save_state(state)
             elif discard:
-                self._discard(name, project_id, kept)
+                self._discard(name, self.get_storage(project_id, grant=grant),
+                              kept)
                 self._save_state(state)
             return self.view(name, project_id, state)
 
@@ -167,7 +171,7 @@ class GuestLogs:
         # For every later start too (the option file).
         self.server.write_options()
 
-    def _publish(self, name, project_id, kept):
+    def _publish(self, name, store, kept):
         path = self._path(name)
         cut = self.trim(name)
         kept['published'] = max(0, kept.get('published', 0) - cut)
@@ -179,13 +183,14 @@ class GuestLogs:
             with open(path, 'rb') as log:
                 log.seek(start)
                 data = log.read(size - start)
-            store = self.get_storage(project_id)
             part = kept.get('parts', 0) + 1
             # Numbered, so the names sort in the order of the parts.
             object_name = (f'{self._prefix(name)}log-{part:06d}-'
                            f'{time.strftime("%Y%m%dT%H%M%S")}')
             store.save(CONF.guest_log_container_name, object_name, [data],
                        {'lines': str(data.count(b'\n'))}, encode=False)
+            # Kept to discard them: a guest cannot list the storage.
+            kept.setdefault('objects', []).append(object_name)
             kept['parts'] = part
             kept['published'] = size
             self._write_metafile(store, name, kept)
@@ -197,13 +202,13 @@ class GuestLogs:
         store.save(CONF.guest_log_container_name, self._metafile(name),
                    [meta], encode=False)
 
-    def _discard(self, name, project_id, kept):
-        store = self.get_storage(project_id)
+    def _discard(self, name, store, kept):
         container = CONF.guest_log_container_name
-        for info in store.list(container, self._prefix(name)):
-            store.delete(info.location)
+        for object_name in kept.get('objects', []):
+            store.delete(store.location(container, object_name))
         store.delete(store.location(container, self._metafile(name)))
         kept.pop('parts', None)
+        kept.pop('objects', None)
         LOG.info('Published parts of log %s discarded', name)
 
     def trim(self, name):

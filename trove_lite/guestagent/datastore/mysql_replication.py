@@ -121,8 +121,9 @@ class ReplicationMethods:
         info = snapshot_info['backup_info']
         LOG.info('Replication snapshot %s started', info.id)
         saved, lsn = mysql_backup.backup(
-            self.server, storage.get_storage(info.project_id), info,
-            self.sandbox_path)
+            self.server, storage.get_storage(info.project_id,
+                                             grant=info.storage),
+            info, self.sandbox_path)
         LOG.info('Replication snapshot %s written', info.id)
         return {'dataset': {'snapshot_id': info.id,
                             'size': saved.size / 1024 ** 3,

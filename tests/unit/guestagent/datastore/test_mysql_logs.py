@@ -52,8 +52,8 @@ def logs(tmp_path, store):
     (tmp_path / 'log').mkdir()
     return mysql_logs.GuestLogs(Server(tmp_path / 'log'), INSTANCE,
                                 'mariadb', str(tmp_path / 'logs.json'),
-                                lambda project: local.LocalStorage(project,
-                                                                   CONF))
+                                lambda project, grant=None:
+                                local.LocalStorage(project, CONF, grant))
 
 
 def append(logs, name, text):

@@ -111,7 +111,7 @@ def test_detach_makes_it_writable_for_good(guest):
 
 def test_the_source_is_told_the_hash_only(guest, monkeypatch):
     monkeypatch.setattr(mysql_replication.storage, 'get_storage',
-                        lambda project: None)
+                        lambda project, grant=None: None)
     saved = type('Saved', (), {'size': 1024, 'checksum': 'c'})
     monkeypatch.setattr(mysql_replication.mysql_backup, 'backup',
                         lambda *args: (saved, 99))
