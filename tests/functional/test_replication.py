@@ -10,6 +10,7 @@ import os
 import signal
 import stat
 import threading
+import time
 
 import pymysql
 import pytest
@@ -28,6 +29,12 @@ pytestmark = pytest.mark.functional
 
 PROJECT = 'rep-demo'
 INTRUDER = 'rep-intruder'
+# Seconds without a heartbeat before automatic failover (the stack's).
+FAILOVER_TIMEOUT = 5
+# Milliseconds a semi-synchronous source waits for a replica's
+# acknowledgement before it commits without one: far beyond what any
+# test here takes, so none of their commits goes unacknowledged.
+SEMI_SYNC_TIMEOUT = 120000
 
 
 @pytest.fixture(scope='module')
@@ -36,7 +43,7 @@ def stack(tmp_path_factory):
     deployment = stack_module.Stack(
         str(tmp_path_factory.mktemp('replication')), overrides={
             'DEFAULT': {'agent_heartbeat_expiry': '10',
-                        'failover_timeout': '5',
+                        'failover_timeout': str(FAILOVER_TIMEOUT),
                         'periodic_interval': '2'}})
     with deployment:
         yield deployment
@@ -357,3 +364,80 @@ def test_automatic_failover_replaces_a_dead_source_by_itself(stack, api):
     for instance in (promoted, source):
         assert api.delete(f'/instances/{instance["id"]}').status_code == 202
         api.wait_gone(instance['id'], timeout=120)
+
+
+def semi_sync(stack, instance_id):
+    """The semi-synchronous replication variables and status counters of
+    the guest's server (lower-case names)."""
+    with admin_connection(stack, instance_id) as connection:
+        cursor = connection.cursor()
+        cursor.execute("SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_%'")
+        found = dict(cursor.fetchall())
+        cursor.execute("SHOW GLOBAL STATUS LIKE 'rpl_semi_sync_%'")
+        found.update(cursor.fetchall())
+    return {name.lower(): value for name, value in found.items()}
+
+
+def test_semi_synchronous_failover_loses_no_acknowledged_write(stack, api):
+    response = api.post('/configurations', {'configuration': {
+        'name': 'semi-sync', 'datastore': {'type': 'mariadb'}, 'values': {
+            'rpl_semi_sync_master_enabled': True,
+            'rpl_semi_sync_master_timeout': SEMI_SYNC_TIMEOUT}}})
+    assert response.status_code == 200, response.text
+    group = response.json()['configuration']
+    source = make_instance(api, 'rep-s-source',
+                           failover={'automatic': True})
+    insert(source, 1, 10)
+    # One group for the whole set: a replica's server acknowledges and
+    # keeps the source side off until it is the source.
+    response = create_replica(api, source, 'rep-s-replica',
+                              configuration=group['id'])
+    assert response.status_code == 200, response.text
+    replica = api.wait_active(response.json()['instance']['id'],
+                              timeout=240)
+    wait_until(lambda: len(rows(replica)) == 10, timeout=60)
+    response = api.put(f'/instances/{source["id"]}',
+                       {'instance': {'configuration': group['id']}})
+    assert response.status_code == 202, response.text
+    on_source = semi_sync(stack, source['id'])
+    assert on_source['rpl_semi_sync_master_enabled'] == 'ON'
+    assert on_source['rpl_semi_sync_master_clients'] == '1'
+    on_replica = semi_sync(stack, replica['id'])
+    assert on_replica['rpl_semi_sync_master_enabled'] == 'OFF'
+    assert on_replica['rpl_semi_sync_slave_status'] == 'ON'
+
+    writer = Writer(source, 1000)
+    writer.start()
+    wait_until(lambda: len(writer.acknowledged) > 50, timeout=60)
+    # Every commit so far returned once the replica acknowledged it.
+    counters = semi_sync(stack, source['id'])
+    assert counters['rpl_semi_sync_master_status'] == 'ON'
+    assert int(counters['rpl_semi_sync_master_yes_tx']) > 50
+    assert counters['rpl_semi_sync_master_no_tx'] == '0'
+    kill_guest(stack, source['id'])
+    killed = time.monotonic()
+    promoted = api.wait_for(replica['id'], lambda i: 'replica_of' not in i
+                            and i['status'] == 'ACTIVE',
+                            timeout=FAILOVER_TIMEOUT + 15, interval=0.5)
+    assert time.monotonic() - killed <= FAILOVER_TIMEOUT + 15
+    writer.stopping.set()
+    writer.join()
+    assert set(writer.acknowledged) <= {row[0] for row in rows(promoted)}
+    # The new source takes the group's source side.
+    assert semi_sync(stack, promoted['id'])[
+        'rpl_semi_sync_master_enabled'] == 'ON'
+
+    # The old source comes back (restarted) read-only, its source side
+    # off.
+    response = act(api, source, 'restart')
+    assert response.status_code == 202, response.text
+    old = api.wait_active(source['id'], timeout=120)
+    with pytest.raises(pymysql.err.OperationalError) as refused:
+        execute(old, "INSERT INTO t VALUES (9999, 'on the old source')")
+    assert refused.value.args[0] == 1290
+    wait_until(lambda: semi_sync(stack, old['id'])[
+        'rpl_semi_sync_master_enabled'] == 'OFF', timeout=10)
+    for instance in (promoted, old):
+        assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+        api.wait_gone(instance['id'], timeout=120)
+    assert api.delete(f'/configurations/{group["id"]}').status_code == 202

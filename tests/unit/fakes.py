@@ -14,11 +14,13 @@ class FakeGuest:
 
     ``sent``: ``(instance_id, method, arguments)`` for every message, the
     arguments a dict of those given other than their default;
-    ``fail``: method name -> the exception that method raises;
+    ``fail``: method name, or (instance id, method name) for one
+    guest's, -> the exception that method raises;
     ``fail_every``: an exception every method raises;
     ``databases``, ``users``: what its server has;
     ``refuse_live``: parameters its server takes only at a start;
-    ``answers``: whether it answers a ping.
+    ``answers``: whether it answers a ping;
+    ``positions``: instance id -> its GTID position (get_latest_txn_id).
     """
 
     @classmethod
@@ -30,6 +32,7 @@ class FakeGuest:
         cls.users = {}
         cls.refuse_live = ()
         cls.answers = True
+        cls.positions = {}
         monkeypatch.setattr(rpcapi_module, 'API', cls)
         return cls
 
@@ -38,6 +41,12 @@ class FakeGuest:
         """The guest fails ``methods`` as a guest that raised does."""
         cls.fail = {method: exceptions.GuestError(
             original_message=f'{method} broke') for method in methods}
+
+    @classmethod
+    def fails_on(cls, instance_id, *methods):
+        """The guest of ``instance_id`` fails ``methods``."""
+        cls.fail.update({(instance_id, method): exceptions.GuestError(
+            original_message=f'{method} broke') for method in methods})
 
     @classmethod
     def methods(cls):
@@ -58,8 +67,9 @@ class FakeGuest:
         FakeGuest.sent.append((self.instance_id, method, arguments))
         if FakeGuest.fail_every is not None:
             raise FakeGuest.fail_every
-        if method in FakeGuest.fail:
-            raise FakeGuest.fail[method]
+        for failing in (method, (self.instance_id, method)):
+            if failing in FakeGuest.fail:
+                raise FakeGuest.fail[failing]
 
     # --- the build ------------------------------------------------------
 
@@ -167,4 +177,28 @@ class FakeGuest:
                                 password=root_password)
 
     def disable_root(self, context):
+        self._record()
+
+    # --- replication ------------------------------------------------------
+
+    def make_read_only(self, context, read_only, wait=True):
+        self._record()
+
+    def get_latest_txn_id(self, context):
+        self._record()
+        return FakeGuest.positions.get(self.instance_id, '')
+
+    def wait_for_txn(self, context, txn):
+        self._record()
+
+    def detach_replica(self, context, for_failover=False):
+        self._record()
+
+    def enable_as_master(self, context, replica_source_config=None):
+        self._record()
+
+    def attach_replica(self, context, replica_info, slave_config=None):
+        self._record()
+
+    def cleanup_source_on_replica_detach(self, context, replica_info):
         self._record()

@@ -58,6 +58,37 @@ BINLOG_SETTINGS = {
 }
 
 
+# Every guest acknowledges, as a replica, the events of a source that
+# asks for it (semi-synchronous replication, built into MariaDB since
+# 10.3): a source without rpl_semi_sync_master_enabled asks nothing, and
+# a replica attached, re-pointed or restarted acknowledges from its first
+# event, whichever member becomes the source. A configuration group may
+# turn it off.
+REPLICA_SETTINGS = {
+    'rpl_semi_sync_slave_enabled': 'ON',
+}
+
+# The source side of semi-synchronous replication holds on a writable
+# source only: a replica's applier, which logs what it applies, would
+# wait commit after commit for acknowledgements nobody sends. A replica
+# (or an ejected source) runs with these values whatever its group says,
+# and takes its group's when it becomes a source (promote, eject,
+# detach): one group can serve every member of a set.
+SOURCE_ONLY_SETTINGS = {
+    'rpl_semi_sync_master_enabled': 'OFF',
+}
+
+
+def for_role(settings, source):
+    """``settings`` (names to values) as a server takes them in its
+    replication role: unchanged on a ``source``, the source-only ones
+    replaced otherwise."""
+    if source:
+        return settings
+    return {name: SOURCE_ONLY_SETTINGS.get(option_name(name), value)
+            for name, value in settings.items()}
+
+
 def server_id_of(instance_id):
     """The instance's own replication server id (1 .. 2**32-1): a replica
     skips the events that carry its own id, so servers that replicate
@@ -82,8 +113,10 @@ def is_binlog_option(name):
 # of the server (the server reads a prefix as the option it begins), none
 # naming a file, a directory, a plugin, an account or where the server
 # listens, and not read_only, which the agent sets while the volume is
-# full. The catalogue trove-lite ships lists no other; an operator's may
-# list fewer.
+# full (and a replica always). The rpl_semi_sync_* options turn on
+# semi-synchronous replication: set on a source, a commit returns once a
+# replica has acknowledged it. The catalogue trove-lite ships lists no
+# other; an operator's may list fewer.
 SETTABLE_OPTIONS = frozenset({
     'auto_increment_increment', 'auto_increment_offset', 'autocommit',
     'back_log', 'bulk_insert_buffer_size', 'character_set_server',
@@ -120,7 +153,10 @@ SETTABLE_OPTIONS = frozenset({
     'optimizer_search_depth', 'performance_schema',
     'query_alloc_block_size', 'query_cache_limit', 'query_cache_size',
     'query_cache_type', 'query_prealloc_size', 'range_alloc_block_size',
-    'read_buffer_size', 'read_rnd_buffer_size', 'slow_query_log',
+    'read_buffer_size', 'read_rnd_buffer_size',
+    'rpl_semi_sync_master_enabled', 'rpl_semi_sync_master_timeout',
+    'rpl_semi_sync_master_wait_no_slave', 'rpl_semi_sync_master_wait_point',
+    'rpl_semi_sync_slave_enabled', 'slow_query_log',
     'sort_buffer_size', 'sql_mode', 'table_definition_cache',
     'table_open_cache', 'table_open_cache_instances', 'thread_cache_size',
     'tmp_table_size', 'transaction_alloc_block_size',
@@ -203,10 +239,11 @@ def render(settings):
 
 def tunable_settings(memory_mb, overrides=None):
     """The settings a guest's server runs with, besides where it keeps
-    its files and listens: base, flavor, then the overrides."""
+    its files and listens: base, flavor, replica, then the overrides."""
     overrides = overrides or {}
     settings = dict(BASE_SETTINGS)
     settings.update(memory_settings(memory_mb))
+    settings.update(REPLICA_SETTINGS)
     # A collation must belong to the server's character set, or the
     # server does not start: an override of either decides both.
     if 'collation_server' in overrides:
@@ -252,12 +289,13 @@ SYSTEM_LOGS = frozenset({'error'})
 
 def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
                     port, memory_mb, overrides=None, os_user=None,
-                    server_id=None, enabled_logs=()):
+                    server_id=None, enabled_logs=(), source=True):
     """Every setting of a guest's server; ``files_dir`` is the one
     directory its file statements may use (secure_file_priv), ``os_user``
     the unix user it runs as when started by root (None: the agent's),
     ``enabled_logs`` the switches (``general_log``, ``slow_query_log``)
-    of the logs the owner turned on."""
+    of the logs the owner turned on, ``source`` whether it takes writes
+    as a replication source may (see for_role)."""
     settings = {
         'datadir': datadir,
         'socket': os.path.join(run_dir, 'mysqld.sock'),
@@ -276,7 +314,8 @@ def server_settings(datadir, run_dir, log_dir, files_dir, bind_address,
     if server_id is not None:
         settings['server_id'] = str(server_id)
     settings.update({switch: '1' for switch in enabled_logs})
-    settings.update(tunable_settings(memory_mb, overrides))
+    settings.update(for_role(tunable_settings(memory_mb, overrides),
+                             source))
     return settings
 
 

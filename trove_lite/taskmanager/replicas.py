@@ -193,23 +193,85 @@ def end_set_task(instance_id, task):
         replicas.replica_ids, record.slave_of_id), task, InstanceTasks.NONE)
 
 
-def _follow(context, source, followers):
-    """Make ``source`` (a record) the source of ``followers`` (records):
-    an account of its own on it for each, made from a fresh password the
-    source sees only the hash of, then each re-pointed to it."""
+def _make_source(context, source, followers):
+    """Make ``source`` (a record) writable, the source of ``followers``
+    (records): an account of its own on it for each, made from a fresh
+    password the source sees only the hash of. Returns the passwords by
+    follower id."""
     passwords = {f.id: secrets.token_urlsafe(24) for f in followers}
     guest_of(source.id).enable_as_master(context, {'replication_users': [
         {'name': replication_user(f.id),
          'password_hash': password_hash(passwords[f.id])}
         for f in followers]})
+    return passwords
+
+
+def _point(context, source, followers, passwords):
+    """Re-point each of ``followers`` to ``source``, made their source by
+    _make_source, and record the set so: a follower that cannot follow
+    stays a member, read-only, with a fault saying so (detach or delete
+    it); the others go on."""
     for follower in followers:
-        guest_of(follower.id).attach_replica(context, {'master': dict(
-            master_address(source), user=replication_user(follower.id),
-            password=passwords[follower.id])})
+        try:
+            guest_of(follower.id).attach_replica(context, {'master': dict(
+                master_address(source), user=replication_user(follower.id),
+                password=passwords[follower.id])})
+        except Exception as error:
+            LOG.warning('Instance %s does not follow the new source %s: %s',
+                        follower.id, source.id, error)
+            with db.transaction() as tx:
+                instances.add_fault(
+                    tx, follower.id, f'It does not replicate from its new '
+                    f'source {source.id}: {error}'[:255])
     with db.transaction() as tx:
         replicas.set_source(tx, source.id, None)
         for follower in followers:
             replicas.set_source(tx, follower.id, source.id)
+
+
+def _follow(context, source, followers):
+    """Make ``source`` the source of ``followers`` (records)."""
+    _point(context, source, followers,
+           _make_source(context, source, followers))
+
+
+def _switch_over(context, old, new, others, done):
+    """The part of a promote that can be undone: the old source refuses
+    writes, every replica applies what it logged last, ``new`` stops
+    following it and becomes the writable source of the others and the
+    old one. Returns the passwords of their accounts on ``new`` (for
+    _point); appends each step to ``done`` as it starts (for
+    _roll_back)."""
+    old_guest = guest_of(old.id)
+    done.append('read-only')
+    old_guest.make_read_only(context, True)
+    last = old_guest.get_latest_txn_id(context)
+    for replica in [new] + others:
+        guest_of(replica.id).wait_for_txn(context, last)
+    done.append('detached')
+    guest_of(new.id).detach_replica(context, for_failover=True)
+    passwords = _make_source(context, new, [old] + others)
+    LOG.info('Instance %s is the replication source instead of %s '
+             '(at %s)', new.id, old.id, last)
+    return passwords
+
+
+def _roll_back(context, old, new, done):
+    """Undo a promote that stopped after ``done`` (the steps _switch_over
+    took): ``new`` follows ``old`` again if it had stopped (a fresh
+    account for it; read-only again), and ``old`` accepts writes again
+    (enable_as_master does both for it). Returns what it could not undo
+    (None: all undone)."""
+    try:
+        if 'detached' in done:
+            _follow(context, old, [new])
+        elif 'read-only' in done:
+            guest_of(old.id).make_read_only(context, False)
+    except Exception as error:
+        LOG.warning('Promote of %s could not be undone: %s', new.id, error,
+                    exc_info=True)
+        return str(error)
+    return None
 
 
 def promote(context, instance_id):
@@ -217,7 +279,13 @@ def promote(context, instance_id):
     member of the set is PROMOTING): the source refuses writes, every
     replica applies what it logged last, the replica ``instance_id``
     becomes the source and the others, the old source included, follow
-    it. No transaction the old source acknowledged is lost."""
+    it. No transaction the old source acknowledged is lost.
+
+    Up to the new source accepting writes it is all or nothing: a step
+    that fails is undone (the old source writable again, the replica
+    following it again) and recorded as a fault of the replica. From
+    then on it goes forward: a member that cannot follow shows a fault.
+    The tasks end in every case."""
     new = db.read(instances.find, instance_id)
     if new is None or new.task != InstanceTasks.PROMOTING or \
             new.slave_of_id is None:
@@ -229,24 +297,24 @@ def promote(context, instance_id):
               db.read(replicas.replica_ids, old.id)
               if member_id != instance_id]
     members = [new.id, old.id] + [other.id for other in others]
+    done = []
     try:
-        old_guest = guest_of(old.id)
-        old_guest.make_read_only(context, True)
-        last = old_guest.get_latest_txn_id(context)
-        for replica in [new] + others:
-            guest_of(replica.id).wait_for_txn(context, last)
-        guest_of(new.id).detach_replica(context, for_failover=True)
-        _follow(context, new, [old] + others)
-        LOG.info('Instance %s is the replication source instead of %s '
-                 '(at %s)', new.id, old.id, last)
+        try:
+            passwords = _switch_over(context, old, new, others, done)
+        except Exception as error:
+            LOG.warning('Promote of %s failed: %s', instance_id, error,
+                        exc_info=True)
+            left = _roll_back(context, old, new, done)
+            outcome = (f'; {old.id} is the source still' if left is None
+                       else f'; undoing it failed too: {left}')
+            with db.transaction() as tx:
+                instances.add_fault(
+                    tx, instance_id,
+                    f'Promote failed: {error}{outcome}'[:255])
+            return
+        _point(context, new, [old] + others, passwords)
         for member in [new] + others:
             forget_account(context, old.id, member.id)
-    except Exception as error:
-        LOG.warning('Promote of %s failed: %s', instance_id, error,
-                    exc_info=True)
-        with db.transaction() as tx:
-            instances.add_fault(tx, instance_id,
-                                f'Promote failed: {error}'[:255])
     finally:
         _set_members_task(members, InstanceTasks.PROMOTING,
                           InstanceTasks.NONE)
@@ -262,12 +330,38 @@ def reach(position):
     return total
 
 
+def _most_advanced(context, old_id, members, asked_on):
+    """The member that applied most of the dead source ``old_id``, and
+    the others that answer (the replica ``asked_on`` wins a tie)."""
+    reached = {}
+    for member in members:
+        try:
+            reached[member.id] = reach(
+                guest_of(member.id).get_latest_txn_id(context))
+        except Exception as error:
+            LOG.warning('Replica %s does not answer; it stays with %s: %s',
+                        member.id, old_id, error)
+    if not reached:
+        raise exceptions.DatastoreOperationError(reason='no replica answers')
+    best = max((m for m in members if m.id in reached),
+               key=lambda m: (reached[m.id], m.id == asked_on))
+    LOG.info('Replica %s applied most of %s (%d)', best.id, old_id,
+             reached[best.id])
+    return best, [m for m in members if m.id in reached and m.id != best.id]
+
+
 def eject(context, instance_id):
     """Trove's eject_replica_source: the source of ``instance_id``'s set
     stopped responding; the replica that applied most of it becomes the
     source, the others that answer follow it, and the old source leaves
     the set, told (a message that waits in its queue) to refuse writes
-    for good should it come back."""
+    for good should it come back.
+
+    Until the new source accepts writes the set stays as it was (a fault
+    on ``instance_id`` says why; the replica chosen may have stopped
+    replicating from the dead source and stays read-only): the eject can
+    be asked again, and the automatic failover asks at its next round.
+    From then on it goes forward, as a promote does."""
     record = db.read(instances.find, instance_id)
     if record is None or record.task != InstanceTasks.EJECTING or \
             record.slave_of_id is None:
@@ -278,30 +372,37 @@ def eject(context, instance_id):
     members = [db.read(instances.get, member_id) for member_id in
                db.read(replicas.replica_ids, old_id)]
     try:
-        reached = {}
-        for member in members:
-            try:
-                reached[member.id] = reach(
-                    guest_of(member.id).get_latest_txn_id(context))
-            except Exception as error:
-                LOG.warning('Replica %s does not answer; it stays with %s: '
-                            '%s', member.id, old_id, error)
-        if not reached:
-            raise exceptions.DatastoreOperationError(
-                reason='no replica answers')
-        best = max((m for m in members if m.id in reached),
-                   key=lambda m: (reached[m.id], m.id == instance_id))
-        guest_of(best.id).detach_replica(context, for_failover=True)
-        _follow(context, best, [m for m in members
-                                if m.id in reached and m.id != best.id])
-        LOG.warning('The replication source %s was ejected; %s (%d) is '
-                    'the source now', old_id, best.id, reached[best.id])
-        guest_of(old_id).make_read_only(context, True, wait=False)
-    except Exception as error:
-        LOG.warning('Eject of %s failed: %s', old_id, error, exc_info=True)
-        with db.transaction() as tx:
-            instances.add_fault(tx, instance_id,
-                                f'Eject failed: {error}'[:255])
+        try:
+            best, followers = _most_advanced(context, old_id, members,
+                                             instance_id)
+            guest_of(best.id).detach_replica(context, for_failover=True)
+            passwords = _make_source(context, best, followers)
+        except Exception as error:
+            LOG.warning('Eject of %s failed: %s', old_id, error,
+                        exc_info=True)
+            with db.transaction() as tx:
+                instances.add_fault(
+                    tx, instance_id, f'Eject failed: {error}; the set is '
+                    f'unchanged, ask again'[:255])
+            return
+        _point(context, best, followers, passwords)
+        LOG.warning('The replication source %s was ejected; %s is the '
+                    'source now', old_id, best.id)
+        _fence(context, old_id)
     finally:
         _set_members_task([m.id for m in members], InstanceTasks.EJECTING,
                           InstanceTasks.NONE)
+
+
+def _fence(context, old_id):
+    """Tell the ejected source to refuse writes for good: a message that
+    waits in its queue until its guest comes back."""
+    try:
+        guest_of(old_id).make_read_only(context, True, wait=False)
+    except Exception as error:
+        LOG.warning('The ejected source %s was not told to refuse writes: '
+                    '%s', old_id, error)
+        with db.transaction() as tx:
+            instances.add_fault(
+                tx, old_id, f'Ejected from its set, but not told to refuse '
+                f'writes: {error}; delete it'[:255])

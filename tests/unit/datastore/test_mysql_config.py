@@ -129,6 +129,26 @@ def test_defaults_are_the_base_or_flavor_setting_or_the_servers():
     assert mysql_config.default_value('wait_timeout', 256) is None
 
 
+def test_every_guest_acknowledges_a_semi_synchronous_source_unless_told():
+    # A replica's acknowledgement is what a semi-synchronous source waits
+    # for; any member may become a replica (promote, eject), so all ack.
+    assert mysql_config.tunable_settings(256)[
+        'rpl_semi_sync_slave_enabled'] == 'ON'
+    assert mysql_config.default_value('rpl_semi_sync_slave_enabled',
+                                      256) == 'ON'
+    group = {'rpl_semi_sync_slave_enabled': False,
+             'rpl_semi_sync_master_enabled': True,
+             'rpl_semi_sync_master_timeout': 60000,
+             'rpl_semi_sync_master_wait_point': 'AFTER_SYNC'}
+    mysql_config.check_overrides(group)
+    settings = mysql_config.tunable_settings(256, group)
+    assert settings['rpl_semi_sync_slave_enabled'] is False
+    assert 'rpl_semi_sync_master_enabled' not in \
+        mysql_config.tunable_settings(256)
+    assert 'rpl_semi_sync' not in mysql_config.render(
+        mysql_config.template_settings())
+
+
 def test_sql_values():
     assert mysql_config.sql_value('16M') == 16 * 1024 * 1024
     assert mysql_config.sql_value('0') == 0

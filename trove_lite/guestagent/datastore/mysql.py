@@ -39,6 +39,7 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
             server_id=mysql_config.server_id_of(instance_id))
         self.replication_role = mysql_replication.ReplicationRole(
             sandbox_path)
+        self.server.is_source = lambda: not self.replication_role.read_only
         self.admin = mysql_admin.MariaDBAdmin(self.server.admin_connection)
         self.freezer = mysql_freeze.Freezer(self)
         self.archiver = mysql_binlog.Archiver(
@@ -165,6 +166,10 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
         if self.replication_role.read_only:
             # A replica starts writable; it must not take a write first.
             self.refuse_writes(False)
+            # Its role may have come while the server was down (an
+            # ejected source told to refuse writes).
+            with self.server.admin_connection() as connection:
+                self.server.apply_role(connection)
 
     def stop_datastore(self):
         self.server.stop(CONF.state_change_wait_time)

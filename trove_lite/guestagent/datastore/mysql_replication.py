@@ -92,8 +92,15 @@ class ReplicationMethods:
     ``sandbox_path`` and ``_check_prepared``)."""
 
     def _set_read_only(self, cursor, read_only):
+        # The role decides the source side of semi-synchronous
+        # replication (mysql_config.for_role): on for every write the
+        # server takes, off before its applier runs.
         self.replication_role.set_read_only(read_only)
-        cursor.execute(*sql.set_global('read_only', int(read_only)))
+        if read_only:
+            cursor.execute(*sql.set_global('read_only', 1))
+        self.server.apply_role(cursor.connection)
+        if not read_only:
+            cursor.execute(*sql.set_global('read_only', 0))
 
     def get_replication_snapshot(self, context, snapshot_info,
                                  replica_source_config=None):

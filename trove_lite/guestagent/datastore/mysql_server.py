@@ -97,8 +97,9 @@ class MariaDBServer:
         self._settings_lock = threading.Lock()
         # The switches of the logs turned on (mysql_logs sets it).
         self.enabled_logs = tuple
-        # The switches of the logs turned on (mysql_logs sets it).
-        self.enabled_logs = tuple
+        # Whether it takes writes as a replication source may (the
+        # manager sets it from its replication role).
+        self.is_source = lambda: True
 
     @property
     def is_initialised(self):
@@ -166,7 +167,8 @@ class MariaDBServer:
                     memory_mb, overrides,
                     os_user=SERVER_OS_USER if _server_owner() else None,
                     server_id=self.server_id,
-                    enabled_logs=self.enabled_logs())
+                    enabled_logs=self.enabled_logs(),
+                    source=self.is_source())
             except ValueError as error:
                 raise exceptions.DatastoreOperationError(
                     reason=str(error)) from None
@@ -203,12 +205,15 @@ class MariaDBServer:
         """Set the variables ``changes`` names to their values now (None:
         back to the instance's default, its base or flavor setting or the
         server's own); returns the names the server takes only at a start.
-        In name order, so a character set is set before a collation."""
+        In name order, so a character set is set before a collation. A
+        server that is no source keeps the source-only settings its role
+        gives it."""
         memory_mb, _overrides = self.settings_inputs()
         cursor = connection.cursor()
         needs_restart = []
         for name in sorted(changes):
-            value = changes[name]
+            value = mysql_config.for_role(
+                {name: changes[name]}, self.is_source())[name]
             if value is None:
                 value = mysql_config.default_value(name, memory_mb)
             statement = (sql.set_global_default(name) if value is None else
@@ -222,6 +227,14 @@ class MariaDBServer:
                 raise exceptions.DatastoreOperationError(
                     reason=f'setting {name}: {error.args[-1]}') from None
         return needs_restart
+
+    def apply_role(self, connection):
+        """Take the settings of the server's replication role (is_source)
+        now and from every start."""
+        _memory, overrides = self.write_options()
+        self.apply_live(connection, {
+            name: overrides.get(name)
+            for name in mysql_config.SOURCE_ONLY_SETTINGS})
 
     def start(self, timeout, init_statements=None):
         """Start the server and wait until it accepts connections. The

@@ -125,6 +125,68 @@ def test_a_value_the_server_refuses_is_an_error(server):
         error.value)
 
 
+SEMI_SYNC = {'rpl_semi_sync_master_enabled': True,
+             'rpl_semi_sync_master_timeout': 60000}
+
+
+def test_a_replica_keeps_the_semi_sync_source_side_off(server):
+    # Its applier would wait for acknowledgements nobody sends; the
+    # group's value holds once it is a source again.
+    server.is_source = lambda: False
+    server.write_options(256, SEMI_SYNC)
+    lines = option_lines(server)
+    assert 'rpl_semi_sync_master_enabled=OFF' in lines
+    assert 'rpl_semi_sync_master_timeout=60000' in lines
+    assert 'rpl_semi_sync_slave_enabled=ON' in lines
+    connection = FakeConnection()
+    server.apply_live(connection, SEMI_SYNC)
+    assert connection.statements == [
+        ('SET GLOBAL rpl_semi_sync_master_enabled = %s', ('OFF',)),
+        ('SET GLOBAL rpl_semi_sync_master_timeout = %s', (60000,))]
+
+    server.is_source = lambda: True
+    connection = FakeConnection()
+    server.apply_role(connection)
+    assert 'rpl_semi_sync_master_enabled=ON' in option_lines(server)
+    assert connection.statements == [
+        ('SET GLOBAL rpl_semi_sync_master_enabled = %s', ('ON',))]
+
+
+def test_a_source_without_semi_sync_in_its_group_takes_the_default(server):
+    server.write_options(256, {})
+    connection = FakeConnection()
+    server.apply_role(connection)
+    assert connection.statements == [
+        ('SET GLOBAL rpl_semi_sync_master_enabled = DEFAULT', ())]
+
+
+def test_a_replica_takes_its_role_at_every_start(tmp_path, monkeypatch):
+    # An ejected source is told to refuse writes while its server is
+    # down; the server then starts with what it ran with as a source.
+    monkeypatch.setattr(mysql, 'CONF', type('Conf', (), {
+        'guest_agent': type('Agent', (), {
+            'mount_point': str(tmp_path / 'data'),
+            'bind_address': '127.0.0.9',
+            'mariadbd_path': '/usr/sbin/mariadbd'}),
+        'datastore_manager': 'mariadb', 'state_change_wait_time': 5,
+        'mariadb': type('Group', (), {'port': 3306})}))
+    manager = mysql.MySqlManager('i-1', str(tmp_path), conductor=object())
+    manager.server.write_options(256, SEMI_SYNC)
+    manager.replication_role.set_read_only(True)
+    connection = FakeConnection()
+    connection.fetchone = lambda: (0,)  # read_only, as it started
+    monkeypatch.setattr(manager.server, 'start', lambda timeout: None)
+    monkeypatch.setattr(manager.server, 'admin_connection',
+                        lambda: connection)
+
+    manager.start_datastore()
+
+    assert connection.statements[-2:] == [
+        ('SET GLOBAL read_only = %s', (1,)),
+        ('SET GLOBAL rpl_semi_sync_master_enabled = %s', ('OFF',))]
+    assert 'rpl_semi_sync_master_enabled=OFF' in option_lines(manager.server)
+
+
 def test_the_guest_takes_overrides_only_once_prepared(tmp_path, monkeypatch):
     monkeypatch.setattr(mysql, 'CONF', type('Conf', (), {
         'guest_agent': type('Agent', (), {

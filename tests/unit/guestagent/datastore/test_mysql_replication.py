@@ -33,11 +33,20 @@ class FakeServer(fakes.RecordingConnection):
     def fetchone(self):
         return self.slave_row
 
+    @property
+    def connection(self):
+        return self
+
+    def apply_role(self, connection):
+        self.statements.append(('apply_role', self.is_source()))
+
 
 class Guest(mysql_replication.ReplicationMethods):
     def __init__(self, sandbox):
         self.server = FakeServer()
         self.replication_role = mysql_replication.ReplicationRole(sandbox)
+        # As MySqlManager wires them.
+        self.server.is_source = lambda: not self.replication_role.read_only
         self.sandbox_path = sandbox
 
     def _check_prepared(self):
@@ -66,6 +75,21 @@ def test_a_replica_starts_at_its_snapshots_gtid_read_only(guest):
                          'secret-password')
     assert 'secret-password' not in change[0]
     assert guest.replication_role.read_only
+
+
+def test_the_role_is_taken_while_the_server_refuses_writes(guest):
+    # Semi-sync's source side goes off before the applier runs, and is
+    # back on before the first write is taken.
+    guest.attach_replica(None, {'master': MASTER, 'log_position': ''})
+    statements = guest.server.statements
+    read_only = statements.index(('SET GLOBAL read_only = %s', (1,)))
+    role = statements.index(('apply_role', False))
+    assert read_only < role < statements.index(('START SLAVE', ()))
+    guest.server.statements = []
+    guest.enable_as_master(None, {'replication_users': []})
+    statements = guest.server.statements
+    assert statements.index(('apply_role', True)) < statements.index(
+        ('SET GLOBAL read_only = %s', (0,)))
 
 
 def test_a_replica_that_cannot_reach_its_source_fails(guest, monkeypatch):
