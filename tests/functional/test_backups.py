@@ -400,10 +400,11 @@ def test_published_logs_are_read_with_troveclient_log_generator(
             cursor.execute(f'SELECT 1 AS {needles[-1]}')
         client.instances.log_action(instance['id'], 'slow_query',
                                     publish=True)
+    # The tenant reads its own account with its own credentials.
     swift = swiftclient.Connection(
         authurl=swift_server.credentials['SWIFT_AUTH_URL'],
-        user=swift_server.credentials['SWIFT_USER'],
-        key=swift_server.credentials['SWIFT_KEY'])
+        user=swift_server.credentials['SWIFT_DEMO_USER'],
+        key=swift_server.credentials['SWIFT_DEMO_KEY'])
 
     whole = ''.join(client.instances.log_generator(
         instance['id'], 'slow_query', lines=0, swift=swift)())
