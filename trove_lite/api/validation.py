@@ -385,14 +385,55 @@ def _network(value, path):
         fail(path, f'{_describe(value)} is not an IPv4 or IPv6 CIDR')
 
 
+_UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                   r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+NIC_KEYS = ('net-id', 'network_id', 'subnet_id', 'ip_address')
+
+
 def nics(value, path):
-    """Trove's ``nics``: a list (at most one network) of objects."""
+    """Trove's ``nics``: at most one ``{"net-id" or "network_id",
+    "subnet_id", "ip_address"}`` (no other keys; ids are UUIDs, the
+    address IPv4). Each comes back as ``{"network_id", "subnet_id",
+    "ip_address"}`` with the keys given (``net-id`` is ``network_id``)."""
     require_list(value, path)
     if len(value) > 1:
         fail(path, f'{_describe(value)} is too long')
-    for index, nic in enumerate(value):
-        require_object(nic, f'{path}[{index}]')
-    return value
+    return [_nic(nic, f'{path}[{index}]') for index, nic in enumerate(value)]
+
+
+def _nic(value, path):
+    require_object(value, path)
+    unexpected = sorted(set(value) - set(NIC_KEYS))
+    if unexpected:
+        fail(path, f'Additional properties are not allowed '
+                   f'({unexpected[0]!r} was unexpected)')
+    for key in ('net-id', 'network_id', 'subnet_id'):
+        if key in value and not (isinstance(value[key], str)
+                                 and _UUID.match(value[key])):
+            fail(f"{path}['{key}']", f'{_describe(value[key])} is not a '
+                                     f'UUID')
+    if 'ip_address' in value:
+        address = value['ip_address']
+        try:
+            if not isinstance(address, str):
+                raise TypeError(address)
+            ipaddress.IPv4Address(address)
+        except (ValueError, TypeError):
+            fail(f"{path}['ip_address']", f'{_describe(address)} is not '
+                                          f'an IPv4 address')
+    networks = {value[key] for key in ('net-id', 'network_id')
+                if key in value}
+    if len(networks) > 1:
+        fail(path, "names two networks ('net-id' and 'network_id')")
+    nic = {'network_id': networks.pop()} if networks else {}
+    nic.update((key, value[key]) for key in ('subnet_id', 'ip_address')
+               if key in value)
+    # Trove's NetworkNotProvided: checked with the schema, not after it.
+    if not nic.get('network_id') and not nic.get('subnet_id'):
+        raise exceptions.NetworkNotProvided(resource='network or subnet')
+    if 'ip_address' in nic and 'subnet_id' not in nic:
+        raise exceptions.NetworkNotProvided(resource='subnet')
+    return nic
 
 
 LOG_ACTIONS = ('enable', 'disable', 'publish', 'discard')

@@ -88,6 +88,20 @@ class QuotaLimitTooLarge(BadRequest):
               "must be at most '%(maximum)s'."
 
 
+class NetworkNotProvided(BadRequest):
+    message = 'Unable to create instance because %(resource)s was not ' \
+              'provided.'
+
+
+class NetworkNotFound(BadRequest):
+    message = 'Network Resource %(uuid)s cannot be found.'
+
+
+class SubnetNotFound(BadRequest):
+    message = 'Subnet %(subnet_id)s not found in the network ' \
+              '%(network_id)s.'
+
+
 class DatabaseAlreadyExists(BadRequest):
     message = 'A database with the name "%(name)s" already exists.'
 

@@ -115,6 +115,9 @@ class InstanceSpec(CarriesDatabasesAndUsers, RemoteObject):
     binlog_archive: dict | None = None
     #: A replica: the id of its source (built from a snapshot of it).
     replica_of: str | None = None
+    #: The network the tenant chose: at most one ``{"network_id",
+    #: "subnet_id", "ip_address"}`` (ComputeDriver.checked_nics).
+    nics: list = dataclasses.field(default_factory=list)
 
     def __repr__(self):
         return (f'InstanceSpec(instance_id={self.instance_id!r}, '

@@ -117,6 +117,14 @@ class ComputeDriver(abc.ABC):
         create's ``nics`` has nothing to choose from)."""
         return True
 
+    @classmethod
+    def checked_nics(cls, project_id, nics):
+        """The validated ``nics`` of a create by ``project_id``, each
+        with the network it is on, once the network service has them
+        (BadRequest naming what it lacks); asked by the API before
+        anything is written, of a driver that is not ``one_network``."""
+        return nics
+
     #: How a guest quiesces its datastore for ``snapshot_volume``:
     #: ``lock`` (a block snapshot is point-in-time: holding writes is
     #: enough) or ``stop`` (a copy of files needs the server stopped).
@@ -188,10 +196,12 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None, allowed_cidrs=None):
+                      availability_zone=None, allowed_cidrs=None, nics=None):
         """Boot a server running a guest agent; return a Server. A driver
         without security groups limits its access to ``allowed_cidrs``
-        (none: everyone) itself.
+        (none: everyone) itself. ``nics`` (from ``checked_nics``) adds the
+        server to a network the tenant chose; a ``one_network`` driver
+        never gets any.
 
         A driver whose servers boot asynchronously returns once the server
         is ACTIVE; a server that fails to boot is removed again and the
@@ -220,6 +230,12 @@ class ComputeDriver(abc.ABC):
     @abc.abstractmethod
     def delete_server(self, server_id):
         """Stop and remove a server; a missing one is not an error."""
+
+    def delete_ports(self, instance_id):
+        """Remove the ports ``create_server`` made for the instance's
+        ``nics`` once its server is gone; none (or a driver without
+        ports) is not an error."""
+        return None
 
     def keep_guest_log(self, server_id):
         """Keep the server's guest log where an operator finds it after

@@ -84,7 +84,7 @@ def create(context, request):
     build; returns the new instance's record. Nothing is written or sent
     unless every check passed. New replicas (``replica_of``): one row and
     one build each; the first is returned."""
-    network.check_nics(request.nics)
+    request.nics = network.check_nics(context, request)
     network.check_access(request.access)
     flavor = catalogue_api.get_flavor(request.flavor_ref)
     if flavor is None:
@@ -201,7 +201,7 @@ def _send_build(context, request, instance_id, key, host, flavor,
         backup_info=backup_info,
         binlog_archive=None if request.backup_policy is None else
         backup_policy.archive_settings(context.project_id),
-        replica_of=instance.slave_of_id)
+        replica_of=instance.slave_of_id, nics=request.nics)
     with notifications.StartNotification(
             context, 'api', 'create', notifications.instance_payload(
                 instance, datastore=datastore.name,

@@ -29,6 +29,12 @@ def remove_servers(driver, instance):
         driver.delete_server(server_id)
 
 
+def remove_ports(driver, instance):
+    """The port of the instance's ``nics``, found by instance id; it
+    holds the security group until it goes."""
+    driver.delete_ports(instance.id)
+
+
 def remove_volumes(driver, instance):
     """The recorded volume and any other volume made for the instance."""
     found = {volume.id for volume in driver.list_volumes()
@@ -57,6 +63,7 @@ def remove_broker_user(driver, instance):
 
 RESOURCE_KINDS = [
     ('server', remove_servers),
+    ('port', remove_ports),
     ('volume', remove_volumes),
     ('security group', remove_security_group),
     ('guest queue', remove_guest_queue),

@@ -132,7 +132,7 @@ class BootServer(Step):
             flow.volume_id, guest_config,
             security_group_id=flow.security_group_id,
             availability_zone=spec.availability_zone,
-            allowed_cidrs=_allowed_cidrs(flow))
+            allowed_cidrs=_allowed_cidrs(flow), nics=spec.nics)
         flow.server_id = server.id
         _record(flow, compute_instance_id=server.id,
                 server_status=server.status, addresses=server.addresses)

@@ -96,7 +96,7 @@ class FakeDriver(base.ComputeDriver):
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None, allowed_cidrs=None):
+                      availability_zone=None, allowed_cidrs=None, nics=None):
         self._call('create_server', instance_id, volume_id,
                    security_group_id, availability_zone,
                    *([allowed_cidrs] if allowed_cidrs else []))

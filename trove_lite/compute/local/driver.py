@@ -171,7 +171,7 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None, allowed_cidrs=None):
+                      availability_zone=None, allowed_cidrs=None, nics=None):
         # A local server has one loopback address, so networks, zones and
         # security groups do not apply; its access is filtered on that
         # address (firewall).

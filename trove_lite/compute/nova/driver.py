@@ -27,6 +27,7 @@ from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.nova import clients
 from trove_lite.compute.nova import cloudinit
+from trove_lite.compute.nova import ports
 from trove_lite.compute.nova import resizes
 from trove_lite.compute.nova import security_groups
 from trove_lite.compute.nova import volume_backups
@@ -59,6 +60,7 @@ class NovaDriver(base.ComputeDriver):
             self._find, _calling, _poll)
         self._security_groups = security_groups.SecurityGroups(
             clients.neutron(session), CONF.nova_compute.status_poll_interval)
+        self._ports = ports.Ports(clients.neutron(session))
 
     def guest_transport_url(self):
         return CONF.nova_compute.guest_transport_url or CONF.transport_url
@@ -112,6 +114,49 @@ class NovaDriver(base.ComputeDriver):
                 self._security_groups.delete(group_id,
                                              CONF.server_delete_time_out)
                 LOG.info('Security group %s (%s) deleted', name, group_id)
+
+    # --- the port of a create's nics -----------------------------------
+
+    @classmethod
+    def checked_nics(cls, project_id, nics):
+        """Each nic's network and subnet exist in Neutron, the subnet is
+        on the network and the project may use it (the API asks before
+        anything is written; it runs no driver, so this session is its
+        own)."""
+        found = ports.Ports(clients.neutron(clients.make_session()))
+        with _calling('Neutron', 'the networks of nics'):
+            return [found.resolve(project_id, nic) for nic in nics]
+
+    def _create_port(self, instance_id, nics, security_group_id):
+        """The port of the instance on the network its nics chose (with
+        its security group), or None without nics."""
+        if not nics:
+            return None
+        name = _port_name(instance_id)
+        with _calling('Neutron', f'port {name}'):
+            port_id = self._ports.create(name, nics[0], security_group_id)
+        LOG.info('Port %s (%s) on network %s for instance %s', name, port_id,
+                 nics[0]['network_id'], instance_id)
+        return port_id
+
+    @contextlib.contextmanager
+    def _port_removed_on_error(self, port_id):
+        try:
+            yield
+        except Exception:
+            self._delete_port_quietly(port_id)
+            raise
+
+    def _delete_port_quietly(self, port_id):
+        if port_id:
+            self._delete_quietly(self._ports.delete, port_id)
+
+    def delete_ports(self, instance_id):
+        name = _port_name(instance_id)
+        with _calling('Neutron', f'removing port {name}'):
+            for port_id in self._ports.find(name):
+                self._ports.delete(port_id)
+                LOG.info('Port %s (%s) deleted', name, port_id)
 
     # --- volumes ---------------------------------------------------------
 
@@ -190,7 +235,7 @@ class NovaDriver(base.ComputeDriver):
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None, allowed_cidrs=None):
+                      availability_zone=None, allowed_cidrs=None, nics=None):
         if not image_id:
             raise exceptions.ServerBuildError(
                 reason='the datastore version has no image to boot')
@@ -204,8 +249,10 @@ class NovaDriver(base.ComputeDriver):
                               'destination_type': 'volume',
                               'boot_index': -1,
                               'delete_on_termination': False}]
-        with _calling('Nova', f'server for instance {instance_id}',
-                      exceptions.ServerBuildError):
+        port_id = self._create_port(instance_id, nics, security_group_id)
+        with self._port_removed_on_error(port_id), _calling(
+                'Nova', f'server for instance {instance_id}',
+                exceptions.ServerBuildError):
             server = self._nova.servers.create(
                 name, image_id, flavor['id'],
                 meta={'trove_instance_id': instance_id},
@@ -213,7 +260,7 @@ class NovaDriver(base.ComputeDriver):
                 key_name=CONF.nova_keypair,
                 availability_zone=availability_zone,
                 block_device_mapping_v2=block_devices,
-                nics=_networks(),
+                nics=_networks(port_id),
                 security_groups=([security_group_id] if security_group_id
                                  else None),
                 config_drive=CONF.use_nova_server_config_drive)
@@ -221,6 +268,7 @@ class NovaDriver(base.ComputeDriver):
             active = self._wait_until_active(server.id)
         except Exception:
             self._delete_quietly(self.delete_server, server.id)
+            self._delete_port_quietly(port_id)
             raise
         LOG.info('Server %s for instance %s is ACTIVE at %s', server.id,
                  instance_id, [a['address'] for a in active.addresses])
@@ -359,11 +407,17 @@ def _security_group_name(instance_id):
     return f'{CONF.trove_security_group_name_prefix}-{instance_id}'
 
 
-def _networks():
-    """Nova's ``networks``: the management networks, or the configured
-    allocation when there are none."""
-    networks = [{'net-id': network_id}
-                for network_id in CONF.management_networks]
+def _port_name(instance_id):
+    return f'trove-{instance_id}'
+
+
+def _networks(port_id=None):
+    """Nova's ``networks``: the instance's own port first (as in Trove,
+    its network is the guest's first NIC) then the management networks,
+    or the configured allocation when there are neither."""
+    networks = [{'port-id': port_id}] if port_id else []
+    networks += [{'net-id': network_id}
+                 for network_id in CONF.management_networks]
     return networks or CONF.nova_compute.network_allocation
 
 

@@ -73,7 +73,7 @@ class SecurityGroups:
             response = self._neutron.delete(f'{RULES}/{rule_id}',
                                             raise_exc=False)
             if response.status_code not in (204, 404):
-                raise _refused(response, f'deleting rule {rule_id} of '
+                raise refused(response, f'deleting rule {rule_id} of '
                                          f'{name}')
 
     def find(self, name):
@@ -93,7 +93,7 @@ class SecurityGroups:
             if response.status_code in (204, 404):
                 return
             if response.status_code != 409 or time.monotonic() >= deadline:
-                raise _refused(response, f'deleting security group '
+                raise refused(response, f'deleting security group '
                                          f'{group_id}')
             time.sleep(self._poll_interval)
 
@@ -101,11 +101,11 @@ class SecurityGroups:
         response = self._neutron.request(url, method, raise_exc=False,
                                          **kwargs)
         if response.status_code >= 400:
-            raise _refused(response, what)
+            raise refused(response, what)
         return response.json()
 
 
-def _refused(response, what):
+def refused(response, what):
     """A ComputeError quoting Neutron's own explanation."""
     try:
         error = response.json()['NeutronError']

@@ -143,7 +143,7 @@ class QemuDriver(base.ComputeDriver):
 
     def create_server(self, instance_id, name, flavor, image_id, volume_id,
                       guest_config, security_group_id=None,
-                      availability_zone=None, allowed_cidrs=None):
+                      availability_zone=None, allowed_cidrs=None, nics=None):
         # One user-mode NIC with its own forwarded address: networks,
         # zones and security groups do not apply.
         server_id = str(uuid.uuid4())

@@ -41,6 +41,7 @@ def test_half_made_instance_is_removed_even_with_its_server_already_gone(
     cloud.answer('cinder_snapshot_list_empty')
     cloud.answer('cinder_volume_delete_invalid')
     cloud.answer('cinder_volume_force_delete')
+    cloud.answer('neutron_port_list_empty')
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_not_found')
 
@@ -61,6 +62,7 @@ def test_instance_that_never_got_a_server_or_volume_loses_its_group(
     # The listed server and volume belong to another instance.
     cloud.answer('nova_server_list_detail')
     cloud.answer('cinder_volume_list_detail')
+    cloud.answer('neutron_port_list_empty')
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_delete')
 
