@@ -29,6 +29,11 @@ def remove_servers(driver, instance):
         driver.delete_server(server_id)
 
 
+def remove_public_addresses(driver, instance):
+    """Found by instance id: a floating IP outlives its server."""
+    driver.release_public_addresses(instance.id)
+
+
 def remove_volumes(driver, instance):
     """The recorded volume and any other volume made for the instance."""
     found = {volume.id for volume in driver.list_volumes()
@@ -57,6 +62,7 @@ def remove_broker_user(driver, instance):
 
 RESOURCE_KINDS = [
     ('server', remove_servers),
+    ('public address', remove_public_addresses),
     ('volume', remove_volumes),
     ('security group', remove_security_group),
     ('guest queue', remove_guest_queue),
