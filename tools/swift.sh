@@ -3,7 +3,7 @@
 # benchmarks: proxy, account, container and object servers of PyPI's swift
 # (versions pinned in tools/swift-constraints.txt, installed into a
 # virtualenv of their own), a one-replica ring on a local directory, and a
-# tempauth user.
+# tempauth users.
 #
 #   tools/swift.sh start    install if needed, start the servers that are not
 #                           running, wait until an authenticated request
@@ -12,8 +12,11 @@
 #   tools/swift.sh status   say which servers run; exit 0 when all do
 #   tools/swift.sh env      print the credentials
 #
-# The credentials are shell assignments (SWIFT_AUTH_URL, SWIFT_USER,
-# SWIFT_KEY, SWIFT_DIR). Everything lives under $TROVE_LITE_SWIFT_DIR
+# The credentials are shell assignments (SWIFT_AUTH_URL, SWIFT_USER and
+# SWIFT_KEY: a reseller admin, which trove-lite acts as, keeping each
+# project's objects in the project's own account; SWIFT_DEMO_USER and
+# SWIFT_DEMO_KEY: the owner of project "demo"'s account AUTH_demo, as a
+# tenant reads its own objects; SWIFT_DIR). Everything lives under $TROVE_LITE_SWIFT_DIR
 # (default .run/swift): etc/ (configs, rings, credentials), data/d1 (the
 # one device), run/ (pid files), log/. Ports are picked free on the first
 # start and kept, so locations saved before a restart stay valid.
@@ -110,7 +113,7 @@ EOF
 }
 
 proxy_conf() {
-    local port=$1 key=$2 fernet=$3
+    local port=$1 key=$2 fernet=$3 demo_key=$4
     cat > "$ETC/proxy-server.conf" <<EOF
 [DEFAULT]
 bind_ip = $IP
@@ -133,7 +136,8 @@ node_timeout = 30
 # Fernet tokens: tempauth needs no memcached with them.
 [filter:tempauth]
 use = egg:swift#tempauth
-user_test_tester = $key .admin
+user_trove_admin = $key .admin .reseller_admin
+user_demo_demo = $demo_key .admin
 fernet_key_1 = $fernet
 active_fernet_key_id = 1
 
@@ -174,16 +178,18 @@ ring() {
 }
 
 configure() {
-    # A deployment configured before temporary URLs is made again.
-    [ -f "$ETC/credentials" ] && grep -q tempurl "$ETC/proxy-server.conf" \
+    # A deployment configured before temporary URLs and per-project
+    # accounts is made again.
+    [ -f "$ETC/credentials" ] && grep -q reseller_admin "$ETC/proxy-server.conf" \
         && return
     log "configuring Swift in $DIR"
     rm -rf "$ETC"
     mkdir -p "$ETC" "$DIR/data/d1" "$DIR/run" "$DIR/log"
     chmod 700 "$DIR"
-    local ports key fernet
+    local ports key fernet demo_key
     read -r -a ports <<< "$(free_ports)"
     key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+    demo_key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
     fernet=$(swift_python -c \
         'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
     cat > "$ETC/swift.conf" <<EOF
@@ -198,15 +204,17 @@ EOF
     server_conf account "${ports[0]}"
     server_conf container "${ports[1]}"
     server_conf object "${ports[2]}"
-    proxy_conf "${ports[3]}" "$key" "$fernet"
+    proxy_conf "${ports[3]}" "$key" "$fernet" "$demo_key"
     ring account "${ports[0]}"
     ring container "${ports[1]}"
     ring object "${ports[2]}"
     umask 077
     cat > "$ETC/credentials" <<EOF
 SWIFT_AUTH_URL=http://$IP:${ports[3]}/auth/v1.0
-SWIFT_USER=test:tester
+SWIFT_USER=trove:admin
 SWIFT_KEY=$key
+SWIFT_DEMO_USER=demo:demo
+SWIFT_DEMO_KEY=$demo_key
 SWIFT_DIR=$DIR
 EOF
 }

@@ -46,7 +46,7 @@ def console_script(name):
     return os.path.join(os.path.dirname(sys.executable), name)
 
 
-def _environment(**values):
+def environment(**values):
     """This environment without OS_*/TROVE_LITE_* (a developer's openrc
     must not leak into the test), plus ``values``."""
     env = {key: value for key, value in os.environ.items()
@@ -64,7 +64,7 @@ def _run(argv, env, timeout=COMMAND_TIMEOUT):
 
 def trove_lite(stack, project, *args, timeout=COMMAND_TIMEOUT):
     """``trove-lite args...`` with TROVE_LITE_URL and OS_PROJECT_ID."""
-    return _run([console_script('trove-lite'), *args], _environment(
+    return _run([console_script('trove-lite'), *args], environment(
         TROVE_LITE_URL=stack.url, OS_PROJECT_ID=project), timeout)
 
 
@@ -73,12 +73,12 @@ def openstack(stack, project, *args):
     project's endpoint (the invocation the README documents)."""
     return _run([console_script('openstack'), '--os-auth-type', 'none',
                  '--os-endpoint', stack.project_url(project), *args],
-                _environment())
+                environment())
 
 
 def openstack_from_environment(stack, project, *args):
     """The same through OS_AUTH_TYPE and OS_ENDPOINT."""
-    return _run([console_script('openstack'), *args], _environment(
+    return _run([console_script('openstack'), *args], environment(
         OS_AUTH_TYPE='none', OS_ENDPOINT=stack.project_url(project)))
 
 

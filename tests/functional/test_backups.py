@@ -6,6 +6,8 @@ compared where a tenant sees them, in the instances' own MariaDB."""
 import os
 import pathlib
 import signal
+import subprocess
+import threading
 
 import pytest
 import swiftclient
@@ -400,10 +402,11 @@ def test_published_logs_are_read_with_troveclient_log_generator(
             cursor.execute(f'SELECT 1 AS {needles[-1]}')
         client.instances.log_action(instance['id'], 'slow_query',
                                     publish=True)
+    # The tenant reads its own account with its own credentials.
     swift = swiftclient.Connection(
         authurl=swift_server.credentials['SWIFT_AUTH_URL'],
-        user=swift_server.credentials['SWIFT_USER'],
-        key=swift_server.credentials['SWIFT_KEY'])
+        user=swift_server.credentials['SWIFT_DEMO_USER'],
+        key=swift_server.credentials['SWIFT_DEMO_KEY'])
 
     whole = ''.join(client.instances.log_generator(
         instance['id'], 'slow_query', lines=0, swift=swift)())
@@ -412,3 +415,49 @@ def test_published_logs_are_read_with_troveclient_log_generator(
     last = ''.join(client.instances.log_generator(
         instance['id'], 'slow_query', lines=2, swift=swift)())
     assert len(last.splitlines()) == 2 and needles[0] not in last
+
+
+def slow_query(instance, needle):
+    with connect(instance['ip'][0], 'app', APP_PASSWORD) as connection:
+        cursor = connection.cursor()
+        cursor.execute('SET SESSION long_query_time = 0')
+        cursor.execute(f'SELECT 1 AS {needle}')
+
+
+def test_the_cli_tails_a_log_and_follows_it(stack, api, swift_server):
+    instance = make_instance(api, 'tail')
+    clients.troveclient(stack, 'demo').instances.log_action(
+        instance['id'], 'slow_query', enable=True)
+    url, token = swiftclient.get_auth(
+        swift_server.credentials['SWIFT_AUTH_URL'],
+        swift_server.credentials['SWIFT_DEMO_USER'],
+        swift_server.credentials['SWIFT_DEMO_KEY'])
+    storage = ['--storage-url', url, '--storage-token', token]
+    first = f'needle_first_{os.urandom(4).hex()}'
+    slow_query(instance, first)
+    tail = clients.trove_lite(stack, 'demo', 'log', 'tail', instance['id'],
+                              'slow_query', '--lines', '3', *storage)
+    assert tail.code == 0, tail.stderr
+    assert first in tail.stdout and len(tail.stdout.splitlines()) == 3
+
+    follow = subprocess.Popen(
+        [clients.console_script('trove-lite'), 'log', 'tail',
+         instance['id'], 'slow_query', '--lines', '1', '--follow',
+         '--interval', '1', *storage], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=clients.environment(
+            TROVE_LITE_URL=stack.url, OS_PROJECT_ID='demo'))
+    try:
+        seen = []
+        reader = threading.Thread(target=lambda: seen.extend(
+            iter(follow.stdout.readline, '')), daemon=True)
+        reader.start()
+        # Its first pass prints the newest line (the query above) ...
+        assert wait_until(lambda: seen, 60)
+        assert first in seen[0] and len(seen) == 1
+        # ... then what the log gains.
+        later = f'needle_later_{os.urandom(4).hex()}'
+        slow_query(instance, later)
+        assert wait_until(lambda: any(later in line for line in seen), 60)
+    finally:
+        follow.kill()
+        follow.wait()

@@ -291,6 +291,16 @@ def test_a_guest_reaches_nothing_beyond_its_grant(swift_server, guest_conf):
             **kwargs)
 
     victim_path = f'database_backups/{victim}/v1.xbstream'
+    # Each project has its own account: the victim's backup is not in the
+    # attacker's, and the attacker's signature opens nothing in the
+    # victim's (another account, another key).
+    assert victim_saved.location.startswith(
+        grant['url'].rpartition('/')[0] + f'/AUTH_{victim}/')
+    assert requests.get(victim_saved.location, params={
+        'temp_url_sig': signatures['GET'],
+        'temp_url_expires': grant['expires'],
+        'temp_url_prefix': f'{attacker}/a1.xbstream'},
+        timeout=10).status_code == 401
     # Its signature on another project's object, or on the listing.
     assert signed('GET', victim_path).status_code == 401
     assert signed('DELETE', victim_path, 'DELETE').status_code == 401
@@ -327,9 +337,9 @@ def test_a_guest_reaches_nothing_beyond_its_grant(swift_server, guest_conf):
                      [('database_backups', 'a1.xbstream', grants.READ)])
     old['expires'] = int(time.time()) - 1
     for each in old['scopes']:
-        each['signatures'] = grants._signer(swift_server.conf()).sign(
-            attacker, each['container'], each['prefix'], grants.READ,
-            old['expires'])
+        each['signatures'] = grants._signer(swift_server.conf()).for_project(
+            attacker).sign(each['container'], each['prefix'], grants.READ,
+                           old['expires'])
     with pytest.raises(exceptions.StorageError, match='401'):
         storage.get_storage(attacker, guest_conf, grant=old).get_info(
             f'{base_url}/database_backups/{attacker}/a1.xbstream')

@@ -93,8 +93,10 @@ storage_opts = [
 
 swift_group = cfg.OptGroup(
     'swift', title='Swift credentials',
-    help='The account the swift storage driver writes to. Objects of each '
-         'project are kept under the project\'s own name prefix.')
+    help='The user the swift storage driver acts as. Objects of each '
+         'project are kept in the project\'s own account (as Trove keeps '
+         'them), or with account_per_project off in this user\'s account, '
+         'under the project\'s name prefix.')
 
 swift_opts = [
     cfg.StrOpt('auth_strategy', default='keystone',
@@ -117,6 +119,18 @@ swift_opts = [
     cfg.StrOpt('project_domain_name', default='Default',
                help='Keystone domain of the project.'),
     cfg.StrOpt('region_name', help='Region whose Swift endpoint is used.'),
+    cfg.BoolOpt('account_per_project', default=True,
+                help='Keep each project\'s objects in the project\'s own '
+                     'account (<reseller_prefix><project id>, beside the '
+                     'user\'s own on the same Swift), where the project\'s '
+                     'users read them with their own credentials (python-'
+                     'troveclient\'s log_generator). The user needs the '
+                     'reseller admin role (Keystone: ResellerAdmin; '
+                     'tempauth: .reseller_admin). Off: one account for all '
+                     'projects, readable by the operator only.'),
+    cfg.StrOpt('reseller_prefix', default='AUTH_',
+               help='Prefix of account names in storage URLs (Swift\'s '
+                    'reseller_prefix).'),
     cfg.FloatOpt('timeout', default=60.0, min=1,
                  help='Seconds a Swift request may stay silent before it '
                       'fails.'),

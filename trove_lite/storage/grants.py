@@ -21,9 +21,10 @@ backup of its own project than the job's. On the local strategy the
 guest's filesystem access (one project's directory) is the boundary and
 the scopes are not signed.
 
-The temporary URL key is the account's ``X-Account-Meta-Temp-URL-Key``,
-derived from the [swift] password, so every control-plane process sets
-and signs with the same one.
+The temporary URL key is the project account's
+``X-Account-Meta-Temp-URL-Key``, derived from the [swift] password and the
+account, so every control-plane process sets and signs with the same
+one.
 """
 
 import base64
@@ -57,8 +58,9 @@ def make(project_id, scopes, conf=None):
              'expires': int(time.time()) + conf.storage_grant_lifetime,
              'key': base64.b64encode(key).decode() if key else '',
              'scopes': []}
-    signer = _signer(conf) if conf.storage_strategy == 'swift' else None
-    if signer is not None:
+    signer = None
+    if conf.storage_strategy == 'swift':
+        signer = _signer(conf).for_project(project_id)
         grant['url'] = signer.url
     for container, prefix, methods in scopes:
         base.check_container(container)
@@ -68,8 +70,8 @@ def make(project_id, scopes, conf=None):
         if signer is not None:
             if 'PUT' in methods:
                 signer.ensure_containers(container)
-            scope['signatures'] = signer.sign(project_id, container, prefix,
-                                              methods, grant['expires'])
+            scope['signatures'] = signer.sign(container, prefix, methods,
+                                              grant['expires'])
         grant['scopes'].append(scope)
     return grant
 
@@ -85,8 +87,7 @@ def expired(grant, now=None):
 
 
 def _signer(conf):
-    """The process's Swift signer (authenticated once, its key set on the
-    account once)."""
+    """The process's Swift signer."""
     cache_key = (conf.swift.auth_url, conf.swift.username,
                  conf.swift.project_id or conf.swift.project_name)
     with _signers_lock:
@@ -97,25 +98,47 @@ def _signer(conf):
 
 
 class _SwiftSigner:
+    """Signs for the accounts of projects; sets each account's key (and
+    makes its containers) once."""
+
     def __init__(self, conf):
-        from trove_lite.storage import swift
-        from trove_lite.storage import swift_connection
         if not conf.swift.password:
             raise exceptions.StorageError(
                 reason='[swift] password is not set: guests cannot be '
                        'given temporary URLs')
-        self._connection = swift_connection.connect(conf)
-        self._temp_url_key = hmac.new(
-            conf.swift.password.encode(), b'trove-lite temp url key',
-            hashlib.sha256).hexdigest()
+        self.conf = conf
+        self._secret = conf.swift.password.encode()
+        self._accounts = {}
+        self._lock = threading.Lock()
+
+    def for_project(self, project_id):
+        with self._lock:
+            account = self._accounts.get(project_id)
+            if account is None:
+                account = _Account(self.conf, project_id, self._secret)
+                self._accounts[project_id] = account
+            return account
+
+
+class _Account:
+    """A project's account: its temporary URL key, set on first use."""
+
+    def __init__(self, conf, project_id, secret):
+        from trove_lite.storage import swift
+        from trove_lite.storage import swift_connection
+        self.project_id = project_id
         self._containers = set()
         self._lock = threading.Lock()
         try:
+            self._connection = swift_connection.connect(conf, project_id)
             self.url = self._connection.get_auth()[0].rstrip('/')
+            self._key = hmac.new(secret, b'trove-lite temp url key ' +
+                                 self.url.encode(),
+                                 hashlib.sha256).hexdigest()
             headers = self._connection.head_account()
-            if headers.get(TEMP_URL_KEY_HEADER) != self._temp_url_key:
-                self._connection.post_account(
-                    {TEMP_URL_KEY_HEADER: self._temp_url_key})
+            if headers.get(TEMP_URL_KEY_HEADER) != self._key:
+                self._connection.post_account({TEMP_URL_KEY_HEADER:
+                                               self._key})
         except swift.SWIFT_ERRORS as e:
             raise swift.failure(e, 'setting the temporary URL key') from e
         self._path = urllib.parse.urlsplit(self.url).path
@@ -132,14 +155,15 @@ class _SwiftSigner:
                 raise swift.failure(e, f'creating {container}') from e
             self._containers.add(container)
 
-    def sign(self, project_id, container, prefix, methods, expires):
+    def sign(self, container, prefix, methods, expires):
         """{container: {method: signature}} for the object and the
         segments containers."""
         signatures = {}
         for each in (container, container + base.SEGMENTS_SUFFIX):
-            path = f'prefix:{self._path}/{each}/{project_id}/{prefix}'
+            path = (f'prefix:{self._path}/{each}/{self.project_id}/'
+                    f'{prefix}')
             signatures[each] = {
-                method: hmac.new(self._temp_url_key.encode(),
+                method: hmac.new(self._key.encode(),
                                  f'{method}\n{expires}\n{path}'.encode(),
                                  hashlib.sha256).hexdigest()
                 for method in methods}

@@ -164,13 +164,28 @@ class SwiftStorage(base.Storage):
     def __init__(self, project_id, conf, grant=None):
         super().__init__(project_id, conf, grant)
         self.segment_size = conf.backup_segment_max_size
-        if grant is None:
-            self.connection = swift_connection.connect(conf)
-        else:
-            self.connection = swift_signed.SignedConnection(
-                grant, conf.swift.timeout, conf.swift.retries,
-                verify=not conf.swift_api_insecure)
-        self._can_list = getattr(self.connection, 'can_list', True)
+        self._grant = grant
+        # A grant lists nothing: a guest finds segments in manifests.
+        self._can_list = grant is None
+        self._connection = None
+
+    @property
+    def connection(self):
+        """Made on first use (the account's URL may need an
+        authentication)."""
+        if self._connection is None:
+            if self._grant is not None:
+                self._connection = swift_signed.SignedConnection(
+                    self._grant, self.conf.swift.timeout,
+                    self.conf.swift.retries,
+                    verify=not self.conf.swift_api_insecure)
+            else:
+                try:
+                    self._connection = swift_connection.connect(
+                        self.conf, self.project_id)
+                except SWIFT_ERRORS as e:
+                    raise failure(e, 'authenticating to Swift') from e
+        return self._connection
 
     def _storage_url(self):
         if not self.connection.url:

@@ -99,12 +99,11 @@ def test_calls_blocked_on_a_guest_hold_their_places_until_they_end(
     waits = guest_waits.ProjectWaits()
     monkeypatch.setattr(guest_waits, '_WAITS', waits)
     release = threading.Event()
-    # A call that fails before the barrier breaks it (no hang).
-    entered = threading.Barrier(3, timeout=10)
+    entered = threading.Semaphore(0)
 
     class BlockedClient(RecordingClient):
         def call(self, context, method, **kwargs):
-            entered.wait()
+            entered.release()
             release.wait(10)
             return True
 
@@ -114,9 +113,11 @@ def test_calls_blocked_on_a_guest_hold_their_places_until_they_end(
         guest.is_root_enabled(None)
 
     threads = [threading.Thread(target=call) for _ in range(2)]
+    # One after the other: the in-process SQLite of unit tests does not
+    # lock rows as MariaDB does, so two takes must not race here.
     for thread in threads:
         thread.start()
-    entered.wait()
+        assert entered.acquire(timeout=10)
     third = instance_api.guest(record())
     third._client = RecordingClient(reply=True)
     with pytest.raises(exceptions.GuestsBusy):

@@ -16,6 +16,7 @@ from trove_lite import storage
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.storage import grants
+from trove_lite.storage import swift_connection
 from trove_lite.storage import swift_signed
 
 URL = 'http://swift.example:8080/v1/AUTH_svc'
@@ -24,30 +25,48 @@ KEY = 'k' * 40
 
 @pytest.fixture
 def account(conf):
-    """The control plane's Swift account, as a swiftclient stand-in."""
+    """The control plane's Swift, as swiftclient stand-ins: every
+    Connection made, by the account it acts on (None: the user's own)."""
     conf.config(storage_strategy='swift', backup_aes_cbc_key=KEY)
     conf.config(auth_strategy='tempauth', auth_url='http://x/auth/v1.0',
                 username='svc:admin', password='secret', group='swift')
-    connection = mock.Mock(url=URL)
-    connection.get_auth.return_value = (URL, 'token')
-    connection.head_account.return_value = {}
+    made = {}
+
+    def connection(**kwargs):
+        url = kwargs['os_options']['object_storage_url']
+        made[url] = made.get(url) or mock.Mock(url=None)
+        made[url].get_auth.return_value = (url or URL, 'token')
+        made[url].head_account.return_value = {}
+        return made[url]
     grants._signers.clear()
-    with mock.patch('swiftclient.Connection', return_value=connection):
-        yield connection
+    swift_connection._own_urls.clear()
+    with mock.patch('swiftclient.Connection', side_effect=connection):
+        yield made
     grants._signers.clear()
+    swift_connection._own_urls.clear()
+
+
+ACCOUNT_A = 'http://swift.example:8080/v1/AUTH_project-a'
 
 
 def test_the_temp_url_key_is_set_once_and_signs_as_swift_checks(account):
     grant = grants.make('project-a', [('c', 'b1.xbstream', grants.WRITE)])
-    [(headers,), _] = account.post_account.call_args
+    # The project's own account, beside the user's.
+    assert grant['url'] == ACCOUNT_A
+    project_account = account[ACCOUNT_A]
+    [(headers,), _] = project_account.post_account.call_args
     temp_url_key = headers[grants.TEMP_URL_KEY_HEADER]
     grants.make('project-a', [('c', 'b2.xbstream', grants.READ)])
-    assert account.post_account.call_count == 1
+    assert project_account.post_account.call_count == 1
+    other = grants.make('project-b', [])
+    assert other['url'].endswith('/AUTH_project-b')
+    assert account[other['url']].post_account.call_args[0][0][
+        grants.TEMP_URL_KEY_HEADER] != temp_url_key
     [scope] = grant['scopes']
     for container in ('c', 'c_segments'):
         for method in grants.WRITE:
             expected = swift_utils.generate_temp_url(
-                f'/v1/AUTH_svc/{container}/project-a/b1.xbstream',
+                f'/v1/AUTH_project-a/{container}/project-a/b1.xbstream',
                 grant['expires'], temp_url_key, method, absolute=True,
                 prefix=True)
             query = urllib.parse.parse_qs(
@@ -55,8 +74,8 @@ def test_the_temp_url_key_is_set_once_and_signs_as_swift_checks(account):
             assert scope['signatures'][container][method] == \
                 query['temp_url_sig'][0]
     # The containers a guest writes to exist before it writes.
-    assert {c.args[0] for c in account.put_container.call_args_list} == {
-        'c', 'c_segments'}
+    assert {c.args[0] for c in project_account.put_container.call_args_list
+            } == {'c', 'c_segments'}
 
 
 def test_each_project_gets_its_own_key_never_the_configured_one(account):
@@ -121,7 +140,7 @@ def test_covered_requests_carry_the_prefix_signature(account):
         connection.head_object('c_segments',
                                'project-a/b1.xbstream/.upload-1/00000000')
         [request] = http.request_history
-    assert request.path == ('/v1/auth_svc/c_segments/project-a/'
+    assert request.path == ('/v1/auth_project-a/c_segments/project-a/'
                             'b1.xbstream/.upload-1/00000000')
     assert request.qs == {
         'temp_url_sig': [grant['scopes'][0]['signatures']['c_segments']

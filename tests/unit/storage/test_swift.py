@@ -99,8 +99,8 @@ def store(conf, connection):
     conf.config(storage_strategy='swift', backup_segment_max_size=2 ** 16)
     conf.config(auth_strategy='tempauth', auth_url='http://x/auth/v1.0',
                 group='swift')
-    with mock.patch('swiftclient.Connection', return_value=connection):
-        driver = swift.SwiftStorage('project-a', CONF)
+    driver = swift.SwiftStorage('project-a', CONF)
+    driver._connection = connection
     driver.segment_size = SEGMENT
     return driver
 
