@@ -85,6 +85,14 @@ class FakeGuest:
     def rpc_ping(self, context):
         return FakeGuest.answers
 
+    # --- the binlog archive ----------------------------------------------
+
+    def set_binlog_archive(self, context, settings):
+        self._record()
+
+    def expire_binlogs(self, context, before):
+        self._record()
+
     # --- restart, resize, configuration --------------------------------
 
     def restart(self, context):

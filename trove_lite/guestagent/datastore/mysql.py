@@ -162,9 +162,12 @@ class MySqlManager(mysql_replication.ReplicationMethods, manager.Manager):
         return ServiceStatuses.SHUTDOWN
 
     def start_datastore(self):
-        self.server.start(CONF.state_change_wait_time)
+        # A replica (or an ejected source) is read-only before its server
+        # accepts a first connection: no write slips in at a restart.
+        self.server.start(CONF.state_change_wait_time, init_statements=(
+            sql.READ_ONLY_AT_START if self.replication_role.read_only
+            else None))
         if self.replication_role.read_only:
-            # A replica starts writable; it must not take a write first.
             self.refuse_writes(False)
             # Its role may have come while the server was down (an
             # ejected source told to refuse writes).

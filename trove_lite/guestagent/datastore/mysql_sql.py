@@ -210,6 +210,10 @@ def grant_tenant_root(name, host):
     ]
 
 
+# An init file's statement: the server refuses writes from the start.
+READ_ONLY_AT_START = 'SET GLOBAL read_only = ON;\n'
+
+
 def set_global(variable, value):
     return f'SET GLOBAL {_word(variable, "variable")} = %s', (value,)
 

@@ -10,6 +10,7 @@ from tests.unit.guestagent.datastore import fakes
 from trove_lite.common import exceptions
 from trove_lite.guestagent.datastore import mysql
 from trove_lite.guestagent.datastore import mysql_server
+from trove_lite.guestagent.datastore import mysql_sql
 
 
 class FakeConnection(fakes.RecordingConnection):
@@ -175,12 +176,17 @@ def test_a_replica_takes_its_role_at_every_start(tmp_path, monkeypatch):
     manager.replication_role.set_read_only(True)
     connection = FakeConnection()
     connection.fetchone = lambda: (0,)  # read_only, as it started
-    monkeypatch.setattr(manager.server, 'start', lambda timeout: None)
+    started = []
+    monkeypatch.setattr(manager.server, 'start',
+                        lambda timeout, init_statements=None:
+                        started.append(init_statements))
     monkeypatch.setattr(manager.server, 'admin_connection',
                         lambda: connection)
 
     manager.start_datastore()
 
+    # Read-only before the first connection (the init file) ...
+    assert started == [mysql_sql.READ_ONLY_AT_START]
     assert connection.statements[-2:] == [
         ('SET GLOBAL read_only = %s', (1,)),
         ('SET GLOBAL rpl_semi_sync_master_enabled = %s', ('OFF',))]
