@@ -178,6 +178,22 @@ class ComputeDriver(abc.ABC):
             f'The {type(self).__name__} compute driver cannot limit access '
             f'to instances.')
 
+    def gives_public_addresses(self):
+        """Whether ``set_public`` gives servers public addresses (else an
+        instance's is_public is only stored and shown)."""
+        return False
+
+    def set_public(self, instance_id, server_id, is_public):
+        """Give the instance's server a public address when ``is_public``
+        (Trove's access ``is_public``), else take it away; return the
+        address given, or None."""
+        return None
+
+    def release_public_addresses(self, instance_id):
+        """Give back the public addresses made for the instance, with or
+        without its server; none is not an error."""
+        return None
+
     def reconcile_access(self):
         """At start-up: bring the access rules in line with the servers
         (a driver whose rules live in a cloud has nothing to do)."""

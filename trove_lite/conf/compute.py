@@ -140,6 +140,14 @@ nova_opts = [
                help='Transport URL written into guests (their own broker '
                     'user, an address they can reach); defaults to this '
                     'service\'s transport_url.'),
+    cfg.StrOpt('public_network',
+               help='Neutron network (ID) from which an instance whose '
+                    'access is_public gets a floating IP on its server\'s '
+                    'port, as Trove gives one; it goes when the access '
+                    'turns private and with the instance. Unset: no '
+                    'floating IP, and is_public is only stored and shown. '
+                    'Unset it only when no instance has one: they are '
+                    'found and released only while it is set.'),
     cfg.IntOpt('server_boot_timeout', default=600, min=1,
                help='Seconds a new server may take to become ACTIVE.'),
     cfg.FloatOpt('status_poll_interval', default=2.0, min=0.001,

@@ -30,11 +30,36 @@ def allowed_cidrs(access):
     return list((access or {}).get('allowed_cidrs') or [])
 
 
+def is_public(access):
+    """Whether an access (a dict, or None) asks for a public address
+    (Trove's default: no)."""
+    return bool((access or {}).get('is_public'))
+
+
+def with_public_address(addresses, address):
+    """The instance's ``addresses`` with ``address`` (None: none) as its
+    only public one, on the network of its first address."""
+    kept = [entry for entry in addresses or []
+            if entry.get('type') != 'public']
+    if address is None:
+        return kept
+    network = kept[0].get('network') if kept else None
+    return kept + [{'address': address, 'type': 'public',
+                    'network': network}]
+
+
 def apply(driver, instance, access):
-    """Make the driver enforce ``access`` on the instance's server."""
+    """Make the driver enforce ``access`` on the instance's server; the
+    instance's addresses afterwards (its public one given or taken by a
+    driver that gives them, else as they were)."""
     port = getattr(CONF, instance.datastore_manager or 'mysql').port
     driver.update_access(instance.id, instance.compute_instance_id, port,
                          allowed_cidrs(access))
+    if not driver.gives_public_addresses():
+        return instance.addresses
+    public = driver.set_public(instance.id, instance.compute_instance_id,
+                               is_public(access))
+    return with_public_address(instance.addresses, public)
 
 
 def _fail(instance_id, message, details=None):
@@ -62,7 +87,7 @@ def update_access(context, driver, claim_registry, instance_id, access):
                 with notifications.EndNotification(
                         context, builds.PUBLISHER, 'update_access',
                         notifications.instance_payload(instance)):
-                    apply(driver, instance, access)
+                    addresses = apply(driver, instance, access)
             except Exception as error:
                 _fail(instance_id, 'The new access could not be applied.',
                       details=str(error))
@@ -70,7 +95,8 @@ def update_access(context, driver, claim_registry, instance_id, access):
             with db.transaction() as tx:
                 instances.set_task_if(tx, instance_id,
                                       [InstanceTasks.UPDATING],
-                                      InstanceTasks.NONE, access=access)
+                                      InstanceTasks.NONE, access=access,
+                                      addresses=addresses)
             LOG.info('Access of %s is now %s', instance_id, access)
     except claims.ClaimHeld as busy:
         _fail(instance_id, f'The new access was not applied: {busy}.')
@@ -80,11 +106,11 @@ def finish_interrupted(driver, instance):
     """An update whose taskmanager went away: the stored access (the one
     before the update) is applied again, so rules and record agree."""
     try:
-        apply(driver, instance, instance.access)
+        addresses = apply(driver, instance, instance.access)
     except Exception as error:
         _fail(instance.id, 'The access could not be restored after an '
                            'interrupted update.', details=str(error))
         return
     with db.transaction() as tx:
         instances.set_task_if(tx, instance.id, [InstanceTasks.UPDATING],
-                              InstanceTasks.NONE)
+                              InstanceTasks.NONE, addresses=addresses)

@@ -29,6 +29,11 @@ def remove_servers(driver, instance):
         driver.delete_server(server_id)
 
 
+def remove_public_addresses(driver, instance):
+    """Found by instance id: a floating IP outlives its server."""
+    driver.release_public_addresses(instance.id)
+
+
 def remove_ports(driver, instance):
     """The port of the instance's ``nics``, found by instance id; it
     holds the security group until it goes."""
@@ -63,6 +68,7 @@ def remove_broker_user(driver, instance):
 
 RESOURCE_KINDS = [
     ('server', remove_servers),
+    ('public address', remove_public_addresses),
     ('port', remove_ports),
     ('volume', remove_volumes),
     ('security group', remove_security_group),

@@ -100,10 +100,14 @@ def _project_of(instance_id):
     return record.tenant_id if record else None
 
 
+def _stored_access(flow):
+    record = db.read(instances.find, flow.spec.instance_id)
+    return record.access if record else None
+
+
 def _allowed_cidrs(flow):
     """The CIDRs the instance's stored access lets in (empty: all)."""
-    record = db.read(instances.find, flow.spec.instance_id)
-    return access.allowed_cidrs(record.access if record else None)
+    return access.allowed_cidrs(_stored_access(flow))
 
 
 class BootServer(Step):
@@ -136,6 +140,23 @@ class BootServer(Step):
         flow.server_id = server.id
         _record(flow, compute_instance_id=server.id,
                 server_status=server.status, addresses=server.addresses)
+
+
+class AttachPublicAddress(Step):
+    """An instance whose access is_public gets its public address (a
+    no-op for drivers without them)."""
+
+    error_task = InstanceTasks.BUILDING_ERROR_PORT
+
+    def execute(self, flow):
+        if not (flow.driver.gives_public_addresses()
+                and access.is_public(_stored_access(flow))):
+            return
+        public = flow.driver.set_public(flow.spec.instance_id,
+                                        flow.server_id, True)
+        record = db.read(instances.find, flow.spec.instance_id)
+        _record(flow, addresses=access.with_public_address(
+            record.addresses, public))
 
 
 class SnapshotSource(Step):
@@ -195,7 +216,8 @@ class CreateInstanceFlow:
     (doc/source/contributor/create-flow.rst tells it step by step)."""
 
     steps = (CreateSecurityGroup, CreateVolume, CreateBrokerUser,
-             BootServer, SnapshotSource, PrepareGuest, WaitForGuest)
+             BootServer, AttachPublicAddress, SnapshotSource, PrepareGuest,
+             WaitForGuest)
 
     def __init__(self, context, spec, driver, waiters, timeout,
                  claims=None):

@@ -96,3 +96,56 @@ def test_an_interrupted_change_applies_the_stored_access_again(
         ('update_access', instance_id, 'srv', 3306, OLD['allowed_cidrs'])]
     instance = db_fixtures.get_instance(instance_id)
     assert (instance.task, instance.access) == (Tasks.NONE, OLD)
+
+
+def test_a_public_access_gives_the_server_a_public_address_shown(
+        catalogue):
+    manager = tm_manager.Manager(driver=FakeDriver(public=True))
+    instance_id = instance_in(Tasks.UPDATING, catalogue)
+    db_fixtures.update_instance(instance_id, addresses=[
+        {'address': '10.0.0.3', 'type': 'private', 'network': 'private'}])
+
+    manager.update_access(None, instance_id, {'is_public': True})
+
+    assert manager.driver.calls[-1] == ('set_public', instance_id, 'srv',
+                                        True)
+    instance = db_fixtures.get_instance(instance_id)
+    assert instance.addresses == [
+        {'address': '10.0.0.3', 'type': 'private', 'network': 'private'},
+        {'address': '203.0.113.9', 'type': 'public', 'network': 'private'}]
+
+    db_fixtures.update_instance(instance_id, task=Tasks.UPDATING)
+    manager.update_access(None, instance_id, NEW)
+
+    # No is_public: private again (Trove's default), the address gone.
+    assert manager.driver.calls[-1] == ('set_public', instance_id, 'srv',
+                                        False)
+    instance = db_fixtures.get_instance(instance_id)
+    assert [a['type'] for a in instance.addresses] == ['private']
+    assert (instance.task, instance.access) == (Tasks.NONE, NEW)
+
+
+def test_a_refused_public_address_is_a_fault_and_keeps_the_old_access(
+        catalogue):
+    manager = tm_manager.Manager(driver=FakeDriver(public=True,
+                                                   fail={'set_public'}))
+    instance_id = instance_in(Tasks.UPDATING, catalogue)
+
+    manager.update_access(None, instance_id, {'is_public': True})
+
+    instance = db_fixtures.get_instance(instance_id)
+    assert instance.task == Tasks.UPDATING_ERROR_ACCESS
+    assert instance.access == OLD
+    assert 'set_public broke' in instance.fault_details
+
+
+def test_addresses_stay_as_they_are_with_a_driver_giving_none(
+        manager, catalogue):
+    instance_id = instance_in(Tasks.UPDATING, catalogue)
+    floating = [{'address': '10.0.0.3', 'type': 'private', 'network': 'n'},
+                {'address': '198.51.100.7', 'type': 'public', 'network': 'n'}]
+    db_fixtures.update_instance(instance_id, addresses=floating)
+
+    manager.update_access(None, instance_id, NEW)
+
+    assert db_fixtures.get_instance(instance_id).addresses == floating

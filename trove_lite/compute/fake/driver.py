@@ -14,15 +14,20 @@ from trove_lite.common import exceptions
 from trove_lite.compute import base
 
 ADDRESS = '127.0.2.9'
+PUBLIC_ADDRESS = '203.0.113.9'
 
 
 class FakeDriver(base.ComputeDriver):
     """``firewall``: the driver makes security groups (Nova's way) instead
-    of having none to make (the local driver's)."""
+    of having none to make (the local driver's); ``public``: it gives
+    public addresses (Nova's with a public network) instead of having
+    none (calls to them are recorded only then)."""
 
-    def __init__(self, fail=(), firewall=False):
+    def __init__(self, fail=(), firewall=False, public=False):
         self.fail = set(fail)
         self.firewall = firewall
+        self.public = public
+        self.public_addresses = {}
         self.calls = []
         self.servers = {}
         self.volumes = {}
@@ -105,6 +110,23 @@ class FakeDriver(base.ComputeDriver):
     def update_access(self, instance_id, server_id, port, allowed_cidrs):
         self._call('update_access', instance_id, server_id, port,
                    allowed_cidrs)
+
+    def gives_public_addresses(self):
+        return self.public
+
+    def set_public(self, instance_id, server_id, is_public):
+        self._call('set_public', instance_id, server_id, is_public)
+        if not is_public:
+            self.public_addresses.pop(instance_id, None)
+            return None
+        self.public_addresses[instance_id] = PUBLIC_ADDRESS
+        return PUBLIC_ADDRESS
+
+    def release_public_addresses(self, instance_id):
+        if self.public:
+            # Teardown asks every driver; only one that gives them says.
+            self._call('release_public_addresses', instance_id)
+            self.public_addresses.pop(instance_id, None)
 
     def get_server(self, server_id):
         return self.servers.get(server_id)

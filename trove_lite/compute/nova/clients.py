@@ -7,6 +7,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import generic
 from novaclient import client as nova_client
 
+from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 
 # The driver is written against these versions' request and response
@@ -53,9 +54,30 @@ def cinder(session, version=VOLUME_API_VERSION):
 
 
 def neutron(session):
-    """A plain adapter: the driver needs only security groups, which do
-    not justify another client library."""
+    """A plain adapter: the driver needs only security groups and
+    floating IPs, which do not justify another client library."""
     return adapter.Adapter(
         session, service_type=CONF.neutron_service_type,
         interface=CONF.neutron_endpoint_type,
         region_name=CONF.service_credentials.region_name)
+
+
+def neutron_request(neutron, method, url, what, **kwargs):
+    """Neutron's JSON answer to a request about ``what``; a refusal is a
+    ComputeError (neutron_refused)."""
+    response = neutron.request(url, method, raise_exc=False, **kwargs)
+    if response.status_code >= 400:
+        raise neutron_refused(response, what)
+    return response.json()
+
+
+def neutron_refused(response, what):
+    """A ComputeError quoting Neutron's own explanation."""
+    try:
+        error = response.json()['NeutronError']
+        detail = error.get('message') or error.get('type')
+    except (ValueError, KeyError, TypeError):
+        detail = response.text[:200]
+    return exceptions.ComputeError(
+        reason=f'Neutron refused {what} (HTTP {response.status_code}): '
+               f'{detail}')

@@ -1,6 +1,8 @@
 """The nova compute driver: a server is a Nova server booted from the
-datastore version's image, its data lives on a Cinder volume, and a
-Neutron security group opens the datastore port.
+datastore version's image, its data lives on a Cinder volume, a
+Neutron security group opens the datastore port, an instance whose
+access is_public gets a floating IP (floating_ips.py), and one created
+with ``nics`` a port on that network (ports.py).
 
 Everything is made in the service project (``[service_credentials]``), so
 tenants see their databases, never the servers behind them. Each create
@@ -27,6 +29,7 @@ from trove_lite.common import exceptions
 from trove_lite.compute import base
 from trove_lite.compute.nova import clients
 from trove_lite.compute.nova import cloudinit
+from trove_lite.compute.nova import floating_ips
 from trove_lite.compute.nova import ports
 from trove_lite.compute.nova import resizes
 from trove_lite.compute.nova import security_groups
@@ -58,9 +61,11 @@ class NovaDriver(base.ComputeDriver):
             self._nova,
             clients.cinder(session, clients.VOLUME_EXTEND_API_VERSION),
             self._find, _calling, _poll)
+        neutron = clients.neutron(session)
         self._security_groups = security_groups.SecurityGroups(
-            clients.neutron(session), CONF.nova_compute.status_poll_interval)
-        self._ports = ports.Ports(clients.neutron(session))
+            neutron, CONF.nova_compute.status_poll_interval)
+        self._floating_ips = floating_ips.FloatingIps(neutron)
+        self._ports = ports.Ports(neutron)
 
     def guest_transport_url(self):
         return CONF.nova_compute.guest_transport_url or CONF.transport_url
@@ -104,6 +109,35 @@ class NovaDriver(base.ComputeDriver):
                 self._security_groups.set_rules(group_id, name, port, cidrs)
         LOG.info('Security group %s opens port %s to %s', name, port,
                  ', '.join(cidrs))
+
+    def gives_public_addresses(self):
+        return bool(CONF.nova_compute.public_network)
+
+    def set_public(self, instance_id, server_id, is_public):
+        """A floating IP from ``[nova_compute] public_network`` on the
+        server's port, or none; nothing without that network."""
+        network_id = CONF.nova_compute.public_network
+        if not network_id:
+            return None
+        if not is_public:
+            self.release_public_addresses(instance_id)
+            return None
+        with _calling('Neutron', f'a public address for {instance_id}'):
+            address = self._floating_ips.attach(
+                instance_id, server_id, network_id,
+                set(CONF.management_networks))
+        LOG.info('Instance %s is public at %s', instance_id, address)
+        return address
+
+    def release_public_addresses(self, instance_id):
+        if not CONF.nova_compute.public_network:
+            return
+        with _calling('Neutron', f'releasing the public address of '
+                                 f'{instance_id}'):
+            released = self._floating_ips.release(instance_id)
+        if released:
+            LOG.info('Floating IP %s of instance %s released',
+                     ', '.join(released), instance_id)
 
     def delete_security_group(self, instance_id):
         if not CONF.trove_security_groups_support:

@@ -6,7 +6,7 @@ removed after the server is gone."""
 import urllib.parse
 
 from trove_lite.common import exceptions
-from trove_lite.compute.nova import security_groups
+from trove_lite.compute.nova import clients
 
 PORTS = 'v2.0/ports'
 NETWORKS = 'v2.0/networks'
@@ -72,7 +72,7 @@ class Ports:
         response = self._neutron.delete(f'{PORTS}/{port_id}',
                                         raise_exc=False)
         if response.status_code not in (204, 404):
-            raise security_groups.refused(response,
+            raise clients.neutron_refused(response,
                                           f'deleting port {port_id}')
 
     def _get(self, collection, resource_id, kind):
@@ -82,12 +82,9 @@ class Ports:
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise security_groups.refused(response, f'{kind} {resource_id}')
+            raise clients.neutron_refused(response, f'{kind} {resource_id}')
         return response.json()[kind]
 
     def _request(self, method, url, what, **kwargs):
-        response = self._neutron.request(url, method, raise_exc=False,
-                                         **kwargs)
-        if response.status_code >= 400:
-            raise security_groups.refused(response, what)
-        return response.json()
+        return clients.neutron_request(self._neutron, method, url, what,
+                                       **kwargs)

@@ -5,6 +5,7 @@ import time
 import urllib.parse
 
 from trove_lite.common import exceptions
+from trove_lite.compute.nova import clients
 
 GROUPS = 'v2.0/security-groups'
 RULES = 'v2.0/security-group-rules'
@@ -73,8 +74,8 @@ class SecurityGroups:
             response = self._neutron.delete(f'{RULES}/{rule_id}',
                                             raise_exc=False)
             if response.status_code not in (204, 404):
-                raise refused(response, f'deleting rule {rule_id} of '
-                                         f'{name}')
+                raise clients.neutron_refused(
+                    response, f'deleting rule {rule_id} of {name}')
 
     def find(self, name):
         """Ids of the groups called ``name`` (normally one or none)."""
@@ -93,25 +94,10 @@ class SecurityGroups:
             if response.status_code in (204, 404):
                 return
             if response.status_code != 409 or time.monotonic() >= deadline:
-                raise refused(response, f'deleting security group '
-                                         f'{group_id}')
+                raise clients.neutron_refused(
+                    response, f'deleting security group {group_id}')
             time.sleep(self._poll_interval)
 
     def _request(self, method, url, what, **kwargs):
-        response = self._neutron.request(url, method, raise_exc=False,
-                                         **kwargs)
-        if response.status_code >= 400:
-            raise refused(response, what)
-        return response.json()
-
-
-def refused(response, what):
-    """A ComputeError quoting Neutron's own explanation."""
-    try:
-        error = response.json()['NeutronError']
-        detail = error.get('message') or error.get('type')
-    except (ValueError, KeyError, TypeError):
-        detail = response.text[:200]
-    return exceptions.ComputeError(
-        reason=f'Neutron refused {what} (HTTP {response.status_code}): '
-               f'{detail}')
+        return clients.neutron_request(self._neutron, method, url, what,
+                                       **kwargs)

@@ -181,7 +181,7 @@ def test_the_port_goes_after_a_server_that_went_to_error(cloud, driver):
 
 
 def test_delete_ports_finds_the_instances_port_by_name(cloud, driver):
-    cloud.answer('neutron_port_list')
+    cloud.answer('neutron_port_list_by_name')
     cloud.answer('neutron_port_delete_not_found')
 
     driver.delete_ports(test_servers.INSTANCE_ID)
@@ -198,7 +198,7 @@ def test_teardown_removes_the_port_after_the_server_before_the_group(
     cloud.answer('cinder_volume_list_detail')
     cloud.answer('nova_server_delete_not_found')
     cloud.answer('cinder_volume_not_found')
-    cloud.answer('neutron_port_list')
+    cloud.answer('neutron_port_list_by_name')
     cloud.answer('neutron_port_delete')
     cloud.answer('neutron_security_group_list')
     cloud.answer('neutron_security_group_delete')
