@@ -267,7 +267,7 @@ def test_trove_lite_cli_reports_errors_in_one_line(stack):
     unreachable = clients._run(
         [clients.console_script('trove-lite'), '--url',
          'http://127.0.0.1:9', '--os-project-id', project, 'flavor',
-         'list'], clients._environment())
+         'list'], clients.environment())
     assert unreachable.code == 1
     assert unreachable.stderr == (
         f'Cannot reach the trove-lite API at http://127.0.0.1:9/v1.0/'
