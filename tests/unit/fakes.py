@@ -9,6 +9,20 @@ from trove_lite.common import exceptions
 from trove_lite.common import objects
 
 
+class FakeWaiters:
+    """Stands in for the taskmanager's GuestStatusWaiters: the guest
+    reports ``outcome`` (None: it never reports)."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def wait(self, instance_id, is_done, timeout, check_interval):
+        if self.outcome is None:
+            return None
+        is_done(self.outcome)  # may raise, as with a failed guest
+        return self.outcome
+
+
 class FakeGuest:
     """Stands in for rpcapi.guestagent.API.
 

@@ -6,18 +6,13 @@ import pytest
 
 from tests.unit import db_fixtures
 from tests.unit.fakes import FakeGuest
+from tests.unit.fakes import FakeWaiters
 from trove_lite.common import objects
 from trove_lite.compute.fake import driver as fake_driver
 from trove_lite.records.status import InstanceTasks
 from trove_lite.records.status import ServiceStatuses
 from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows
-
-
-class Waiters:
-    def wait(self, instance_id, is_done, timeout, interval):
-        is_done(ServiceStatuses.HEALTHY)
-        return ServiceStatuses.HEALTHY
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +33,8 @@ def run(driver, instance_id):
         flavor={'id': '1', 'ram': 512}, datastore_manager='mariadb',
         datastore_version='10.11', datastore_version_id='version-1',
         image_id='image-1', volume_size=1)
-    workflows.CreateInstanceFlow(None, spec, driver, Waiters(), 5).run()
+    workflows.CreateInstanceFlow(
+        None, spec, driver, FakeWaiters(ServiceStatuses.HEALTHY), 5).run()
 
 
 def test_a_public_instance_gets_its_address_once_its_server_is_up(

@@ -6,18 +6,13 @@ import types
 import pytest
 
 from tests.unit.fakes import FakeGuest
+from tests.unit.fakes import FakeWaiters
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.records.status import InstanceTasks
 from trove_lite.records.status import ServiceStatuses
 from trove_lite.taskmanager import teardown
 from trove_lite.taskmanager import workflows
-
-
-class Waiters:
-    def wait(self, instance_id, is_done, timeout, interval):
-        is_done(ServiceStatuses.HEALTHY)
-        return ServiceStatuses.HEALTHY
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +27,8 @@ def run(driver):
         datastore_version='10.11', datastore_version_id='version-1',
         image_id='image-1', volume_size=2,
         availability_zone='az-1')
-    workflows.CreateInstanceFlow(None, spec, driver, Waiters(), 5).run()
+    workflows.CreateInstanceFlow(
+        None, spec, driver, FakeWaiters(ServiceStatuses.HEALTHY), 5).run()
 
 
 def test_group_is_made_first_and_handed_to_the_server():

@@ -6,23 +6,13 @@ import pytest
 
 from tests.unit import db_fixtures
 from tests.unit.fakes import FakeGuest
+from tests.unit.fakes import FakeWaiters
 from trove_lite.common import objects
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.records.status import ServiceStatuses as Services
 from trove_lite.taskmanager import manager as tm_manager
 from trove_lite.taskmanager import workflows
-
-
-class FakeWaiters:
-    def __init__(self, outcome):
-        self.outcome = outcome
-
-    def wait(self, instance_id, is_done, timeout, check_interval):
-        if self.outcome is None:
-            return None
-        is_done(self.outcome)  # may raise, as with a failed guest
-        return self.outcome
 
 
 @pytest.fixture
