@@ -3,6 +3,7 @@
 import os
 import signal
 import threading
+import time
 
 import oslo_messaging as messaging
 from futurist import periodics
@@ -40,7 +41,10 @@ class RPCService:
         self.on_stop = on_stop
         self.registration = registration
         self.ack_after_dispatch = ack_after_dispatch
-        self._stopping = threading.Event()
+        # A plain flag, not a threading.Event: stop() is a signal handler,
+        # and a second signal arriving inside Event.set() would wait
+        # forever on the lock the first one holds.
+        self._stop_requested = False
 
     def _periodic_worker(self):
         callables = []
@@ -55,7 +59,7 @@ class RPCService:
         return periodics.PeriodicWorker(callables)
 
     def stop(self, *_args):
-        self._stopping.set()
+        self._stop_requested = True
 
     def run(self):
         signal.signal(signal.SIGTERM, self.stop)
@@ -75,8 +79,8 @@ class RPCService:
             worker = self._periodic_worker()
             threading.Thread(target=worker.start, daemon=True,
                              name='periodic-tasks').start()
-        while not self._stopping.wait(0.2):
-            pass
+        while not self._stop_requested:
+            time.sleep(0.2)
         LOG.info('Stopping')
         if worker is not None:
             worker.stop()

@@ -3,6 +3,8 @@ the parent signals only workers it has not reaped."""
 
 import logging
 import signal
+import sys
+import threading
 
 from trove_lite.common import service
 
@@ -41,3 +43,31 @@ def test_reaped_workers_are_signalled_no_more(monkeypatch):
                         lambda pid, signum: killed.append(pid))
     handlers[signal.SIGTERM](signal.SIGTERM, None)
     assert killed == []
+
+
+def test_a_signal_arriving_while_stop_runs_does_not_hang_it():
+    """A signal handler runs between any two lines of what it interrupts,
+    its own earlier call included (SIGTERM twice): stop() must take no
+    lock that such a nested call would wait on for ever."""
+    rpc_service = service.RPCService('topic', [])
+    nested = []
+
+    def interrupt(frame, event, arg):
+        if event == 'line' and not nested:
+            nested.append(True)
+            rpc_service.stop()  # the second signal
+            nested.pop()
+        return interrupt
+
+    def first_signal():
+        sys.settrace(interrupt)
+        try:
+            rpc_service.stop()
+        finally:
+            sys.settrace(None)
+
+    stopping = threading.Thread(target=first_signal, daemon=True)
+    stopping.start()
+    stopping.join(5)
+    assert not stopping.is_alive()
+    assert rpc_service._stop_requested
