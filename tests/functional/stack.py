@@ -433,9 +433,10 @@ class Stack:
         self.kill_guests()
         with contextlib.suppress(Exception):
             # Broker users are not in the vhost: those of instances a test
-            # left behind. Each on its own: a deleted instance's row stays
-            # and its user is gone already.
-            for (instance_id,) in self.query('SELECT id FROM instances'):
+            # left behind (a deleted one's went with it). Each on its own:
+            # one that is gone must not keep the others.
+            for (instance_id,) in self.query(
+                    'SELECT id FROM instances WHERE NOT deleted'):
                 with contextlib.suppress(Exception):
                     self.rabbitmqctl('delete_user',
                                      f'trove-guest-{instance_id}')
