@@ -82,10 +82,6 @@ def for_names(project_id, container, names, methods):
     return make(project_id, [(container, name, methods) for name in names])
 
 
-def expired(grant, now=None):
-    return (now or time.time()) >= grant.get('expires', 0)
-
-
 def _signer(conf):
     """The process's Swift signer."""
     cache_key = (conf.swift.auth_url, conf.swift.username,
