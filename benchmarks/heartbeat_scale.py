@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 
 from benchmarks import guest_memory  # noqa: E402
 from tests.functional import stack as stack_module  # noqa: E402
+from trove_lite.compute.local import processes  # noqa: E402
 
 SENDERS = 4
 # How long a burst may take to arrive once it is all sent.
@@ -171,6 +173,36 @@ def insert_guests(deployment, count):
     return guests
 
 
+def _pids_of(command, user):
+    out = subprocess.run(['pgrep', '-x', '-u', user, command],
+                         capture_output=True, text=True).stdout
+    return [int(pid) for pid in out.split()]
+
+
+def cpu_now(server_pids):
+    """CPU seconds so far: {'server': the receiving processes',
+    'broker': RabbitMQ's, 'database': MariaDB's, 'machine': every busy
+    second of the machine}. What the senders took is the machine's less
+    the others (other processes of the machine included)."""
+    def seconds(pids):
+        return sum(guest_memory.figures(pid).get('cpu', 0) for pid in pids)
+    with open('/proc/stat') as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    return {'server': seconds(server_pids),
+            'broker': seconds(_pids_of('beam.smp', 'rabbitmq')),
+            'database': seconds(_pids_of('mariadbd', 'mysql')),
+            'machine': (sum(fields[:8]) - fields[3] - fields[4]) /
+            guest_memory.CLOCK_TICKS}
+
+
+def cpu_spent(before, after, messages):
+    """CPU milliseconds per message by part, between two cpu_now."""
+    spent = {part: after[part] - before[part] for part in after}
+    spent['senders and rest'] = spent['machine'] - sum(
+        value for part, value in spent.items() if part != 'machine')
+    return {part: value * 1000 / messages for part, value in spent.items()}
+
+
 def chunks(items, parts):
     return [items[index::parts] for index in range(parts)]
 
@@ -192,13 +224,17 @@ def measure_ceiling(config_file, guests, per_guest):
         for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
+    while time.time() < start_at:
+        time.sleep(0.01)
+    cpu_before = cpu_now([server.pid])
     wait_for_burst(senders, lambda: counter.value >= total, 0.01)
     elapsed = time.time() - start_at
+    cpu = cpu_spent(cpu_before, cpu_now([server.pid]), total)
     for sender in senders:
         sender.join()
     stop.set()
     server.join()
-    return total / elapsed
+    return total / elapsed, cpu
 
 
 def wait_for_burst(senders, arrived, poll):
@@ -229,14 +265,20 @@ def measure_conductor(deployment, guests, per_guest):
         for part in chunks(guests, SENDERS)]
     for sender in senders:
         sender.start()
+    conductors = processes.group_members(
+        deployment.processes['conductor'].pid)
+    while time.time() < start_at:
+        time.sleep(0.01)
+    cpu_before = cpu_now(conductors)
     final = sent_base + per_guest - 1
     wait_for_burst(senders, lambda: deployment.query(
         'SELECT COUNT(*) FROM conductor_lastseen WHERE sent >= %s',
         final)[0][0] >= len(guests), 0.05)
     elapsed = time.time() - start_at
+    cpu = cpu_spent(cpu_before, cpu_now(conductors), total)
     for sender in senders:
         sender.join()
-    return total / elapsed
+    return total / elapsed, cpu
 
 
 def measure_lag(deployment, guests, interval, duration):
@@ -325,8 +367,10 @@ def main():
         # stored encrypted with its inst_rpc_key_encr_key.
         _rpc_setup(deployment.config_file)
         guests = insert_guests(deployment, args.guests)
-        ceiling = measure_ceiling(deployment.config_file, guests, per_guest)
-        applied = measure_conductor(deployment, guests, per_guest)
+        ceiling, ceiling_cpu = measure_ceiling(deployment.config_file,
+                                               guests, per_guest)
+        applied, applied_cpu = measure_conductor(deployment, guests,
+                                                 per_guest)
         lags, flips, sim_kib = measure_lag(deployment, guests, args.interval,
                                            args.duration)
         agents, databases = measure_real_guests(deployment)
@@ -340,6 +384,13 @@ def main():
     print(f'raw oslo.messaging casts/s to a no-op server : {ceiling:8.0f}')
     print(f'heartbeats/s applied by the conductor        : {applied:8.0f}'
           f'  ({applied / ceiling:.0%} of raw)')
+    print('CPU ms per message        receiver  broker  database  senders '
+          'and rest  machine')
+    for label, cpu in (('raw casts (no-op server)', ceiling_cpu),
+                       ('heartbeats (conductor)', applied_cpu)):
+        print(f'  {label:24} {cpu["server"]:6.3f}  {cpu["broker"]:6.3f}  '
+              f'{cpu["database"]:8.3f}  {cpu["senders and rest"]:16.3f}  '
+              f'{cpu["machine"]:7.3f}')
     if lags:
         print(f'status lag at a {args.interval:.0f} s interval, '
               f'{len(lags)} of {flips} status changes seen: median '

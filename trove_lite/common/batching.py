@@ -13,6 +13,7 @@ common.rpc.AckAfterDispatchServer) only once its report is written.
 import concurrent.futures
 import queue
 import threading
+import time
 
 
 class Batcher:
@@ -20,9 +21,17 @@ class Batcher:
     ``submit`` is given; submit returns the item's result or raises what
     the batch raised."""
 
-    def __init__(self, apply, max_batch=500):
+    def __init__(self, apply, max_batch=500, linger=0.0):
         self._apply = apply
         self._max_batch = max_batch
+        # Seconds a batch waits for more after its first item while items
+        # come faster than one a batch (the last batch had more than
+        # one), and until none came for a tenth of that (every sender
+        # may be waiting on this batch already): fewer and larger batches
+        # under load, each costing one transaction whatever its size; a
+        # quiet service writes each item at once.
+        self._linger = linger
+        self._busy = False
         self._queue = queue.SimpleQueue()
         self._writer = None
         self._lock = threading.Lock()
@@ -45,11 +54,15 @@ class Batcher:
 
     def _next_batch(self):
         batch = [self._queue.get()]
+        linger = self._linger if self._busy else 0.0
+        deadline = time.monotonic() + linger
         while len(batch) < self._max_batch:
             try:
-                batch.append(self._queue.get_nowait())
+                batch.append(self._queue.get(timeout=max(0.0, min(
+                    linger / 10, deadline - time.monotonic()))))
             except queue.Empty:
                 break
+        self._busy = len(batch) > 1
         return batch
 
     def _write_batches(self):

@@ -13,7 +13,10 @@ The receiver obeys a message only when
 - its time is within ``sealed_message_skew`` of the receiver's clock, and
 - its id was not accepted before (ids are remembered for as long as their
   time is acceptable, where a restart does not lose them -- see
-  common.seen_ids -- so a captured envelope cannot be replayed).
+  common.seen_ids -- so a captured envelope cannot be replayed); except
+  for a report that carries its own ordering stamp (a heartbeat's
+  ``sent``): the receiver applies it only when newer than the last one
+  it applied, so a replay is dropped there and its id need not be kept.
 
 The answer to a call is sealed the same way and bound to the call's id,
 a failure included. A failure that is not sealed (the receiver's refusal,
@@ -27,6 +30,7 @@ import binascii
 import hashlib
 import json
 import logging
+import math
 import os
 import time
 import uuid
@@ -101,6 +105,13 @@ class _Clear:
         return token
 
 
+def is_stamp(value):
+    """A sender's time stamp: a finite number (JSON also decodes NaN and
+    Infinity, which no database column takes and no comparison orders)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
 def seal_with(key):
     return Seal(key) if key else _Clear()
 
@@ -117,12 +128,21 @@ class ReplayGuard:
     # Longer ids are not ours (ours are uuid4 hex).
     MAX_ID_LENGTH = 64
 
-    def __init__(self, seen, ageless_methods=()):
+    def __init__(self, seen, ageless_methods=(), stamped_methods=()):
         self._seen = seen
         # Methods whose envelopes may wait in a queue for longer than the
         # window (and are idempotent): they are accepted for
         # ``sealed_message_max_queue_age`` seconds instead.
         self._ageless = ageless_methods
+        # Methods whose handler drops a message not newer than the last
+        # it applied (by the ``sent`` argument; see heartbeat): their
+        # ids are not remembered when they carry that stamp.
+        self._stamped = stamped_methods
+
+    def _stamped_by_sender(self, envelope):
+        args = envelope.get('args')
+        return (envelope.get('method') in self._stamped and
+                isinstance(args, dict) and is_stamp(args.get('sent')))
 
     def admit(self, envelope):
         now = time.time()
@@ -139,6 +159,8 @@ class ReplayGuard:
             keep_until = max(sent_at, now) + window
         if abs(now - sent_at) > window:
             raise BrokenSeal(f'sealed {now - sent_at:.0f} s ago')
+        if self._stamped_by_sender(envelope):
+            return
         refused = self._seen.remember(
             envelope['instance_id'], message_id, keep_until, now,
             CONF.sealed_message_ids_per_instance)
@@ -354,7 +376,9 @@ def control_plane_server_parts(endpoint, seen):
 def conductor_server_parts(endpoint, find_key, seen):
     """``(endpoints, serializer)`` of the conductor's RPC server: it
     opens each guest's report with the key of the instance it names
-    (``find_key(instance_id)``: found, key), each report once."""
+    (``find_key(instance_id)``: found, key), each report once: a
+    heartbeat by its ``sent`` stamp (the conductor's lastseen guard), any
+    other report by its id."""
     seals = lru.BoundedCache(CONF.instance_key_cache_size)
 
     def seal_of(instance_id):
@@ -365,4 +389,5 @@ def conductor_server_parts(endpoint, find_key, seen):
             return _Clear()
         return seals.get_or_add(key, lambda: Seal(key))
     return ([SealedEndpoint(endpoint)],
-            EnvelopeSerializer(seal_of, ReplayGuard(seen)))
+            EnvelopeSerializer(seal_of, ReplayGuard(
+                seen, stamped_methods=('heartbeat',))))

@@ -9,6 +9,7 @@ from trove_lite import db
 from trove_lite.backup import api as backup_api
 from trove_lite.common import batching
 from trove_lite.common import notifications
+from trove_lite.common import sealing
 from trove_lite.db import retry
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import backups
@@ -95,7 +96,7 @@ class Manager:
 
     def __init__(self, taskmanager=None):
         self.taskmanager = taskmanager or taskmanager_rpcapi.API()
-        self._heartbeats = batching.Batcher(apply_heartbeats)
+        self._heartbeats = batching.Batcher(apply_heartbeats, linger=0.05)
 
     @staticmethod
     def _from_its_guest(context, instance_id):
@@ -129,6 +130,12 @@ class Manager:
         if sent is None:
             LOG.error('Heartbeat from %s carries no sent time; applying it '
                       'without the ordering guard', instance_id)
+        elif not sealing.is_stamp(sent):
+            # It would fail the whole batch's write (NaN, Infinity) or
+            # the ordering.
+            LOG.warning('Heartbeat from %s with sent time %r dropped',
+                        instance_id, str(sent)[:64])
+            return
         try:
             applied, changed = self._heartbeats.submit(heartbeats.Report(
                 instance_id, status, sent,

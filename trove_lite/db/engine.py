@@ -22,21 +22,16 @@ IDLE_PING_SECONDS = 5.0
 
 def _create_engine(autocommit):
     url = CONF.database.connection
-    # The autocommit engine serves the hot reads and heartbeats: it pings
-    # only connections that sat idle (_ping_if_idle); one the server
-    # dropped meanwhile fails one statement, which ``read`` repeats.
-    kwargs = {'pool_pre_ping': not autocommit}
     if url.startswith('sqlite'):
         # An in-memory database (unit tests) exists once, shared by every
         # thread; SQLite has no server round trips to save.
-        kwargs.update(poolclass=sa.pool.StaticPool,
-                      connect_args={'check_same_thread': False})
-        return sa.create_engine(url, **kwargs)
+        return sa.create_engine(url, poolclass=sa.pool.StaticPool,
+                                connect_args={'check_same_thread': False})
     # A fixed number of connections, kept: a connection made per request
     # (pool overflow) costs more than the request itself. Threads beyond
     # it wait for one.
-    kwargs.update(pool_size=CONF.database.max_pool_size, max_overflow=0,
-                  pool_recycle=CONF.database.connection_recycle_time)
+    kwargs = {'pool_size': CONF.database.max_pool_size, 'max_overflow': 0,
+              'pool_recycle': CONF.database.connection_recycle_time}
     if not any(option.startswith('ssl')
                for option in sa.engine.make_url(url).query):
         # PyMySQL otherwise prepares TLS for every new connection (loading
@@ -44,9 +39,18 @@ def _create_engine(autocommit):
         # asks for TLS (ssl_ca=..., ssl_verify_cert=...) keeps it.
         kwargs['connect_args'] = {'ssl_disabled': True}
     if not autocommit:
-        return sa.create_engine(url, **kwargs)
-    # Connections born in autocommit mode: no BEGIN, no ROLLBACK on return
-    # to the pool, one round trip per statement.
+        # Pinged at every checkout: a transaction cannot be repeated by
+        # ``transaction()`` as a read is, so it must not start on a
+        # connection the server dropped. No ROLLBACK on return to the
+        # pool: a transaction ends in commit or rollback, and a
+        # connection closed inside one rolls it back itself.
+        return sa.create_engine(url, pool_pre_ping=True,
+                                pool_reset_on_return=None, **kwargs)
+    # The autocommit engine serves the hot reads: it pings only
+    # connections that sat idle (_ping_if_idle); one the server dropped
+    # meanwhile fails one statement, which ``read`` repeats. Connections
+    # born in autocommit mode: no BEGIN, no ROLLBACK on return to the
+    # pool, one round trip per statement.
     engine = sa.create_engine(url, isolation_level='AUTOCOMMIT',
                               skip_autocommit_rollback=True, **kwargs)
     sa.event.listen(engine, 'checkin', _note_idle_since)

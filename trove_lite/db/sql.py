@@ -4,6 +4,8 @@ import datetime
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import sqlite
 
 from trove_lite.common.context import ALL_PROJECTS
 
@@ -41,6 +43,25 @@ def insert_ignore(table):
     instead of failing; its rowcount says whether it inserted."""
     return (table.insert().prefix_with('IGNORE', dialect='mysql')
             .prefix_with('OR IGNORE', dialect='sqlite'))
+
+
+def upsert(conn, table, key, rows, updated):
+    """Insert ``rows`` (dicts of the same columns) in one statement; a
+    row whose ``key`` (its primary or a unique key's column names) exists
+    has its ``updated`` columns set to the new row's values instead. One
+    statement of one shape whatever the number of rows: it is compiled
+    once, each batch only binds its values."""
+    if conn.dialect.name == 'mysql':
+        statement = mysql.insert(table)
+        statement = statement.on_duplicate_key_update(
+            {column: statement.inserted[column] for column in updated})
+    else:
+        statement = sqlite.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=key,
+            set_={column: statement.excluded[column] for column in updated})
+    conn.execute(statement, rows)
+
 
 EPOCH = datetime.datetime(1970, 1, 1)
 

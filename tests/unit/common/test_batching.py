@@ -2,6 +2,7 @@
 submitter gets its own item's result once its batch is written."""
 
 import threading
+import time
 
 import pytest
 
@@ -82,3 +83,32 @@ def test_batches_are_bounded():
     for thread in threads:
         thread.join(5)
     assert max(sizes) <= 3 and sum(sizes) == 10
+
+
+def test_a_quiet_batcher_writes_each_item_at_once():
+    batcher = batching.Batcher(lambda items: items, linger=5.0)
+    started = time.monotonic()
+    for item in range(3):
+        assert batcher.submit(item) == item
+    assert time.monotonic() - started < 1.0
+
+
+def test_under_load_a_batch_lingers_for_what_comes_next():
+    """Items that come one by one, a little apart, while the batches are
+    busy: without the linger each would be a batch of its own."""
+    batches = []
+
+    def apply(items):
+        batches.append(list(items))
+        return items
+
+    batcher = batching.Batcher(apply, linger=2.0)
+    busy = [threading.Thread(target=batcher.submit, args=(item,))
+            for item in ('a', 'b')]
+    batcher._busy = True  # as after a batch of more than one
+    for thread in busy:
+        thread.start()
+        time.sleep(0.05)  # within a tenth of the linger: still waited for
+    for thread in busy:
+        thread.join(5)
+    assert batches == [['a', 'b']]

@@ -8,6 +8,7 @@ import json
 
 import oslo_messaging as messaging
 import pytest
+import sqlalchemy as sa
 
 from tests.unit import db_fixtures
 from trove_lite import db
@@ -19,6 +20,7 @@ from trove_lite.common.context import RequestContext
 from trove_lite.common.objects import InstanceSpec
 from trove_lite.common.objects import UserSpec
 from trove_lite.conductor import manager
+from trove_lite.db.repositories import heartbeats
 from trove_lite.db.repositories import instances
 from trove_lite.db.repositories import sealed_message_ids
 from trove_lite.guestagent import seen_ids as guest_seen_ids
@@ -340,8 +342,50 @@ def test_heartbeat_sealed_by_its_own_guest_is_applied_once(catalogue):
     deliver(parts, healthy)
     db_fixtures.set_service_status(instance.id, Services.SHUTDOWN)
 
+    # Its own stamp guards it (the lastseen guard), not a kept id.
+    assert deliver(parts, healthy) is None
+    assert db_fixtures.service_status(instance.id) == Services.SHUTDOWN
+    assert kept_ids(instance.id) == 0
+
+
+def test_heartbeat_without_its_stamp_is_guarded_by_its_id(catalogue):
+    key = keys.new_key()
+    instance = make_instance(catalogue, key)
+    parts = sealing.conductor_server_parts(
+        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
+    healthy = seal(key, instance.id, 'heartbeat', instance_id=instance.id,
+                   payload={'service_status': 'healthy'})
+
+    deliver(parts, healthy)
+    db_fixtures.set_service_status(instance.id, Services.SHUTDOWN)
+
     assert isinstance(deliver(parts, healthy), sealing.BrokenSeal)
     assert db_fixtures.service_status(instance.id) == Services.SHUTDOWN
+    assert kept_ids(instance.id) == 1
+
+
+@pytest.mark.parametrize('sent', ['NaN', 'Infinity', '-Infinity', '"1"',
+                                  'true'])
+def test_heartbeat_with_a_bad_stamp_changes_nothing(catalogue, sent):
+    key = keys.new_key()
+    instance = make_instance(catalogue, key)
+    parts = sealing.conductor_server_parts(
+        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
+
+    deliver(parts, seal(key, instance.id, 'heartbeat',
+                        instance_id=instance.id,
+                        payload={'service_status': 'shutdown'},
+                        sent=json.loads(sent)))
+
+    assert db_fixtures.service_status(instance.id) == Services.NEW
+    assert db.read(heartbeats.lastseen, instance.id) is None
+
+
+def kept_ids(instance_id):
+    return db.read(lambda conn: conn.execute(sa.select(sa.func.count()).where(
+        sealed_message_ids._M.c.instance_id == instance_id)).scalar())
 
 
 def test_instance_keys_are_stored_encrypted(catalogue, conf):
@@ -372,6 +416,10 @@ class RecordingConductor:
         self.reports = []
 
     def heartbeat(self, context, instance_id, payload, sent):
+        self.reports.append((context.sealed_by, instance_id))
+
+    def update_binlog_archive(self, context, instance_id, since, until,
+                              sent=None):
         self.reports.append((context.sealed_by, instance_id))
 
 
@@ -418,8 +466,9 @@ def test_a_restarted_receiver_still_refuses_a_replay(catalogue, tmp_path):
     key = keys.new_key()
     instance = make_instance(catalogue, key)
     conductor = RecordingConductor()
-    report = seal(key, instance.id, 'heartbeat', instance_id=instance.id,
-                  payload={}, sent=1.0)
+    # (A heartbeat's replay is the conductor's lastseen guard's to drop.)
+    report = seal(key, instance.id, 'update_binlog_archive',
+                  instance_id=instance.id, since=1.0, until=2.0, sent=3.0)
     guest_endpoint = Guest()
     order = seal(key, 'i-1', 'delete_database', database='shop')
     path = str(tmp_path / 'seen.json')

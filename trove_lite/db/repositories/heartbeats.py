@@ -65,13 +65,10 @@ class Report:
 class _Row:
     """An instance's status and guard as a batch leaves them."""
 
+    status_row_id: str
     status_code: int
     lastseen: float | None
-    had_lastseen: bool
     report: Report | None = None  # the last one applied
-
-    def __post_init__(self):
-        self.stored_code = self.status_code
 
 
 def decide(reports, rows):
@@ -106,10 +103,11 @@ def _locked_rows(tx, instance_ids):
     """The live instances' status and guard rows, locked (status rows
     first, in index order: two conductors lock a shared batch in the same
     order, and a delete takes the status row before the guard's)."""
-    statuses = dict(tx.execute(
-        sa.select(_S.c.instance_id, _S.c.status_id)
-        .where(_S.c.instance_id.in_(instance_ids))
-        .order_by(_S.c.instance_id).with_for_update()).all())
+    statuses = {instance_id: (row_id, code) for instance_id, row_id, code
+                in tx.execute(
+                    sa.select(_S.c.instance_id, _S.c.id, _S.c.status_id)
+                    .where(_S.c.instance_id.in_(instance_ids))
+                    .order_by(_S.c.instance_id).with_for_update())}
     seen = dict(tx.execute(
         sa.select(_L.c.instance_id, _L.c.sent)
         .where(_L.c.instance_id.in_(list(statuses)),
@@ -120,66 +118,42 @@ def _locked_rows(tx, instance_ids):
         sa.select(_I.c.id).where(_I.c.id.in_(list(statuses)),
                                  _I.c.deleted.is_(False)))} \
         if statuses else set()
-    return {instance_id: _Row(code, seen.get(instance_id),
-                              instance_id in seen)
-            for instance_id, code in statuses.items() if instance_id in live}
-
-
-def _by_instance(column, rows, value_of):
-    """CASE instance_id WHEN ... THEN value_of(row) ... ELSE column."""
-    return sa.case({instance_id: sa.literal(value_of(row), column.type)
-                    for instance_id, row in rows.items()},
-                   value=_S.c.instance_id, else_=column)
+    return {instance_id: _Row(row_id, code, seen.get(instance_id))
+            for instance_id, (row_id, code) in statuses.items()
+            if instance_id in live}
 
 
 def _write(tx, rows):
     """The batch's outcome: one statement for the status rows, one for
-    the guard rows there were, one for first guards."""
-    applied = {instance_id: row for instance_id, row in rows.items()
-               if row.report is not None}
+    the guard rows (both upserts of one shape, compiled once: a batch
+    costs its round trips, not a statement build). Every applied row is
+    written whole; the batch holds the status rows' locks, so what it
+    writes back unchanged is what is there."""
+    applied = [(instance_id, row) for instance_id, row in rows.items()
+               if row.report is not None]
     if not applied:
         return
-    # Any report of the batch may have changed the status, not only the
-    # last one (which may carry none).
-    reported = {instance_id: row for instance_id, row in applied.items()
-                if row.status_code != row.stored_code}
-    values = {
-        'updated_at': models.utcnow(),
-        'volume_used': _by_instance(
-            _S.c.volume_used, applied,
-            lambda row: (row.report.usage or {}).get('used')),
-        'volume_used_percent': _by_instance(
-            _S.c.volume_used_percent, applied,
-            lambda row: (row.report.usage or {}).get('used_percent')),
-        'replication_lag': _by_instance(
-            _S.c.replication_lag, applied, lambda row: row.report.lag),
-    }
-    if reported:
-        values['status_id'] = _by_instance(
-            _S.c.status_id, reported, lambda row: row.status_code)
-        values['status_description'] = _by_instance(
-            _S.c.status_description, reported,
-            lambda row: ServiceStatuses.from_code(
-                row.status_code).description)
-    tx.execute(_S.update().where(_S.c.instance_id.in_(list(applied)))
-               .values(**values))
-    guarded = {instance_id: row for instance_id, row in applied.items()
-               if row.lastseen is not None}
-    known = {instance_id: row for instance_id, row in guarded.items()
-             if row.had_lastseen}
-    if known:
-        newest = sa.case({instance_id: sa.literal(row.lastseen,
-                                                  _L.c.sent.type)
-                          for instance_id, row in known.items()},
-                         value=_L.c.instance_id)
-        tx.execute(_L.update().where(
-            _L.c.instance_id.in_(list(known)), _L.c.method_name ==
-            'heartbeat', _L.c.sent < newest).values(sent=newest))
-    first = [{'instance_id': instance_id, 'method_name': 'heartbeat',
-              'sent': row.lastseen}
-             for instance_id, row in guarded.items() if not row.had_lastseen]
-    if first:
-        tx.execute(sql.insert_ignore(_L).values(first))
+    now = models.utcnow()
+    sql.upsert(tx, _S, ['id'], [
+        {'id': row.status_row_id, 'instance_id': instance_id,
+         'status_id': row.status_code,
+         'status_description': ServiceStatuses.from_code(
+             row.status_code).description,
+         'created_at': now, 'updated_at': now,
+         'volume_used': (row.report.usage or {}).get('used'),
+         'volume_used_percent': (row.report.usage or {}).get(
+             'used_percent'),
+         'replication_lag': row.report.lag}
+        for instance_id, row in applied],
+        updated=['status_id', 'status_description', 'updated_at',
+                 'volume_used', 'volume_used_percent', 'replication_lag'])
+    # decide only ever raises lastseen, under the status rows' locks.
+    guarded = [{'instance_id': instance_id, 'method_name': 'heartbeat',
+                'sent': row.lastseen}
+               for instance_id, row in applied if row.lastseen is not None]
+    if guarded:
+        sql.upsert(tx, _L, ['instance_id', 'method_name'], guarded,
+                   updated=['sent'])
 
 
 def apply_batch(tx, reports):

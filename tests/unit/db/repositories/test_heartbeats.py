@@ -61,8 +61,8 @@ def test_forgetting_the_lastseen_lets_any_heartbeat_in(catalogue):
 # --- the batch ordering rule ------------------------------------------------
 
 def rows(**statuses):
-    return {instance_id: heartbeats._Row(status.code, lastseen,
-                                         lastseen is not None)
+    return {instance_id: heartbeats._Row(f'row-{instance_id}', status.code,
+                                         lastseen)
             for instance_id, (status, lastseen) in statuses.items()}
 
 
