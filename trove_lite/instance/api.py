@@ -236,10 +236,10 @@ def get(context, instance_id):
                    policy.visible_projects(context, context.project_id))
 
 
-def get_with_backup_policy(context, instance_id):
-    """``(instance, its current backup policy or None)``, the instance
-    as ``get`` finds it, in one read (the show)."""
-    return db.read(instances.get_with_backup_policy, instance_id,
+def get_for_show(context, instance_id):
+    """The instance as ``get`` finds it, with what its show adds
+    (db.repositories.instances.Shown), in one read."""
+    return db.read(instances.get_for_show, instance_id,
                    policy.visible_projects(context, context.project_id))
 
 

@@ -113,11 +113,6 @@ def check_no_replicas(tx, record):
             f'{", ".join(found)}: detach or delete its replicas first.')
 
 
-def replica_ids(record):
-    """The ids of the replicas of an instance (a record)."""
-    return db.read(replicas.replica_ids, record.id)
-
-
 def detach(context, record):
     """Detach a replica (a record from instance_api.get) from its source:
     it becomes a standalone, writable instance."""
@@ -190,11 +185,6 @@ def eject(context, record):
              record.id)
     taskmanager_rpcapi.API(record.host).eject_replica_source(context,
                                                              record.id)
-
-
-def automatic_failover(record):
-    """Whether the instance's replicas replace it by themselves."""
-    return db.read(replicas.has_automatic_failover, record.id)
 
 
 def set_automatic_failover(context, record, automatic):

@@ -11,6 +11,7 @@ import datetime
 import json
 import threading
 import time
+import typing
 
 import sqlalchemy as sa
 
@@ -105,24 +106,34 @@ _LIST_PAGE = (sa.select(sa.func.json_array(*_COLUMNS, type_=sa.String))
                      _I.c.id > sa.bindparam('marker'))
               .order_by(_I.c.id).limit(sa.bindparam('rows')))
 
-_DATETIME_FIELDS = [index for index, column in enumerate(_COLUMNS)
-                    if isinstance(column.type, sa.DateTime)]
-_JSON_FIELDS = [index for index, column in enumerate(_COLUMNS)
-                if isinstance(column.type, sa.JSON)]
+def _unpacker(columns):
+    """``unpack(document)``: the values of ``columns`` from a row packed
+    by JSON_ARRAY, where datetimes come as text, and a JSON column as
+    text where the database (SQLite) does not embed it."""
+    datetimes = [index for index, column in enumerate(columns)
+                 if isinstance(column.type, sa.DateTime)]
+    documents = [index for index, column in enumerate(columns)
+                 if isinstance(column.type, sa.JSON)]
+
+    def unpack(document):
+        values = json.loads(document)
+        for index in datetimes:
+            if values[index] is not None:
+                values[index] = datetime.datetime.fromisoformat(
+                    values[index])
+        for index in documents:
+            if isinstance(values[index], str):
+                values[index] = json.loads(values[index])
+        return values
+    return unpack
+
+
+_unpack_instance = _unpacker(_COLUMNS)
 
 
 def _record_from_json(conn, document):
-    """An Instance from a row packed by JSON_ARRAY: datetimes come as
-    text, and a JSON column as text where the database (SQLite) does not
-    embed it."""
-    values = json.loads(document)
-    for index in _DATETIME_FIELDS:
-        if values[index] is not None:
-            values[index] = datetime.datetime.fromisoformat(values[index])
-    for index in _JSON_FIELDS:
-        if isinstance(values[index], str):
-            values[index] = json.loads(values[index])
-    return _record(conn, values)
+    """An Instance from a row of _LIST_PAGE."""
+    return _record(conn, _unpack_instance(document))
 
 
 def list_page(conn, tenant_id, limit, marker=None):
@@ -175,17 +186,61 @@ def find(conn, instance_id, project=ALL_PROJECTS,
     return None if row is None else _with_fault(conn, row)
 
 
-def get_with_backup_policy(conn, instance_id, project=ALL_PROJECTS):
-    """``(instance, its current backup policy or None)`` in one statement
-    (the show reads both), or InstanceNotFound as ``get``."""
-    row = _lookup(conn, instance_id, project, False,
-                  backup_policies.COLUMNS,
-                  (backup_policies.TABLE,
-                   backup_policies.current_of(_I.c.id)))
-    if row is None:
+class Shown(typing.NamedTuple):
+    """What the show of an instance reads."""
+
+    instance: Instance
+    backup_policy: object  # records.backup.BackupPolicy or None
+    replica_ids: list
+    automatic_failover: bool
+
+
+_REPLICA = _I.alias('replica')
+_SHOW_COLUMNS = (
+    *_COLUMNS, *backup_policies.COLUMNS,
+    sa.select(sa.func.group_concat(_REPLICA.c.id))
+    .where(_REPLICA.c.slave_of_id == _I.c.id,
+           _REPLICA.c.deleted.is_(False)).scalar_subquery(),
+    _I.c.automatic_failover)
+_unpack_shown = _unpacker(_SHOW_COLUMNS)
+
+
+def _show_statement(of_project):
+    # Built once, like the list's: a show only binds its ids.
+    query = (sa.select(sa.func.json_array(*_SHOW_COLUMNS, type_=sa.String))
+             .select_from(_FROM.outerjoin(
+                 backup_policies.TABLE, backup_policies.current_of(_I.c.id)))
+             .where(_I.c.id == sa.bindparam('instance_id'),
+                    _I.c.deleted.is_(False)))
+    if of_project:
+        query = query.where(_I.c.tenant_id == sa.bindparam('project'))
+    return query
+
+
+_SHOW = {True: _show_statement(True), False: _show_statement(False)}
+
+
+def get_for_show(conn, instance_id, project=ALL_PROJECTS):
+    """The instance (as ``get`` finds it) with its current backup policy,
+    its replicas' ids and whether they fail over by themselves, in one
+    statement; or InstanceNotFound."""
+    document = None
+    if sql.is_uuid(instance_id):
+        of_project = project is not ALL_PROJECTS
+        document = conn.execute(_SHOW[of_project], {
+            'instance_id': instance_id,
+            **({'project': sql.require_project(project)}
+               if of_project else {})}).scalar()
+    if document is None:
         raise exceptions.InstanceNotFound(uuid=instance_id)
-    return (_with_fault(conn, row),
-            backup_policies.from_joined(row[len(_COLUMNS):]))
+    values = _unpack_shown(document)
+    policy_end = len(_COLUMNS) + len(backup_policies.COLUMNS)
+    replicas, automatic = values[policy_end:]
+    return Shown(_with_fault(conn, values[:len(_COLUMNS)]),
+                 backup_policies.from_joined(values[len(_COLUMNS):
+                                                    policy_end]),
+                 sorted(replicas.split(',')) if replicas else [],
+                 bool(automatic))
 
 
 def get(conn, instance_id, project=ALL_PROJECTS):

@@ -34,11 +34,6 @@ def set_automatic_failover(tx, instance_id, automatic):
         automatic_failover=bool(automatic), updated=models.utcnow()))
 
 
-def has_automatic_failover(conn, instance_id):
-    return bool(conn.execute(sa.select(_I.c.automatic_failover).where(
-        _I.c.id == instance_id)).scalar())
-
-
 def automatic_failover_sources(conn):
     """Undeleted instances with automatic failover that have replicas."""
     replica = _I.alias('replica')

@@ -12,6 +12,7 @@ from trove_lite import db
 from trove_lite.common import exceptions
 from trove_lite.db.repositories import backup_policies
 from trove_lite.db.repositories import instances
+from trove_lite.db.repositories import replicas as replicas_repository
 from trove_lite.records.status import InstanceTasks as Tasks
 from trove_lite.records.status import ServiceStatuses as Services
 
@@ -104,26 +105,45 @@ def test_the_show_reads_the_instance_with_its_current_backup_policy(
         catalogue):
     instance = make_instance(catalogue)
     other = make_instance(catalogue, tenant_id='other')
-    assert db.read(instances.get_with_backup_policy, instance.id, 'p') == (
-        instance, None)
+    assert db.read(instances.get_for_show, instance.id, 'p') == (
+        instance, None, [], False)
     with db.transaction() as tx:
         backup_policies.put(tx, instance.id, 'p', 7, 60, 120)
         backup_policies.put(tx, other.id, 'other', 3, 0, 60)
-    record, policy = db.read(instances.get_with_backup_policy, instance.id,
-                             'p')
-    assert record == instance
-    assert policy == db.read(backup_policies.find, instance.id)
-    assert (policy.retention_days, policy.window) == (7, '01:00-02:00')
+    shown = db.read(instances.get_for_show, instance.id, 'p')
+    assert shown.instance == instance
+    assert shown.backup_policy == db.read(backup_policies.find, instance.id)
+    assert (shown.backup_policy.retention_days,
+            shown.backup_policy.window) == (7, '01:00-02:00')
     # An ended policy is not the current one; other projects' instances
     # are not found, nor their policies.
     with db.transaction() as tx:
         backup_policies.end(tx, instance.id)
-    assert db.read(instances.get_with_backup_policy, instance.id, 'p') == (
-        instance, None)
+    assert db.read(instances.get_for_show, instance.id, 'p').backup_policy \
+        is None
     with pytest.raises(exceptions.InstanceNotFound):
-        db.read(instances.get_with_backup_policy, other.id, 'p')
+        db.read(instances.get_for_show, other.id, 'p')
     with pytest.raises(exceptions.InstanceNotFound):
-        db.read(instances.get_with_backup_policy, 'not-a-uuid')
+        db.read(instances.get_for_show, 'not-a-uuid')
+    # An admin's lookup (every project) finds it.
+    assert db.read(instances.get_for_show, other.id).instance == other
+
+
+def test_the_show_reads_the_replicas_and_their_failover(catalogue):
+    source = make_instance(catalogue)
+    replicas = sorted(make_instance(catalogue, slave_of_id=source.id).id
+                      for _ in range(2))
+    gone = make_instance(catalogue, slave_of_id=source.id)
+    with db.transaction() as tx:
+        instances.soft_delete(tx, gone.id)
+        replicas_repository.set_automatic_failover(tx, source.id, True)
+
+    shown = db.read(instances.get_for_show, source.id, 'p')
+
+    assert shown.replica_ids == replicas
+    assert shown.automatic_failover is True
+    assert db.read(instances.get_for_show, replicas[0], 'p')[2:] == (
+        [], False)
 
 
 def test_a_deleted_instance_is_found_only_when_asked_for(catalogue):

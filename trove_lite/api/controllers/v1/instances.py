@@ -246,18 +246,18 @@ class InstancesController(rest.RestController):
     @pecan.expose('json')
     def get_one(self, instance_id):
         context = base.context()
-        record, backups = instance_api.get_with_backup_policy(context,
-                                                              instance_id)
+        shown = instance_api.get_for_show(context, instance_id)
+        record = shown.instance
         policy.authorize(context, 'instance:show',
                          {'tenant': record.tenant_id})
         view = self._view(record, True, context.is_admin)
         view = views.add_volume_usage(view, record)
-        views.add_replicas(view, replication.replica_ids(record))
+        views.add_replicas(view, shown.replica_ids)
         views.add_replication_lag(view, record)
-        if replication.automatic_failover(record):
+        if shown.automatic_failover:
             view['failover'] = {'automatic': True}
-        if backups is not None:
-            view.update(backup_policy.view(backups))
+        if shown.backup_policy is not None:
+            view.update(backup_policy.view(shown.backup_policy))
         return {'instance': view}
 
     @pecan.expose('json')
