@@ -192,3 +192,44 @@ def test_captured_order_is_not_obeyed_again_after_the_guest_restarts(
     time.sleep(2)
     assert databases() == ['drop', 'keep']
     api.delete(f'/instances/{instance["id"]}')
+
+
+def test_a_replayed_heartbeat_is_dropped_by_its_own_stamp(stack, api):
+    """A heartbeat's id is not kept (the conductor's lastseen guard
+    orders reports by their sealed ``sent``): a captured one replayed
+    after a newer report changes nothing, and heartbeats add no ids."""
+    instance = api.wait_active(api.create_instance(name='stamped')['id'])
+    instance_id = instance['id']
+
+    def status():
+        return stack.query('SELECT status_description FROM '
+                           'instance_service_statuses WHERE instance_id = '
+                           '%s', instance_id)[0][0]
+
+    def stale_drops():
+        return stack.log('conductor').count(
+            f'Heartbeat from {instance_id} dropped: stale')
+
+    def kept_ids():
+        return stack.query('SELECT COUNT(*) FROM sealed_message_ids WHERE '
+                           'instance_id = %s', instance_id)[0][0]
+
+    ids = kept_ids()
+    # Stamped a little ahead, so it is newer than the guest's own reports
+    # for a few seconds whenever it arrives.
+    captured = stack.capture('heartbeat', sealed_as=instance_id,
+                             instance_id=instance_id, sent=time.time() + 5,
+                             payload={'service_status': 'shutdown'})
+    stack.cast_to_conductor('heartbeat', sealed_as=instance_id,
+                            captured=captured)
+    assert wait_until(lambda: status() == 'shutdown', timeout=30)
+    # The guest's own reports take over once newer.
+    assert wait_until(lambda: status() == 'healthy', timeout=30)
+    drops = stale_drops()
+    stack.cast_to_conductor('heartbeat', sealed_as=instance_id,
+                            captured=captured)
+    assert wait_until(lambda: stale_drops() > drops, timeout=30)
+    assert status() == 'healthy'
+    assert api.instance(instance_id)['operating_status'] == 'HEALTHY'
+    assert kept_ids() == ids
+    api.delete(f'/instances/{instance_id}')
