@@ -57,6 +57,13 @@ class Guest:
         raise RuntimeError('the datastore did not start')
 
 
+def conductor_parts():
+    """The conductor's RPC server parts around the real conductor."""
+    return sealing.conductor_server_parts(
+        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
+        sealed_message_ids.DatabaseSeenIds())
+
+
 def seal(key, sender, method, call=False, context=None, **args):
     """What a client puts on the wire: (wire context, method, message id)."""
     wire, message_id = sealing.Envelopes(key, sender).seal(
@@ -300,9 +307,7 @@ def test_heartbeat_sealed_by_another_instance_changes_nothing(catalogue):
     victim = make_instance(catalogue, keys.new_key())
     attacker_key = keys.new_key()
     attacker = make_instance(catalogue, attacker_key)
-    parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
-        sealed_message_ids.DatabaseSeenIds())
+    parts = conductor_parts()
 
     # Sealed correctly by the attacker's guest, but about the victim.
     deliver(parts, seal(attacker_key, attacker.id, 'heartbeat',
@@ -316,9 +321,7 @@ def test_heartbeat_in_the_clear_counts_only_for_an_instance_without_key(
         catalogue):
     keyed = make_instance(catalogue, keys.new_key())
     keyless = make_instance(catalogue, None)
-    parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
-        sealed_message_ids.DatabaseSeenIds())
+    parts = conductor_parts()
 
     for instance in (keyed, keyless):
         deliver(parts, seal(None, instance.id, 'heartbeat',
@@ -333,9 +336,7 @@ def test_heartbeat_in_the_clear_counts_only_for_an_instance_without_key(
 def test_heartbeat_sealed_by_its_own_guest_is_applied_once(catalogue):
     key = keys.new_key()
     instance = make_instance(catalogue, key)
-    parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
-        sealed_message_ids.DatabaseSeenIds())
+    parts = conductor_parts()
     healthy = seal(key, instance.id, 'heartbeat', instance_id=instance.id,
                    payload={'service_status': 'healthy'}, sent=1.0)
 
@@ -351,9 +352,7 @@ def test_heartbeat_sealed_by_its_own_guest_is_applied_once(catalogue):
 def test_heartbeat_without_its_stamp_is_guarded_by_its_id(catalogue):
     key = keys.new_key()
     instance = make_instance(catalogue, key)
-    parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
-        sealed_message_ids.DatabaseSeenIds())
+    parts = conductor_parts()
     healthy = seal(key, instance.id, 'heartbeat', instance_id=instance.id,
                    payload={'service_status': 'healthy'})
 
@@ -370,9 +369,7 @@ def test_heartbeat_without_its_stamp_is_guarded_by_its_id(catalogue):
 def test_heartbeat_with_a_bad_stamp_changes_nothing(catalogue, sent):
     key = keys.new_key()
     instance = make_instance(catalogue, key)
-    parts = sealing.conductor_server_parts(
-        manager.Manager(taskmanager=FakeTaskmanager()), keys.find_key,
-        sealed_message_ids.DatabaseSeenIds())
+    parts = conductor_parts()
 
     deliver(parts, seal(key, instance.id, 'heartbeat',
                         instance_id=instance.id,
