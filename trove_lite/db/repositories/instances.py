@@ -147,15 +147,12 @@ def list_page(conn, tenant_id, limit, marker=None):
     return records, len(rows) > limit
 
 
-def _lookup(conn, instance_id, project, include_deleted, extra_columns=(),
-            join=None):
-    """The row of an instance of ``project`` (see sql.project_condition)
-    with ``extra_columns`` of the ``join`` (table, condition) after the
-    instance's, or None."""
+def _lookup(conn, instance_id, project, include_deleted):
+    """The row of an instance of ``project`` (see sql.project_condition),
+    or None."""
     if not sql.is_uuid(instance_id):
         return None
-    source = _FROM if join is None else _FROM.outerjoin(*join)
-    query = (sa.select(*_COLUMNS, *extra_columns).select_from(source)
+    query = (sa.select(*_COLUMNS).select_from(_FROM)
              .where(_I.c.id == instance_id))
     if not include_deleted:
         query = query.where(_I.c.deleted.is_(False))
