@@ -74,9 +74,7 @@ def main():
 
     base = tempfile.mkdtemp(prefix='tl-bench-profile-')
     deployment = stack_module.Stack(base, overrides={'DEFAULT': {
-        'debug': 'false',
-        **{f'http_{verb}_rate': side.NO_LIMIT
-           for verb in ('get', 'post', 'put', 'delete', 'mgmt_post')}}})
+        'debug': 'false', **side.NO_RATE_LIMITS}})
     try:
         deployment.setup()
         show_id = side.seed_lite(deployment, args.instances)

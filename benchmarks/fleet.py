@@ -188,15 +188,6 @@ def services_cpu(deployment):
             for service, process in deployment.processes.items()}
 
 
-def machine_cpu():
-    """Busy CPU seconds of the whole machine so far (other helpers'
-    processes included)."""
-    with open('/proc/stat') as stat:
-        fields = [int(value) for value in stat.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle, iowait
-    return (sum(fields[:8]) - idle) / guest_memory.CLOCK_TICKS
-
-
 def print_cpu(before, after, guests, machine):
     """Where the CPU went from the first POST to all ACTIVE."""
     ours = {service: after[service] - before.get(service, 0)
@@ -245,12 +236,14 @@ def main():
         warm_up(apis[0])
 
         load_before = os.getloadavg()
-        cpu_before, machine_before = services_cpu(deployment), machine_cpu()
+        cpu_before = services_cpu(deployment)
+        machine_before = guest_memory.machine_cpu()
         first_post = time.monotonic()
         created, watcher = create_burst(apis, args.count)
         ids = [instance_id for instance_id, _, _ in created]
         wait_for(watcher, ids, args.timeout)
-        cpu_after, machine = services_cpu(deployment), machine_cpu()
+        cpu_after = services_cpu(deployment)
+        machine = guest_memory.machine_cpu()
         all_active = max(watcher.seen.values()) - first_post
         to_active = [watcher.seen[i] - started for i, started, _ in created]
         posts = [took for _, _, took in created]

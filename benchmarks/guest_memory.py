@@ -53,6 +53,15 @@ def figures(pid):
     return found
 
 
+def machine_cpu():
+    """Busy CPU seconds of the whole machine so far (other processes
+    included)."""
+    with open('/proc/stat') as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
 def _command(pid):
     try:
         with open(f'/proc/{pid}/comm') as comm:

@@ -186,13 +186,10 @@ def cpu_now(server_pids):
     the others (other processes of the machine included)."""
     def seconds(pids):
         return sum(guest_memory.figures(pid).get('cpu', 0) for pid in pids)
-    with open('/proc/stat') as stat:
-        fields = [int(value) for value in stat.readline().split()[1:]]
     return {'server': seconds(server_pids),
             'broker': seconds(_pids_of('beam.smp', 'rabbitmq')),
             'database': seconds(_pids_of('mariadbd', 'mysql')),
-            'machine': (sum(fields[:8]) - fields[3] - fields[4]) /
-            guest_memory.CLOCK_TICKS}
+            'machine': guest_memory.machine_cpu()}
 
 
 def cpu_spent(before, after, messages):

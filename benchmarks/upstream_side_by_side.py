@@ -52,6 +52,8 @@ UPSTREAM_PORT = 28779
 PROJECT, EMPTY = 'proj1', 'empty'
 # Both APIs' rate limits are raised far above what wrk sends.
 NO_LIMIT = '100000000'
+NO_RATE_LIMITS = {f'http_{verb}_rate': NO_LIMIT
+                  for verb in ('get', 'post', 'put', 'delete', 'mgmt_post')}
 
 UPSTREAM_CONF = """\
 [DEFAULT]
@@ -286,8 +288,7 @@ def main():
     base = tempfile.mkdtemp(prefix='tl-bench-side-')
     lite = stack_module.Stack(base, overrides={'DEFAULT': {
         'debug': 'false', 'trove_api_workers': '2',
-        **{f'http_{verb}_rate': NO_LIMIT
-           for verb in ('get', 'post', 'put', 'delete', 'mgmt_post')}}})
+        **NO_RATE_LIMITS}})
     runs = collections.defaultdict(list)
     failures = collections.Counter()
     try:

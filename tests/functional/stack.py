@@ -108,8 +108,9 @@ def server_records(state_path):
 
 
 def rabbitmqctl(*args):
-    subprocess.run(['rabbitmqctl', '-q', *args], check=True,
-                   capture_output=True, timeout=60)
+    """Run rabbitmqctl against the machine's broker; its output."""
+    return subprocess.run(['rabbitmqctl', '-q', *args], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
 
 
 class PrivateRabbitMQ:
@@ -128,8 +129,9 @@ class PrivateRabbitMQ:
         self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}'
 
     def ctl(self, *args, timeout=60):
-        subprocess.run(['rabbitmqctl', '-q', '-n', self.node, *args],
-                       check=True, capture_output=True, timeout=timeout)
+        return subprocess.run(['rabbitmqctl', '-q', '-n', self.node, *args],
+                              check=True, capture_output=True, text=True,
+                              timeout=timeout).stdout
 
     def is_up(self):
         return subprocess.run(['rabbitmqctl', '-q', '-n', self.node,
@@ -264,10 +266,10 @@ class Stack:
         return self.rabbit.url if self.rabbit else RABBIT_URL
 
     def rabbitmqctl(self, *args):
+        """rabbitmqctl against this stack's broker; its output."""
         if self.rabbit:
-            self.rabbit.ctl(*args)
-        else:
-            rabbitmqctl(*args)
+            return self.rabbit.ctl(*args)
+        return rabbitmqctl(*args)
 
     def config(self):
         sections = {
@@ -437,10 +439,8 @@ class Stack:
             # broker has (a benchmark leaves thousands of rows without
             # one), each on its own: one that is gone must not keep the
             # others.
-            users = set(subprocess.run(
-                ['rabbitmqctl', '-q', 'list_users', '--no-table-headers'],
-                check=True, capture_output=True, text=True,
-                timeout=60).stdout.split())
+            users = set(self.rabbitmqctl('list_users',
+                                         '--no-table-headers').split())
             for (instance_id,) in self.query(
                     'SELECT id FROM instances WHERE NOT deleted'):
                 if f'trove-guest-{instance_id}' in users:
