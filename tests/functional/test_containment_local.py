@@ -379,6 +379,31 @@ def _group(pgid):
     return members
 
 
+def _nice(pid):
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+def test_guests_yield_the_cpu_to_the_control_plane(stack, attacker):
+    """The agent and its database run [local_compute] guest_nice (10)
+    below the services, and the guest's user cannot take it back."""
+    instance, _password = attacker
+    uid = stack.server_of(instance['id'])['uid']
+    guest_pids = guest_users.processes_of(uid)
+    commands = [_command(pid) for pid in guest_pids]
+    assert any('mariadbd' in command for command in commands), commands
+    assert {_nice(pid) for pid in guest_pids} == {_nice(0) + 10}
+    outcome = _run_as(uid, (
+        'import json, os, sys\n'
+        'try:\n'
+        '    os.setpriority(os.PRIO_PROCESS, int(sys.argv[1]), 0)\n'
+        '    print(json.dumps("raised"))\n'
+        'except OSError as error:\n'
+        '    print(json.dumps(type(error).__name__))\n'),
+        str(guest_pids[0]))
+    assert outcome == 'PermissionError'
+    assert {_nice(pid) for pid in guest_pids} == {_nice(0) + 10}
+
+
 def test_each_guest_is_held_to_its_flavors_ram(stack):
     """A memory cgroup per guest, limited to its flavor's RAM: what
     grows past it inside the guest is killed by the kernel, the host's

@@ -1,12 +1,19 @@
-"""Console scripts. Importing this package silences a deprecation warning
-oslo.service prints on import when eventlet is installed (we never use
-eventlet: every service runs oslo.messaging's threading executor)."""
+"""Console scripts. Every service runs oslo.messaging's threading executor
+and never eventlet, and importing this package makes that so before
+anything of oslo is loaded: oslo.service takes its threading backend, and
+eventlet, which oslo.service, oslo.utils and futurist load only when it is
+installed, is kept out of the process. That spares every process (a guest
+agent's, of which a host runs hundreds, most of all) eventlet's and
+asyncio's modules: memory, and start-up time."""
 
-import os
-import warnings
+import sys
 
-warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+# None in sys.modules makes `import eventlet` raise ImportError, which
+# every library that may use it takes as "not installed".
+sys.modules.setdefault('eventlet', None)
 
-# eventlet (imported, never used, by oslo.service through oslo.messaging)
-# loads dnspython for its green DNS at import: 0.4 s of every start-up.
-os.environ.setdefault('EVENTLET_NO_GREENDNS', 'yes')
+from oslo_service import backend  # noqa: E402
+
+# The default, not a selection: a process that selected a backend first
+# (a test run that loaded oslo.messaging before this package) keeps it.
+backend.register_backend_default_hook(lambda: backend.BackendType.THREADING)

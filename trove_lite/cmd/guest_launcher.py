@@ -12,7 +12,8 @@ variables) reaches it.
 Given ``hidden`` paths, the guest first enters a mount namespace of its
 own where they are empty but for the ``needed`` paths under them and what
 its Python loads code from (``mounts``). Given a ``cgroup``, it first
-joins that memory cgroup (``cgroups``), while still root.
+joins that memory cgroup (``cgroups``), while still root. Given ``nice``,
+it lowers its CPU priority by that much, which its user cannot undo.
 """
 
 import gc
@@ -110,6 +111,7 @@ def _run_guest(request):
             # Still root: a guest cannot leave the group it is put in.
             from trove_lite.compute.local import cgroups
             cgroups.join(request['cgroup'], os.getpid())
+        os.nice(request.get('nice', 0))
         _private_mounts(request)
         _become_guest(request)
         sys.stdin = open(0, closefd=False)  # noqa: SIM115

@@ -47,6 +47,14 @@ local_opts = [
                      'the kernel does not let the driver make one (not '
                      'root, no writable memory controller), guests run '
                      'without a limit and the taskmanager logs it.'),
+    cfg.IntOpt('guest_nice', default=10, min=0, max=19,
+               help='How much lower than the control plane\'s each local '
+                    'guest\'s CPU priority is (agent and datastore, as '
+                    '`nice` adds). When guests and the services compete '
+                    'for the CPU (a burst of builds, a tenant\'s busy '
+                    'database) the API still answers and the taskmanager '
+                    'still builds; an idle machine gives guests all of '
+                    'it. A guest\'s user cannot raise it back.'),
     cfg.BoolOpt('shared_state', default=False,
                 help='Every taskmanager with this state_path reaches its '
                      'servers: several taskmanagers on one machine, or a '

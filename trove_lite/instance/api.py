@@ -137,16 +137,20 @@ def create(context, request):
     new = [keys.new_instance_key() for _number in range(count)]
     built = _write_instances(context, request, flavor, version, source,
                              usage, new)
-    for instance_id, key, host in built:
-        _send_build(context, request, instance_id, key, host, flavor,
-                    datastore, version, backup_info)
-    return db.read(instances.get, built[0][0])
+    records = []
+    for instance_id, key in built:
+        # Read once: the build's spec and the answer (a build not sent
+        # raises) show the row as written.
+        records.append(db.read(instances.get, instance_id))
+        _send_build(context, request, records[-1], key, flavor, datastore,
+                    version, backup_info)
+    return records[0]
 
 
 @retry.retry_on_deadlock
 def _write_instances(context, request, flavor, version, source, usage, new):
     """Write the new instances' rows with their quota usage, all or none;
-    their (id, key, host). Racing creates of one project can deadlock on
+    their (id, key). Racing creates of one project can deadlock on
     the usage rows: InnoDB then rolled this one back whole, and it runs
     again."""
     built = []
@@ -176,7 +180,7 @@ def _write_instances(context, request, flavor, version, source, usage, new):
                 'automatic_failover': request.automatic_failover,
                 'access': request.access,
             })
-            built.append((instance_id, key, host))
+            built.append((instance_id, key))
         if request.backup_policy is not None:
             backup_policy.add_to_new_instance(tx, instance_id,
                                               context.project_id,
@@ -184,11 +188,10 @@ def _write_instances(context, request, flavor, version, source, usage, new):
     return built
 
 
-def _send_build(context, request, instance_id, key, host, flavor,
-                datastore, version, backup_info):
-    """Cast the build of a new instance's row; a cast that cannot be sent
-    fails the build (503)."""
-    instance = db.read(instances.get, instance_id)
+def _send_build(context, request, instance, key, flavor, datastore,
+                version, backup_info):
+    """Cast the build of a new instance's row (its record); a cast that
+    cannot be sent fails the build (503)."""
     spec = objects.InstanceSpec(
         instance_id=instance.id, name=instance.name,
         flavor=flavor_dict(flavor),
@@ -207,7 +210,8 @@ def _send_build(context, request, instance_id, key, host, flavor,
                 instance, datastore=datastore.name,
                 datastore_version=version.name)):
         try:
-            taskmanager_rpcapi.API(host).create_instance(context, spec)
+            taskmanager_rpcapi.API(instance.host).create_instance(context,
+                                                                  spec)
         except Exception as error:
             LOG.exception('Could not send create_instance for %s',
                           instance.id)

@@ -39,3 +39,21 @@ def test_what_guests_share_is_frozen():
     result = subprocess.run([sys.executable, '-c', PROBE],
                             capture_output=True, text=True)
     assert result.stdout.split()[:1] == ['frozen'], result.stderr[-2000:]
+
+
+EVENTLET_PROBE = '''
+import sys
+from trove_lite.cmd import guest_launcher
+guest_launcher.preload()
+from oslo_service import backend
+print(backend.get_backend_type().name, sys.modules.get('eventlet', 'absent'))
+'''
+
+
+def test_guests_run_without_eventlet():
+    """Every service, a guest agent most of all, runs oslo.service's
+    threading backend and never loads eventlet (nor what it imports)."""
+    result = subprocess.run([sys.executable, '-c', EVENTLET_PROBE],
+                            capture_output=True, text=True)
+    assert result.stdout.split() == ['THREADING', 'None'], \
+        result.stderr[-2000:]

@@ -57,7 +57,8 @@ class Guests:
             return self._launcher.launch(['--config-file', config_file],
                                          sandbox, log_path, record['uid'],
                                          record['gid'], hidden, needed,
-                                         cgroup=record.get('cgroup'))
+                                         cgroup=record.get('cgroup'),
+                                         nice=CONF.local_compute.guest_nice)
         command = images.guest_command(record['image_id'], config_file)
         as_user = {}
         if record['uid'] is not None:
@@ -68,8 +69,11 @@ class Guests:
                 command, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, cwd=sandbox, close_fds=True,
                 start_new_session=True, **as_user)
+        # At once: the image's command has hardly started.
+        os.setpriority(os.PRIO_PROCESS, process.pid,
+                       os.getpriority(os.PRIO_PROCESS, 0) +
+                       CONF.local_compute.guest_nice)
         if record.get('cgroup'):
-            # At once: the image's command has hardly started.
             cgroups.join(record['cgroup'], process.pid)
         with self._children_lock:
             self._children[server_id] = process

@@ -20,13 +20,15 @@ class RecordingLauncher:
     def __init__(self):
         self.launched = []
         self.cgroups = []
+        self.nice = []
 
     def start(self):
         pass
 
-    def launch(self, *arguments, cgroup=None):
+    def launch(self, *arguments, cgroup=None, nice=0):
         self.launched.append(arguments)
         self.cgroups.append(cgroup)
+        self.nice.append(nice)
         return 4242
 
     def pids(self):
@@ -69,6 +71,29 @@ def test_a_builtin_image_is_forked_by_the_launcher_in_its_sandbox(
 def test_a_guest_with_a_memory_cgroup_is_forked_into_it(launcher, servers):
     guests.Guests(servers).start(dict(record(), cgroup='/cg/srv-1'))
     assert launcher.cgroups == ['/cg/srv-1']
+
+
+def test_a_guest_is_forked_at_the_configured_lower_priority(launcher,
+                                                            servers):
+    CONF.set_override('guest_nice', 7, group='local_compute')
+    guests.Guests(servers).start(record())
+    assert launcher.nice == [7]
+
+
+def test_an_extra_images_command_runs_at_the_lower_priority(
+        launcher, servers):
+    CONF.set_override('guest_images', {
+        'sleeper': '{python} -c "import time; time.sleep(60)"'},
+        group='local_compute')
+    CONF.set_override('guest_nice', 5, group='local_compute')
+    guest_processes = guests.Guests(servers)
+
+    pid = guest_processes.start(record('sleeper'))
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(
+            19, os.getpriority(os.PRIO_PROCESS, 0) + 5)
+    finally:
+        guest_processes.stop('srv-1', record('sleeper', pid))
 
 
 def test_an_extra_image_runs_its_command_until_the_guest_is_stopped(
