@@ -156,13 +156,16 @@ def _write_instances(context, request, flavor, version, source, usage, new):
     built = []
     count = len(new)
     with db.transaction() as tx:
+        # Placed before the quota rows are locked: the racing creates of
+        # the project wait for this one's commit, not for its reads.
+        hosts = placement.pick_hosts(tx, count)
         if request.configuration_id is not None:
             configurations.lock(tx, request.configuration_id)
         if source is not None:
             replication.lock_source(tx, source.id, count)
         quota.apply(tx, usage)
-        for number, (key, stored_key) in enumerate(new, 1):
-            host = placement.pick_host(tx)
+        for number, ((key, stored_key), host) in enumerate(
+                zip(new, hosts, strict=True), 1):
             instance_id = instances.create(tx, {
                 'host': host,
                 # Trove numbers the replicas of one request.

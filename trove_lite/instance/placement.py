@@ -29,12 +29,13 @@ def routed_by_host():
     return compute_base.driver_class(CONF.compute_driver).host_local()
 
 
-def pick_host(conn):
-    """The host for a new instance's server, None where any taskmanager
-    will do (or none is known yet); NoValidHost when live taskmanager
-    hosts are known and none has room."""
+def pick_hosts(conn, count):
+    """The hosts for ``count`` new instances' servers, each placed as if
+    the ones before it were already there (replicas spread); None where
+    any taskmanager will do (or none is known yet). NoValidHost when live
+    taskmanager hosts are known and they lack room for all."""
     if not routed_by_host():
-        return None
+        return [None] * count
     now, rows = services.list_all(conn)
     live = [row for row in rows if row.binary == claims.TASKMANAGER and
             services.is_up(row, now, CONF.service_down_time)]
@@ -49,12 +50,16 @@ def pick_host(conn):
         # No taskmanager has reported yet (a deployment starting): the
         # first to take the build from the shared topic places it on its
         # own host.
-        return None
-    candidates = [row for row in live if room(row) > 0]
-    if not candidates:
-        raise exceptions.NoValidHost()
-    # The most room, then the fewest instances; ties spread at random.
-    best = min(candidates, key=lambda row: (-room(row),
-                                            load.get(row.host, 0),
-                                            random.random()))
-    return best.host
+        return [None] * count
+    hosts = []
+    for _number in range(count):
+        candidates = [row for row in live if room(row) > 0]
+        if not candidates:
+            raise exceptions.NoValidHost()
+        # The most room, then the fewest instances; ties spread at random.
+        best = min(candidates, key=lambda row: (-room(row),
+                                                load.get(row.host, 0),
+                                                random.random()))
+        hosts.append(best.host)
+        load[best.host] = load.get(best.host, 0) + 1
+    return hosts

@@ -36,7 +36,7 @@ def placed(catalogue, host):
 
 
 def pick():
-    return db.read(placement.pick_host)
+    return db.read(placement.pick_hosts, 1)[0]
 
 
 def test_any_taskmanager_builds_where_every_one_reaches_the_servers(
@@ -54,6 +54,17 @@ def test_the_live_host_with_the_most_room_is_picked(catalogue, host_local):
     placed(catalogue, 'b')
     placed(catalogue, 'b')
     assert pick() == 'a'
+
+
+def test_several_new_servers_spread_as_if_each_were_already_placed(
+        catalogue, host_local):
+    register('a', capacity=3)
+    register('b', capacity=2)
+    placed(catalogue, 'a')
+    # Room 2 and 2: b (fewer instances), a, then b again.
+    assert db.read(placement.pick_hosts, 3) == ['b', 'a', 'b']
+    with pytest.raises(exceptions.NoValidHost):
+        db.read(placement.pick_hosts, 5)
 
 
 def test_before_any_taskmanager_reported_the_first_one_places(

@@ -77,8 +77,12 @@ def add_usage(tx, tenant_id, deltas, hard_limits=None):
                       in_use[resource] + amount > hard_limits[resource])
         if over:
             raise exceptions.QuotaExceeded(overs=over)
-    now = models.utcnow()
-    for resource, amount in sorted(deltas.items()):
-        tx.execute(_U.update().where(
-            _U.c.tenant_id == tenant_id, _U.c.resource == resource)
-            .values(in_use=max(0, in_use[resource] + amount), updated=now))
+    # One statement for all the rows: the locks are held until the
+    # caller's commit, and each round trip under them delays every racing
+    # request of the project.
+    tx.execute(_U.update().where(
+        _U.c.tenant_id == tenant_id, _U.c.resource.in_(sorted(deltas)))
+        .values(in_use=sa.case(
+            {resource: max(0, in_use[resource] + amount)
+             for resource, amount in deltas.items()},
+            value=_U.c.resource), updated=models.utcnow()))
