@@ -458,10 +458,23 @@ class Stack:
         shutil.rmtree(self.state_path, ignore_errors=True)
 
     def kill_guests(self):
-        for server in self.servers():
+        servers = self.servers()
+        for server in servers:
             with contextlib.suppress(ProcessLookupError, TypeError):
                 os.killpg(server['pid'], signal.SIGKILL)
             guest_users.remove(server.get('uid'))
+        # A killed guest's memory cgroup (and the stack's parent of them)
+        # stays until removed, which the kernel allows once its processes
+        # are gone.
+        groups = [server['cgroup'] for server in servers
+                  if server.get('cgroup')]
+        deadline = time.monotonic() + 10
+        for group in groups + sorted({os.path.dirname(g) for g in groups}):
+            while os.path.isdir(group) and time.monotonic() < deadline:
+                try:
+                    os.rmdir(group)
+                except OSError:
+                    time.sleep(0.05)
 
     # --- inspection -------------------------------------------------------
 
