@@ -521,8 +521,14 @@ def test_full_volume_refuses_writes_until_it_grows(stack, api,
         os.posix_fallocate(out.fileno(), 0, size << 30)
     try:
         wait_until(lambda: insert_error(action_instance) == READ_ONLY)
-        volume = api.instance(action_instance['id'])['volume']
-        assert volume['used'] >= size and volume['used_percent'] == 100.0
+
+        # The guest turns read-only, then its heartbeat reports the usage
+        # it measured: the show has it once the conductor wrote it.
+        def full_usage_shown():
+            volume = api.instance(action_instance['id'])['volume']
+            return volume if volume['used'] >= size else None
+
+        assert wait_until(full_usage_shown)['used_percent'] == 100.0
         assert api.post(path(action_instance, '/action'), {
             'resize': {'volume': {'size': size + 1}}}).status_code == 202
         wait_idle(api, action_instance)
