@@ -220,13 +220,14 @@ create_demo() {
     local client_file=$STATE/demo-client.cnf
     (umask 077 && printf '[client]\nuser=demo\npassword=%s\n' \
         "$(cat "$password_file")" > "$client_file")
-    local status attempt
+    local status attempt health=""
     status=$(cli instance show demo -f value -c status 2>/dev/null || true)
     # One retry: an instance left from an earlier start (of this or another
-    # checkout) may turn out broken only once the taskmanager looks at it.
+    # checkout) may turn out broken only once the taskmanager looks at it, or
+    # be ACTIVE in the database with no guest answering behind it.
     for attempt in 1 2; do
-        if [ "$status" = "ERROR" ]; then
-            log "the demo instance is in ERROR; recreating it"
+        if [ "$status" = "ERROR" ] || [ "$status" = "UNHEALTHY" ]; then
+            log "the demo instance is broken ($status); recreating it"
             cli instance delete demo --wait >/dev/null
             status=""
         fi
@@ -241,16 +242,21 @@ create_demo() {
             case "$status" in ACTIVE|ERROR) break ;; esac
             sleep 0.5
         done
-        [ "$status" = ACTIVE ] && break
+        [ "$status" = ACTIVE ] || continue
+        # Up to 30 s for its datastore to turn healthy; a guest that
+        # stopped reporting shows ERROR (or SHUTDOWN, FAILED) at once.
+        local deadline=$((SECONDS + 30))
+        while [ "$SECONDS" -lt "$deadline" ]; do
+            health=$(cli instance show demo -f value -c operating_status)
+            case "$health" in HEALTHY|ERROR|SHUTDOWN|FAILED) break ;; esac
+            sleep 0.2
+        done
+        [ "$health" = HEALTHY ] && break
+        status=UNHEALTHY
     done
-    [ "$status" = ACTIVE ] || die "the demo instance is $status (attempt $attempt); see $LOGS"
+    [ "$health" = HEALTHY ] || die "the demo instance is $status (attempt $attempt); see $LOGS"
     local address
     address=$(cli instance show demo -f value -c ip)
-    for _ in $(seq 1 150); do
-        status=$(cli instance show demo -f value -c operating_status)
-        [ "$status" = "HEALTHY" ] && break
-        sleep 0.2
-    done
     if [ "$AUTH" = keystone ]; then
         cat <<EOF
 

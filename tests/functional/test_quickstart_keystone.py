@@ -345,6 +345,35 @@ def test_a_second_run_changes_nothing(quickstart, keystone):
         assert change not in again.stderr, again.stderr
 
 
+def test_a_demo_whose_guest_is_gone_is_recreated(quickstart, admin):
+    """A demo row ACTIVE in the database with no guest behind it (its
+    guest died, or the row came from another checkout) is not "ready":
+    the quickstart replaces it and prints an address that connects."""
+    before = admin.show('demo')
+    for pid in quickstart.guest_pids():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, 9)
+    # Its last heartbeat long ago, as a dead guest's would be after the
+    # expiry; no guest is left to send a newer one.
+    quickstart.query(
+        'UPDATE instance_service_statuses SET updated_at = '
+        'UTC_TIMESTAMP() - INTERVAL 1 DAY WHERE instance_id = %s',
+        before['id'])
+    assert admin.show('demo')['operating_status'] != 'HEALTHY'
+
+    again = quickstart.run()
+
+    assert 'recreating it' in again.stderr, again.stderr
+    after = admin.show('demo')
+    assert after['id'] != before['id']
+    assert (after['status'], after['operating_status']) == (
+        'ACTIVE', 'HEALTHY')
+    password = quickstart.read('demo-password').strip()
+    with pymysql.connect(host=after['ip'], user='demo', password=password,
+                         database='demo', connect_timeout=10):
+        pass
+
+
 def test_fresh_projects_drive_instances_and_stay_apart(quickstart, alpha,
                                                        beta):
     tenants = {'alpha': alpha, 'beta': beta}
