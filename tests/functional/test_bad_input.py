@@ -101,6 +101,9 @@ def test_bad_create_body_is_refused_cleanly(stack, counts, label, body,
     ('GET', '/flavors/%00', {}, None, 404, 'itemNotFound'),
     ('GET', '/instances?limit=abc', {}, None, 400, 'badRequest'),
     ('GET', '/instances?limit=-5', {}, None, 400, 'badRequest'),
+    # Bytes that are not UTF-8, in the path and in the query.
+    ('GET', '/instances/%ff', {}, None, 400, 'badRequest'),
+    ('GET', '/instances?limit=%ff', {}, None, 400, 'badRequest'),
 ])
 def test_bad_requests_get_trove_faults(stack, counts, method, path,
                                        headers, data, code, fault):
@@ -119,3 +122,72 @@ def test_api_keeps_answering_after_the_battery(stack):
                             timeout=10)
     assert response.status_code == 200
     assert response.json() == {'instances': []}
+
+
+@pytest.fixture(scope='module')
+def kept(stack):
+    api = stack.api('methods')
+    return api, api.create_instance(name='kept')
+
+
+@pytest.mark.parametrize('method, path, override', [
+    # A create sent as a GET (which the rate limits count as a read).
+    ('GET', '/instances', 'post'),
+    # A delete, a resize, a rename sent as a POST.
+    ('POST', '/instances/{id}', 'delete'),
+    ('POST', '/instances/{id}', 'put'),
+    ('POST', '/instances/{id}', 'patch'),
+])
+def test_the_method_is_the_requests_own(stack, kept, method, path,
+                                        override):
+    """Pecan's RestController takes the method from a ``_method`` query or
+    form parameter ahead of the request's own (a convention for browser
+    forms); Trove's API has no such override: a request with it is
+    answered as the same request without it, and does nothing more."""
+    api, instance = kept
+    path = path.format(id=instance['id'])
+    body = {'instance': dict(GOOD, name='smuggled')}
+
+    def rows():
+        return stack.query(
+            'SELECT id, name, deleted FROM instances WHERE tenant_id = %s '
+            'ORDER BY id', 'methods')
+
+    before = rows()
+    plain = api.request(method, path, json=body)
+    assert plain.status_code in (200, 404, 405), plain.text
+    for query, form in ((f'?_method={override}', None),
+                        ('', {'_method': override})):
+        overridden = api.request(method, path + query, json=body,
+                                 data=form)
+        assert overridden.status_code == plain.status_code, overridden.text
+        assert rows() == before
+    assert api.instance(instance['id'])['name'] == 'kept'
+
+
+@pytest.mark.parametrize('method, path', [
+    ('POST', '/instances/detail'),
+    ('PUT', '/instances/detail'),
+    ('DELETE', '/instances/detail'),
+    ('GET', '/instances/{id}/delete'),
+    ('POST', '/instances/{id}/delete'),
+    ('DELETE', '/instances/{id}/extra'),
+    ('DELETE', '/instances/{id}/backups'),
+    ('PATCH', '/instances/{id}/configuration'),
+    ('POST', '/instances/{id}/root/delete'),
+])
+def test_odd_paths_do_nothing(stack, kept, method, path):
+    """Pecan's RestController conventions (``/delete`` and ``/new``
+    suffixes, custom actions) are not Trove's: these paths answer with a
+    fault and change nothing."""
+    api, instance = kept
+    before = stack.query(
+        'SELECT id, name, deleted, task_id FROM instances '
+        'WHERE tenant_id = %s ORDER BY id', 'methods')
+    response = api.request(method, path.format(id=instance['id']),
+                           json={'instance': dict(GOOD, name='odd')})
+    assert 400 <= response.status_code < 500, response.text
+    assert list(response.json()) != []
+    assert stack.query(
+        'SELECT id, name, deleted, task_id FROM instances '
+        'WHERE tenant_id = %s ORDER BY id', 'methods') == before

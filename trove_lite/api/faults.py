@@ -51,6 +51,10 @@ def from_exception(error, request_id=None):
                               error.fault_fields())
     if isinstance(error, webob.exc.HTTPException) and error.code < 500:
         return fault_response(error.code, _webob_message(error))
+    if isinstance(error, UnicodeDecodeError):
+        # WebOb decodes the path and query as UTF-8 when they are read.
+        return fault_response(400, 'The request URL is not valid UTF-8.',
+                              'badRequest')
     if db_retry.is_unavailable(error):
         LOG.error('Database unavailable (request %s): %s', request_id,
                   error)

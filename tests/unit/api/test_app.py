@@ -57,6 +57,23 @@ def test_version_documents(app):
     assert call(app, 'GET', '/v1.0').json['version']['id'] == 'v1.0'
 
 
+@pytest.mark.parametrize('project', ['p1', 'get_all', '_route', 'index'])
+def test_any_project_id_routes_to_its_resources(app, project):
+    """``/v1.0/{project_id}/...`` goes to the project's resources whatever
+    the id, even one named like a method of the ``/v1.0`` controller."""
+    response = call(app, 'GET', f'/v1.0/{project}/instances')
+    assert response.status_int == 200, response.body
+    assert response.json == {'instances': []}
+
+
+def test_the_version_document_answers_only_get(app):
+    assert call(app, 'GET', '/v1.0/').json['version']['id'] == 'v1.0'
+    response = call(app, 'POST', '/v1.0', {'version': {}})
+    assert response.status_int == 405
+    assert response.json['badMethod']['code'] == 405
+    assert call(app, 'GET', '/v1.0/p1').status_int == 404
+
+
 def test_create_returns_200_with_the_build_view_and_casts_once(app, casts):
     response = call(app, 'POST', '/v1.0/p1/instances', create_body(
         databases=[{'name': 'a'}]))

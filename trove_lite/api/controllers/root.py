@@ -2,6 +2,7 @@
 
 import pecan
 from pecan import rest
+from pecan import routing
 
 from trove_lite.api.controllers import v1
 from trove_lite.conf import CONF
@@ -29,8 +30,15 @@ class V1Controller(rest.RestController):
         return {'version': version_document(f'{_base_url()}/')}
 
     @pecan.expose()
-    def _lookup(self, project_id, *remainder):
-        return v1.ProjectController(project_id), remainder
+    def _route(self, args, request=None):
+        # Straight to the project's resources: a RestController's routing
+        # looks for a handler of its own first and reaches ``_lookup``
+        # only through a 404 it raises and catches, on every request
+        # (about a tenth of an empty list's time).
+        if args and args[0]:
+            return routing.lookup_controller(
+                v1.ProjectController(args[0]), args[1:], request)
+        return super()._route(args, request)
 
 
 class RootController(rest.RestController):
