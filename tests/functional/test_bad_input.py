@@ -126,8 +126,13 @@ def test_api_keeps_answering_after_the_battery(stack):
 
 @pytest.fixture(scope='module')
 def kept(stack):
+    """An instance of its own project that odd requests try to change."""
     api = stack.api('methods')
-    return api, api.create_instance(name='kept')
+    instance = api.create_instance(name='kept')
+    yield api, instance
+    api.wait_for(instance['id'], lambda shown: shown['status'] == 'ACTIVE')
+    assert api.delete(f'/instances/{instance["id"]}').status_code == 202
+    api.wait_gone(instance['id'])
 
 
 @pytest.mark.parametrize('method, path, override', [
