@@ -113,6 +113,19 @@ def rabbitmqctl(*args):
                           capture_output=True, text=True, timeout=60).stdout
 
 
+def remove_guest_broker_users(instance_ids, ctl=rabbitmqctl):
+    """Delete the guest broker users of ``instance_ids`` through ``ctl``
+    (a rabbitmqctl): only those the broker has (a benchmark leaves
+    thousands of rows without one), each on its own (one that is gone must
+    not keep the others)."""
+    users = set(ctl('list_users', '--no-table-headers').split())
+    for instance_id in instance_ids:
+        name = f'trove-guest-{instance_id}'
+        if name in users:
+            with contextlib.suppress(Exception):
+                ctl('delete_user', name)
+
+
 class PrivateRabbitMQ:
     """A RabbitMQ node of its own (own name, ports, data), for tests that
     stop and start the broker without disturbing anything else."""
@@ -435,18 +448,11 @@ class Stack:
         self.kill_guests()
         with contextlib.suppress(Exception):
             # Broker users are not in the vhost: those of instances a test
-            # left behind (a deleted one's went with it). Only those the
-            # broker has (a benchmark leaves thousands of rows without
-            # one), each on its own: one that is gone must not keep the
-            # others.
-            users = set(self.rabbitmqctl('list_users',
-                                         '--no-table-headers').split())
-            for (instance_id,) in self.query(
-                    'SELECT id FROM instances WHERE NOT deleted'):
-                if f'trove-guest-{instance_id}' in users:
-                    with contextlib.suppress(Exception):
-                        self.rabbitmqctl('delete_user',
-                                         f'trove-guest-{instance_id}')
+            # left behind (a deleted one's went with it).
+            remove_guest_broker_users(
+                [instance_id for (instance_id,) in self.query(
+                    'SELECT id FROM instances WHERE NOT deleted')],
+                self.rabbitmqctl)
         with contextlib.suppress(Exception):
             with self.db_connection() as connection:
                 connection.cursor().execute(

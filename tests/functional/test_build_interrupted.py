@@ -168,3 +168,8 @@ def test_reaper_stops_a_guest_whose_record_is_lost(kill_stack, kapi):
     stack_module.wait_until(lambda: server['volume_id'] not in
                             kill_stack.volumes(), timeout=30)
     assert 'removing orphan server' in kill_stack.log('taskmanager')
+    # Its broker user too (a credential of a deleted instance), found by
+    # the volume its server left.
+    stack_module.wait_until(
+        lambda: f'trove-guest-{instance["id"]}' not in kill_stack.rabbitmqctl(
+            'list_users', '--no-table-headers').split(), timeout=30)

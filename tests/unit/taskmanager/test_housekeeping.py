@@ -163,6 +163,29 @@ def test_orphans_are_reaped_and_owned_resources_kept(catalogue):
         ('server', 'srv-stray'), ('volume', 'vol-gone')]
 
 
+def test_the_broker_user_of_a_gone_instance_goes_with_its_orphans(
+        catalogue, monkeypatch):
+    removed = []
+    monkeypatch.setattr(tm_manager.housekeeping.broker_users, 'remove',
+                        removed.append)
+    live = building(catalogue, compute_instance_id='srv-live',
+                    volume_id='vol-live')
+    # One left its server and volume, one only its volume (its server's
+    # record was lost).
+    gone, lost = building(catalogue), building(catalogue)
+    for instance in (gone, lost):
+        db_fixtures.soft_delete_instance(instance.id)
+    driver = inventory(
+        servers=[server(live.id, 'srv-live'), server(gone.id, 'srv-gone')],
+        volumes=[('vol-live', live.id), ('vol-gone', gone.id),
+                 ('vol-lost', lost.id)])
+    manager = tm_manager.Manager(driver=driver)
+
+    manager.housekeeper.reap_orphans()
+
+    assert sorted(removed) == sorted([gone.id, lost.id])
+
+
 def test_resources_of_an_instance_being_built_are_not_reaped(catalogue):
     instance = building(catalogue)  # server made, not yet recorded
     driver = inventory(servers=[server(instance.id, 'srv-new')])
