@@ -27,6 +27,7 @@ import uuid
 import pymysql
 import requests
 
+from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import firewall
 from trove_lite.compute.local import guest_users
 from trove_lite.datastore import mysql_config
@@ -474,13 +475,12 @@ class Stack:
         # are gone.
         groups = [server['cgroup'] for server in servers
                   if server.get('cgroup')]
-        deadline = time.monotonic() + 10
-        for group in groups + sorted({os.path.dirname(g) for g in groups}):
-            while os.path.isdir(group) and time.monotonic() < deadline:
-                try:
-                    os.rmdir(group)
-                except OSError:
-                    time.sleep(0.05)
+        # The stack's parent of them, also when no server is left.
+        parent = cgroups.parent_path(self.state_path)
+        if parent is not None:
+            groups.append(parent)
+        for group in groups:
+            cgroups.remove(group, wait=10)
 
     # --- inspection -------------------------------------------------------
 

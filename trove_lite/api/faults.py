@@ -52,8 +52,9 @@ def from_exception(error, request_id=None):
     if isinstance(error, webob.exc.HTTPException) and error.code < 500:
         return fault_response(error.code, _webob_message(error))
     if isinstance(error, UnicodeDecodeError):
-        # WebOb decodes the path and query as UTF-8 when they are read.
-        return fault_response(400, 'The request URL is not valid UTF-8.',
+        # WebOb decodes the path, the query and a form as UTF-8 when
+        # they are read.
+        return fault_response(400, 'The request is not valid UTF-8.',
                               'badRequest')
     if db_retry.is_unavailable(error):
         LOG.error('Database unavailable (request %s): %s', request_id,

@@ -20,8 +20,8 @@ class Request(webob.Request):
       /instances/{id}?_method=delete`` deleted one. Trove's API has no such
       parameter: the request's own method decides what is done.
     - No Python-level ``__getattribute__`` around every attribute read
-      (about a hundred per request, 15 % of an empty list's time in
-      ``benchmarks/api_profile.py``): Pecan's only turns a
+      (about a hundred per request, 9 % of an empty list's profiled time
+      in ``benchmarks/api_profile.py``): Pecan's only turns a
       UnicodeDecodeError (bytes in the URL or query that are not UTF-8)
       into a 400, which ``faults.from_exception`` does for the whole
       request.

@@ -323,7 +323,6 @@ class Housekeeper:
                 continue
             instance = db.read(instances.find, instance_id) \
                 if instance_id else None
-            removed = False
             for kind, resource_id in resources:
                 if instance is not None and resource_id in (
                         instance.compute_instance_id, instance.volume_id):
@@ -334,12 +333,12 @@ class Housekeeper:
                     self.driver.delete_server(resource_id)
                 else:
                     self.driver.delete_volume(resource_id)
-                removed = True
                 reaped += 1
-            if removed and instance is None and instance_id:
-                # Its instance is gone: so is its broker user (found by
-                # whatever is left of it: a server whose record was lost
-                # leaves only its volume).
+            if instance is None and instance_id:
+                # Its instance is gone (so each of its leftovers went
+                # above): so is its broker user, found by whatever was
+                # left of it (a server whose record was lost leaves only
+                # its volume).
                 broker_users.remove(instance_id)
         if reaped:
             LOG.info('Periodic: %d orphan resources removed', reaped)

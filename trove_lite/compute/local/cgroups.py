@@ -21,6 +21,7 @@ import errno
 import hashlib
 import logging
 import os
+import time
 
 LOG = logging.getLogger(__name__)
 
@@ -51,13 +52,20 @@ def _hierarchy(root=ROOT):
     return None
 
 
-def group_path(state_path, server_id, root=ROOT):
-    """The cgroup directory of a server (None: no memory hierarchy)."""
+def parent_path(state_path, root=ROOT):
+    """The cgroup directory holding the servers' of one driver state path
+    (None: no memory hierarchy)."""
     hierarchy = _hierarchy(root)
     if hierarchy is None:
         return None
     digest = hashlib.sha256(state_path.encode()).hexdigest()[:12]
-    return os.path.join(hierarchy.base, f'trove-lite-{digest}', server_id)
+    return os.path.join(hierarchy.base, f'trove-lite-{digest}')
+
+
+def group_path(state_path, server_id, root=ROOT):
+    """The cgroup directory of a server (None: no memory hierarchy)."""
+    parent = parent_path(state_path, root)
+    return None if parent is None else os.path.join(parent, server_id)
 
 
 def make(state_path, server_id, ram_mb, root=ROOT):
@@ -111,17 +119,29 @@ def join(path, pid):
         procs.write(str(pid))
 
 
-def remove(path):
-    """Remove a server's cgroup once its processes are gone; a missing
-    one is not an error."""
+# Seconds ``remove`` waits for the kernel to let a cgroup go: a killed
+# process leaves it only once it has fully exited.
+REMOVE_WAIT = 2.0
+
+
+def remove(path, wait=REMOVE_WAIT):
+    """Remove a server's cgroup once its processes are gone (waiting up to
+    ``wait`` seconds for them to leave it); a missing one is not an
+    error."""
     if not path:
         return
-    try:
-        os.rmdir(path)
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        LOG.warning('Memory cgroup %s not removed: %s', path, error)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            if error.errno != errno.EBUSY or time.monotonic() >= deadline:
+                LOG.warning('Memory cgroup %s not removed: %s', path, error)
+                return
+        time.sleep(0.05)
 
 
 def _delegate_memory(parent):

@@ -369,8 +369,9 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
         if uid is not None and self._storage:
             # Before the uid goes back to the pool.
             self._storage.close_to(uid)
+        # Found by the server's id: one whose record was lost has it too.
+        cgroups.remove(cgroups.group_path(self.state_path, server_id))
         if record:
-            cgroups.remove(record.get('cgroup'))
             if record.get('allowed_cidrs'):
                 self._firewall.remove(server_id, record['address'],
                                       record['port'])

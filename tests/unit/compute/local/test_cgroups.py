@@ -1,6 +1,7 @@
 """A memory cgroup per local guest, limited to its flavor's RAM, on both
 cgroup hierarchies; guests run without one where the kernel refuses."""
 
+import errno
 import os
 
 from trove_lite.compute.local import cgroups
@@ -60,3 +61,31 @@ def test_no_hierarchy_means_no_limit_said_once(tmp_path, caplog):
     assert cgroups.make('/s', 'srv-3', 256, root=str(tmp_path)) is None
     cgroups.remove(None)
     assert 'without a memory limit' in caplog.text
+
+
+def test_remove_waits_for_a_killed_guest_to_leave(monkeypatch, tmp_path):
+    # The kernel refuses to remove a cgroup (EBUSY) until its last
+    # process has fully exited, which lags behind a SIGKILL.
+    group = tmp_path / 'srv-4'
+    group.mkdir()
+    refusals = [OSError(errno.EBUSY, 'busy')] * 3
+    real_rmdir = os.rmdir
+
+    def rmdir(path):
+        if refusals:
+            raise refusals.pop()
+        real_rmdir(path)
+
+    monkeypatch.setattr(cgroups.os, 'rmdir', rmdir)
+    cgroups.remove(str(group))
+    assert not group.exists()
+
+
+def test_remove_gives_up_on_a_cgroup_that_stays_busy(monkeypatch, tmp_path,
+                                                     caplog):
+    def rmdir(path):
+        raise OSError(errno.EBUSY, 'busy')
+
+    monkeypatch.setattr(cgroups.os, 'rmdir', rmdir)
+    cgroups.remove(str(tmp_path), wait=0.1)
+    assert 'not removed' in caplog.text
