@@ -84,8 +84,10 @@ def main():
         for label, path in requests_of(show_id):
             per_request, profiler = profile(application, path,
                                             args.requests)
+            calls = pstats.Stats(profiler).total_calls / args.requests
             print(f'\n=== {label}: {per_request * 1e3:.3f} ms per request '
-                  f'in process ({1 / per_request:.0f}/s); its profile:')
+                  f'in process ({1 / per_request:.0f}/s), {calls:,.0f} '
+                  'Python calls per request; its profile:')
             print(top_lines(profiler, 'tottime', args.top))
             print(top_lines(profiler, 'cumulative', args.top))
     finally:

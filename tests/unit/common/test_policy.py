@@ -148,3 +148,40 @@ def test_argspec_cache_keeps_every_decision(conf, monkeypatch):
     monkeypatch.setattr(_checks, 'inspect', inspect)
     assert decisions() == cached
     assert cached.count(True) > 0 and cached.count(False) > 0
+
+
+@pytest.mark.parametrize('rule', [
+    'project_id:%(tenant)s', 'is_admin:True', "'member':%(role)s",
+    'True:%(enabled)s', 'None:None', 'user.domain:%(domain)s',
+    'roles:member', 'project_id:%(missing)s', 'not a literal:x'])
+def test_generic_checks_decide_as_oslo_policys(rule):
+    kind, match = rule.split(':', 1)
+    target = {'tenant': 'p1', 'role': 'member', 'enabled': 'True',
+              'domain': 'd1'}
+    credentials = [
+        {'project_id': 'p1', 'is_admin': True, 'user': {'domain': 'd1'},
+         'roles': ['reader', 'member']},
+        {'project_id': 'p2', 'is_admin': False, 'user': {'domain': 'd2'},
+         'roles': ['reader']},
+        {}]
+
+    def decide(check_class):
+        check = check_class(kind, match)
+        decisions = []
+        for creds in credentials:
+            try:
+                decisions.append(check(target, creds, None))
+            except SyntaxError:
+                decisions.append(SyntaxError)
+        return decisions
+
+    assert decide(policy._GenericCheck) == decide(_checks.GenericCheck)
+
+
+def test_the_enforcer_parses_generic_checks_once(conf):
+    policy.get_enforcer()
+    assert _checks.registered_checks[None] is policy._GenericCheck
+    assert policy.authorize(member('p1'), 'instance:index',
+                            {'tenant': 'p1'}) is None
+    with pytest.raises(exceptions.PolicyNotAuthorized):
+        policy.authorize(member('p1'), 'instance:index', {'tenant': 'p2'})

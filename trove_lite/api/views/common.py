@@ -10,28 +10,41 @@ def timestamp(value):
     return value.strftime('%Y-%m-%dT%H:%M:%S') if value else None
 
 
-def _link_bases():
-    """(``<host>/v1.0/<project>``, ``<host>``) of this request, worked out
-    once per request: a list view makes two links per item."""
+class Links:
+    """Trove's self/bookmark links of one request's resources, built from
+    the request's host and the caller's project."""
+
+    __slots__ = ('_project_base', '_host')
+
+    def __init__(self, project_base, host):
+        self._project_base = project_base
+        self._host = host
+
+    def of(self, path, resource_id):
+        """The links of a resource (``path`` like ``instances``)."""
+        return [
+            {'rel': 'self',
+             'href': f'{self._project_base}/{path}/{resource_id}'},
+            {'rel': 'bookmark', 'href': f'{self._host}/{path}/{resource_id}'},
+        ]
+
+
+def request_links():
+    """The Links of this request, worked out once per request (a list view
+    makes two links per item)."""
     environ = pecan.request.environ
-    bases = environ.get('trove_lite.link_bases')
-    if bases is None:
+    links = environ.get('trove_lite.links')
+    if links is None:
         request = pecan.request
         host = request.host_url
-        bases = (f'{host}/v1.0/{request.context.project_id}', host)
-        environ['trove_lite.link_bases'] = bases
-    return bases
+        links = Links(f'{host}/v1.0/{request.context.project_id}', host)
+        environ['trove_lite.links'] = links
+    return links
 
 
 def resource_links(path, resource_id):
-    """Trove's self/bookmark links of a resource (``path`` like
-    ``instances``), built from the request's host and the caller's
-    project."""
-    project_base, host = _link_bases()
-    return [
-        {'rel': 'self', 'href': f'{project_base}/{path}/{resource_id}'},
-        {'rel': 'bookmark', 'href': f'{host}/{path}/{resource_id}'},
-    ]
+    """The self/bookmark links of one resource of this request."""
+    return request_links().of(path, resource_id)
 
 
 def next_page_links(marker):

@@ -8,30 +8,52 @@ from trove_lite.instance import api as instance_api
 from trove_lite.records import status as instance_status
 
 
-def _statuses(record, now):
+class Viewing:
+    """What every instance view of one request shares, worked out once
+    per request rather than once per instance of a list: the request's
+    links, the time the heartbeat-expiry rule compares with, and the
+    settings the views read."""
+
+    def __init__(self, now=None, links=None):
+        self.now = now or timeutils.utcnow()
+        self.links = links or common.request_links()
+        self.heartbeat_expiry = CONF.agent_heartbeat_expiry
+        self._volume_support = {}
+
+    def volume_support(self, manager):
+        """instance_api.volume_support, read once per manager."""
+        supported = self._volume_support.get(manager)
+        if supported is None:
+            supported = self._volume_support[manager] = \
+                instance_api.volume_support(manager)
+        return supported
+
+
+def _statuses(record, viewing):
     task = record.task
     service = instance_status.effective_service_status(
-        task, record.service_status, record.service_status_updated, now,
-        CONF.agent_heartbeat_expiry)
+        task, record.service_status, record.service_status_updated,
+        viewing.now, viewing.heartbeat_expiry)
     return (instance_status.api_status(task, record.server_status),
             instance_status.operating_status(task, record.server_status,
                                              service))
 
 
-def instance(record, detail=False, now=None):
-    """One instance as seen at ``now`` (the heartbeat expiry rule);
-    ``detail`` adds the keys of the detail view."""
-    now = now or timeutils.utcnow()
-    status, operating_status = _statuses(record, now)
+def instance(record, detail=False, viewing=None):
+    """One instance as seen at ``viewing.now`` (the heartbeat expiry
+    rule; a new Viewing of this request when None); ``detail`` adds the
+    keys of the detail view."""
+    viewing = viewing or Viewing()
+    links = viewing.links
+    status, operating_status = _statuses(record, viewing)
     view = {
         'id': record.id,
         'name': record.name,
         'status': status,
         'operating_status': operating_status,
-        'links': common.resource_links('instances', record.id),
+        'links': links.of('instances', record.id),
         'flavor': {'id': str(record.flavor_id),
-                   'links': common.resource_links('flavors',
-                                                  record.flavor_id)},
+                   'links': links.of('flavors', record.flavor_id)},
         'datastore': {'type': record.datastore_name,
                       'version': record.datastore_version_name},
         'region': record.region_id,
@@ -44,14 +66,14 @@ def instance(record, detail=False, now=None):
         view['access'] = ({'is_public': any(a.get('type') == 'public'
                                             for a in addresses)}
                           if addresses else {})
-    if (instance_api.volume_support(record.datastore_manager)
-            and record.volume_size):
+    if (record.volume_size
+            and viewing.volume_support(record.datastore_manager)):
         view['volume'] = {'size': record.volume_size}
     if addresses:
         view['ip'] = [address['address'] for address in addresses]
         view['addresses'] = addresses
     if record.slave_of_id is not None:
-        view['replica_of'] = _reference(record.slave_of_id)
+        view['replica_of'] = _reference(record.slave_of_id, links)
     if detail:
         view['created'] = common.timestamp(record.created)
         view['updated'] = common.timestamp(record.updated)
@@ -64,8 +86,8 @@ def instance(record, detail=False, now=None):
             view['configuration'] = {
                 'id': record.configuration_id,
                 'name': record.configuration_name,
-                'links': common.resource_links('configurations',
-                                               record.configuration_id)}
+                'links': links.of('configurations',
+                                  record.configuration_id)}
         if record.fault_message:
             view['fault'] = {'message': record.fault_message,
                              'created': common.timestamp(
@@ -98,9 +120,9 @@ def add_volume_usage(view, record):
     return view
 
 
-def _reference(instance_id):
-    return {'id': instance_id,
-            'links': common.resource_links('instances', instance_id)}
+def _reference(instance_id, links=None):
+    links = links or common.request_links()
+    return {'id': instance_id, 'links': links.of('instances', instance_id)}
 
 
 def add_replicas(view, replica_ids):

@@ -5,7 +5,6 @@ configuration are sub-resources."""
 import dataclasses
 
 import pecan
-from oslo_utils import timeutils
 from pecan import rest
 
 from trove_lite.api import validation
@@ -212,8 +211,8 @@ class InstancesController(rest.RestController):
     backups = backups.InstanceBackupsController()
     log = logs.LogsController()
 
-    def _view(self, record, detail, is_admin, now=None):
-        view = views.instance(record, detail, now)
+    def _view(self, record, detail, is_admin, viewing=None):
+        view = views.instance(record, detail, viewing)
         if is_admin:
             views.admin_keys(view, record)
         return view
@@ -223,9 +222,9 @@ class InstancesController(rest.RestController):
         limit = base.page_limit(CONF.instances_page_size)
         records, more = instance_api.list_page(
             context, limit, pecan.request.GET.get('marker'))
-        now = timeutils.utcnow()
+        viewing = views.Viewing() if records else None
         result = {'instances': [self._view(record, detail, context.is_admin,
-                                           now)
+                                           viewing)
                                 for record in sorted(
                                     records, key=lambda r: r.created,
                                     reverse=True)]}
