@@ -95,6 +95,27 @@ def mariadb_version():
     return '.'.join(number.split('.')[:2]), number
 
 
+def kill_guests(state_path):
+    """Kill the local guests whose server records are under
+    ``state_path``, and remove their users and memory cgroups."""
+    servers = server_records(state_path)
+    for server in servers:
+        with contextlib.suppress(ProcessLookupError, TypeError):
+            os.killpg(server['pid'], signal.SIGKILL)
+        guest_users.remove(server.get('uid'))
+    # A killed guest's memory cgroup (and the stack's parent of them)
+    # stays until removed, which the kernel allows once its processes
+    # are gone.
+    groups = [server['cgroup'] for server in servers
+              if server.get('cgroup')]
+    # The stack's parent of them, also when no server is left.
+    parent = cgroups.parent_path(state_path)
+    if parent is not None:
+        groups.append(parent)
+    for group in groups:
+        cgroups.remove(group, wait=10)
+
+
 def server_records(state_path):
     """The local driver's server records under ``state_path``."""
     servers = os.path.join(state_path, 'servers')
@@ -465,22 +486,7 @@ class Stack:
         shutil.rmtree(self.state_path, ignore_errors=True)
 
     def kill_guests(self):
-        servers = self.servers()
-        for server in servers:
-            with contextlib.suppress(ProcessLookupError, TypeError):
-                os.killpg(server['pid'], signal.SIGKILL)
-            guest_users.remove(server.get('uid'))
-        # A killed guest's memory cgroup (and the stack's parent of them)
-        # stays until removed, which the kernel allows once its processes
-        # are gone.
-        groups = [server['cgroup'] for server in servers
-                  if server.get('cgroup')]
-        # The stack's parent of them, also when no server is left.
-        parent = cgroups.parent_path(self.state_path)
-        if parent is not None:
-            groups.append(parent)
-        for group in groups:
-            cgroups.remove(group, wait=10)
+        kill_guests(self.state_path)
 
     # --- inspection -------------------------------------------------------
 

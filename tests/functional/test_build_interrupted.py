@@ -10,6 +10,7 @@ import signal
 import pytest
 
 from tests.functional import stack as stack_module
+from trove_lite.compute.local import guest_users
 
 pytestmark = pytest.mark.functional
 
@@ -173,3 +174,9 @@ def test_reaper_stops_a_guest_whose_record_is_lost(kill_stack, kapi):
     stack_module.wait_until(
         lambda: f'trove-guest-{instance["id"]}' not in kill_stack.rabbitmqctl(
             'list_users', '--no-table-headers').split(), timeout=30)
+    # And its Unix user, found by the sandbox it owned.
+    stack_module.wait_until(
+        lambda: not guest_users.is_guest_user(server['uid']), timeout=30)
+    # The reaper and the deletes of this module's earlier tests met on
+    # servers: each server was removed once, no remove failed.
+    assert 'userdel failed' not in kill_stack.log('taskmanager')

@@ -146,6 +146,8 @@ class Quickstart:
         with contextlib.suppress(Exception):
             stack_module.rabbitmqctl('delete_vhost', self.vhost)
         with contextlib.suppress(Exception):
+            stack_module.kill_guests(self.compute_path())
+        with contextlib.suppress(Exception):
             shutil.rmtree(self.compute_path(), ignore_errors=True)
         shutil.rmtree(self.state, ignore_errors=True)
 

@@ -24,11 +24,13 @@ runs code of its choosing can neither rewrite what the driver reads nor
 reach the host's or another guest's files.
 """
 
+import contextlib
 import fcntl
 import logging
 import os
 import shutil
 import subprocess
+import threading
 import uuid
 
 from trove_lite.common import exceptions
@@ -69,6 +71,7 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
 
     def __init__(self):
         self.state_path = CONF.local_compute.state_path
+        self._deletes = _OneAtATime()
         for folder in ('servers', 'volumes'):
             path = os.path.join(self.state_path, folder)
             os.makedirs(path, exist_ok=True)
@@ -356,13 +359,21 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
         return files.tail(kept, GUEST_LOG_TAIL_LINES, GUEST_LOG_TAIL_BYTES)
 
     def delete_server(self, server_id):
+        # A delete request and the reaper can meet on one server: the
+        # second waits, then finds it gone, and so never removes a user
+        # whose uid has meanwhile gone to a new guest.
+        with self._deletes.of(server_id):
+            self._delete_server(server_id)
+
+    def _delete_server(self, server_id):
         record = self._read_server(server_id)
         self._stop(server_id, record)
         # A deep sandbox keeps its database socket outside (see run_dir_for).
         shutil.rmtree(mysql_config.run_dir_for(self._sandbox_path(server_id)),
                       ignore_errors=True)
-        uid = record.get('uid') if record else None
-        if uid is not None and record.get('volume_id'):
+        uid = record.get('uid') if record else self._owner_of_sandbox(
+            server_id)
+        if record and uid is not None and record.get('volume_id'):
             # The uid goes back to the pool: a later guest given it must
             # not find this tenant's data open to it.
             files.reclaim(self._volume_path(record['volume_id']))
@@ -381,7 +392,40 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
         shutil.rmtree(self._server_path(server_id), ignore_errors=True)
         LOG.info('Server %s deleted', server_id)
 
+    def _owner_of_sandbox(self, server_id):
+        """The guest user of a server whose record was lost: the owner of
+        its sandbox (made by the driver for that user alone) when that is
+        a guest user, else None."""
+        try:
+            owner = os.stat(self._sandbox_path(server_id)).st_uid
+        except FileNotFoundError:
+            return None
+        return owner if guest_users.is_guest_user(owner) else None
+
     def _stop(self, server_id, record):
         volume_id = record.get('volume_id') if record else None
         self._guests.stop(server_id, record,
                           self._volume_path(volume_id) if volume_id else None)
+
+
+class _OneAtATime:
+    """A lock per key (a server id), held by one thread at a time and
+    forgotten when nobody holds or waits for it."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._locks = {}  # key -> [lock, holders and waiters]
+
+    @contextlib.contextmanager
+    def of(self, key):
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[key]

@@ -48,6 +48,11 @@ def _owner_name(uid):
         return None
 
 
+def is_guest_user(uid):
+    """Whether ``uid`` is an account named as this driver names guests'."""
+    return _owner_name(uid) == name_of(uid)
+
+
 def _group_exists(uid):
     for lookup in (lambda: grp.getgrgid(uid),
                    lambda: grp.getgrnam(name_of(uid))):
@@ -92,11 +97,14 @@ def create(uid):
 def remove(uid):
     """Stop whatever still runs as the user, then remove it and its
     group. A user that is not ours is left alone."""
-    if uid is None or _owner_name(uid) != name_of(uid):
+    if uid is None or not is_guest_user(uid):
         return
     kill_processes(uid)
     with _accounts_locked():
-        _run(['userdel', name_of(uid)])
+        # Looked at again under the lock: another process's remove may
+        # have removed it meanwhile (userdel would fail on it).
+        if is_guest_user(uid):
+            _run(['userdel', name_of(uid)])
         try:
             grp.getgrnam(name_of(uid))
         except KeyError:

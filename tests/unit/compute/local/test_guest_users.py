@@ -88,3 +88,19 @@ def test_other_account_errors_fail_at_once(monkeypatch):
     with pytest.raises(exceptions.ComputeError, match='user exists'):
         guest_users._run(['useradd', 'x'])
     assert len(calls) == 1
+
+
+def test_a_user_removed_meanwhile_is_not_removed_again(monkeypatch):
+    # A delete and the reaper remove one server's user: the second finds
+    # it gone under the accounts lock instead of failing on userdel.
+    owners = ['trove-guest-42000', None]
+    calls = []
+    monkeypatch.setattr(guest_users, '_owner_name',
+                        lambda uid: owners.pop(0) if owners else None)
+    monkeypatch.setattr(guest_users, 'kill_processes', lambda uid: None)
+    monkeypatch.setattr(guest_users, 'ACCOUNTS_LOCK', '/dev/null')
+    monkeypatch.setattr(guest_users, '_run', calls.append)
+    monkeypatch.setattr(guest_users.grp, 'getgrnam',
+                        lambda name: (_ for _ in ()).throw(KeyError(name)))
+    guest_users.remove(42000)
+    assert calls == []
