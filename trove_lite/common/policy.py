@@ -11,7 +11,6 @@ create calls). Operators override defaults in ``policy.yaml`` (option
 change.
 """
 
-import ast
 import functools
 import inspect
 import threading
@@ -67,36 +66,6 @@ class _CachedArgspecs:
         return getattr(inspect, name)
 
 
-class _GenericCheck(_checks.GenericCheck):
-    """oslo.policy's check of ``kind:match`` rules (``project_id:%(tenant)s``,
-    ``is_admin:True``), with ``kind`` read as a Python literal once, when
-    the rule is parsed: oslo.policy compiles it (``ast.literal_eval``) at
-    every evaluation, two per request under Trove's default rules."""
-
-    _NOT_READ = object()
-
-    def __init__(self, kind, match):
-        super().__init__(kind, match)
-        try:
-            self._literal = str(ast.literal_eval(kind))
-        except ValueError:
-            self._literal = None  # a path into the credentials
-        except SyntaxError:
-            self._literal = self._NOT_READ  # fails as oslo.policy fails
-        self._path = kind.split('.')
-
-    def __call__(self, target, creds, enforcer, current_rule=None):
-        if self._literal is self._NOT_READ:
-            return super().__call__(target, creds, enforcer, current_rule)
-        try:
-            match = self.match % target
-        except KeyError:
-            return False
-        if self._literal is not None:
-            return match == self._literal
-        return self._find_in_dict(creds, self._path, match)
-
-
 def get_enforcer():
     """The process's enforcer with every rule registered (also the
     ``oslo.policy.enforcer`` entry point for oslopolicy-* tools)."""
@@ -104,7 +73,6 @@ def get_enforcer():
     with _LOCK:
         if _ENFORCER is None:
             _checks.inspect = _CachedArgspecs()
-            _checks.register(None, _GenericCheck)
             enforcer = Enforcer(CONF)
             enforcer.register_defaults(policies.list_rules())
             _ENFORCER = enforcer

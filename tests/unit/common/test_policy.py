@@ -14,6 +14,7 @@ from trove_lite.common import context as trove_context
 from trove_lite.common import exceptions
 from trove_lite.common import policies
 from trove_lite.common import policy
+from trove_lite.common import policy_checks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -175,12 +176,15 @@ def test_generic_checks_decide_as_oslo_policys(rule):
                 decisions.append(SyntaxError)
         return decisions
 
-    assert decide(policy._GenericCheck) == decide(_checks.GenericCheck)
+    assert decide(policy_checks.GenericCheck) == decide(
+        _checks.GenericCheck)
 
 
-def test_the_enforcer_parses_generic_checks_once(conf):
-    policy.get_enforcer()
-    assert _checks.registered_checks[None] is policy._GenericCheck
+def test_the_rules_are_parsed_with_trove_lites_generic_check(conf):
+    default = {rule.name: rule for rule in policies.list_rules()}[
+        'admin_or_owner']
+    kinds = {type(check) for check in default.check.rules}
+    assert policy_checks.GenericCheck in kinds, kinds
     assert policy.authorize(member('p1'), 'instance:index',
                             {'tenant': 'p1'}) is None
     with pytest.raises(exceptions.PolicyNotAuthorized):

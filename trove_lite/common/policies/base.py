@@ -7,6 +7,9 @@ written for Trove works unchanged. The target of every check is
 
 from oslo_policy import policy
 
+# Registers the checks the rules below are parsed with.
+from trove_lite.common import policy_checks  # noqa: F401
+
 ADMIN = 'rule:admin'
 ADMIN_OR_OWNER = 'rule:admin_or_owner'
 ANYONE = ''
