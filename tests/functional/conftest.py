@@ -20,6 +20,55 @@ from tests.functional import swift_server as swift_server_module
 MARIADB_CONNECTIONS = 1000
 
 
+# The modules using a service a pytest process starts once and its
+# modules share, by service: tools/swift.sh's Swift is one per machine
+# (tests kill and restart its servers, and the process that started it
+# stops it), so every module using it must run in one pytest-xdist worker;
+# a Keystone takes a minute to start. tox runs the suite in two workers
+# (``-n 2``), each module whole in one of them (its module fixtures are
+# made once), and the modules of one service here in the same one, one
+# after another.
+SHARED_SERVICES = {
+    'swift_server': {'test_backups.py', 'test_point_in_time.py',
+                     'test_storage_swift.py'},
+    'keystone': {'test_api_containment.py', 'test_keystone_auth.py',
+                 'test_quickstart_keystone.py', 'test_quotas.py'},
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Fail the run when a module uses a shared service without being
+    listed for it: in another worker it would meet that service being
+    restarted, or stopped, by the modules listed."""
+    unlisted = sorted({
+        (service, item.path.name) for item in items
+        for service, modules in SHARED_SERVICES.items()
+        if service in item.fixturenames and item.path.name not in modules})
+    if unlisted:
+        raise pytest.UsageError(
+            'tests/functional/conftest.py: add to SHARED_SERVICES: ' +
+            ', '.join(f'{module} (uses {service})'
+                      for service, module in unlisted))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist import scheduler
+
+    class ByModuleAndService(scheduler.LoadScopeScheduling):
+        """Whole modules to a worker, those of one shared service to the
+        same one."""
+
+        def _split_scope(self, nodeid):
+            path = nodeid.split('::', 1)[0]
+            name = os.path.basename(path)
+            for service, modules in SHARED_SERVICES.items():
+                if name in modules:
+                    return service
+            return path
+
+    return ByModuleAndService(config, log)
+
+
 @pytest.fixture(scope='session', autouse=True)
 def mariadb_connections():
     """Room on the shared MariaDB for every deployment of the session;
