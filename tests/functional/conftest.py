@@ -24,10 +24,10 @@ MARIADB_CONNECTIONS = 1000
 # modules share, by service: tools/swift.sh's Swift is one per machine
 # (tests kill and restart its servers, and the process that started it
 # stops it), so every module using it must run in one pytest-xdist worker;
-# a Keystone takes a minute to start. tox runs the suite in two workers
-# (``-n 2``), each module whole in one of them (its module fixtures are
-# made once), and the modules of one service here in the same one, one
-# after another.
+# a Keystone takes a minute to start. With TROVE_LITE_TEST_WORKERS=2
+# (tox.ini) the suite runs in two workers, each module whole in one of
+# them (its module fixtures are made once), and the modules of one
+# service here in the same one, one after another.
 SHARED_SERVICES = {
     'swift_server': {'test_backups.py', 'test_point_in_time.py',
                      'test_storage_swift.py'},
