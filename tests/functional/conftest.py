@@ -24,8 +24,8 @@ MARIADB_CONNECTIONS = 1000
 # modules share, by service: tools/swift.sh's Swift is one per machine
 # (tests kill and restart its servers, and the process that started it
 # stops it), so every module using it must run in one pytest-xdist worker;
-# a Keystone takes a minute to start. With TROVE_LITE_TEST_WORKERS=2
-# (tox.ini) the suite runs in two workers, each module whole in one of
+# a Keystone takes a minute to start. tox runs the suite in two workers
+# (TROVE_LITE_TEST_WORKERS, tox.ini), each module whole in one of
 # them (its module fixtures are made once), and the modules of one
 # service here in the same one, one after another.
 SHARED_SERVICES = {
@@ -67,6 +67,36 @@ def pytest_xdist_make_scheduler(config, log):
             return path
 
     return ByModuleAndService(config, log)
+
+
+# Lines of a deployment's logs worth reading when a test failed.
+_TELLING = ('ERROR', 'CRITICAL', 'Traceback', 'Error:', 'failed')
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries what its deployments logged that
+    tells why (errors and tracebacks of services, guests and their
+    databases): their files are gone with the deployment, and a failure
+    seen once in CI must be explainable from its output alone."""
+    report = yield
+    if report.failed:
+        for name, value in getattr(item, 'funcargs', {}).items():
+            if isinstance(value, stack_module.Stack):
+                report.sections.append((
+                    f'deployment {name}: telling log lines',
+                    telling_lines(value)))
+    return report
+
+
+def telling_lines(deployment, most=200):
+    try:
+        text = deployment.all_logs()
+    except OSError as error:
+        return f'(logs not readable: {error})'
+    lines = [line for line in text.splitlines()
+             if any(word in line for word in _TELLING)]
+    return '\n'.join(lines[-most:]) or '(none)'
 
 
 @pytest.fixture(scope='session', autouse=True)
