@@ -82,7 +82,12 @@ class Housekeeper:
         self.claims = claims
         self.waiters = waiters
         self.host_local = driver.host_local()
-        self.started_at = timeutils.utcnow()
+        # In whole seconds, as the rows' times are (DATETIME): with its
+        # fraction, a request sent in this process's first second would
+        # read as older than the process, and its build be failed as lost
+        # while its request is still on its way (a broker slow to deliver
+        # it, or down).
+        self.started_at = timeutils.utcnow().replace(microsecond=0)
         self.policy_task = backup_policies.PolicyTask()
 
     def is_mine(self, instance):

@@ -254,6 +254,19 @@ def test_alone_unclaimed_work_from_before_the_start_up_was_lost(catalogue):
     assert db_fixtures.get_instance(queued.id).task == Tasks.BUILDING
 
 
+def test_work_sent_in_the_start_ups_second_is_not_taken_for_lost(
+        catalogue):
+    manager = restarted_taskmanager(inventory())
+    # The database keeps whole seconds: a request sent just after the
+    # start-up, within its second, reads as sent at the second's start.
+    queued = building(catalogue, task_start_time=manager.housekeeper
+                      .started_at.replace(microsecond=0))
+
+    manager.housekeeper.reconcile()
+
+    assert db_fixtures.get_instance(queued.id).task == Tasks.BUILDING
+
+
 def test_a_claim_of_this_hosts_previous_process_is_taken_back(catalogue,
                                                               conf):
     conf.config(host='me')
