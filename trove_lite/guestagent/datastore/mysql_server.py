@@ -4,6 +4,7 @@ connections the agent administers it over (its unix socket, as
 ``os_admin``)."""
 
 import configparser
+import contextlib
 import json
 import logging
 import os
@@ -70,6 +71,42 @@ def _server_owner():
             reason=f'the agent runs as root and there is no '
                    f'{SERVER_OS_USER} user to run the server as') from None
     return entry.pw_uid, entry.pw_gid
+
+
+# Seconds the agent waits for word from a starting server before it
+# probes the server's socket itself.
+NOTIFY_SILENCE = 0.5
+
+
+class _NotifySocket:
+    """A datagram socket at ``path`` a starting server sends its state to
+    (sd_notify's protocol), for the server's user (``owner``, or the
+    agent's own when None); removed on exit."""
+
+    def __init__(self, path, owner):
+        self.path = path
+        self.owner = owner
+        self._socket = None
+
+    def __enter__(self):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._socket.bind(self.path)
+        if self.owner is not None:
+            os.chown(self.path, *self.owner)
+        return self
+
+    def wait(self, seconds):
+        """Until the server says something, or ``seconds`` passed."""
+        self._socket.settimeout(seconds)
+        with contextlib.suppress(TimeoutError):
+            self._socket.recv(4096)
+
+    def __exit__(self, *_exc):
+        self._socket.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
 
 
 class MariaDBServer:
@@ -259,20 +296,35 @@ class MariaDBServer:
                 os.unlink(init_file)
 
     def _start(self, command, timeout):
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, close_fds=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise exceptions.DatastoreOperationError(
-                    reason=f'mariadbd exited with {self.process.returncode}'
-                           f'; see {self.log_dir}/mysqld.err')
-            if self.is_running():
-                return
-            time.sleep(0.01)
-        raise exceptions.DatastoreOperationError(
-            reason=f'mariadbd did not start in {timeout} s')
+        """Run ``command`` and wait until the server takes connections.
+
+        mariadbd tells a notify socket (``NOTIFY_SOCKET``, as it tells
+        systemd) ``READY=1`` once it has run its init file and takes
+        connections, so the agent sleeps on that socket rather than
+        probing the server's: probing every few milliseconds cost every
+        guest a tenth of a second of CPU in a burst of creates, when
+        starts are slow. A server that says nothing (built without
+        systemd) is probed every NOTIFY_SILENCE seconds."""
+        with _NotifySocket(os.path.join(self.run_dir, 'notify.sock'),
+                           _server_owner()) as notify:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, close_fds=True,
+                env={**os.environ, 'NOTIFY_SOCKET': notify.path})
+            deadline = time.monotonic() + timeout
+            while True:
+                if self.process.poll() is not None:
+                    raise exceptions.DatastoreOperationError(
+                        reason=f'mariadbd exited with '
+                               f'{self.process.returncode}; see '
+                               f'{self.log_dir}/mysqld.err')
+                if self.is_running():
+                    return
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise exceptions.DatastoreOperationError(
+                        reason=f'mariadbd did not start in {timeout} s')
+                notify.wait(min(remaining, NOTIFY_SILENCE))
 
     def stop(self, timeout):
         """Stop the server cleanly (SIGTERM), then wait for it."""
