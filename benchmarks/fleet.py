@@ -180,27 +180,46 @@ def leftovers(deployment, ids, addresses):
     return {kind: items for kind, items in found.items() if items}
 
 
-def services_cpu(deployment):
-    """{service: CPU seconds so far of its process group (workers and
-    the guest launcher included)}."""
-    return {service: sum(guest_memory.figures(pid).get('cpu', 0)
-                         for pid in processes.group_members(process.pid))
-            for service, process in deployment.processes.items()}
+def services_cpu(deployment, guests=()):
+    """{part: CPU seconds so far}: each service's process group (workers
+    and the guest launcher included), the helpers each ran and waited
+    for (useradd, nft, ...), the machine's broker and database (not the
+    guests' ``mariadbd``\\ s, ``guests``: their pids), and this client."""
+    found = {}
+    for service, process in deployment.processes.items():
+        members = [guest_memory.figures(pid)
+                   for pid in processes.group_members(process.pid)]
+        found[service] = sum(member.get('cpu', 0) for member in members)
+        found[f'{service} helpers'] = sum(member.get('children_cpu', 0)
+                                          for member in members)
+    for part, command in (('broker', 'beam.smp'),
+                          ('database', 'mariadbd')):
+        found[part] = sum(guest_memory.figures(pid).get('cpu', 0)
+                          for pid in guest_memory.pids_named(command)
+                          if pid not in guests)
+    times = os.times()
+    found['this client'] = times.user + times.system
+    return found
+
+
+def guest_pids(deployment):
+    """The pids of every process of the stack's guests."""
+    return {pid for server in deployment.servers() if server.get('pid')
+            for pid in processes.group_members(server['pid'])}
 
 
 def print_cpu(before, after, guests, machine):
     """Where the CPU went from the first POST to all ACTIVE."""
-    ours = {service: after[service] - before.get(service, 0)
-            for service in after}
+    ours = {part: after[part] - before.get(part, 0) for part in after}
     for role in ('agent', 'mariadbd'):
         ours[f'{role}s'] = sum(guest.get(role, {}).get('cpu', 0)
                                for guest in guests.values())
     print(f'CPU seconds, first POST to all ACTIVE (machine busy '
           f'{machine:.1f} s):')
     for name, seconds in sorted(ours.items(), key=lambda item: -item[1]):
-        print(f'  {name:12} {seconds:7.1f}')
-    print(f'  {"other":12} {machine - sum(ours.values()):7.1f}  '
-          f'(processes not of this stack)')
+        print(f'  {name:20} {seconds:7.1f}')
+    print(f'  {"other":20} {machine - sum(ours.values()):7.1f}  '
+          f'(the kernel\'s own threads, other processes)')
 
 
 def warm_up(api):
@@ -236,13 +255,13 @@ def main():
         warm_up(apis[0])
 
         load_before = os.getloadavg()
-        cpu_before = services_cpu(deployment)
+        cpu_before = services_cpu(deployment, guest_pids(deployment))
         machine_before = guest_memory.machine_cpu()
         first_post = time.monotonic()
         created, watcher = create_burst(apis, args.count)
         ids = [instance_id for instance_id, _, _ in created]
         wait_for(watcher, ids, args.timeout)
-        cpu_after = services_cpu(deployment)
+        cpu_after = services_cpu(deployment, guest_pids(deployment))
         machine = guest_memory.machine_cpu()
         all_active = max(watcher.seen.values()) - first_post
         to_active = [watcher.seen[i] - started for i, started, _ in created]

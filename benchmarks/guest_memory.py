@@ -35,7 +35,8 @@ INSTANCE_TARGET_MIB = 90
 
 
 def figures(pid):
-    """{'Rss': kB, 'Pss': kB, 'cpu': seconds of CPU so far} of a live
+    """{'Rss': kB, 'Pss': kB, 'cpu': seconds of CPU so far,
+    'children_cpu': those of its children it waited for} of a live
     process (empty when it is gone)."""
     found = {}
     try:
@@ -48,9 +49,18 @@ def figures(pid):
             fields = stat.read().rsplit(')', 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return {}
-    # utime and stime, in clock ticks.
+    # utime and stime, then cutime and cstime, in clock ticks.
     found['cpu'] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    found['children_cpu'] = (int(fields[13]) + int(fields[14])) / \
+        CLOCK_TICKS
     return found
+
+
+def pids_named(command):
+    """The pids of the machine's processes whose command is
+    ``command``."""
+    return [int(name) for name in os.listdir('/proc')
+            if name.isdigit() and _command(name) == command]
 
 
 def machine_cpu():
