@@ -9,12 +9,19 @@ list's first page, a show, the datastore list) without a server in
 between, and prints, per kind, the time per request and the profile's
 top lines by own time and by cumulative time.
 
+With ``--creates N`` it profiles N creates (POST /instances) instead, with
+the taskmanager stopped (nothing is built; the builds' requests wait in
+its queue): the API's own CPU per create, which a burst of creates
+queues on.
+
     python benchmarks/api_profile.py [--requests 2000] [--top 15]
+    python benchmarks/api_profile.py --creates 200
 """
 
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import shutil
@@ -57,6 +64,37 @@ def profile(application, path, count):
     return elapsed / count, profiler
 
 
+CREATE_BODY = {'instance': {'name': 'profiled', 'flavorRef': '1',
+                             'volume': {'size': 1},
+                             'datastore': {'type': 'mariadb'}}}
+
+
+def profile_creates(application, project, count):
+    """(CPU seconds per create unprofiled, the profile of ``count`` more);
+    every create must be accepted."""
+    import webob
+
+    def create():
+        request = webob.Request.blank(f'/v1.0/{project}/instances',
+                                      method='POST',
+                                      content_type='application/json',
+                                      body=json.dumps(CREATE_BODY).encode())
+        response = request.get_response(application)
+        assert response.status_int == 200, response.body
+    for _ in range(10):  # warm caches and pools
+        create()
+    started = time.process_time()
+    for _ in range(count):
+        create()
+    per_create = (time.process_time() - started) / count
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        create()
+    profiler.disable()
+    return per_create, profiler
+
+
 def top_lines(profiler, order, count):
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -65,31 +103,51 @@ def top_lines(profiler, order, count):
     return text[text.index('ncalls'):].rstrip()
 
 
+def report(heading, profiler, count, top):
+    """Print ``heading`` with the calls per request, then the profile's
+    top lines by own and by cumulative time."""
+    calls = pstats.Stats(profiler).total_calls / count
+    print(f'\n=== {heading}, {calls:,.0f} Python calls per request; its '
+          'profile:')
+    print(top_lines(profiler, 'tottime', top))
+    print(top_lines(profiler, 'cumulative', top))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--instances', type=int, default=1000)
     parser.add_argument('--requests', type=int, default=2000)
     parser.add_argument('--top', type=int, default=15)
+    parser.add_argument('--creates', type=int, default=0,
+                        help='profile this many creates instead')
     args = parser.parse_args()
 
+    room = str(2 * args.creates + 10)
     base = tempfile.mkdtemp(prefix='tl-bench-profile-')
     deployment = stack_module.Stack(base, overrides={'DEFAULT': {
-        'debug': 'false', **side.NO_RATE_LIMITS}})
+        'debug': 'false', **side.NO_RATE_LIMITS,
+        'max_instances_per_tenant': room, 'max_volumes_per_tenant': room}})
     try:
         deployment.setup()
-        show_id = side.seed_lite(deployment, args.instances)
+        if args.creates:
+            deployment.stop_service('taskmanager')
+        else:
+            show_id = side.seed_lite(deployment, args.instances)
         os.environ['TROVE_LITE_CONFIG'] = deployment.config_file
         from trove_lite.api import app
         application = app.load_app()
+        if args.creates:
+            per_create, profiler = profile_creates(application, 'creates',
+                                                   args.creates)
+            report(f'POST /instances: {per_create * 1e3:.1f} ms of CPU per '
+                   'create in process', profiler, args.creates, args.top)
+            return
         for label, path in requests_of(show_id):
             per_request, profiler = profile(application, path,
                                             args.requests)
-            calls = pstats.Stats(profiler).total_calls / args.requests
-            print(f'\n=== {label}: {per_request * 1e3:.3f} ms per request '
-                  f'in process ({1 / per_request:.0f}/s), {calls:,.0f} '
-                  'Python calls per request; its profile:')
-            print(top_lines(profiler, 'tottime', args.top))
-            print(top_lines(profiler, 'cumulative', args.top))
+            report(f'{label}: {per_request * 1e3:.3f} ms per request in '
+                   f'process ({1 / per_request:.0f}/s)', profiler,
+                   args.requests, args.top)
     finally:
         deployment.teardown()
         shutil.rmtree(base, ignore_errors=True)
