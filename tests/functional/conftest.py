@@ -70,7 +70,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 # Lines of a deployment's logs worth reading when a test failed.
-_TELLING = ('ERROR', 'CRITICAL', 'Traceback', 'Error:', 'failed')
+_TELLING = ('ERROR', 'CRITICAL', 'WARNING', 'Traceback', 'Error:',
+            'failed', 'failing')
 
 
 @pytest.hookimpl(wrapper=True)

@@ -381,6 +381,8 @@ class Stack:
         for service in SERVICES:
             self.start_service(service)
         self.wait_for_api()
+        self.wait_for_registered(('trove-lite-taskmanager',
+                                  'trove-lite-conductor'))
 
     def catalogue(self):
         name, number = self.version_name, self.version_number
@@ -436,6 +438,15 @@ class Stack:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+    def wait_for_registered(self, binaries, timeout=60):
+        """Until each of ``binaries`` has registered (a service registers
+        once its RPC server serves, its queues declared): a request sent
+        before the taskmanager's queue exists is dropped by the broker."""
+        def registered():
+            rows = self.query('SELECT DISTINCT `binary` FROM services')
+            return set(binaries) <= {binary for (binary,) in rows}
+        wait_until(registered, timeout=timeout)
 
     def wait_for_api(self, timeout=30):
         deadline = time.monotonic() + timeout

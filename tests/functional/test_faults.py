@@ -301,3 +301,34 @@ def test_reset_status_lets_an_admin_unstick_an_instance_for_delete(
         fault_stack.start_service('taskmanager')
     fapi.wait_gone(stuck['id'], timeout=90)
     assert server_of(fault_stack, stuck['id']) is None
+
+
+def test_a_create_no_taskmanager_queue_takes_fails_at_once(fault_stack,
+                                                            fapi):
+    # As in a deployment whose taskmanager has never started: no live
+    # taskmanager and no queue for the build's request. The broker returns
+    # the request (it is sent mandatory) instead of dropping it, so the
+    # create fails now, and says so, rather than being failed later as
+    # "lost with its taskmanager".
+    fault_stack.stop_service('taskmanager')
+    try:
+        fault_stack.rabbitmqctl('delete_queue', '-p', fault_stack.vhost,
+                                'taskmanager')
+        response = fapi.post('/instances', {'instance': {
+            'name': 'no-queue', 'flavorRef': '1', 'volume': {'size': 1},
+            'datastore': {'type': 'mariadb'}}})
+    finally:
+        fault_stack.start_service('taskmanager')
+    assert response.status_code == 503, response.text
+    assert response.json()['serviceUnavailable']['code'] == 503
+    [failed] = [instance for instance in fapi.get('/instances').json()[
+        'instances'] if instance['name'] == 'no-queue']
+    shown = fapi.instance(failed['id'])
+    assert shown['status'] == 'ERROR'
+    assert shown['fault']['message'] == ('The build request could not be '
+                                         'sent to the taskmanager.')
+    # Back with its queue, the taskmanager deletes it as any other.
+    stack_module.wait_until(lambda: 'taskmanager' in fault_stack.queues(),
+                            timeout=60)
+    assert fapi.delete(f'/instances/{failed["id"]}').status_code == 202
+    fapi.wait_gone(failed['id'], timeout=60)

@@ -9,14 +9,12 @@ import collections
 import contextlib
 import os
 import shutil
-import signal
 import tempfile
 
 import pytest
 
 from tests.functional import multihost
 from tests.functional import stack as stack_module
-from trove_lite.compute.local import guest_users
 
 pytestmark = pytest.mark.functional
 
@@ -46,10 +44,9 @@ def hosts(tmp_path_factory):
     finally:
         with contextlib.suppress(Exception):
             deployment.teardown()
-        for server in stack_module.server_records(other_state):
-            with contextlib.suppress(ProcessLookupError, TypeError):
-                os.killpg(server['pid'], signal.SIGKILL)
-            guest_users.remove(server.get('uid'))
+        # Host B's guests, users and memory cgroups (its parent group
+        # among them), as the stack's teardown does for host A's.
+        stack_module.kill_guests(other_state)
         shutil.rmtree(other_state, ignore_errors=True)
 
 

@@ -21,15 +21,22 @@ class API:
                                   version=self.RPC_API_VERSION)
         self._client = sealing.control_plane_client(target)
 
-    def _cast(self, context, method, fanout=False, **kwargs):
+    def _cast(self, context, method, fanout=False, mandatory=False,
+              **kwargs):
         # Bounded retries: an API request must not hang while the broker
         # is away; it fails with 503 instead.
-        self._client.prepare(fanout=fanout, retry=CONF.rpc_cast_retry).cast(
-            context, method, **kwargs)
+        options = {'fanout': fanout, 'retry': CONF.rpc_cast_retry}
+        if mandatory:
+            options['transport_options'] = messaging.TransportOptions(
+                at_least_once=True)
+        self._client.prepare(**options).cast(context, method, **kwargs)
 
     def create_instance(self, context, spec):
-        """Build an instance from an InstanceSpec."""
-        self._cast(context, 'create_instance', spec=spec)
+        """Build an instance from an InstanceSpec. Mandatory: where no
+        taskmanager queue takes it (no taskmanager has started yet), the
+        broker returns it and the create fails at once (503) rather than
+        the request being dropped and the build failed later as lost."""
+        self._cast(context, 'create_instance', mandatory=True, spec=spec)
 
     def delete_instance(self, context, instance_id):
         self._cast(context, 'delete_instance', instance_id=instance_id)
