@@ -199,6 +199,25 @@ wait_for_api() {
     die "the API did not answer; see $LOGS/api.out"
 }
 
+wait_for_services() {
+    # A create sent before the taskmanager has declared its queue would be
+    # refused (503): wait until it and the conductor serve (registered up).
+    local listed
+    for _ in $(seq 1 300); do
+        listed=$("$VENV/bin/trove-lite-manage" --config-file "$CONF" \
+            service list 2>/dev/null || true)
+        if grep -q 'trove-lite-taskmanager.*| up ' <<<"$listed" &&
+                grep -q 'trove-lite-conductor.*| up ' <<<"$listed"; then
+            return
+        fi
+        for name in $SERVICES; do
+            pid_alive "$PIDS/$name.pid" || die "trove-lite-$name exited; see $LOGS/$name.out and $LOGS/trove-lite-$name.log"
+        done
+        sleep 0.2
+    done
+    die "the taskmanager and the conductor did not register; see $LOGS"
+}
+
 cli() {
     if [ "$AUTH" = keystone ]; then
         # A token for the admin's project, from the OS_* variables.
@@ -316,6 +335,7 @@ start() {
     start_service taskmanager
     start_api
     wait_for_api
+    wait_for_services
     create_demo
 }
 
