@@ -300,11 +300,11 @@ class MariaDBServer:
 
         mariadbd tells a notify socket (``NOTIFY_SOCKET``, as it tells
         systemd) ``READY=1`` once it has run its init file and takes
-        connections, so the agent sleeps on that socket rather than
-        probing the server's: probing every few milliseconds cost every
-        guest a tenth of a second of CPU in a burst of creates, when
-        starts are slow. A server that says nothing (built without
-        systemd) is probed every NOTIFY_SILENCE seconds."""
+        connections, so the agent sleeps on that socket, and learns of
+        the start the moment it happens, rather than probing the server's
+        socket every few milliseconds for as long as a slow start lasts.
+        A server that says nothing (built without systemd support) is
+        probed every NOTIFY_SILENCE seconds."""
         with _NotifySocket(os.path.join(self.run_dir, 'notify.sock'),
                            _server_owner()) as notify:
             self.process = subprocess.Popen(
