@@ -186,14 +186,19 @@ Keystone admin's OS_* variables (source the admin openrc first)"
         || die "registering trove-lite in Keystone failed"
 }
 
+die_if_a_service_exited() {
+    local name
+    for name in $SERVICES; do
+        pid_alive "$PIDS/$name.pid" || die "trove-lite-$name exited; see $LOGS/$name.out and $LOGS/trove-lite-$name.log"
+    done
+}
+
 wait_for_api() {
     for _ in $(seq 1 100); do
         if curl -sf "http://127.0.0.1:$PORT/" >/dev/null 2>&1; then
             return
         fi
-        for name in $SERVICES; do
-            pid_alive "$PIDS/$name.pid" || die "trove-lite-$name exited; see $LOGS/$name.out and $LOGS/trove-lite-$name.log"
-        done
+        die_if_a_service_exited
         sleep 0.2
     done
     die "the API did not answer; see $LOGS/api.out"
@@ -210,9 +215,7 @@ wait_for_services() {
                 grep -q 'trove-lite-conductor.*| up ' <<<"$listed"; then
             return
         fi
-        for name in $SERVICES; do
-            pid_alive "$PIDS/$name.pid" || die "trove-lite-$name exited; see $LOGS/$name.out and $LOGS/trove-lite-$name.log"
-        done
+        die_if_a_service_exited
         sleep 0.2
     done
     die "the taskmanager and the conductor did not register; see $LOGS"
