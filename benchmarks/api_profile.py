@@ -122,11 +122,14 @@ def main():
                         help='profile this many creates instead')
     args = parser.parse_args()
 
-    room = str(2 * args.creates + 10)
+    options = {'debug': 'false', **side.NO_RATE_LIMITS}
+    if args.creates:
+        # Quota room for the warm-up's creates and the profiled ones.
+        room = str(2 * args.creates + 10)
+        options.update(max_instances_per_tenant=room,
+                       max_volumes_per_tenant=room)
     base = tempfile.mkdtemp(prefix='tl-bench-profile-')
-    deployment = stack_module.Stack(base, overrides={'DEFAULT': {
-        'debug': 'false', **side.NO_RATE_LIMITS,
-        'max_instances_per_tenant': room, 'max_volumes_per_tenant': room}})
+    deployment = stack_module.Stack(base, overrides={'DEFAULT': options})
     try:
         deployment.setup()
         if args.creates:
