@@ -701,15 +701,28 @@ class APIClient:
     """requests against one project's endpoint (with a Keystone token
     when given), plus waiting helpers."""
 
+    # The API closes a connection idle for its keep-alive time (5 s,
+    # trove_lite.cmd.api); a request sent on it just then finds it closed
+    # without an answer (RFC 9112 9.3.1), which no request may be repeated
+    # for blindly (a POST). So a connection idle longer than this is not
+    # reused: the request opens a new one.
+    IDLE_REUSE = 3.0
+
     def __init__(self, base, token=None):
         self.base = base
         self.session = requests.Session()
+        self._answered_at = time.monotonic()
         if token is not None:
             self.session.headers['X-Auth-Token'] = token
 
     def request(self, method, path, **kwargs):
-        return self.session.request(method, self.base + path, timeout=30,
-                                    **kwargs)
+        if time.monotonic() - self._answered_at > self.IDLE_REUSE:
+            self.session.close()  # its pools only; the session stays usable
+        try:
+            return self.session.request(method, self.base + path,
+                                        timeout=30, **kwargs)
+        finally:
+            self._answered_at = time.monotonic()
 
     def get(self, path, **kwargs):
         return self.request('GET', path, **kwargs)
