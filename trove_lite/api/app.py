@@ -14,6 +14,7 @@ import pecan
 from trove_lite.api import faults
 from trove_lite.api import hooks
 from trove_lite.api import pecan_speedup
+from trove_lite.api import rendering
 from trove_lite.api import request
 from trove_lite.api.controllers import base
 from trove_lite.conf import CONF
@@ -31,7 +32,8 @@ def setup_app():
         hooks=[hooks.ContextHook(), hooks.RateLimitHook(),
                hooks.FaultHook()],
         force_canonical=False, guess_content_type_from_ext=False,
-        request_cls=request.Request, debug=False)
+        request_cls=request.Request, debug=False,
+        custom_renderers={'json': rendering.JsonRenderer})
     application = EmptyOK(application)
     application = faults.JsonBodyGuard(application)
     application = faults.BodySizeLimit(application,

@@ -8,11 +8,11 @@ more joins and four more columns per row.
 
 import dataclasses
 import datetime
-import json
 import threading
 import time
 import typing
 
+import orjson
 import sqlalchemy as sa
 
 from trove_lite.common import exceptions
@@ -116,14 +116,14 @@ def _unpacker(columns):
                  if isinstance(column.type, sa.JSON)]
 
     def unpack(document):
-        values = json.loads(document)
+        values = orjson.loads(document)
         for index in datetimes:
             if values[index] is not None:
                 values[index] = datetime.datetime.fromisoformat(
                     values[index])
         for index in documents:
             if isinstance(values[index], str):
-                values[index] = json.loads(values[index])
+                values[index] = orjson.loads(values[index])
         return values
     return unpack
 
