@@ -225,6 +225,19 @@ def main():
         print(f'trove-lite / {label:26} '
               f'{results["trove-lite", 1] / results[label, 1]:9.0%}   '
               f'{results["trove-lite", 16] / results[label, 16]:9.0%}')
+    # The machine's speed drifts by a fifth within minutes here; the apps
+    # of one round ran seconds apart, so their ratio drifts less.
+    paired = [round_ratio(runs, clients) for clients in (1, 16)]
+    label = 'the same, the median of each round\'s ratio'
+    print(f'{label:39} {paired[0]:9.0%}   {paired[1]:9.0%}')
+
+
+def round_ratio(runs, clients, bare='bare Pecan (as installed)'):
+    """The median over the rounds of trove-lite's rate in a round over
+    the bare app's in the same round."""
+    return statistics.median(
+        mine / theirs for mine, theirs in zip(
+            runs['trove-lite', clients], runs[bare, clients], strict=True))
 
 
 if __name__ == '__main__':
