@@ -20,7 +20,13 @@ _OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME |
 
 def encode(value):
     """``value`` as a JSON document (bytes)."""
-    return orjson.dumps(value, default=jsonify.jsonify, option=_OPTIONS)
+    try:
+        return orjson.dumps(value, default=jsonify.jsonify, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        # What orjson refuses and the json module writes (a lone
+        # surrogate in a string a guest sent, an integer past 64 bits)
+        # is written as before rather than failing the request.
+        return jsonify.encode(value).encode()
 
 
 class JsonRenderer:

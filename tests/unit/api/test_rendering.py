@@ -42,6 +42,15 @@ def test_a_body_means_what_pecans_renderer_made_of_it(value):
     assert json.loads(body) == json.loads(jsonify.encode(value))
 
 
+@pytest.mark.parametrize('value', [
+    # A guest's reply is JSON: a hostile one can send "\ud800".
+    {'databases': [{'name': 'lone \ud800 surrogate'}]},
+    {'size': 2 ** 70},
+])
+def test_what_orjson_refuses_is_written_as_pecan_wrote_it(value):
+    assert rendering.encode(value) == jsonify.encode(value).encode()
+
+
 def test_the_renderer_renders_the_namespace():
     renderer = rendering.JsonRenderer('', {})
     assert json.loads(renderer.render(None, {'a': [1]})) == {'a': [1]}

@@ -8,6 +8,7 @@ more joins and four more columns per row.
 
 import dataclasses
 import datetime
+import json
 import threading
 import time
 import typing
@@ -106,6 +107,15 @@ _LIST_PAGE = (sa.select(sa.func.json_array(*_COLUMNS, type_=sa.String))
                      _I.c.id > sa.bindparam('marker'))
               .order_by(_I.c.id).limit(sa.bindparam('rows')))
 
+def _loads(document):
+    try:
+        return orjson.loads(document)
+    except orjson.JSONDecodeError:
+        # What only the json module reads (an escaped lone surrogate in a
+        # JSON column, a number past a double's range) is read as before.
+        return json.loads(document)
+
+
 def _unpacker(columns):
     """``unpack(document)``: the values of ``columns`` from a row packed
     by JSON_ARRAY, where datetimes come as text, and a JSON column as
@@ -116,14 +126,14 @@ def _unpacker(columns):
                  if isinstance(column.type, sa.JSON)]
 
     def unpack(document):
-        values = orjson.loads(document)
+        values = _loads(document)
         for index in datetimes:
             if values[index] is not None:
                 values[index] = datetime.datetime.fromisoformat(
                     values[index])
         for index in documents:
             if isinstance(values[index], str):
-                values[index] = orjson.loads(values[index])
+                values[index] = _loads(values[index])
         return values
     return unpack
 

@@ -91,6 +91,22 @@ def test_row_as_mariadb_packs_it_is_read_back(database):
     assert (record.slave_of_id, record.replication_lag) == ('src-1', 4)
 
 
+def test_a_row_only_the_json_module_reads_is_read_as_before(database):
+    # orjson refuses an escaped lone surrogate (here in a JSON column's
+    # network name, as a database could hold it).
+    row = ['id-1', 'n', 'p', '2026-11-26 23:07:03', None, '1', 2, 'LOCAL',
+           1, None, 'ACTIVE',
+           [{'address': '127.0.2.9', 'network': 'odd \ud800 name'}], None,
+           None, 'v-1', 33, None, None, None, 0, None, None, None, None,
+           None, None]
+
+    with db.transaction() as tx:
+        record = instances._record_from_json(tx, json.dumps(row))
+
+    assert record.addresses == [{'address': '127.0.2.9',
+                                 'network': 'odd \ud800 name'}]
+
+
 def test_lookups_outside_the_project_or_not_by_uuid_find_nothing(
         catalogue):
     instance = make_instance(catalogue)
