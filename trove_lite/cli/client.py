@@ -6,6 +6,7 @@ with it (token and endpoint from Keystone); ``auth.py`` builds the
 adapter.
 """
 
+import time
 import urllib.parse
 
 from keystoneauth1 import exceptions as ksa_exceptions
@@ -46,8 +47,17 @@ class Client:
     """JSON requests against one project's endpoint; any error is an
     APIError carrying the API's own fault message."""
 
-    def __init__(self, adapter):
+    # trove-lite's API closes a connection idle for its keep-alive time
+    # (5 s): a request sent on it just then is lost unanswered (RFC 9112
+    # 9.3.1), and a POST may not be sent again blindly. So a connection
+    # idle longer than this is not reused (``log show --follow`` polls
+    # every 5 s; the interactive shell waits for the user).
+    IDLE_REUSE = 3.0
+
+    def __init__(self, adapter, clock=time.monotonic):
         self.adapter = adapter
+        self._clock = clock
+        self._answered_at = None
 
     def request(self, method, path, body=None, params=None):
         kwargs = {'raise_exc': False,
@@ -56,6 +66,10 @@ class Client:
             kwargs['json'] = body
         if params:
             kwargs['params'] = params
+        if (self._answered_at is not None
+                and self._clock() - self._answered_at > self.IDLE_REUSE):
+            # The requests session's pools only: it stays usable.
+            self.adapter.session.session.close()
         try:
             response = self.adapter.request(path, method, **kwargs)
         except ksa_exceptions.ConnectionError as error:
@@ -64,6 +78,8 @@ class Client:
                            f'{root_cause(error)}') from None
         except ksa_exceptions.ClientException as error:
             raise APIError(str(error)) from None
+        finally:
+            self._answered_at = self._clock()
         if response.status_code >= 400:
             raise APIError(fault_message(response), response.status_code)
         if not response.content:
