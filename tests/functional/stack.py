@@ -27,6 +27,7 @@ import uuid
 import pymysql
 import requests
 
+from trove_lite.cli import client as api_client
 from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import firewall
 from trove_lite.compute.local import guest_users
@@ -701,12 +702,9 @@ class APIClient:
     """requests against one project's endpoint (with a Keystone token
     when given), plus waiting helpers."""
 
-    # The API closes a connection idle for its keep-alive time (5 s,
-    # trove_lite.cmd.api); a request sent on it just then finds it closed
-    # without an answer (RFC 9112 9.3.1), which no request may be repeated
-    # for blindly (a POST). So a connection idle longer than this is not
-    # reused: the request opens a new one.
-    IDLE_REUSE = 3.0
+    # A connection idle longer than this is not reused, as the CLI's
+    # client does (see there): the API may be closing it.
+    IDLE_REUSE = api_client.Client.IDLE_REUSE
 
     def __init__(self, base, token=None):
         self.base = base

@@ -24,6 +24,8 @@ class APIServer(gunicorn_base.BaseApplication):
         self.cfg.set('workers', CONF.trove_api_workers)
         self.cfg.set('worker_class', 'gthread')
         self.cfg.set('threads', CONF.api_worker_threads)
+        # Clients stop reusing a connection idle for less than this
+        # (cli/client.py, Client.IDLE_REUSE).
         self.cfg.set('keepalive', 5)
         self.cfg.set('proc_name', 'trove-lite-api')
         self.cfg.set('accesslog', None)

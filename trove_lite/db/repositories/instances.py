@@ -107,6 +107,7 @@ _LIST_PAGE = (sa.select(sa.func.json_array(*_COLUMNS, type_=sa.String))
                      _I.c.id > sa.bindparam('marker'))
               .order_by(_I.c.id).limit(sa.bindparam('rows')))
 
+
 def _loads(document):
     try:
         return orjson.loads(document)
