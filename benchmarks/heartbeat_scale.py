@@ -56,9 +56,8 @@ def _guest_clients(topic, guests):
     import oslo_messaging as messaging
 
     from trove_lite.common import rpc
-    from trove_lite.common import sealing
     target = messaging.Target(topic=topic, version='1.0')
-    return {instance_id: (sealing.SealedClient(target, key, instance_id)
+    return {instance_id: (rpc.SealedClient(target, key, instance_id)
                           if key else rpc.get_client(target)).prepare()
             for instance_id, key in guests}
 

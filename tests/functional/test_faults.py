@@ -79,6 +79,16 @@ def test_broker_restart_during_creates_loses_nothing(fault_stack, fapi):
             break
         time.sleep(0.5)
     assert again > first
+    # And the guests answer calls again (their consumers came back, their
+    # answers reach the caller).
+    for instance in created:
+        answer = fapi.post(f'/instances/{instance["id"]}/databases',
+                           {'databases': [{'name': 'after_restart'}]})
+        assert answer.status_code == 202, answer.text
+        listed = fapi.get(f'/instances/{instance["id"]}/databases')
+        assert listed.status_code == 200, listed.text
+        assert 'after_restart' in {database['name'] for database
+                                   in listed.json()['databases']}
     for instance in created:
         fapi.delete(f'/instances/{instance["id"]}')
 

@@ -138,15 +138,8 @@ def preload():
     every guest forked (and, loaded, counted in each guest's RSS: what a
     guest never uses has no place here nor in what these import), and
     freeze it."""
-    from stevedore import driver
-
     from trove_lite.cmd import guestagent  # noqa: F401
     from trove_lite.guestagent.datastore import mysql  # noqa: F401
-    # stevedore's first lookup reads every installed package's entry
-    # points (its cache file is in a home a guest does not have) and
-    # keeps them in memory: done here, each guest is spared ~0.1 s of CPU
-    # when it opens its transport.
-    driver.DriverManager('oslo.messaging.drivers', 'rabbit')
     # What is loaded now is shared with every guest until written: frozen,
     # it is never walked (and so copied) by a guest's garbage collector.
     gc.freeze()

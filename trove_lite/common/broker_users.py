@@ -46,6 +46,7 @@ import urllib.parse
 
 import oslo_messaging as messaging
 
+from trove_lite.common import topics
 from trove_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def guest_exchange(instance_id):
 def permissions(instance_id):
     """``(permissions, topic permissions)`` of the instance's user, as
     the management API takes them."""
-    topic = re.escape(_guest_topic(instance_id))
+    topic = re.escape(topics.guest_topic(instance_id))
     exchange = re.escape(guest_exchange(instance_id))
     # The topic queue, its server queue, the fanout exchange and queue.
     own = rf'{topic}(\.{re.escape(instance_id)}|_fanout(_[0-9a-f]+)?)?'
@@ -132,7 +133,7 @@ def _link_guest_exchange(management, vhost, instance_id):
                            {'type': 'topic',
                             'durable': rabbit.amqp_durable_queues,
                             'auto_delete': rabbit.amqp_auto_delete})
-    topic = _guest_topic(instance_id)
+    topic = topics.guest_topic(instance_id)
     for source, destination, key in (
             (control, own, topic), (control, own, f'{topic}.{instance_id}'),
             (own, control, CONF.conductor_queue)):
@@ -170,11 +171,6 @@ def exists(instance_id):
     return _Management().request(
         'GET', f'users/{_quote(username(instance_id))}',
         missing_ok=True) is not None
-
-
-def _guest_topic(instance_id):
-    # guestagent.rpcapi.guest_topic, which imports this module.
-    return f'guestagent.{instance_id}'
 
 
 def _quote(segment):

@@ -185,3 +185,26 @@ class BackupInfo(RemoteObject):
     backup_type: str = 'full'
     parent_lsn: int | None = None
     storage: dict | None = None
+
+
+def to_primitive(entity):
+    """``entity`` with every RemoteObject in it as its primitive (what
+    travels in an RPC message)."""
+    if isinstance(entity, RemoteObject):
+        return entity.to_primitive()
+    if isinstance(entity, (list, tuple)):
+        return [to_primitive(item) for item in entity]
+    if isinstance(entity, dict):
+        return {key: to_primitive(value) for key, value in entity.items()}
+    return entity
+
+
+def from_primitive(entity):
+    """The inverse of to_primitive."""
+    if RemoteObject.is_primitive(entity):
+        return RemoteObject.from_primitive(entity)
+    if isinstance(entity, list):
+        return [from_primitive(item) for item in entity]
+    if isinstance(entity, dict):
+        return {key: from_primitive(value) for key, value in entity.items()}
+    return entity

@@ -8,6 +8,7 @@ from oslo_messaging.rpc import server as rpc_server
 
 from trove_lite.common import context as trove_context
 from trove_lite.common import objects
+from trove_lite.common import sealing
 from trove_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -32,36 +33,16 @@ class RequestContextSerializer(messaging.Serializer):
     """Carries RequestContext and RemoteObjects across the wire."""
 
     def serialize_entity(self, ctxt, entity):
-        return to_primitive(entity)
+        return objects.to_primitive(entity)
 
     def deserialize_entity(self, ctxt, entity):
-        return from_primitive(entity)
+        return objects.from_primitive(entity)
 
     def serialize_context(self, ctxt):
         return ctxt.to_dict()
 
     def deserialize_context(self, ctxt):
         return trove_context.RequestContext.from_dict(ctxt)
-
-
-def to_primitive(entity):
-    if isinstance(entity, objects.RemoteObject):
-        return entity.to_primitive()
-    if isinstance(entity, (list, tuple)):
-        return [to_primitive(item) for item in entity]
-    if isinstance(entity, dict):
-        return {key: to_primitive(value) for key, value in entity.items()}
-    return entity
-
-
-def from_primitive(entity):
-    if objects.RemoteObject.is_primitive(entity):
-        return objects.RemoteObject.from_primitive(entity)
-    if isinstance(entity, list):
-        return [from_primitive(item) for item in entity]
-    if isinstance(entity, dict):
-        return {key: from_primitive(value) for key, value in entity.items()}
-    return entity
 
 
 def get_transport():
@@ -113,6 +94,66 @@ class AckAfterDispatchServer(rpc_server.RPCServer):
             super()._process_incoming([_AckLater(message)])
         finally:
             message.acknowledge()
+
+
+# What the caller sees of a failure answer that is not sealed.
+UNSEALED_FAILURE = 'The guest answered with a failure that is not sealed'
+
+
+class SealedClient:
+    """An RPC client whose messages are sealed envelopes
+    (common.sealing): use it as oslo.messaging's
+    (``prepare(...).cast/call(context, method, **args)``). A call's
+    failure, sealed or not, is raised as RemoteError."""
+
+    def __init__(self, target, key, instance_id):
+        self._client = get_client(target,
+                                  serializer=messaging.NoOpSerializer())
+        self._envelopes = sealing.Envelopes(key, instance_id)
+
+    def prepare(self, **options):
+        return _SealedCallContext(self._client.prepare(**options),
+                                  self._envelopes)
+
+
+class _SealedCallContext:
+
+    def __init__(self, prepared, envelopes):
+        self._prepared = prepared
+        self._envelopes = envelopes
+
+    def cast(self, context, method, **args):
+        wire, _ = self._envelopes.seal(context, method, args, call=False)
+        self._prepared.cast(wire, method)
+
+    def call(self, context, method, **args):
+        wire, message_id = self._envelopes.seal(context, method, args,
+                                                call=True)
+        try:
+            answer = self._prepared.call(wire, method)
+        except messaging.RemoteError as error:
+            # Anyone on the broker can send a failure in the clear: its
+            # text is not shown to anyone.
+            LOG.warning('Unsealed failure (%s) from instance %s',
+                        error.exc_type, self._envelopes.instance_id)
+            raise messaging.RemoteError(error.exc_type,
+                                        UNSEALED_FAILURE) from None
+        try:
+            return self._envelopes.open_answer(answer, message_id)
+        except sealing.BrokenSeal:
+            raise messaging.RemoteError(
+                'BrokenSeal', 'The guest\'s answer was not sealed with '
+                'its key') from None
+        except sealing.SealedFailure as failure:
+            raise messaging.RemoteError(failure.exc_type,
+                                        failure.message) from None
+
+
+def control_plane_client(target):
+    """A client of the taskmanager: its messages are sealed with the
+    control-plane key."""
+    return SealedClient(target, sealing.control_plane_key(),
+                        sealing.CONTROL_PLANE)
 
 
 def get_server(target, endpoints, serializer=None,

@@ -35,19 +35,15 @@ import os
 import time
 import uuid
 
-import oslo_messaging as messaging
 from cryptography import exceptions as crypto_exceptions
 from cryptography.hazmat.primitives.ciphers import aead
 
 from trove_lite.common import context as trove_context
 from trove_lite.common import lru
-from trove_lite.common import rpc
+from trove_lite.common import objects
 from trove_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
-
-# What the caller sees of a failure answer that is not sealed.
-UNSEALED_FAILURE = 'The guest answered with a failure that is not sealed'
 
 # The sender named in the envelopes between control-plane services.
 CONTROL_PLANE = 'control-plane'
@@ -66,6 +62,16 @@ EVERY_METHOD = _EveryMethod()
 class BrokenSeal(Exception):
     """A message that does not open with the key of the instance it names,
     or is stale, replayed, re-targeted or malformed."""
+
+
+class SealedFailure(Exception):
+    """A sealed answer saying the call failed: ``type`` and ``message``
+    of the receiver's exception."""
+
+    def __init__(self, exc_type, message):
+        super().__init__(exc_type, message)
+        self.exc_type = exc_type
+        self.message = message
 
 
 class Seal:
@@ -182,7 +188,7 @@ class Envelopes:
         message_id = uuid.uuid4().hex
         values = context.to_dict()
         envelope = {
-            'method': method, 'args': rpc.to_primitive(args),
+            'method': method, 'args': objects.to_primitive(args),
             # Unset fields are left out: from_dict reads them back unset.
             'context': {name: value for name, value in values.items()
                         if value is not None},
@@ -192,8 +198,9 @@ class Envelopes:
                  'envelope': self._seal.close(envelope)}, message_id)
 
     def open_answer(self, answer, message_id):
-        """The result of a call from its sealed answer; a sealed failure
-        is raised as RemoteError."""
+        """The result of a call from its sealed answer; BrokenSeal when
+        it is not sealed with the key or answers another message,
+        SealedFailure when it is a sealed failure."""
         try:
             opened = self._seal.open(answer)
             if not isinstance(opened, dict) or \
@@ -202,63 +209,22 @@ class Envelopes:
         except BrokenSeal as error:
             LOG.warning('Answer from instance %s refused: %s',
                         self.instance_id, error)
-            raise messaging.RemoteError(
-                'BrokenSeal', 'The guest\'s answer was not sealed with '
-                'its key') from None
+            raise
         if 'error' in opened:
             failure = opened['error']
-            raise messaging.RemoteError(failure.get('type'),
-                                        failure.get('message'))
-        return rpc.from_primitive(opened.get('result'))
+            raise SealedFailure(failure.get('type'), failure.get('message'))
+        return objects.from_primitive(opened.get('result'))
 
 
-class SealedClient:
-    """An RPC client whose messages are sealed envelopes: use it as
-    oslo.messaging's (``prepare(...).cast/call(context, method, **args)``).
-    """
-
-    def __init__(self, target, key, instance_id):
-        self._client = rpc.get_client(target,
-                                      serializer=messaging.NoOpSerializer())
-        self._envelopes = Envelopes(key, instance_id)
-
-    def prepare(self, **options):
-        return _SealedCallContext(self._client.prepare(**options),
-                                  self._envelopes)
-
-
-class _SealedCallContext:
-
-    def __init__(self, prepared, envelopes):
-        self._prepared = prepared
-        self._envelopes = envelopes
-
-    def cast(self, context, method, **args):
-        wire, _ = self._envelopes.seal(context, method, args, call=False)
-        self._prepared.cast(wire, method)
-
-    def call(self, context, method, **args):
-        wire, message_id = self._envelopes.seal(context, method, args,
-                                                call=True)
-        try:
-            answer = self._prepared.call(wire, method)
-        except messaging.RemoteError as error:
-            # Anyone on the broker can send a failure in the clear: its
-            # text is not shown to anyone.
-            LOG.warning('Unsealed failure (%s) from instance %s',
-                        error.exc_type, self._envelopes.instance_id)
-            raise messaging.RemoteError(error.exc_type,
-                                        UNSEALED_FAILURE) from None
-        return self._envelopes.open_answer(answer, message_id)
-
-
-class EnvelopeSerializer(messaging.NoOpSerializer):
-    """The receiving side: opens each message's envelope with the key of
-    the instance it names (``seal_of(instance_id)``, raising BrokenSeal
-    when that instance has no business here) and checks its freshness.
-    The context it returns carries the opened envelope (``envelope``,
-    ``sealed_by``); one that did not open carries ``broken_seal`` and
-    SealedEndpoint refuses it. Answers to calls are sealed here."""
+class EnvelopeSerializer:
+    """An RPC server's serializer (oslo.messaging's interface, which the
+    guest agent's own transport calls the same way) on the receiving
+    side: opens each message's envelope with the key of the instance it
+    names (``seal_of(instance_id)``, raising BrokenSeal when that
+    instance has no business here) and checks its freshness. The context
+    it returns carries the opened envelope (``envelope``, ``sealed_by``);
+    one that did not open carries ``broken_seal`` and SealedEndpoint
+    refuses it. Answers to calls are sealed here."""
 
     def __init__(self, seal_of, guard):
         self._seal_of = seal_of
@@ -286,6 +252,13 @@ class EnvelopeSerializer(messaging.NoOpSerializer):
         context.envelope = envelope
         context.sealed_by = instance_id
         return context
+
+    def serialize_context(self, ctxt):
+        return ctxt
+
+    def deserialize_entity(self, ctxt, entity):
+        # The arguments are inside the envelope (SealedEndpoint).
+        return entity
 
     def serialize_entity(self, ctxt, entity):
         if entity is None or ctxt.envelope is None:
@@ -320,14 +293,14 @@ class SealedEndpoint:
                         'dispatched to %s', context.sealed_by,
                         str(envelope.get('method'))[:64], method)
             raise BrokenSeal('sealed for another method')
-        args = rpc.from_primitive(envelope.get('args'))
+        args = objects.from_primitive(envelope.get('args'))
         if wire_args or not isinstance(args, dict):
             raise BrokenSeal('arguments outside the envelope')
         if not envelope.get('call'):
             handler(context, **args)
             return None
         try:
-            return {'result': rpc.to_primitive(handler(context, **args))}
+            return {'result': objects.to_primitive(handler(context, **args))}
         except Exception as error:
             LOG.exception('%s failed', method)
             return {'error': {'type': type(error).__name__,
@@ -357,10 +330,6 @@ def control_plane_key():
     digest = hashlib.sha256(
         b'control-plane:' + CONF.inst_rpc_key_encr_key.encode()).digest()
     return base64.urlsafe_b64encode(digest).decode()
-
-
-def control_plane_client(target):
-    return SealedClient(target, control_plane_key(), CONTROL_PLANE)
 
 
 def control_plane_server_parts(endpoint, seen):

@@ -17,15 +17,12 @@ import os
 import threading
 import traceback
 
-import oslo_messaging as messaging
-
 from trove_lite.common import exceptions
 from trove_lite.conf import CONF
 from trove_lite.guestagent import durable
 from trove_lite.guestagent import status as guest_status
 from trove_lite.guestagent import volume
 from trove_lite.records.status import DATASTORE_RUNNING
-from trove_lite.rpcapi import conductor as conductor_rpcapi
 
 LOG = logging.getLogger(__name__)
 
@@ -35,12 +32,14 @@ PREPARE_MARKER = 'prepare-completed'
 class Manager:
     """Endpoint for topic ``guestagent.<instance_id>``."""
 
-    target = messaging.Target(version='1.0')
+    #: The version of the RPC API it serves (rpcapi.guestagent).
+    RPC_API_VERSION = '1.0'
 
-    def __init__(self, instance_id, sandbox_path, conductor=None):
+    def __init__(self, instance_id, sandbox_path, conductor):
+        """``conductor``: where reports go (rpcapi.conductor.API)."""
         self.instance_id = instance_id
         self.sandbox_path = sandbox_path
-        self.conductor = conductor or conductor_rpcapi.API()
+        self.conductor = conductor
         self.status = guest_status.StatusReporter(instance_id,
                                                   self.conductor)
         self._prepare_lock = threading.Lock()

@@ -7,7 +7,6 @@ import time
 from trove_lite.common import context as trove_context
 from trove_lite.guestagent import volume
 from trove_lite.records.status import ServiceStatuses
-from trove_lite.rpcapi import conductor as conductor_rpcapi
 
 LOG = logging.getLogger(__name__)
 
@@ -21,9 +20,9 @@ class StatusReporter:
     never be sent after it.
     """
 
-    def __init__(self, instance_id, conductor=None):
+    def __init__(self, instance_id, conductor):
         self.instance_id = instance_id
-        self.conductor = conductor or conductor_rpcapi.API()
+        self.conductor = conductor
         self.is_installed = False
         self.status = ServiceStatuses.NEW
         self.lock = threading.RLock()

@@ -16,12 +16,8 @@ import oslo_messaging as messaging
 from trove_lite.common import broker_users
 from trove_lite.common import exceptions
 from trove_lite.common import rpc
-from trove_lite.common import sealing
+from trove_lite.common import topics
 from trove_lite.conf import CONF
-
-
-def guest_topic(instance_id):
-    return f'guestagent.{instance_id}'
 
 
 class API:
@@ -38,20 +34,20 @@ class API:
         self.instance_id = instance_id
         self._max_wait = max_wait
         self._admission = admission or contextlib.nullcontext
-        target = messaging.Target(topic=guest_topic(instance_id),
+        target = messaging.Target(topic=topics.guest_topic(instance_id),
                                   server=instance_id,
                                   version=self.RPC_API_VERSION)
-        self._client = sealing.SealedClient(target, key, instance_id)
+        self._client = rpc.SealedClient(target, key, instance_id)
 
     def declare_queue(self):
         """Create the guest's queues, on the guest's own exchange, so
         ``prepare`` waits for the guest."""
         rpc.declare_topic_queue(
-            guest_topic(self.instance_id), self.instance_id,
+            topics.guest_topic(self.instance_id), self.instance_id,
             exchange=broker_users.guest_exchange(self.instance_id))
 
     def delete_queue(self):
-        rpc.delete_topic_queues(guest_topic(self.instance_id),
+        rpc.delete_topic_queues(topics.guest_topic(self.instance_id),
                                 self.instance_id)
 
     def _call(self, context, method, timeout, **kwargs):

@@ -2,7 +2,7 @@
 
 import oslo_messaging as messaging
 
-from trove_lite.common import sealing
+from trove_lite.common import rpc
 from trove_lite.conf import CONF
 
 
@@ -19,7 +19,7 @@ class API:
         target = messaging.Target(topic=CONF.taskmanager_queue,
                                   server=host,
                                   version=self.RPC_API_VERSION)
-        self._client = sealing.control_plane_client(target)
+        self._client = rpc.control_plane_client(target)
 
     def _cast(self, context, method, fanout=False, mandatory=False,
               **kwargs):

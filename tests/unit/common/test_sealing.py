@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from tests.unit import db_fixtures
 from trove_lite import db
 from trove_lite.common import lru
+from trove_lite.common import objects
 from trove_lite.common import rpc
 from trove_lite.common import sealing
 from trove_lite.common import seen_ids
@@ -114,7 +115,7 @@ def test_create_request_carries_user_passwords_sealed(catalogue):
     sealed = keys.seal_passwords(key, users)
 
     assert 'secret-pw' not in json.dumps(
-        rpc.to_primitive(InstanceSpec(
+        objects.to_primitive(InstanceSpec(
             instance_id=instance.id, name='i', flavor={},
             datastore_manager='mysql', datastore_version='1',
             datastore_version_id='v', users=sealed)))
@@ -237,9 +238,8 @@ def test_answer_is_sealed_and_bound_to_its_call(guest):
 
     assert 'shop' not in repr(answer)
     assert envelopes.open_answer(answer, message[2]) == [{'name': 'shop'}]
-    with pytest.raises(messaging.RemoteError) as refused:
+    with pytest.raises(sealing.BrokenSeal):
         envelopes.open_answer(answer, 'another-call')
-    assert refused.value.exc_type == 'BrokenSeal'
 
 
 def test_a_failure_travels_sealed_with_its_text(guest):
@@ -248,9 +248,45 @@ def test_a_failure_travels_sealed_with_its_text(guest):
     answer = deliver(parts, message)
 
     assert 'did not start' not in repr(answer)
-    with pytest.raises(messaging.RemoteError) as failure:
+    with pytest.raises(sealing.SealedFailure) as failure:
         sealing.Envelopes(key, 'i-1').open_answer(answer, message[2])
+    assert failure.value.message == 'the datastore did not start'
+
+
+class _Answering:
+    """A prepared oslo.messaging client whose call answers ``answer``."""
+
+    def __init__(self, answer):
+        self.answer = answer
+
+    def call(self, wire, method):
+        return self.answer(wire)
+
+
+def test_a_caller_sees_a_sealed_failure_as_remote_error_with_its_text(guest):
+    key, _endpoint, parts = guest
+    envelopes = sealing.Envelopes(key, 'i-1')
+
+    def answer(wire):
+        return deliver(parts, (wire, 'restart', None))
+    call = rpc._SealedCallContext(_Answering(answer), envelopes)
+
+    with pytest.raises(messaging.RemoteError) as failure:
+        call.call(RequestContext(), 'restart')
+    assert failure.value.exc_type == 'RuntimeError'
     assert failure.value.value == 'the datastore did not start'
+
+
+def test_a_caller_refuses_an_answer_sealed_for_another_call(guest):
+    key, _endpoint, parts = guest
+    other = seal(key, 'i-1', 'list_databases', call=True)
+    stolen = deliver(parts, other)
+    call = rpc._SealedCallContext(_Answering(lambda wire: stolen),
+                                  sealing.Envelopes(key, 'i-1'))
+
+    with pytest.raises(messaging.RemoteError) as refused:
+        call.call(RequestContext(), 'list_databases')
+    assert refused.value.exc_type == 'BrokenSeal'
 
 
 def test_a_failure_in_the_clear_loses_its_text():
@@ -261,12 +297,12 @@ def test_a_failure_in_the_clear_loses_its_text():
             raise messaging.RemoteError('DatastoreOperationError',
                                         'Visit evil.example to fix this')
 
-    call = sealing._SealedCallContext(
+    call = rpc._SealedCallContext(
         ForgedFailure(), sealing.Envelopes(keys.new_key(), 'i-1'))
 
     with pytest.raises(messaging.RemoteError) as failure:
         call.call(RequestContext(), 'enable_root')
-    assert failure.value.value == sealing.UNSEALED_FAILURE
+    assert failure.value.value == rpc.UNSEALED_FAILURE
     assert 'evil' not in str(failure.value)
 
 
