@@ -139,6 +139,8 @@ class Housekeeper:
             time.sleep(RECONCILE_SETTLE_SECONDS)
             try:
                 self.reconcile()
+                time.sleep(RECONCILE_SETTLE_SECONDS)
+                self.reconcile_start_up_second()
             except Exception:
                 LOG.exception('Reconciliation failed')
         threading.Thread(target=run, name='reconcile', daemon=True).start()
@@ -168,16 +170,30 @@ class Housekeeper:
                         CONF.taskmanager_lease_timeout)
         return not peers - {self.claims.host}
 
-    def _finish_unclaimed_left_over(self):
-        """Work of this host begun before this process started that
-        nobody claimed: its request reached the previous process, which
-        died between taking it from the queue and claiming the instance
-        (requests still queued claim theirs while reconcile settles)."""
+    def reconcile_start_up_second(self):
+        """The second look, one settle time after ``reconcile``, at work
+        begun in this process's first second. The rows keep whole
+        seconds, so at the first look such work may be a request still on
+        its way to this process; by now any such request has been
+        dispatched and has claimed its instance, so what is still
+        unclaimed was lost with a previous process that died in the
+        second this one started (a taskmanager restarted at once)."""
+        if self._alone():
+            self._finish_unclaimed_left_over(
+                begun_before=self.started_at + datetime.timedelta(seconds=1))
+
+    def _finish_unclaimed_left_over(self, begun_before=None):
+        """Work of this host begun before ``begun_before`` (by default
+        this process's start) that nobody claimed: its request reached
+        the previous process, which died between taking it from the queue
+        and claiming the instance (requests still queued claim theirs
+        while reconcile settles)."""
+        begun_before = begun_before or self.started_at
         for instance in self._mine_with_tasks(
                 (InstanceTasks.BUILDING, InstanceTasks.DELETING,
                  InstanceTasks.UPDATING) + _ACTION_TASKS):
             if (instance.task_start_time or instance.created) >= \
-                    self.started_at:
+                    begun_before:
                 continue
             try:
                 with self.claims.acquire(instance.id, 'reconcile') as claim:

@@ -267,6 +267,27 @@ def test_work_sent_in_the_start_ups_second_is_not_taken_for_lost(
     assert db_fixtures.get_instance(queued.id).task == Tasks.BUILDING
 
 
+def test_start_up_second_work_unclaimed_at_the_second_look_was_lost(
+        catalogue):
+    # The previous process took the request and died in the second the
+    # new one started: at the second look no request has claimed it.
+    manager = restarted_taskmanager(inventory())
+    lost = building(catalogue, task_start_time=manager.housekeeper
+                    .started_at)
+    building_now = building(catalogue, task_start_time=manager.housekeeper
+                            .started_at)
+    after = building(catalogue, task_start_time=manager.housekeeper
+                     .started_at + datetime.timedelta(seconds=1))
+    manager.housekeeper.reconcile()
+
+    with manager.housekeeper.claims.acquire(building_now.id, 'build'):
+        manager.housekeeper.reconcile_start_up_second()
+
+    assert db_fixtures.get_instance(lost.id).task.is_error
+    assert db_fixtures.get_instance(building_now.id).task == Tasks.BUILDING
+    assert db_fixtures.get_instance(after.id).task == Tasks.BUILDING
+
+
 def test_a_claim_of_this_hosts_previous_process_is_taken_back(catalogue,
                                                               conf):
     conf.config(host='me')
