@@ -1,6 +1,9 @@
 """One broker user per instance (``guest_broker_credentials =
 per_instance``), made when the instance is built and removed when it is
-deleted, through RabbitMQ's management HTTP API.
+deleted, through RabbitMQ's management HTTP API; the guest's exchange and
+its bindings over AMQP (common.amqp_broker: a few frames on a connection
+the taskmanager keeps, where each HTTP request costs the broker an
+authentication and a JSON document).
 
 The HTTP API rather than ``rabbitmqctl``: the taskmanager may run on any
 host, and the API answers over the network with the control plane's own
@@ -45,7 +48,9 @@ import secrets
 import urllib.parse
 
 import oslo_messaging as messaging
+import requests
 
+from trove_lite.common import rpc
 from trove_lite.common import topics
 from trove_lite.conf import CONF
 
@@ -111,7 +116,7 @@ def guest_transport_url(instance_id, shared_url):
     management.request('PUT',
                        f'topic-permissions/{_quote(vhost)}/{_quote(name)}',
                        topic_perms)
-    _link_guest_exchange(management, vhost, instance_id)
+    _link_guest_exchange(instance_id)
     LOG.info('Broker user %s made for instance %s', name, instance_id)
     return str(messaging.TransportURL(
         CONF, transport=url.transport, virtual_host=url.virtual_host,
@@ -121,25 +126,16 @@ def guest_transport_url(instance_id, shared_url):
             for host in url.hosts]))
 
 
-def _link_guest_exchange(management, vhost, instance_id):
+def _link_guest_exchange(instance_id):
     """Make the guest's exchange and its two one-key bindings with the
-    control exchange (see the module's doc)."""
+    control exchange (see the module's doc), over AMQP on the process's
+    declarations connection (common.rpc.declarations)."""
     control, own = CONF.control_exchange, guest_exchange(instance_id)
-    rabbit = CONF.oslo_messaging_rabbit
-    # As oslo.messaging declares them (a difference would be refused).
-    for exchange in (control, own):
-        management.request('PUT', f'exchanges/{_quote(vhost)}/'
-                           f'{_quote(exchange)}',
-                           {'type': 'topic',
-                            'durable': rabbit.amqp_durable_queues,
-                            'auto_delete': rabbit.amqp_auto_delete})
     topic = topics.guest_topic(instance_id)
-    for source, destination, key in (
-            (control, own, topic), (control, own, f'{topic}.{instance_id}'),
-            (own, control, CONF.conductor_queue)):
-        management.request('POST', f'bindings/{_quote(vhost)}/e/'
-                           f'{_quote(source)}/e/{_quote(destination)}',
-                           {'routing_key': key})
+    rpc.declarations().link_exchanges(
+        (control, own),
+        ((control, own, topic), (control, own, f'{topic}.{instance_id}'),
+         (own, control, CONF.conductor_queue)))
 
 
 def remove(instance_id):
@@ -151,11 +147,7 @@ def remove(instance_id):
     name = username(instance_id)
     management = _Management()
     management.request('DELETE', f'users/{_quote(name)}', missing_ok=True)
-    vhost = messaging.TransportURL.parse(
-        CONF, CONF.transport_url).virtual_host or '/'
-    management.request('DELETE', f'exchanges/{_quote(vhost)}/'
-                       f'{_quote(guest_exchange(instance_id))}',
-                       missing_ok=True)
+    rpc.declarations().delete_exchanges((guest_exchange(instance_id),))
     try:
         management.request('DELETE',
                            f'connections/username/{_quote(name)}',
@@ -186,10 +178,6 @@ class _Management:
         self._base = CONF.broker_management_url.rstrip('/') + '/api/'
 
     def request(self, method, path, body=None, missing_ok=False):
-        # Imported here: every guest agent imports this module (for its
-        # exchange's name) and never makes users; requests would cost
-        # each one ~5 MiB.
-        import requests
         try:
             answer = requests.request(method, self._base + path, json=body,
                                       auth=self._auth, timeout=TIMEOUT)

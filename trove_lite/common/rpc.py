@@ -2,10 +2,12 @@
 client and server factories, notifier."""
 
 import logging
+import threading
 
 import oslo_messaging as messaging
 from oslo_messaging.rpc import server as rpc_server
 
+from trove_lite.common import amqp_broker
 from trove_lite.common import context as trove_context
 from trove_lite.common import objects
 from trove_lite.common import sealing
@@ -16,6 +18,8 @@ LOG = logging.getLogger(__name__)
 _TRANSPORT = None
 _NOTIFICATION_TRANSPORT = None
 _NOTIFIER = None
+_DECLARATIONS = None
+_DECLARATIONS_LOCK = threading.Lock()
 
 
 def guest_sections():
@@ -169,14 +173,32 @@ def get_server(target, endpoints, serializer=None,
                     else rpc_server.RPCServer))
 
 
+def declarations():
+    """The process's broker declarations (common.amqp_broker), on the
+    rabbit driver; None on another (the unit tests' fake driver)."""
+    global _DECLARATIONS
+    with _DECLARATIONS_LOCK:
+        if _DECLARATIONS is None and \
+                amqp_broker.is_rabbit(CONF.transport_url):
+            _DECLARATIONS = amqp_broker.Declarations(
+                amqp_broker.Broker(CONF))
+        return _DECLARATIONS
+
+
 def declare_topic_queue(topic, server, exchange=None):
     """Create a topic's queues (bound to ``exchange``, by default the
     control exchange) so a cast waits there for its consumer.
 
-    oslo.messaging declares queues only when a server starts, so a
-    throw-away server is started and stopped on the topic; the queues it
-    declared stay (they are not auto-deleted).
+    On the rabbit driver they are declared as oslo.messaging's server
+    declares them, on one connection the process keeps; oslo.messaging
+    declares queues only when a server starts, so on another driver a
+    throw-away server is started and stopped on the topic.
     """
+    declared = declarations()
+    if declared is not None:
+        declared.topic_queues(exchange or CONF.control_exchange, topic,
+                              server)
+        return
     target = messaging.Target(topic=topic, server=server, exchange=exchange)
     declarer = messaging.get_rpc_server(get_transport(), target, [])
     declarer.start()
@@ -184,33 +206,27 @@ def declare_topic_queue(topic, server, exchange=None):
     declarer.wait()
 
 
+def ready_messages(queues):
+    """How many requests wait, undelivered, in ``queues``; None where the
+    driver cannot tell (not rabbit)."""
+    declared = declarations()
+    return None if declared is None else declared.ready_messages(queues)
+
+
 def cleanup():
-    global _TRANSPORT, _NOTIFICATION_TRANSPORT, _NOTIFIER
+    global _TRANSPORT, _NOTIFICATION_TRANSPORT, _NOTIFIER, _DECLARATIONS
     for transport in (_TRANSPORT, _NOTIFICATION_TRANSPORT):
         if transport is not None:
             transport.cleanup()
-    _TRANSPORT = _NOTIFICATION_TRANSPORT = _NOTIFIER = None
+    if _DECLARATIONS is not None:
+        _DECLARATIONS.close()
+    _TRANSPORT = _NOTIFICATION_TRANSPORT = _NOTIFIER = _DECLARATIONS = None
 
 
 def delete_topic_queues(topic, server):
     """Remove a topic's queues once nobody will ever consume them again
     (a deleted instance's guest topic), so the broker does not collect one
     dead queue per instance. Only the rabbit driver has queues to delete."""
-    url = messaging.TransportURL.parse(CONF, CONF.transport_url)
-    if url.transport.split('+')[0] != 'rabbit' or not url.hosts:
-        return
-    import kombu  # only the rabbit driver needs it, and it ships with it
-
-    host = url.hosts[0]
-    broker = kombu.Connection(hostname=host.hostname, port=host.port,
-                              userid=host.username, password=host.password,
-                              virtual_host=url.virtual_host or '/',
-                              connect_timeout=5)
-    with broker:
-        channel = broker.channel()
-        for queue in (topic, f'{topic}.{server}'):
-            try:
-                channel.queue_delete(queue)
-            except Exception as error:  # already gone: nothing to do
-                LOG.debug('Queue %s not deleted: %s', queue, error)
-                channel = broker.channel()
+    declared = declarations()
+    if declared is not None:
+        declared.delete_queues((topic, f'{topic}.{server}'))

@@ -28,14 +28,14 @@ oslo.messaging clients and servers unchanged:
 import concurrent.futures
 import json
 import logging
-import ssl
 import threading
 import time
-import urllib.parse
 import uuid
 
 import amqp
 from oslo_config import cfg
+
+from trove_lite.common import amqp_broker
 
 LOG = logging.getLogger(__name__)
 
@@ -91,8 +91,6 @@ _OPTS = {
 
 ENVELOPE_VERSION = '2.0'
 CONTENT_TYPE = 'application/json'
-# How long a connection, a publish's confirmation or a write may take.
-IO_TIMEOUT = 10
 # How often the consuming loop looks up from the socket (stop requests,
 # heartbeats).
 POLL_INTERVAL = 1.0
@@ -113,45 +111,6 @@ def _group(conf, name):
         return getattr(conf, name)
     except cfg.NoSuchOptError:
         return None
-
-
-class Host:
-    """One broker of a transport URL."""
-
-    def __init__(self, hostname, port, username, password):
-        self.hostname = hostname
-        self.port = port
-        self.username = username
-        self.password = password
-
-    @property
-    def address(self):
-        name = f'[{self.hostname}]' if ':' in self.hostname \
-            else self.hostname
-        return f'{name}:{self.port}'
-
-
-def parse_transport_url(url):
-    """``(hosts, virtual host)`` of a ``rabbit://`` transport URL, as
-    oslo.messaging reads it: a host without credentials takes those of
-    the host before it."""
-    parsed = urllib.parse.urlsplit(url or '')
-    if parsed.scheme.split('+')[0] not in ('rabbit', 'kombu'):
-        raise ValueError(f'not a rabbit:// transport URL '
-                         f'(scheme {parsed.scheme!r})')
-    hosts = []
-    username = password = None
-    for part in parsed.netloc.split(','):
-        credentials, _, address = part.rpartition('@')
-        if credentials:
-            user, _, secret = credentials.partition(':')
-            username = urllib.parse.unquote(user)
-            password = urllib.parse.unquote(secret)
-        host = urllib.parse.urlsplit(f'//{address}')
-        hosts.append(Host(host.hostname or 'localhost', host.port or 5672,
-                          username or 'guest', password or 'guest'))
-    virtual_host = urllib.parse.unquote(parsed.path[1:]) or '/'
-    return hosts, virtual_host
 
 
 def compatible(version, served):
@@ -199,109 +158,17 @@ def read_body(body):
 
 class Transport:
     """Connections to the broker of ``conf.transport_url``: one that
-    consumes (owned by the thread in ``serve``) and one that publishes,
-    shared by every thread under a lock. py-amqp's connections are not
-    thread-safe, and a thread that publishes must not wait for one that
-    is blocked reading the socket."""
+    consumes (owned by the thread in ``Server.run``) and one that
+    publishes, shared by every thread under a lock. py-amqp's connections
+    are not thread-safe, and a thread that publishes must not wait for
+    one that is blocked reading the socket."""
 
     def __init__(self, conf):
-        self._conf = conf
-        self._rabbit = conf.oslo_messaging_rabbit
-        self.hosts, self.virtual_host = parse_transport_url(
-            conf.transport_url)
+        self.broker = amqp_broker.Broker(conf)
         self.exchange = conf.control_exchange
-        # The consuming connection's AMQP heartbeat (seconds, 0: none).
-        self.heartbeat = self._rabbit.heartbeat_timeout_threshold
-        self._next_host = 0
         self._publish_lock = threading.Lock()
         self._publisher = None
         self._declared = set()
-
-    # -- connections ---------------------------------------------------
-
-    def _ssl_options(self):
-        if not self._rabbit.ssl:
-            return False
-        options = {}
-        if self._rabbit.ssl_version:
-            options['ssl_version'] = getattr(
-                ssl, f'PROTOCOL_{self._rabbit.ssl_version}')
-        if self._rabbit.ssl_key_file:
-            options['keyfile'] = self._rabbit.ssl_key_file
-        if self._rabbit.ssl_cert_file:
-            options['certfile'] = self._rabbit.ssl_cert_file
-        if self._rabbit.ssl_ca_file:
-            options['ca_certs'] = self._rabbit.ssl_ca_file
-            options['cert_reqs'] = ssl.CERT_REQUIRED
-        return options or True
-
-    def connect(self, heartbeat=0):
-        """A new connection to the next broker host that answers (each
-        host once); the last failure is raised when none does."""
-        error = None
-        for _ in self.hosts:
-            host = self.hosts[self._next_host % len(self.hosts)]
-            self._next_host += 1
-            connection = amqp.Connection(
-                host=host.address, userid=host.username,
-                password=host.password, virtual_host=self.virtual_host,
-                ssl=self._ssl_options(), heartbeat=heartbeat,
-                connect_timeout=IO_TIMEOUT, write_timeout=IO_TIMEOUT)
-            try:
-                connection.connect()
-                return connection
-            except (OSError, amqp.exceptions.AMQPError) as failure:
-                error = failure
-                LOG.warning('Broker %s did not take a connection: %s',
-                            host.address, failure)
-                _close(connection)
-        raise error
-
-    def retry_waits(self):
-        """Seconds between reconnections, as oslo.messaging grows them."""
-        wait = self._rabbit.rabbit_retry_interval
-        while True:
-            yield min(wait, self._rabbit.rabbit_interval_max)
-            wait += self._rabbit.rabbit_retry_backoff
-
-    # -- declarations --------------------------------------------------
-
-    def _queue_arguments(self):
-        return ({'x-queue-type': 'quorum'}
-                if self._rabbit.rabbit_quorum_queue else {})
-
-    def _ensure(self, connection, channel, declare_passive, declare):
-        """Take an exchange or queue as it is; declare it only when the
-        broker has none (its 404 closes the channel: a new one is
-        returned either way)."""
-        try:
-            declare_passive(channel)
-            return channel
-        except amqp.exceptions.NotFound:
-            channel = connection.channel()
-            declare(channel)
-            return channel
-
-    def ensure_exchange(self, connection, channel):
-        durable = self._rabbit.amqp_durable_queues
-        auto_delete = self._rabbit.amqp_auto_delete
-        return self._ensure(
-            connection, channel,
-            lambda ch: ch.exchange_declare(self.exchange, 'topic',
-                                           passive=True),
-            lambda ch: ch.exchange_declare(self.exchange, 'topic',
-                                           durable=durable,
-                                           auto_delete=auto_delete))
-
-    def ensure_queue(self, connection, channel, name):
-        durable = self._rabbit.amqp_durable_queues
-        auto_delete = self._rabbit.amqp_auto_delete
-        return self._ensure(
-            connection, channel,
-            lambda ch: ch.queue_declare(name, passive=True),
-            lambda ch: ch.queue_declare(name, durable=durable,
-                                        auto_delete=auto_delete,
-                                        arguments=self._queue_arguments()))
 
     # -- publishing ----------------------------------------------------
 
@@ -317,9 +184,9 @@ class Transport:
                     channel = self._publishing_channel(exchange)
                     channel.basic_publish_confirm(
                         body, exchange=exchange, routing_key=routing_key,
-                        confirm_timeout=IO_TIMEOUT)
+                        confirm_timeout=amqp_broker.IO_TIMEOUT)
                     return
-                except (OSError, amqp.exceptions.AMQPError) as error:
+                except amqp_broker.ERRORS as error:
                     self._close_publisher()
                     if attempt == 2:
                         raise
@@ -331,19 +198,20 @@ class Transport:
         if self._publisher is None:
             # No heartbeats: nothing reads this connection between
             # publishes, and a dead one is replaced at the next publish.
-            connection = self.connect(heartbeat=0)
+            connection = self.broker.connect(heartbeat=0)
             self._publisher = (connection, connection.channel())
             self._declared = set()
         connection, channel = self._publisher
         if exchange and exchange not in self._declared:
-            channel = self.ensure_exchange(connection, channel)
+            channel = self.broker.ensure_exchange(connection, channel,
+                                                  exchange)
             self._publisher = (connection, channel)
             self._declared.add(exchange)
         return channel
 
     def _close_publisher(self):
         if self._publisher is not None:
-            _close(self._publisher[0])
+            amqp_broker.close(self._publisher[0])
         self._publisher = None
 
     def cast(self, topic, context, method, version):
@@ -365,7 +233,7 @@ class Transport:
     def close(self):
         with self._publish_lock:
             if self._publisher is not None:
-                _close(self._publisher[0], graceful=True)
+                amqp_broker.close(self._publisher[0], graceful=True)
             self._publisher = None
 
 
@@ -402,8 +270,8 @@ class Server:
         while not self._stop_requested:
             connection = None
             try:
-                connection = self.transport.connect(
-                    heartbeat=self.transport.heartbeat)
+                connection = self.transport.broker.connect(
+                    heartbeat=self.transport.broker.heartbeat)
                 self._consume(connection)
                 LOG.info('Serving topic %s', self.queues[0])
                 waits = None
@@ -411,15 +279,16 @@ class Server:
                     on_serving()
                     on_serving = None
                 self._drain(connection)
-            except (OSError, amqp.exceptions.AMQPError) as error:
-                waits = waits or self.transport.retry_waits()
+            except amqp_broker.ERRORS as error:
+                waits = waits or self.transport.broker.retry_waits()
                 wait = next(waits)
                 LOG.warning('Lost the broker (%s); reconnecting in %.0f s',
                             error or type(error).__name__, wait)
                 self._sleep(wait)
             finally:
                 if connection is not None:
-                    _close(connection, graceful=self._stop_requested)
+                    amqp_broker.close(connection,
+                                      graceful=self._stop_requested)
         self._pool.shutdown(wait=True)
 
     def _sleep(self, seconds):
@@ -428,13 +297,13 @@ class Server:
             time.sleep(min(0.2, deadline - time.monotonic()))
 
     def _consume(self, connection):
-        transport = self.transport
-        channel = transport.ensure_exchange(connection,
-                                            connection.channel())
+        broker, exchange = self.transport.broker, self.transport.exchange
+        channel = broker.ensure_exchange(connection, connection.channel(),
+                                         exchange)
         for queue in self.queues:
             # Each queue's routing key is its name.
-            channel = transport.ensure_queue(connection, channel, queue)
-            channel.queue_bind(queue, transport.exchange, queue)
+            channel = broker.ensure_queue(connection, channel, queue)
+            channel.queue_bind(queue, exchange, queue)
         for queue in self.queues:
             channel.basic_consume(queue, callback=self._received)
 
@@ -478,7 +347,7 @@ class Server:
             try:
                 self.transport.reply(reply_queue, message_id, result,
                                      failure)
-            except (OSError, amqp.exceptions.AMQPError) as error:
+            except amqp_broker.ERRORS as error:
                 LOG.warning('The answer to %s was not sent: %s',
                             str(method)[:64], error)
 
@@ -510,20 +379,3 @@ class UnsupportedVersion(Exception):
 
 class NoSuchMethod(Exception):
     """The message names no method of the agent."""
-
-
-def _close(connection, graceful=False):
-    """Close ``connection``: ``graceful``, tell the broker (waiting
-    IO_TIMEOUT at most for its answer); else, or when that fails, just
-    drop the socket."""
-    if graceful:
-        try:
-            connection.sock.settimeout(IO_TIMEOUT)
-            connection.close()
-            return
-        except Exception:  # going, whatever the broker says
-            LOG.debug('Connection not closed cleanly', exc_info=True)
-    try:
-        connection.collect()
-    except Exception:  # a broken connection has nothing left to free
-        LOG.debug('Connection dropped with an error', exc_info=True)

@@ -49,6 +49,7 @@ from oslo_utils import timeutils
 from trove_lite import db
 from trove_lite.common import broker_users
 from trove_lite.common import context as trove_context
+from trove_lite.common import rpc
 from trove_lite.conf import CONF
 from trove_lite.db.repositories import claims as claim_rows
 from trove_lite.db.repositories import heartbeats
@@ -177,10 +178,25 @@ class Housekeeper:
         its way to this process; by now any such request has been
         dispatched and has claimed its instance, so what is still
         unclaimed was lost with a previous process that died in the
-        second this one started (a taskmanager restarted at once)."""
-        if self._alone():
-            self._finish_unclaimed_left_over(
-                begun_before=self.started_at + datetime.timedelta(seconds=1))
+        second this one started (a taskmanager restarted at once). Unless
+        requests still wait in this process's queues (the broker was away
+        and delivers late) or the broker cannot say: then such work is
+        left to its request, or to ``fail_stuck_builds``."""
+        if not self._alone():
+            return
+        queues = (CONF.taskmanager_queue,
+                  f'{CONF.taskmanager_queue}.{CONF.host}')
+        try:
+            waiting = rpc.ready_messages(queues)
+        except Exception as error:
+            LOG.info('Reconcile: no second look at the start-up second; '
+                     'the broker cannot say what waits in %s (%s)',
+                     queues[0], error)
+            return
+        if waiting != 0:
+            return
+        self._finish_unclaimed_left_over(
+            begun_before=self.started_at + datetime.timedelta(seconds=1))
 
     def _finish_unclaimed_left_over(self, begun_before=None):
         """Work of this host begun before ``begun_before`` (by default

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from trove_lite.common import broker_users
+from trove_lite.common import rpc
 
 API = 'http://127.0.0.1:15672/api'
 ID = '6f1c1f0e-0000-4000-8000-000000000001'
@@ -20,16 +21,33 @@ def per_instance(conf):
 EXCHANGE = f'trove-guest-{ID}'
 
 
+class FakeDeclarations:
+    """Records what would go to the broker over AMQP."""
+
+    def __init__(self):
+        self.linked = []
+        self.deleted = []
+
+    def link_exchanges(self, exchanges, bindings):
+        self.linked.append((tuple(exchanges), tuple(bindings)))
+
+    def delete_exchanges(self, names):
+        self.deleted.extend(names)
+
+
+@pytest.fixture
+def declarations(monkeypatch):
+    fake = FakeDeclarations()
+    monkeypatch.setattr(rpc, 'declarations', lambda: fake)
+    return fake
+
+
 def test_user_is_made_with_rights_on_its_own_queue_and_the_conductor(
-        per_instance, requests_mock):
+        per_instance, requests_mock, declarations):
     for path in (f'users/trove-guest-{ID}',
                  f'permissions/tl/trove-guest-{ID}',
-                 f'topic-permissions/tl/trove-guest-{ID}',
-                 'exchanges/tl/trove', f'exchanges/tl/{EXCHANGE}'):
+                 f'topic-permissions/tl/trove-guest-{ID}'):
         requests_mock.put(f'{API}/{path}', status_code=201)
-    for path in (f'bindings/tl/e/trove/e/{EXCHANGE}',
-                 f'bindings/tl/e/{EXCHANGE}/e/trove'):
-        requests_mock.post(f'{API}/{path}', status_code=201)
 
     url = broker_users.guest_transport_url(
         ID, 'rabbit://shared:shared-pw@192.0.2.1:5672/tl')
@@ -64,16 +82,11 @@ def test_user_is_made_with_rights_on_its_own_queue_and_the_conductor(
     assert re.match(topic['read'], f'guestagent.{ID}')
     assert not re.match(topic['read'], f'guestagent.{OTHER}')
     # The guest's exchange, bound to the control exchange one key each way.
-    declared = [request.json() for request in
-                requests_mock.request_history[3:5]]
-    assert declared == [{'type': 'topic', 'durable': True,
-                         'auto_delete': False}] * 2
-    bindings = [(request.path, request.json()['routing_key'])
-                for request in requests_mock.request_history[5:]]
-    assert bindings == [
-        (f'/api/bindings/tl/e/trove/e/{EXCHANGE}', f'guestagent.{ID}'),
-        (f'/api/bindings/tl/e/trove/e/{EXCHANGE}', f'guestagent.{ID}.{ID}'),
-        (f'/api/bindings/tl/e/{EXCHANGE}/e/trove', 'trove-conductor')]
+    assert len(requests_mock.request_history) == 3
+    assert declarations.linked == [(('trove', EXCHANGE), (
+        ('trove', EXCHANGE, f'guestagent.{ID}'),
+        ('trove', EXCHANGE, f'guestagent.{ID}.{ID}'),
+        (EXCHANGE, 'trove', 'trove-conductor')))]
 
 
 def test_a_refusal_fails_the_step(per_instance, requests_mock):
@@ -84,15 +97,16 @@ def test_a_refusal_fails_the_step(per_instance, requests_mock):
     assert 'admin-pw' not in str(error.value)
 
 
-def test_remove_tolerates_a_user_already_gone(per_instance, requests_mock):
+def test_remove_tolerates_a_user_already_gone(per_instance, requests_mock,
+                                              declarations):
     requests_mock.delete(f'{API}/users/trove-guest-{ID}', status_code=404)
-    requests_mock.delete(f'{API}/exchanges/tl/{EXCHANGE}', status_code=404)
     requests_mock.delete(f'{API}/connections/username/trove-guest-{ID}',
                          status_code=405)
 
     broker_users.remove(ID)
 
-    assert len(requests_mock.request_history) == 3
+    assert len(requests_mock.request_history) == 2
+    assert declarations.deleted == [EXCHANGE]
 
 
 def test_shared_mode_hands_out_the_shared_url_and_says_so(conf, caplog,

@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
 from oslo_messaging._drivers import common as rpc_common
 
+from trove_lite.common import amqp_broker
 from trove_lite.guestagent import amqp_rpc
 
 
@@ -53,7 +54,7 @@ def test_registering_alone_gives_every_option():
 
 
 def test_transport_url_hosts_credentials_and_virtual_host():
-    hosts, vhost = amqp_rpc.parse_transport_url(
+    hosts, vhost = amqp_broker.parse_transport_url(
         'rabbit://trove-guest-1:p%40ss%3Aw@10.0.0.1:5673,'
         '[fd00::2]/tenant%2Fone')
 
@@ -66,12 +67,12 @@ def test_transport_url_hosts_credentials_and_virtual_host():
 
 
 def test_transport_url_defaults_and_refusals():
-    hosts, vhost = amqp_rpc.parse_transport_url('rabbit://')
+    hosts, vhost = amqp_broker.parse_transport_url('rabbit://')
     assert [(h.address, h.username) for h in hosts] == [
         ('localhost:5672', 'guest')]
     assert vhost == '/'
     with pytest.raises(ValueError):
-        amqp_rpc.parse_transport_url('kafka://broker:9092')
+        amqp_broker.parse_transport_url('kafka://broker:9092')
 
 
 @pytest.mark.parametrize('version, served, expected', [

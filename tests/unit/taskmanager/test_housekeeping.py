@@ -8,6 +8,7 @@ import pytest
 from tests.unit import db_fixtures
 from tests.unit.fakes import FakeGuest
 from trove_lite import db
+from trove_lite.common import rpc
 from trove_lite.compute import base
 from trove_lite.compute.fake.driver import FakeDriver
 from trove_lite.conductor import manager as conductor_manager
@@ -268,9 +269,11 @@ def test_work_sent_in_the_start_ups_second_is_not_taken_for_lost(
 
 
 def test_start_up_second_work_unclaimed_at_the_second_look_was_lost(
-        catalogue):
+        catalogue, monkeypatch):
     # The previous process took the request and died in the second the
-    # new one started: at the second look no request has claimed it.
+    # new one started: at the second look no request has claimed it, and
+    # none waits in the taskmanager's queues.
+    monkeypatch.setattr(rpc, 'ready_messages', lambda queues: 0)
     manager = restarted_taskmanager(inventory())
     lost = building(catalogue, task_start_time=manager.housekeeper
                     .started_at)
@@ -286,6 +289,27 @@ def test_start_up_second_work_unclaimed_at_the_second_look_was_lost(
     assert db_fixtures.get_instance(lost.id).task.is_error
     assert db_fixtures.get_instance(building_now.id).task == Tasks.BUILDING
     assert db_fixtures.get_instance(after.id).task == Tasks.BUILDING
+
+
+def _no_answer(queues):
+    raise ConnectionRefusedError('broker away')
+
+
+@pytest.mark.parametrize('ready_messages', [
+    lambda queues: 2,  # requests the broker delivers late
+    lambda queues: None,  # a driver that cannot tell
+    _no_answer])
+def test_no_second_look_while_requests_may_still_come(
+        catalogue, monkeypatch, ready_messages):
+    monkeypatch.setattr(rpc, 'ready_messages', ready_messages)
+    manager = restarted_taskmanager(inventory())
+    queued = building(catalogue, task_start_time=manager.housekeeper
+                      .started_at)
+
+    manager.housekeeper.reconcile()
+    manager.housekeeper.reconcile_start_up_second()
+
+    assert db_fixtures.get_instance(queued.id).task == Tasks.BUILDING
 
 
 def test_a_claim_of_this_hosts_previous_process_is_taken_back(catalogue,
