@@ -215,6 +215,11 @@ class Declarations:
                         self._connection = self._broker.connect()
                         self._channel = self._connection.channel()
                     return operation(self._channel)
+                except amqp.exceptions.ChannelError:
+                    # The broker refused the operation (and closed the
+                    # channel): no wait makes it take it.
+                    self._drop()
+                    raise
                 except ERRORS as error:
                     self._drop()
                     wait = next(waits)

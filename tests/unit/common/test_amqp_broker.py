@@ -1,5 +1,6 @@
 """The control plane's declarations on a kept connection."""
 
+import amqp
 import pytest
 
 from trove_lite.common import amqp_broker
@@ -111,3 +112,22 @@ def test_a_broker_that_stays_away_fails_the_operation_in_time(rabbit):
         amqp_broker.Declarations(broker, patience=60, clock=clock,
                                  sleep=clock.sleep).delete_queues(['a'])
     assert 40 < clock.now <= 60
+
+
+def test_a_refusal_is_not_waited_out(rabbit):
+    class Refusing(FakeChannel):
+        def queue_delete(self, name):
+            raise amqp.exceptions.AccessRefused('not yours')
+
+    class RefusingConnection(FakeConnection):
+        def channel(self):
+            return Refusing(self.log, self.broken)
+
+    broker = FakeBroker(rabbit.conf)
+    broker.connect = lambda heartbeat=0: RefusingConnection(broker.log,
+                                                            False)
+    clock = Clock()
+    with pytest.raises(amqp.exceptions.AccessRefused):
+        amqp_broker.Declarations(broker, clock=clock,
+                                 sleep=clock.sleep).delete_queues(['a'])
+    assert clock.slept == []
