@@ -105,6 +105,18 @@ def test_guest_credentials_reach_only_the_guests_own_queue_and_the_conductor(
     # Its own guest still works with these credentials.
     assert api.get(f'/instances/{attacker["id"]}/databases').status_code \
         == 200
+    # The same way it reaches the victim's guest with anything: bodies
+    # that are no RPC message, and a call that is not sealed. The victim
+    # drops them and goes on answering its control plane.
+    for body in ('{"oslo.version": 2, "oslo.message": "{}"}',
+                 '{"oslo.version": "2.0", "oslo.message": 5}',
+                 '[' * 50000 + ']' * 50000, '\u00ff not json',
+                 oslo_cast('delete_database', database={'name': 'x'})):
+        assert publish(url, '', f'guestagent.{victim["id"]}', body)
+    time.sleep(1)
+    assert api.get(f'/instances/{victim["id"]}/databases').status_code \
+        == 200
+    assert stack.server_of(victim['id'])['pid'] is not None
     # Gone before the next test: a delete still under way changes the
     # bindings that test compares.
     for instance in (victim, attacker):

@@ -142,15 +142,20 @@ def wire_body(message):
 
 
 def read_body(body):
-    """The message (a dict) of a received body; ValueError if it is none."""
+    """The message (a dict) of a received body; ValueError if it is none.
+    Anyone on the broker can put a body in the agent's queue (the default
+    exchange routes to any queue by name), so nothing in it is trusted to
+    have the shape it should."""
     if isinstance(body, (bytes, bytearray)):
         body = body.decode('utf-8')
     outer = json.loads(body)
     if isinstance(outer, dict) and 'oslo.message' in outer:
-        if outer.get('oslo.version', '').split('.')[0] != \
-                ENVELOPE_VERSION.split('.')[0]:
-            raise ValueError(f'envelope version {outer.get("oslo.version")}')
-        outer = json.loads(outer['oslo.message'])
+        version, inner = outer.get('oslo.version'), outer['oslo.message']
+        if not isinstance(version, str) or not isinstance(inner, str) or \
+                version.split('.')[0] != ENVELOPE_VERSION.split('.')[0]:
+            raise ValueError('not an oslo.messaging envelope of version '
+                             f'{ENVELOPE_VERSION}')
+        outer = json.loads(inner)
     if not isinstance(outer, dict):
         raise ValueError('not an RPC message')
     return outer
@@ -324,8 +329,9 @@ class Server:
         raw.channel.basic_ack(raw.delivery_tag)
         try:
             message = read_body(raw.body)
-        except (ValueError, UnicodeDecodeError) as error:
-            LOG.warning('Message that is not RPC dropped: %s', error)
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            LOG.warning('Message that is not RPC dropped: %s',
+                        str(error)[:200])
             return
         self._pool.submit(self._dispatch, message)
 
@@ -347,9 +353,10 @@ class Server:
             try:
                 self.transport.reply(reply_queue, message_id, result,
                                      failure)
-            except amqp_broker.ERRORS as error:
+            except Exception as error:  # a broker error, or a queue name
+                # py-amqp cannot send (longer than 255 bytes)
                 LOG.warning('The answer to %s was not sent: %s',
-                            str(method)[:64], error)
+                            str(method)[:64], str(error)[:200])
 
     def _call(self, wire_context, method, message):
         version = message.get('version') or '1.0'

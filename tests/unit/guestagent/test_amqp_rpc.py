@@ -92,12 +92,58 @@ def test_reads_what_oslo_messaging_sends_and_sends_what_it_reads():
         json.loads(amqp_rpc.wire_body(message))) == message
 
 
-@pytest.mark.parametrize('body', [b'\xff', b'[1, 2]', b'not json',
-                                  b'{"oslo.version": "3.0", '
-                                  b'"oslo.message": "{}"}'])
+HOSTILE_BODIES = [
+    b'\xff', b'[1, 2]', b'not json', b'"a string"',
+    b'{"oslo.version": "3.0", "oslo.message": "{}"}',
+    b'{"oslo.version": 2, "oslo.message": "{}"}',
+    b'{"oslo.version": "2.0", "oslo.message": 5}',
+    b'{"oslo.version": "2.0", "oslo.message": "[1]"}',
+    b'[' * 100000 + b']' * 100000]
+
+
+@pytest.mark.parametrize('body', HOSTILE_BODIES)
 def test_a_body_that_is_no_rpc_message_is_refused(body):
-    with pytest.raises((ValueError, UnicodeDecodeError)):
+    with pytest.raises((ValueError, UnicodeDecodeError, RecursionError)):
         amqp_rpc.read_body(body)
+
+
+class RawMessage:
+    """What py-amqp hands the consumer's callback."""
+
+    def __init__(self, body):
+        self.body = body
+        self.delivery_tag = 7
+        self.channel = self
+        self.acked = []
+
+    def basic_ack(self, tag):
+        self.acked.append(tag)
+
+
+@pytest.mark.parametrize('body', HOSTILE_BODIES)
+def test_a_hostile_body_is_acknowledged_and_dropped(server, body):
+    """Anyone on the broker can route a body to the agent's queue through
+    the default exchange: none may stop its consumer."""
+    served, transport, endpoint = server
+    raw = RawMessage(body)
+
+    served._received(raw)
+
+    assert raw.acked == [7]
+    assert endpoint.calls == [] and transport.replies == []
+
+
+def test_an_answer_that_cannot_be_sent_is_dropped(server):
+    served, transport, endpoint = server
+
+    def refuse(*args, **kwargs):
+        raise ValueError('queue name longer than 255 bytes')
+    transport.reply = refuse
+
+    served._dispatch({'method': 'list_databases', 'args': {'limit': 1},
+                      '_msg_id': 'm-1', '_reply_q': 'q' * 300})
+
+    assert endpoint.calls
 
 
 def test_a_failure_is_rebuilt_by_the_caller_as_remote_error():
