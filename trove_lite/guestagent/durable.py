@@ -6,6 +6,7 @@ prepare would hold empty table definitions, an option file nothing.
 """
 
 import os
+import subprocess
 
 
 def write_private(path, text):
@@ -21,11 +22,15 @@ def write_private(path, text):
 
 
 def sync_tree(path):
-    """Flush every file and directory under ``path`` to disk."""
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            _fsync(os.path.join(root, name))
-        _fsync(root, os.O_DIRECTORY)
+    """Flush every file and directory under ``path`` to disk: one
+    ``syncfs`` of its filesystem (``sync --file-system``), which flushes
+    everything written there. A copied datadir is ~150 files and
+    folders, and an fsync of each costs a journal commit: in a burst of a
+    hundred builds the one call per guest took the agents' CPU from ~50
+    to ~30 ms a build and all of them ACTIVE ~2 s sooner
+    (``benchmarks/fleet.py``)."""
+    subprocess.run(['sync', '--file-system', path], check=True,
+                   capture_output=True)
 
 
 def _fsync(path, flags=0):

@@ -36,13 +36,23 @@ def test_a_private_file_is_replaced_whole_and_flushed(tmp_path, synced):
     assert synced == [f'{path}.tmp', str(tmp_path)]
 
 
-def test_a_copied_tree_is_flushed_file_by_file(tmp_path, synced):
-    (tmp_path / 'mysql').mkdir()
-    (tmp_path / 'mysql' / 'db.frm').write_bytes(b'\xfe\x01')
+def test_a_copied_tree_is_flushed_with_its_filesystem(tmp_path,
+                                                      monkeypatch):
+    """One syncfs of the tree's filesystem, not an fsync per file."""
     (tmp_path / 'ibdata1').write_bytes(b'\0' * 16)
+    commands = []
+    real_run = durable.subprocess.run
+
+    def run(command, **kwargs):
+        commands.append(command)
+        return real_run(command, **kwargs)
+    monkeypatch.setattr(durable.subprocess, 'run', run)
 
     durable.sync_tree(str(tmp_path))
 
-    assert sorted(synced) == sorted([
-        str(tmp_path), str(tmp_path / 'ibdata1'), str(tmp_path / 'mysql'),
-        str(tmp_path / 'mysql' / 'db.frm')])
+    assert commands == [['sync', '--file-system', str(tmp_path)]]
+
+
+def test_a_tree_that_cannot_be_flushed_fails_the_step(tmp_path):
+    with pytest.raises(durable.subprocess.CalledProcessError):
+        durable.sync_tree(str(tmp_path / 'gone'))
