@@ -18,6 +18,7 @@ from oslo_config import cfg
 from trove_lite.common import sealing
 from trove_lite.common import topics
 from trove_lite.conf import CONF
+from trove_lite.conf import default as conf_default
 from trove_lite.guestagent import amqp_rpc
 from trove_lite.guestagent import seen_ids
 from trove_lite.guestagent.datastore import registry
@@ -45,10 +46,9 @@ def prepare(argv):
     amqp_rpc.register_opts(CONF)
     if 'debug' not in CONF:
         CONF.register_cli_opt(_DEBUG_OPT)
-    # What trove-lite's services set on oslo.messaging's defaults
-    # (conf.opts.set_defaults), where a guest's config is silent.
-    CONF.set_default('control_exchange', 'trove')
-    CONF.set_default('amqp_durable_queues', True,
+    # Where a guest's config is silent, what the services take.
+    CONF.set_default('control_exchange', conf_default.CONTROL_EXCHANGE)
+    CONF.set_default('amqp_durable_queues', conf_default.DURABLE_QUEUES,
                      group='oslo_messaging_rabbit')
     CONF(argv[1:], project='trove-lite')
     logging.basicConfig(stream=sys.stderr, format=LOG_FORMAT,

@@ -151,23 +151,27 @@ class Broker:
         """Take the exchange as it is; declare it only when the broker has
         none. Returns the channel to go on with (the broker closes the
         one its 404 answered on)."""
-        try:
-            channel.exchange_declare(name, 'topic', passive=True)
-            return channel
-        except amqp.exceptions.NotFound:
-            channel = connection.channel()
-            self.declare_exchange(channel, name)
-            return channel
+        return _ensure(
+            connection, channel,
+            lambda ch: ch.exchange_declare(name, 'topic', passive=True),
+            lambda ch: self.declare_exchange(ch, name))
 
     def ensure_queue(self, connection, channel, name):
         """As ensure_exchange, for a queue."""
-        try:
-            channel.queue_declare(name, passive=True)
-            return channel
-        except amqp.exceptions.NotFound:
-            channel = connection.channel()
-            self.declare_queue(channel, name)
-            return channel
+        return _ensure(
+            connection, channel,
+            lambda ch: ch.queue_declare(name, passive=True),
+            lambda ch: self.declare_queue(ch, name))
+
+
+def _ensure(connection, channel, declare_passive, declare):
+    try:
+        declare_passive(channel)
+        return channel
+    except amqp.exceptions.NotFound:
+        channel = connection.channel()
+        declare(channel)
+        return channel
 
 
 def close(connection, graceful=False):

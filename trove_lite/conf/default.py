@@ -4,6 +4,13 @@ import socket
 
 from oslo_config import cfg
 
+# trove-lite's defaults of two options oslo.messaging owns, set by every
+# service (conf.opts.set_defaults) and by a guest agent, which loads no
+# oslo.messaging (cmd.guestagent). Durable queues keep a create or prepare
+# message across a broker restart.
+CONTROL_EXCHANGE = 'trove'
+DURABLE_QUEUES = True
+
 rpc_opts = [
     cfg.StrOpt('taskmanager_queue', default='taskmanager',
                help='RPC topic of the taskmanager.'),

@@ -32,12 +32,11 @@ def set_defaults(conf=None):
     """Library defaults trove-lite relies on; every service calls this
     before reading its config, and the sample config shows them (entry
     point oslo.config.opts.defaults)."""
-    messaging.set_transport_defaults(control_exchange='trove')
+    messaging.set_transport_defaults(
+        control_exchange=default.CONTROL_EXCHANGE)
     # Register the driver options now so their defaults can be changed
     # before the first transport is built.
     for group, opts in messaging_opts.list_opts():
         CONF.register_opts(opts, group=group)
-    # Durable queues keep a create or prepare message across a broker
-    # restart.
-    CONF.set_default('amqp_durable_queues', True,
+    CONF.set_default('amqp_durable_queues', default.DURABLE_QUEUES,
                      group='oslo_messaging_rabbit')
