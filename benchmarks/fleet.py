@@ -7,7 +7,8 @@ template datadir) and deletes it, then in one run:
 
 * POSTs ``--count`` creates at once, ``--per-project`` per project, each
   from a thread of its own; prints the POST latencies (p50/p99/max);
-* meanwhile lists every project's instances (GET /instances) in a loop:
+* meanwhile lists every project's instances (GET /instances), a round
+  every 0.2 s:
   the API's p50/p99 for that read during the burst, and when each
   instance is first seen ACTIVE; prints the time from the first POST to
   all ACTIVE and the p50/p99 of each instance's POST -> ACTIVE;
@@ -52,7 +53,10 @@ broker_users = test_scale_out_taskmanagers.broker_users
 
 POST_P99_TARGET = 1.0
 ALL_ACTIVE_TARGET = 10.0
+# Seconds between the starts of two rounds of lists (every project's).
+WATCH_INTERVAL = 0.2
 RSS_TARGET_GIB = 9.0
+CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 
 
 def percentile(values, fraction):
@@ -81,25 +85,33 @@ class Watcher(threading.Thread):
 
     def run(self):
         while not self.stop.is_set():
-            for api in self.apis:
-                started = time.monotonic()
-                try:
-                    response = api.get('/instances')
-                except requests.RequestException as error:
-                    # An overloaded API may drop a connection: counted,
-                    # and the watch goes on.
-                    self.failures[type(error).__name__] += 1
-                    continue
-                now = time.monotonic()
-                self.latencies.append(now - started)
-                if response.status_code != 200:
-                    self.failures[response.status_code] += 1
-                    continue
-                for instance in response.json()['instances']:
-                    if instance['status'] == self.status:
-                        self.seen.setdefault(instance['id'], now)
-                    if instance['status'] == 'ERROR':
-                        self.seen.setdefault(instance['id'], None)
+            round_started = time.monotonic()
+            self._list_each_project()
+            # Paced, as a dashboard refreshes: listing flat out would be a
+            # load of its own that takes the CPU from the builds.
+            self.stop.wait(WATCH_INTERVAL -
+                           (time.monotonic() - round_started))
+
+    def _list_each_project(self):
+        for api in self.apis:
+            started = time.monotonic()
+            try:
+                response = api.get('/instances')
+            except requests.RequestException as error:
+                # An overloaded API may drop a connection: counted,
+                # and the watch goes on.
+                self.failures[type(error).__name__] += 1
+                continue
+            now = time.monotonic()
+            self.latencies.append(now - started)
+            if response.status_code != 200:
+                self.failures[response.status_code] += 1
+                continue
+            for instance in response.json()['instances']:
+                if instance['status'] == self.status:
+                    self.seen.setdefault(instance['id'], now)
+                if instance['status'] == 'ERROR':
+                    self.seen.setdefault(instance['id'], None)
 
 
 def create_burst(apis, count):
@@ -202,24 +214,71 @@ def services_cpu(deployment, guests=()):
     return found
 
 
+def every_process_cpu():
+    """{pid: (command, CPU seconds so far)} of every process on the
+    machine (kernel threads included)."""
+    found = {}
+    for name in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            with open(f'/proc/{name}/stat') as stat:
+                command, _, fields = stat.read().rpartition(')')
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        # utime and stime, in clock ticks.
+        utime, stime = fields.split()[11:13]
+        found[int(name)] = (command.partition('(')[2],
+                            (int(utime) + int(stime)) / CLOCK_TICKS)
+    return found
+
+
+def accounted_pids(deployment):
+    """The pids services_cpu and the guests' figures count."""
+    pids = {pid for process in deployment.processes.values()
+            for pid in processes.group_members(process.pid)}
+    pids.update(guest_pids(deployment), [os.getpid()])
+    for command in ('beam.smp', 'mariadbd'):
+        pids.update(guest_memory.pids_named(command))
+    return pids
+
+
+def others_by_command(before, after, accounted, top=5):
+    """The ``top`` commands outside ``accounted`` by CPU seconds between
+    two every_process_cpu snapshots (processes alive at the second)."""
+    spent = collections.Counter()
+    for pid, (command, cpu) in after.items():
+        if pid not in accounted:
+            earlier = before.get(pid)
+            spent[command] += cpu - (earlier[1] if earlier and
+                                     earlier[0] == command else 0)
+    return [(command, seconds) for command, seconds in spent.most_common(top)
+            if seconds >= 0.05]
+
+
 def guest_pids(deployment):
     """The pids of every process of the stack's guests."""
     return {pid for server in deployment.servers() if server.get('pid')
             for pid in processes.group_members(server['pid'])}
 
 
-def print_cpu(before, after, guests, machine):
-    """Where the CPU went from the first POST to all ACTIVE."""
+def print_cpu(before, after, guests, machine, others):
+    """Where the CPU went from the first POST to all ACTIVE; ``others``:
+    the top of what the machine's other processes took."""
     ours = {part: after[part] - before.get(part, 0) for part in after}
     for role in ('agent', 'mariadbd'):
         ours[f'{role}s'] = sum(guest.get(role, {}).get('cpu', 0)
                                for guest in guests.values())
+    # What the agents ran and waited for (sync, ...).
+    ours['agents\' helpers'] = sum(
+        guest.get('agent', {}).get('children_cpu', 0)
+        for guest in guests.values())
     print(f'CPU seconds, first POST to all ACTIVE (machine busy '
           f'{machine:.1f} s):')
     for name, seconds in sorted(ours.items(), key=lambda item: -item[1]):
         print(f'  {name:20} {seconds:7.1f}')
     print(f'  {"other":20} {machine - sum(ours.values()):7.1f}  '
-          f'(the kernel\'s own threads, other processes)')
+          f'(the kernel\'s own threads, other processes), of which:')
+    for command, seconds in others:
+        print(f'    {command:18} {seconds:7.1f}')
 
 
 def warm_up(api):
@@ -256,12 +315,15 @@ def main():
 
         load_before = os.getloadavg()
         cpu_before = services_cpu(deployment, guest_pids(deployment))
+        everything_before = every_process_cpu()
         machine_before = guest_memory.machine_cpu()
         first_post = time.monotonic()
         created, watcher = create_burst(apis, args.count)
         ids = [instance_id for instance_id, _, _ in created]
         wait_for(watcher, ids, args.timeout)
         cpu_after = services_cpu(deployment, guest_pids(deployment))
+        others = others_by_command(everything_before, every_process_cpu(),
+                                   accounted_pids(deployment))
         machine = guest_memory.machine_cpu()
         all_active = max(watcher.seen.values()) - first_post
         to_active = [watcher.seen[i] - started for i, started, _ in created]
@@ -297,7 +359,8 @@ def main():
           f'{RSS_TARGET_GIB:.0f} GiB: {rss / RSS_TARGET_GIB:.2f}), PSS '
           f'{pss:.2f} GiB, {len(guests)} guests')
     guest_memory.report_means(guests)
-    print_cpu(cpu_before, cpu_after, guests, machine - machine_before)
+    print_cpu(cpu_before, cpu_after, guests, machine - machine_before,
+              others)
     print(f'all deleted after      : {deleted_in:6.3f} s')
     print(f'left behind            : {left or "nothing"}')
     sys.exit(1 if left else 0)

@@ -104,15 +104,11 @@ def kill_guests(state_path):
         with contextlib.suppress(ProcessLookupError, TypeError):
             os.killpg(server['pid'], signal.SIGKILL)
         guest_users.remove(server.get('uid'))
-    # A killed guest's memory cgroup (and the stack's parent of them)
-    # stays until removed, which the kernel allows once its processes
-    # are gone.
-    groups = [server['cgroup'] for server in servers
-              if server.get('cgroup')]
-    # The stack's parent of them, also when no server is left.
-    parent = cgroups.parent_path(state_path)
-    if parent is not None:
-        groups.append(parent)
+    # A killed guest's cgroups (and the stack's parents of them) stay
+    # until removed, which the kernel allows once its processes are gone.
+    groups = [group for server in servers for group in cgroups.of(server)]
+    # The stack's parents of them, also when no server is left.
+    groups += cgroups.parent_paths(state_path)
     for group in groups:
         cgroups.remove(group, wait=10)
 

@@ -14,6 +14,7 @@ import pymysql
 import pytest
 
 from tests.functional.stack import connect
+from trove_lite.compute.local import cgroups
 from trove_lite.compute.local import guest_users
 from trove_lite.datastore import mysql_config
 
@@ -385,9 +386,13 @@ def _nice(pid):
 
 def test_guests_yield_the_cpu_to_the_control_plane(stack, attacker):
     """The agent and its database run [local_compute] guest_nice (10)
-    below the services, and the guest's user cannot take it back."""
+    below the services, and the guest's user cannot take it back: each
+    process's nice value, and a CPU group per guest whose parent (all the
+    deployment's guests together) weighs as one process at nice 10, so a
+    hundred guests in sessions of their own do not outweigh a service."""
     instance, _password = attacker
-    uid = stack.server_of(instance['id'])['uid']
+    server = stack.server_of(instance['id'])
+    uid = server['uid']
     guest_pids = guest_users.processes_of(uid)
     commands = [_command(pid) for pid in guest_pids]
     assert any('mariadbd' in command for command in commands), commands
@@ -403,6 +408,12 @@ def test_guests_yield_the_cpu_to_the_control_plane(stack, attacker):
     assert outcome == 'PermissionError'
     assert {_nice(pid) for pid in guest_pids} == {_nice(0) + 10}
 
+    group, weight_file = _group_with(server, ('cpu.shares', 'cpu.weight'))
+    # The kernel's weight of nice 10 (v1 shares; v2 the same per 100).
+    assert _read_int(os.path.dirname(group), weight_file) == \
+        (110 if weight_file == 'cpu.shares' else 11)
+    _assert_held_in(group, uid)
+
 
 def test_each_guest_is_held_to_its_flavors_ram(stack):
     """A memory cgroup per guest, limited to its flavor's RAM: what
@@ -412,25 +423,13 @@ def test_each_guest_is_held_to_its_flavors_ram(stack):
     created = api.create_instance(name='hungry')
     instance = api.wait_active(created['id'], timeout=120)
     server = stack.server_of(instance['id'])
-    group, uid = server['cgroup'], server['uid']
+    uid = server['uid']
     ram_mb = api.get(f'/flavors/{instance["flavor"]["id"]}').json()[
         'flavor']['ram']
-    assert group and os.path.isdir(group)
-    assert _memory_limit(group) == ram_mb * 1024 * 1024
-    # The agent and its database run in it.
-    members = set(open(os.path.join(group, 'cgroup.procs')).read().split())
-    guest_pids = {str(pid) for pid in guest_users.processes_of(uid)}
-    assert guest_pids and guest_pids <= members, (guest_pids, members)
-    # The guest's user cannot move itself out of it.
-    outcome = _run_as(uid, (
-        'import json, os, sys\n'
-        'try:\n'
-        '    open(sys.argv[1], "w").write(str(os.getpid()))\n'
-        '    print(json.dumps("moved"))\n'
-        'except OSError as error:\n'
-        '    print(json.dumps(type(error).__name__))\n'),
-        os.path.join(os.path.dirname(group), 'cgroup.procs'))
-    assert outcome == 'PermissionError'
+    group, limit_file = _group_with(server, ('memory.max',
+                                             'memory.limit_in_bytes'))
+    assert _read_int(group, limit_file) == ram_mb * 1024 * 1024
+    _assert_held_in(group, uid)
 
     # Something of the guest's that takes twice the flavor's RAM.
     hog = subprocess.Popen(
@@ -452,12 +451,41 @@ def test_each_guest_is_held_to_its_flavors_ram(stack):
         == 200
     assert api.delete(f'/instances/{instance["id"]}').status_code == 202
     api.wait_gone(instance['id'])
-    assert not os.path.exists(group)
+    assert not any(os.path.exists(path) for path in cgroups.of(server))
 
 
-def _memory_limit(group):
-    for name in ('memory.max', 'memory.limit_in_bytes'):
-        path = os.path.join(group, name)
-        if os.path.exists(path):
-            return int(open(path).read())
-    return None
+def _group_with(server, names):
+    """(directory, file): the server's cgroup that has one of ``names``
+    (a controller's limit file), and which."""
+    for group in cgroups.of(server):
+        for name in names:
+            if os.path.exists(os.path.join(group, name)):
+                return group, name
+    raise AssertionError(f'no cgroup with {names}: {cgroups.of(server)}')
+
+
+def _read_int(group, name):
+    with open(os.path.join(group, name)) as value:
+        return int(value.read())
+
+
+def _members(group):
+    with open(os.path.join(group, 'cgroup.procs')) as procs:
+        return set(procs.read().split())
+
+
+def _assert_held_in(group, uid):
+    """The guest's processes are in ``group``, and its user cannot move
+    itself out of it (to the parent's group, shared by every guest)."""
+    guest_pids = {str(pid) for pid in guest_users.processes_of(uid)}
+    members = _members(group)
+    assert guest_pids and guest_pids <= members, (guest_pids, members)
+    outcome = _run_as(uid, (
+        'import json, os, sys\n'
+        'try:\n'
+        '    open(sys.argv[1], "w").write(str(os.getpid()))\n'
+        '    print(json.dumps("moved"))\n'
+        'except OSError as error:\n'
+        '    print(json.dumps(type(error).__name__))\n'),
+        os.path.join(os.path.dirname(group), 'cgroup.procs'))
+    assert outcome == 'PermissionError'

@@ -11,8 +11,8 @@ variables) reaches it.
 
 Given ``hidden`` paths, the guest first enters a mount namespace of its
 own where they are empty but for the ``needed`` paths under them and what
-its Python loads code from (``mounts``). Given a ``cgroup``, it first
-joins that memory cgroup (``cgroups``), while still root. Given ``nice``,
+its Python loads code from (``mounts``). Given ``cgroups``, it first
+joins those (its memory limit and CPU share), while still root. Given ``nice``,
 it lowers its CPU priority by that much, which its user cannot undo.
 """
 
@@ -107,10 +107,10 @@ def _run_guest(request):
         os.dup2(log_fd, 2)
         os.close(log_fd)
         os.close(null_fd)
-        if request.get('cgroup'):
-            # Still root: a guest cannot leave the group it is put in.
+        if request.get('cgroups'):
+            # Still root: a guest cannot leave the groups it is put in.
             from trove_lite.compute.local import cgroups
-            cgroups.join(request['cgroup'], os.getpid())
+            cgroups.join(request['cgroups'], os.getpid())
         os.nice(request.get('nice', 0))
         _private_mounts(request)
         _become_guest(request)

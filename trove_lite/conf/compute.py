@@ -48,10 +48,12 @@ local_opts = [
                      'root, no writable memory controller), guests run '
                      'without a limit and the taskmanager logs it.'),
     cfg.IntOpt('guest_nice', default=10, min=0, max=19,
-               help='How much lower than the control plane\'s each local '
-                    'guest\'s CPU priority is (agent and datastore, as '
-                    '`nice` adds). When guests and the services compete '
-                    'for the CPU (a burst of builds, a tenant\'s busy '
+               help='How much lower than the control plane\'s the local '
+                    'guests\' CPU priority is: all guests together weigh '
+                    'as one process at this `nice` value (a CPU cgroup, '
+                    'each guest the same share of it), and each guest\'s '
+                    'processes run at it. When guests and the services '
+                    'compete for the CPU (a burst of builds, a tenant\'s busy '
                     'database) the API still answers and the taskmanager '
                     'still builds; an idle machine gives guests all of '
                     'it. A guest\'s user cannot raise it back.'),

@@ -239,10 +239,11 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
         files.write_config(config_file, record['gid'],
                            guest_config.sections(),
                            {'guest_agent': agent_options})
-        if CONF.local_compute.guest_memory_limit and record['ram_mb']:
-            record['cgroup'] = cgroups.make(self.state_path, server_id,
-                                            record['ram_mb'])
-            self._write_server(server_id, record)
+        record['cgroups'] = cgroups.make(
+            self.state_path, server_id,
+            record['ram_mb'] if CONF.local_compute.guest_memory_limit
+            else None, CONF.local_compute.guest_nice)
+        self._write_server(server_id, record)
         record['pid'] = self._boot(server_id, record)
         self._write_server(server_id, record)
         LOG.info('Server %s for instance %s started at %s (pid %s, uid %s)',
@@ -337,8 +338,8 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
                 reason=f'server {server_id} does not exist')
         record['flavor_id'] = flavor['id']
         record['ram_mb'] = flavor.get('ram')
-        if record.get('cgroup') and record['ram_mb']:
-            cgroups.set_limit(record['cgroup'], record['ram_mb'])
+        if record['ram_mb']:
+            cgroups.set_limit(cgroups.of(record), record['ram_mb'])
         self._write_server(server_id, record)
         return self._server(record)
 
@@ -381,7 +382,8 @@ class LocalDriver(volumes.LocalVolumes, firewall.ServerAccess,
             # Before the uid goes back to the pool.
             self._storage.close_to(uid)
         # Found by the server's id: one whose record was lost has it too.
-        cgroups.remove(cgroups.group_path(self.state_path, server_id))
+        for group in cgroups.group_paths(self.state_path, server_id):
+            cgroups.remove(group)
         if record:
             if record.get('allowed_cidrs'):
                 self._firewall.remove(server_id, record['address'],

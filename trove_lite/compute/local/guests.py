@@ -57,7 +57,7 @@ class Guests:
             return self._launcher.launch(['--config-file', config_file],
                                          sandbox, log_path, record['uid'],
                                          record['gid'], hidden, needed,
-                                         cgroup=record.get('cgroup'),
+                                         cgroups=cgroups.of(record),
                                          nice=CONF.local_compute.guest_nice)
         command = images.guest_command(record['image_id'], config_file)
         as_user = {}
@@ -73,8 +73,7 @@ class Guests:
         os.setpriority(os.PRIO_PROCESS, process.pid,
                        os.getpriority(os.PRIO_PROCESS, 0) +
                        CONF.local_compute.guest_nice)
-        if record.get('cgroup'):
-            cgroups.join(record['cgroup'], process.pid)
+        cgroups.join(cgroups.of(record), process.pid)
         with self._children_lock:
             self._children[server_id] = process
         return process.pid

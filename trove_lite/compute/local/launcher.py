@@ -10,9 +10,9 @@ would.
 
 Protocol: one JSON object per line on the launcher's stdin
 ``{"argv": [...], "cwd": "...", "log": "...", "uid": N, "gid": N,
-"hidden": [...], "needed": [...], "cgroup": "...", "nice": N}`` (uid and
-gid null: stay this user; hidden empty: no namespace; cgroup null: none;
-nice: added to the guest's nice value), answered
+"hidden": [...], "needed": [...], "cgroups": [...], "nice": N}`` (uid
+and gid null: stay this user; hidden empty: no namespace; cgroups: the
+directories it joins; nice: added to the guest's nice value), answered
 by one JSON line ``{"pid": N}`` or ``{"error": "..."}`` on its stdout.
 """
 
@@ -48,16 +48,17 @@ class GuestLauncher:
             raise RuntimeError('the guest launcher did not start')
 
     def launch(self, argv, cwd, log_path, uid=None, gid=None, hidden=(),
-               needed=(), cgroup=None, nice=0):
+               needed=(), cgroups=(), nice=0):
         """Fork a guest agent running ``argv`` (its arguments after the
         program name) as ``uid``/``gid`` (None: this user), seeing
-        ``hidden`` paths empty but for ``needed`` ones, in the memory
-        ``cgroup`` (a directory; None: the launcher's), ``nice`` lower
+        ``hidden`` paths empty but for ``needed`` ones, in the ``cgroups``
+        (directories; none: the launcher's), ``nice`` lower
         in CPU priority than the launcher; returns its pid."""
         request = json.dumps({'argv': argv, 'cwd': cwd, 'log': log_path,
                               'uid': uid, 'gid': gid,
                               'hidden': list(hidden),
-                              'needed': list(needed), 'cgroup': cgroup,
+                              'needed': list(needed),
+                              'cgroups': list(cgroups),
                               'nice': nice})
         with self._lock:
             for attempt in (1, 2):

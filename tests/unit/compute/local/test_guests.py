@@ -25,9 +25,9 @@ class RecordingLauncher:
     def start(self):
         pass
 
-    def launch(self, *arguments, cgroup=None, nice=0):
+    def launch(self, *arguments, cgroups=(), nice=0):
         self.launched.append(arguments)
-        self.cgroups.append(cgroup)
+        self.cgroups.append(cgroups)
         self.nice.append(nice)
         return 4242
 
@@ -65,12 +65,20 @@ def test_a_builtin_image_is_forked_by_the_launcher_in_its_sandbox(
         os.path.join(server_dir, 'sandbox'),
         os.path.join(server_dir, 'guest.log'), None, None, ['/hidden'],
         ['/needed'])]
-    assert launcher.cgroups == [None]
+    assert launcher.cgroups == [[]]
 
 
-def test_a_guest_with_a_memory_cgroup_is_forked_into_it(launcher, servers):
+def test_a_guest_with_cgroups_is_forked_into_them(launcher, servers):
+    guests.Guests(servers).start(dict(record(), cgroups=[
+        '/cg/memory/srv-1', '/cg/cpu/srv-1']))
+    assert launcher.cgroups == [['/cg/memory/srv-1', '/cg/cpu/srv-1']]
+
+
+def test_a_guest_recorded_with_its_memory_cgroup_alone_joins_it(launcher,
+                                                              servers):
+    # A record written before guests had a CPU group.
     guests.Guests(servers).start(dict(record(), cgroup='/cg/srv-1'))
-    assert launcher.cgroups == ['/cg/srv-1']
+    assert launcher.cgroups == [['/cg/srv-1']]
 
 
 def test_a_guest_is_forked_at_the_configured_lower_priority(launcher,
