@@ -16,6 +16,7 @@ joins those (its memory limit and CPU share), while still root. Given ``nice``,
 it lowers its CPU priority by that much, which its user cannot undo.
 """
 
+import codecs
 import gc
 import json
 import os
@@ -138,15 +139,30 @@ def preload():
     every guest forked (and, loaded, counted in each guest's RSS: what a
     guest never uses has no place here nor in what these import), and
     freeze it."""
+    # The agent's dispatch pool, which concurrent.futures imports only on
+    # first use, and the codec every lookup of a host name loads: left to
+    # each guest, imports after the fork took a fifth of the agents' CPU
+    # in a burst of builds (py-spy), and their pages were each guest's.
+    import concurrent.futures.thread  # noqa: F401
+
     from trove_lite.cmd import guestagent  # noqa: F401
     from trove_lite.guestagent.datastore import mysql  # noqa: F401
+    codecs.lookup('idna')
     # What is loaded now is shared with every guest until written: frozen,
     # it is never walked (and so copied) by a guest's garbage collector.
     gc.freeze()
 
 
+def _preload_set_up():
+    """Load what each forked guest runs before it becomes the agent (its
+    mount namespace and cgroups: ctypes and libc's handle), once."""
+    from trove_lite.compute.local import cgroups  # noqa: F401
+    from trove_lite.compute.local import mounts  # noqa: F401
+
+
 def serve():
     """The launcher's main loop."""
+    _preload_set_up()
     preload()
     # setproctitle finds the argv area next to the environment on its
     # first use; a guest clears its environment before it names itself
