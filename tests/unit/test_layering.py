@@ -180,9 +180,7 @@ def test_the_guest_agent_loads_no_control_plane_code():
         "                                    'trove_lite.taskmanager',\n"
         "                                    'trove_lite.compute')))\n"
         'print(loaded)\n')
-    result = subprocess.run([sys.executable, '-c', probe],
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == '[]'
+    assert _printed_by(probe) == '[]'
 
 
 def test_a_forked_guest_imports_nothing_the_launcher_could_have():
@@ -202,9 +200,13 @@ def test_a_forked_guest_imports_nothing_the_launcher_could_have():
         'amqp_rpc.concurrent.futures.ThreadPoolExecutor(1).shutdown()\n'
         'from trove_lite.compute.local import cgroups, mounts\n'
         'print(sorted(set(sys.modules) - before))\n')
-    result = subprocess.run([sys.executable, '-c', probe],
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == '[]'
+    assert _printed_by(probe) == '[]'
+
+
+def _printed_by(probe):
+    """What ``probe`` (Python source) prints in a fresh interpreter."""
+    return subprocess.run([sys.executable, '-c', probe], capture_output=True,
+                          text=True, check=True).stdout.strip()
 
 
 def _imports_of(module):

@@ -162,8 +162,11 @@ def refund(change):
 def prepare(change):
     """Make the usage rows ``change`` (a UsageChange or None) touches that
     its project lacks, in a transaction of their own: call it before the
-    transaction that applies the change."""
-    if change is not None:
+    transaction that applies the change. Once a project has them (nearly
+    always), one read: no transaction, no commit."""
+    if change is not None and db.read(quotas.missing_usage_rows,
+                                      change.project_id,
+                                      list(change.deltas)):
         with db.transaction() as tx:
             quotas.ensure_usage_rows(tx, change.project_id,
                                      list(change.deltas))

@@ -172,6 +172,20 @@ def test_a_failed_insert_takes_no_usage(catalogue):
                         'volumes': 2}
 
 
+def test_prepare_makes_only_missing_rows_and_then_only_reads(
+        database, monkeypatch):
+    quota.prepare(quota.UsageChange('p1', {'instances': 1, 'ram': 256}))
+    assert db.read(quotas.usages, 'p1') == {'instances': 0, 'ram': 0}
+    # The rows there: no transaction (nor its commit) at all.
+    with monkeypatch.context() as patched:
+        patched.setattr(quota.db, 'transaction', None)
+        quota.prepare(quota.UsageChange('p1', {'instances': -1,
+                                               'ram': -256}))
+    quota.prepare(quota.UsageChange('p1', {'instances': 1, 'volumes': 2}))
+    assert db.read(quotas.usages, 'p1') == {'instances': 0, 'ram': 0,
+                                            'volumes': 0}
+
+
 def test_rate_limited_request_gets_trove_s_fault_and_header(app, conf):
     conf.config(http_get_rate=2)
     for _ in range(2):

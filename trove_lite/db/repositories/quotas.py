@@ -44,16 +44,22 @@ def usages(conn, tenant_id):
                              .where(_U.c.tenant_id == tenant_id)).all())
 
 
-def ensure_usage_rows(tx, tenant_id, resources):
-    """Create the project's missing usage rows of ``resources``. Run in a
-    transaction of its own before the one that changes them: that one then
-    only locks rows that exist (inserting there could deadlock racing
-    first requests)."""
-    present = set(tx.execute(sa.select(_U.c.resource).where(
+def missing_usage_rows(conn, tenant_id, resources):
+    """Which of ``resources`` the project has no usage row of yet (rows
+    are never deleted: once there, there for good)."""
+    present = set(conn.execute(sa.select(_U.c.resource).where(
         _U.c.tenant_id == tenant_id,
         _U.c.resource.in_(resources))).scalars())
+    return sorted(set(resources) - present)
+
+
+def ensure_usage_rows(tx, tenant_id, resources):
+    """Create the project's missing usage rows of ``resources`` (a racing
+    request may have made some meanwhile). Run in a transaction of its
+    own before the one that changes them: that one then only locks rows
+    that exist (inserting there could deadlock racing first requests)."""
     now = models.utcnow()
-    for resource in sorted(set(resources) - present):
+    for resource in missing_usage_rows(tx, tenant_id, resources):
         tx.execute(sql.insert_ignore(_U).values(
             id=sql.new_id(), created=now, updated=now, tenant_id=tenant_id,
             resource=resource, in_use=0))
