@@ -157,7 +157,9 @@ def test_trove_lite_configuration_commands(stack):
     trove_lite('configuration', 'attach', 'cli-config', 'cli-group')
     assert variables(address, 'wait_timeout') == {'wait_timeout': '90'}
     trove_lite('configuration', 'set', 'cli-group', '{"wait_timeout": 95}')
-    assert variables(address, 'wait_timeout') == {'wait_timeout': '95'}
+    # A group's change reaches its instances as taskmanager tasks.
+    wait_until(lambda: variables(address, 'wait_timeout') == {
+        'wait_timeout': '95'})
     shown = json.loads(trove_lite('configuration', 'default', 'cli-config',
                                   '-f', 'json').stdout)
     assert shown['wait_timeout'] == '95'
