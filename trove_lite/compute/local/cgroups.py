@@ -113,7 +113,7 @@ def make(state_path, server_id, ram_mb, nice, root=ROOT):
     made = []
     for name in ('memory', 'cpu') if ram_mb else ('cpu',):
         controller = controllers.get(name)
-        parent = path = None
+        path = None
         try:
             if controller is None:
                 raise OSError(errno.ENOENT, f'no {name} cgroup hierarchy')
@@ -125,7 +125,7 @@ def make(state_path, server_id, ram_mb, nice, root=ROOT):
                 _set_cpu_weight(parent, controller, nice)
             os.makedirs(path, exist_ok=True)
             if name == 'memory':
-                set_limit([path], ram_mb, root)
+                _write_memory_limit(path, controller, ram_mb)
         except OSError as error:
             _warn_once(name, error)
             if path not in made:
@@ -149,15 +149,20 @@ def set_limit(groups, ram_mb, root=ROOT):
     """Limit the memory group among a server's ``groups`` to ``ram_mb``
     (and as much swap beyond it as the kernel accounts: none); False
     when it has none."""
-    memory_controller = next((controller for controller in _controllers(root)
-                              if controller.name == 'memory'), None)
-    if memory_controller is None:
+    controller = next((controller for controller in _controllers(root)
+                       if controller.name == 'memory'), None)
+    if controller is None:
         return False
-    memory, swap = memory_controller.limit_files
     path = next((group for group in groups if group.startswith(
-        memory_controller.base + os.sep)), None)
+        controller.base + os.sep)), None)
     if path is None:
         return False
+    _write_memory_limit(path, controller, ram_mb)
+    return True
+
+
+def _write_memory_limit(path, controller, ram_mb):
+    memory, swap = controller.limit_files
     limit = str(int(ram_mb) * 1024 * 1024)
     values = {memory: limit, swap: '0' if swap == 'memory.swap.max'
               else limit}
@@ -175,7 +180,7 @@ def set_limit(groups, ram_mb, root=ROOT):
             except OSError as error:
                 failed = error
         if failed is None:
-            return True
+            return
     raise failed
 
 
